@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { parseCpuList } from '../src/core/cpulist.ts';
+import { openTrace } from '../src/io/open.ts';
+import { printReport } from '../src/io/text/report-printer.ts';
+import { ByteWriter, warn } from './output.ts';
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('print a trace exactly as `trace-cmd report` does')
+    .argument('[file]', 'trace.dat (default: trace.dat)')
+    .option('-i, --input <file>', 'input file (as trace-cmd -i)')
+    .option('-l', 'latency format: flags column, short comm')
+    .option('-t', 'full nanosecond timestamps')
+    .option('-R', 'raw fields instead of the print format')
+    .option('--cpu <list>', 'only these CPUs, e.g. 0,2-3')
+    .option('-O <option...>', 'plugin option: ftrace:parent, ftrace:offset, ftrace:indent=0')
+    .action(async (file: string | undefined, o: Record<string, unknown>) => {
+      const path = (o.input as string | undefined) ?? file ?? 'trace.dat';
+      const trace = await openTrace(path);
+      const plugin: Record<string, boolean> = {};
+      for (const opt of (o.O as string[] | undefined) ?? []) {
+        const m = /^(?:ftrace:)?(parent|offset|indent)(?:=(\d))?$/.exec(opt);
+        if (m) plugin[m[1]] = m[2] === undefined ? true : m[2] !== '0';
+      }
+      const out = new ByteWriter();
+      const stats = printReport(trace, out.write, {
+        latency: !!o.l,
+        ns: !!o.t,
+        raw: !!o.R,
+        cpus: o.cpu ? new Set(parseCpuList(String(o.cpu))) : undefined,
+        plugin,
+      });
+      for (const w of trace.warnings) warn(w);
+      if (stats.events === 0 && trace.warnings.length) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../src/core/errors.ts';
+import { register as registerReport } from './report.ts';
+
+const program = new Command();
+program
+  .name('tracelab')
+  .description('Linux kernel tracing for patch reviews: read trace.dat and report text, emulate kernels, analyse interference')
+  .option('--debug', 'show stack traces for errors')
+  .exitOverride();
+
+registerReport(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode;
+  } else if (e instanceof UserError && !program.opts().debug) {
+    process.stderr.write(`tracelab: ${e.message}\n`);
+    process.exitCode = 1;
+  } else {
+    const err = e as Error;
+    process.stderr.write(program.opts().debug ? `${err.stack}\n` : `tracelab: internal error: ${err.message} (run with --debug for details)\n`);
+    process.exitCode = 2;
+  }
+}

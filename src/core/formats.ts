@@ -1,0 +1,85 @@
+import { EventFormat, parseEventFormat, peekFormatHeader } from './event-format.ts';
+
+interface Entry {
+  system: string;
+  text: string;
+  parsed: EventFormat | null;
+}
+
+/**
+ * Every event format of a trace, by id. Format texts are kept as given (so a
+ * writer can store them back byte for byte) and parsed on first use: a real
+ * trace carries ~2000 formats and a report touches a few dozen.
+ */
+export class FormatRegistry {
+  private byId = new Map<number, Entry>();
+  private order: Entry[] = [];
+  /** Problems found while registering (unreadable headers, duplicate ids). */
+  readonly problems: string[] = [];
+
+  constructor(private longSize = 8) {}
+
+  setLongSize(n: number): void {
+    this.longSize = n;
+  }
+
+  /** Forgets every format (a reader starting over). */
+  clear(): void {
+    this.byId.clear();
+    this.order.length = 0;
+    this.problems.length = 0;
+  }
+
+  add(system: string, text: string): void {
+    const head = peekFormatHeader(text);
+    const e: Entry = { system, text, parsed: null };
+    this.order.push(e);
+    if (!head) {
+      this.problems.push(`format in system ${system} has no name/ID: ${JSON.stringify(text.slice(0, 60))}`);
+      return;
+    }
+    if (!this.byId.has(head.id)) this.byId.set(head.id, e);
+  }
+
+  addParsed(ev: EventFormat): void {
+    const e: Entry = { system: ev.system, text: ev.text, parsed: ev };
+    this.order.push(e);
+    if (!this.byId.has(ev.id)) this.byId.set(ev.id, e);
+  }
+
+  get(id: number): EventFormat | undefined {
+    const e = this.byId.get(id);
+    if (!e) return undefined;
+    return (e.parsed ??= parseEventFormat(e.text, e.system, this.longSize));
+  }
+
+  has(id: number): boolean {
+    return this.byId.has(id);
+  }
+
+  /** All formats in registration order (parsed). */
+  all(): EventFormat[] {
+    const out: EventFormat[] = [];
+    for (const e of this.order) {
+      const h = peekFormatHeader(e.text);
+      if (h && this.byId.get(h.id) === e) out.push(this.get(h.id)!);
+    }
+    return out;
+  }
+
+  /** Systems with their format texts, in registration order (for writers). */
+  systems(): { system: string; texts: string[] }[] {
+    const m = new Map<string, string[]>();
+    for (const e of this.order) {
+      let l = m.get(e.system);
+      if (!l) m.set(e.system, (l = []));
+      l.push(e.text);
+    }
+    return [...m].map(([system, texts]) => ({ system, texts }));
+  }
+
+  /** Formats whose name (and system, when given) match. */
+  find(name: string, system?: string): EventFormat[] {
+    return this.all().filter((f) => f.name === name && (system === undefined || f.system === system));
+  }
+}

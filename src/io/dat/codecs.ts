@@ -1,0 +1,57 @@
+import * as zlib from 'node:zlib';
+import { compress as zstdCompress, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
+
+/**
+ * Compression of trace.dat v7 sections and chunks. zstd comes from
+ * @bokuweb/zstd-wasm (Node 20 has no zstd; the WASM build decodes ~350 MB/s and
+ * also compresses, which the writer needs); zlib is Node's own. Frames written
+ * by trace-cmd carry no content size: the block header gives it.
+ */
+export interface Codec {
+  name: string;
+  decompress(data: Uint8Array, size: number): Uint8Array;
+  compress(data: Uint8Array): Uint8Array;
+}
+
+let zstdReady: Promise<void> | null = null;
+
+/** Loads the zstd WASM module once; needed before any zstd codec use. */
+export function loadZstd(): Promise<void> {
+  return (zstdReady ??= zstdInit());
+}
+
+const zstd: Codec = {
+  name: 'zstd',
+  decompress(data, size) {
+    return zstdDecompress(data, { defaultHeapSize: Math.max(size, 1) }).subarray(0, size);
+  },
+  compress(data) {
+    return zstdCompress(data, 5);
+  },
+};
+
+const zlibCodec: Codec = {
+  name: 'zlib',
+  decompress(data, size) {
+    return zlib.inflateSync(data, { maxOutputLength: Math.max(size, 1) });
+  },
+  compress(data) {
+    return zlib.deflateSync(data, { level: 9 });
+  },
+};
+
+const none: Codec = {
+  name: 'none',
+  decompress: (d) => d,
+  compress: (d) => d,
+};
+
+export async function codecFor(name: string): Promise<Codec | null> {
+  if (name === 'zstd') {
+    await loadZstd();
+    return zstd;
+  }
+  if (name === 'zlib') return zlibCodec;
+  if (name === 'none' || name === '') return none;
+  return null;
+}

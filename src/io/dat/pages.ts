@@ -1,0 +1,166 @@
+/**
+ * Ring-buffer pages, decoded as libtraceevent's kbuffer does: a u64 page time
+ * stamp, a long `commit` word (low 27 bits = bytes used, bit 31 = events were
+ * lost before this page, bit 30 = their count follows the data), then events
+ * whose 32-bit header holds a 5-bit type_len and a 27-bit time delta.
+ */
+export interface PageLayout {
+  pageSize: number;
+  /** Size of the commit word: the kernel's long size (4 or 8). */
+  commitSize: number;
+  /** Where event data starts in a page (16 on 64-bit kernels, 12 on 32-bit). */
+  dataOffset: number;
+  le: boolean;
+}
+
+/** Decoded records of a run of pages: columns indexed 0..n-1, payloads in `bytes`. */
+export class PageRecords {
+  n = 0;
+  ts: Float64Array;
+  off: Int32Array;
+  len: Int32Array;
+  /** Lost-event markers: record index -> count (-1 unknown). */
+  lost: Map<number, number> | null = null;
+
+  constructor(capacity: number) {
+    this.ts = new Float64Array(capacity);
+    this.off = new Int32Array(capacity);
+    this.len = new Int32Array(capacity);
+  }
+
+  ensure(capacity: number): void {
+    if (this.ts.length >= capacity) return;
+    this.ts = new Float64Array(capacity);
+    this.off = new Int32Array(capacity);
+    this.len = new Int32Array(capacity);
+  }
+}
+
+const TYPE_PADDING = 29;
+const TYPE_TIME_EXTEND = 30;
+const TYPE_TIME_STAMP = 31;
+const COMMIT_MASK = (1 << 27) - 1;
+const TS_MSB = 0xf8n << 56n;
+
+/**
+ * Decodes the whole pages in bytes[start, end) into `out` (appending).
+ * Timestamps become ns relative to `baseNs` (plus `addNs` from OFFSET/DATE options).
+ * Problems are reported through `warn` with the byte position inside `bytes`;
+ * a damaged page yields the records before the damage and decoding goes on
+ * with the next page.
+ */
+export function decodePages(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  L: PageLayout,
+  baseNs: bigint,
+  addNs: bigint,
+  out: PageRecords,
+  warn: (pos: number, msg: string) => void,
+): void {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = L.le;
+  const ps = L.pageSize;
+  out.ensure(out.n + Math.ceil((end - start) / 8) + 1);
+  const ts = out.ts;
+  const offs = out.off;
+  const lens = out.len;
+  let n = out.n;
+  for (let page = start; page + L.dataOffset <= end; page += ps) {
+    // the last page may be cut short by a truncated file: read what it holds
+    const avail = Math.min(ps, end - page);
+    const pageTs = dv.getBigUint64(page, le);
+    const commitWord = L.commitSize === 8 ? dv.getUint32(le ? page + 8 : page + 12, le) : dv.getUint32(page + 8, le);
+    let size = commitWord & COMMIT_MASK;
+    const data = page + L.dataOffset;
+    if (size > ps - L.dataOffset) {
+      warn(page + 8, `page commit ${size} exceeds the page data size ${ps - L.dataOffset}; page skipped`);
+      continue;
+    }
+    if (size > avail - L.dataOffset) {
+      warn(page + avail, `page cut short after ${avail} of ${ps} bytes`);
+      size = avail - L.dataOffset;
+    }
+    let lost = 0;
+    if (commitWord & 0x80000000) {
+      if (commitWord & 0x40000000) {
+        const at = data + size;
+        lost = at + L.commitSize <= page + avail ? (L.commitSize === 8 ? Number(dv.getBigInt64(at, le)) : dv.getInt32(at, le)) : -1;
+      } else lost = -1;
+    }
+    let t = Number(pageTs + addNs - baseNs);
+    let next = 0;
+    let first = true;
+    while (next < size) {
+      const curr = next;
+      const p = data + curr;
+      if (curr + 4 > size) {
+        warn(p, 'event header runs past the page commit');
+        break;
+      }
+      const w = dv.getUint32(p, le);
+      const typeLen = le ? w & 31 : w >>> 27;
+      const delta = le ? w >>> 5 : w & 0x7ffffff;
+      let index: number;
+      let length: number;
+      if (typeLen === TYPE_TIME_EXTEND || typeLen === TYPE_TIME_STAMP) {
+        if (curr + 8 > size) {
+          warn(p, 'time extend runs past the page commit');
+          break;
+        }
+        const hi = dv.getUint32(p + 4, le);
+        if (typeLen === TYPE_TIME_EXTEND) {
+          if (hi < 0x400000) t += hi * 134217728 + delta;
+          else t = Number(BigInt(t) + (BigInt(hi) << 27n) + BigInt(delta));
+        } else {
+          const raw = BigInt(t) + baseNs - addNs;
+          const abs = ((BigInt(hi) << 27n) + BigInt(delta)) | (raw & TS_MSB);
+          t = Number(abs + addNs - baseNs);
+        }
+        next = curr + 8;
+        first = false;
+        continue;
+      }
+      if (typeLen === TYPE_PADDING) {
+        if (curr + 8 > size) {
+          // a bare padding header at the end of the data: nothing follows
+          t += delta;
+          break;
+        }
+        t += delta;
+        index = curr + 4;
+        length = dv.getUint32(p + 4, le);
+        next = index + length;
+        first = false;
+        continue;
+      }
+      if (typeLen === 0) {
+        if (curr + 8 > size) {
+          warn(p, 'event length word runs past the page commit');
+          break;
+        }
+        const a0 = dv.getUint32(p + 4, le);
+        length = ((a0 - 4) + 3) & ~3;
+        index = curr + 8;
+      } else {
+        length = typeLen * 4;
+        index = curr + 4;
+      }
+      t += delta;
+      if (length < 0 || index + length > size) {
+        warn(p, `event of ${length} bytes runs past the page commit (${size})`);
+        break;
+      }
+      next = index + length;
+      if (n >= ts.length) throw new Error('page record capacity exceeded');
+      ts[n] = t;
+      offs[n] = data + index;
+      lens[n] = length;
+      if (first && lost !== 0) (out.lost ??= new Map()).set(n, lost);
+      first = false;
+      n++;
+    }
+  }
+  out.n = n;
+}

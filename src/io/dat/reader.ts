@@ -1,0 +1,380 @@
+import { EventBatch } from '../../core/batch.ts';
+import { CommTable } from '../../core/comms.ts';
+import { FormatError } from '../../core/errors.ts';
+import { FormatRegistry } from '../../core/formats.ts';
+import { PrintkTable } from '../../core/printk.ts';
+import { SymbolTable } from '../../core/symbols.ts';
+import { emptyOptions, type BatchOptions, type BufferInfo, type Trace, type TraceOptions } from '../../core/trace.ts';
+import { codecFor, type Codec } from './codecs.ts';
+import { CpuStream, type CpuData } from './cpu-stream.ts';
+import { Cursor, FileSource, NeedMore } from './file-source.ts';
+import { OptionId, SECTION_HEADER_SIZE, initialHeader, sectionHeaderBE, sectionHeaderLE, type SectionHeader } from './layouts.ts';
+import { pageLayoutFromHeader, readEventFormats, readFtraceFormats, readHeaderInfo, readSized32, readSized64 } from './metadata.ts';
+import { mergeStreams } from './merge.ts';
+import type { PageLayout } from './pages.ts';
+
+export interface DatTrace extends Trace {
+  /** Text of a latency-format trace (no ring-buffer pages), if that is what the file holds. */
+  latencyText: string | null;
+  close(): void;
+}
+
+export interface OpenDatOptions {
+  /** Bytes already in memory (the path then only names them in messages). */
+  bytes?: Uint8Array;
+}
+
+const MAGIC = [0x17, 0x08, 0x44];
+
+/** True when the bytes start like a trace.dat. */
+export function looksLikeDat(head: Uint8Array): boolean {
+  return head.length >= 10 && head[0] === MAGIC[0] && head[1] === MAGIC[1] && head[2] === MAGIC[2] && Buffer.from(head.subarray(3, 10)).toString('latin1') === 'tracing';
+}
+
+/**
+ * Opens a trace.dat (v6 or v7, either byte order, 4- or 8-byte longs, zstd/zlib/
+ * uncompressed sections, instance buffers). Metadata is read now; events are
+ * decoded lazily, a window at a time, when batches() is iterated.
+ */
+export async function openDat(path: string, opts: OpenDatOptions = {}): Promise<DatTrace> {
+  const src = new FileSource(path, opts.bytes);
+  try {
+    return await readDat(src);
+  } catch (e) {
+    src.close();
+    throw e;
+  }
+}
+
+async function readDat(src: FileSource): Promise<DatTrace> {
+  const path = src.path;
+  const head = src.readAvailable(0, 4096);
+  if (!looksLikeDat(head)) throw new FormatError(path, 0, 'the trace.dat magic "\\x17\\x08\\x44tracing"', JSON.stringify(Buffer.from(head.subarray(0, 10)).toString('latin1')));
+  const ih = initialHeader.parse(head) as { version: string; endian: number; longSize: number };
+  const version = Number(ih.version);
+  if (version !== 6 && version !== 7) throw new FormatError(path, 10, 'trace.dat version 6 or 7', JSON.stringify(ih.version));
+  let pos = 10 + ih.version.length + 1;
+  if (ih.endian > 1) throw new FormatError(path, pos, 'endianness byte 0 or 1', String(ih.endian));
+  const le = ih.endian === 0;
+  const longSize = ih.longSize;
+  if (longSize !== 4 && longSize !== 8) throw new FormatError(path, pos + 1, 'long size 4 or 8', String(longSize));
+  pos += 2;
+  const c0 = new Cursor(src.read(pos, 4, 'page size'), le, path, pos, 'header');
+  const pageSize = c0.u32('page size');
+  if (pageSize < 64 || pageSize > 1 << 24 || pageSize & 3) throw new FormatError(path, pos, 'a page size between 64 and 16M, a multiple of 4', String(pageSize));
+  pos += 4;
+
+  const formats = new FormatRegistry(longSize);
+  const warnings: string[] = [];
+  const options: TraceOptions = emptyOptions();
+  const t: Partial<DatTrace> & { buffers: BufferInfo[] } = { buffers: [] };
+  let headerPage = '';
+  let headerEvent = '';
+  let kallsyms = '';
+  let printk = '';
+  let cmdlines = '';
+  let cpuCount = -1;
+  let compression = 'none';
+  let codec: Codec = (await codecFor('none'))!;
+  const cpuData: CpuData[] = [];
+  let latencyText: string | null = null;
+
+  const onOption = (id: number, payload: Cursor, v7: boolean) => {
+    switch (id) {
+      case OptionId.DATE: options.date = payload.cstringOr(); break;
+      case OptionId.CPUSTAT: options.cpuStats.push(payload.cstringOr()); break;
+      case OptionId.TRACECLOCK: options.traceClock = payload.cstringOr(); break;
+      case OptionId.UNAME: options.uname = payload.cstringOr(); break;
+      case OptionId.VERSION: options.version = payload.cstringOr(); break;
+      case OptionId.OFFSET: {
+        const s = payload.cstringOr().trim();
+        if (/^[+-]?\d+$/.test(s)) options.offset = BigInt(s);
+        break;
+      }
+      case OptionId.CPUCOUNT: cpuCount = payload.u32('CPU count'); break;
+      case OptionId.TRACEID: options.traceId = payload.u64('trace id'); break;
+      case OptionId.PROCMAPS: options.procmaps = payload.cstringOr(); break;
+      case OptionId.TSC2NSEC: {
+        const mult = payload.u32('tsc2nsec mult');
+        const shift = payload.u32('tsc2nsec shift');
+        options.tsc2nsec = { mult, shift, offset: payload.u64('tsc2nsec offset') };
+        break;
+      }
+      case OptionId.BUFFER: bufferOptions.push({ payload, v7 }); break;
+      case OptionId.HEADER_INFO: case OptionId.FTRACE_EVENTS: case OptionId.EVENT_FORMATS:
+      case OptionId.KALLSYMS: case OptionId.PRINTK: case OptionId.CMDLINES:
+        if (v7) sectionOffsets.set(id, Number(payload.u64('section offset')));
+        break;
+      case OptionId.BUFFER_TEXT:
+        if (v7) latencySection = Number(payload.u64('section offset'));
+        break;
+      case OptionId.HOOK: case OptionId.TIME_SHIFT: case OptionId.GUEST: case OptionId.STRINGS:
+        break;
+      default:
+        options.unknown.push(id);
+    }
+  };
+  const bufferOptions: { payload: Cursor; v7: boolean }[] = [];
+  const sectionOffsets = new Map<number, number>();
+  let latencySection = -1;
+
+  if (version === 6) {
+    // Sequential layout: the metadata blobs, CPU count, options, then flyrecord.
+    // Parse a prefix of the file, growing it until the metadata fits.
+    for (let window = Math.min(src.size - pos, 4 << 20); ; window = Math.min(src.size - pos, window * 4)) {
+      const c = new Cursor(src.read(pos, window, 'metadata'), le, path, pos, 'metadata', src.size);
+      formats.clear();
+      bufferOptions.length = 0;
+      options.cpuStats.length = 0;
+      try {
+        ({ headerPage, headerEvent } = readHeaderInfo(c));
+        readFtraceFormats(c, formats);
+        readEventFormats(c, formats);
+        kallsyms = readSized32(c, 'kallsyms');
+        printk = readSized32(c, 'printk formats');
+        cmdlines = readSized64(c, 'saved cmdlines');
+        const cpus = c.u32('CPU count');
+        if (cpus > 1 << 16) c.fail('a CPU count up to 65536', String(cpus));
+        let tag = c.text(10, 'section tag');
+        if (tag === 'options  \0') {
+          for (;;) {
+            const id = c.u16('option id');
+            if (id === 0) break;
+            const size = c.size32(`option ${id} size`);
+            const at = c.base + c.pos;
+            onOption(id, new Cursor(c.bytesOf(size, `option ${id}`), le, path, at, `option ${id}`), false);
+          }
+          tag = c.text(10, 'section tag');
+        }
+        if (cpuCount < 0) cpuCount = cpus;
+        const after = c.base + c.pos;
+        if (tag === 'latency  \0') {
+          latencyText = Buffer.from(src.readAvailable(after, src.size - after)).toString('latin1');
+        } else if (tag === 'flyrecord\0') {
+          readFlyrecordV6(src, after, cpus, le, 0, cpuData);
+          t.buffers.push({ name: '', clock: '', pageSize, cpus: [] });
+          for (const b of bufferOptions) {
+            const off = Number(b.payload.u64('buffer offset'));
+            const name = b.payload.cstringOr();
+            const start = Buffer.from(src.readAvailable(off, 10)).toString('latin1') === 'flyrecord\0' ? off + 10 : off;
+            t.buffers.push({ name, clock: '', pageSize, cpus: [] });
+            readFlyrecordV6(src, start, cpus, le, t.buffers.length - 1, cpuData);
+          }
+        } else {
+          c.pos -= 10;
+          c.fail('"flyrecord" or "latency"', JSON.stringify(tag));
+        }
+        break;
+      } catch (e) {
+        if (!(e instanceof NeedMore) || window >= src.size - pos) throw e;
+      }
+    }
+  } else {
+    const hc = new Cursor(src.read(pos, Math.min(4096, src.size - pos), 'compression header'), le, path, pos, 'compression header');
+    compression = hc.cstring('compression name');
+    hc.cstring('compression version');
+    const firstOptions = Number(hc.u64('first options offset'));
+    const found = await codecFor(compression);
+    if (!found) throw new FormatError(path, pos, 'compression "zstd", "zlib" or "none"', JSON.stringify(compression));
+    codec = found;
+    const readSection = (offset: number, what: string, expectId: number): Cursor => {
+      const h = readSectionHeader(src, offset, le, what);
+      if (h.id !== expectId) throw new FormatError(path, offset, `section id ${expectId} (${what})`, String(h.id));
+      const size = Number(h.size);
+      const body = offset + SECTION_HEADER_SIZE;
+      if (body + size > src.size) throw new FormatError(path, body, `${size} bytes of the ${what} section`, `the file ends at byte ${src.size}`);
+      let bytes = src.read(body, size, `${what} section`);
+      if (h.flags & 1) {
+        const cc = new Cursor(bytes, le, path, body, what);
+        const csize = cc.u32('compressed size');
+        const usize = cc.u32('uncompressed size');
+        if (csize > cc.remaining) throw new FormatError(path, body, `compressed ${what} of at most ${cc.remaining} bytes`, String(csize));
+        if (usize > 1 << 30) throw new FormatError(path, body + 4, `an uncompressed ${what} size below 1 GiB`, String(usize));
+        try {
+          bytes = codec.decompress(cc.bytesOf(csize, what), usize);
+        } catch (e) {
+          throw new FormatError(path, body + 8, `${compression}-compressed ${what}`, `data that does not decompress (${(e as Error).message})`);
+        }
+        return new Cursor(bytes, le, path, -1, `${what} section at byte ${offset}`);
+      }
+      return new Cursor(bytes, le, path, body, `${what} section`);
+    };
+    // Follow the chain of OPTIONS sections.
+    const seen = new Set<number>();
+    let next = firstOptions;
+    while (next) {
+      if (seen.has(next)) throw new FormatError(path, next, 'an options section not visited before', 'a loop in the options chain');
+      seen.add(next);
+      const oc = readSection(next, 'options', 0);
+      next = 0;
+      while (oc.remaining > 0) {
+        const at = oc.pos;
+        const id = oc.u16('option id');
+        const size = oc.size32(`option ${id} size`);
+        const payload = new Cursor(oc.bytesOf(size, `option ${id}`), le, path, oc.base >= 0 ? oc.base + at + 6 : -1, `option ${id}`);
+        if (id === OptionId.DONE) {
+          next = size >= 8 ? Number(payload.u64('next options offset')) : 0;
+          break;
+        }
+        onOption(id, payload, true);
+      }
+    }
+    const need = (id: number, what: string) => {
+      const off = sectionOffsets.get(id);
+      if (off === undefined) throw new FormatError(path, firstOptions, `an option giving the ${what} section`, 'none');
+      return readSection(off, what, id);
+    };
+    ({ headerPage, headerEvent } = readHeaderInfo(need(OptionId.HEADER_INFO, 'headers')));
+    readFtraceFormats(need(OptionId.FTRACE_EVENTS, 'ftrace events'), formats);
+    readEventFormats(need(OptionId.EVENT_FORMATS, 'events format'), formats);
+    kallsyms = readSized32(need(OptionId.KALLSYMS, 'kallsyms'), 'kallsyms');
+    printk = readSized32(need(OptionId.PRINTK, 'printk'), 'printk formats');
+    cmdlines = readSized64(need(OptionId.CMDLINES, 'command lines'), 'saved cmdlines');
+    for (const b of bufferOptions) {
+      const p = b.payload;
+      const sectionAt = Number(p.u64('buffer section offset'));
+      const name = p.cstring('buffer name');
+      const clock = p.cstring('buffer clock');
+      const bps = p.u32('buffer page size');
+      const n = p.u32('buffer CPU count');
+      if (n > p.remaining / 20) p.fail(`at most ${Math.floor(p.remaining / 20)} CPUs in buffer "${name}"`, String(n));
+      const h = readSectionHeader(src, sectionAt, le, `buffer "${name}"`);
+      const compressed = (h.flags & 1) === 1;
+      const idx = t.buffers.length;
+      t.buffers.push({ name, clock, pageSize: bps || pageSize, cpus: [] });
+      for (let i = 0; i < n; i++) {
+        const cpu = p.u32('buffer CPU id');
+        const offset = Number(p.u64('CPU data offset'));
+        const size = Number(p.u64('CPU data size'));
+        cpuData.push({ buffer: idx, cpu, offset, size, compressed });
+      }
+    }
+    if (latencySection >= 0) {
+      const h = readSectionHeader(src, latencySection, le, 'latency text');
+      latencyText = Buffer.from(src.readAvailable(latencySection + SECTION_HEADER_SIZE, Number(h.size))).toString('latin1');
+    }
+    if (!t.buffers.length && latencyText === null) warnings.push(`${path}: no BUFFER option: the file holds no events`);
+    if (cpuCount < 0) cpuCount = Math.max(0, ...cpuData.map((d) => d.cpu + 1));
+  }
+  // Keep the top-level buffer first: ties in time go to it.
+  const order = t.buffers.map((b, i) => i).sort((a, b) => (t.buffers[a].name === '' ? -1 : 0) - (t.buffers[b].name === '' ? -1 : 0) || a - b);
+  const rank = new Map(order.map((b, i) => [b, i]));
+  cpuData.sort((a, b) => rank.get(a.buffer)! - rank.get(b.buffer)! || a.cpu - b.cpu);
+  for (const d of cpuData) if (d.size > 0) t.buffers[d.buffer].cpus.push(d.cpu);
+
+  const { commitSize, dataOffset } = pageLayoutFromHeader(headerPage, longSize);
+  const clockWord = (text: string | undefined) => /\[([^\]]+)\]/.exec(text ?? '')?.[1] ?? '';
+  const topClock = clockWord(options.traceClock);
+  for (const b of t.buffers) if (!b.clock) b.clock = topClock || 'local';
+  const addNs = (options.offset ?? 0n) + (options.date ? parseDateUs(options.date) * 1000n : 0n);
+
+  // Base of the relative timestamps: the first page's time, in whole seconds.
+  let firstTs: bigint | null = null;
+  for (const d of cpuData) {
+    if (d.size <= 0 || d.compressed) continue;
+    const b = src.readAvailable(d.offset, 8);
+    if (b.length === 8) {
+      const v = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, le);
+      if (firstTs === null || v < firstTs) firstTs = v;
+    }
+  }
+  if (firstTs === null) firstTs = await firstCompressedTs(src, cpuData, le, codec);
+  const startNs = (firstTs ?? 0n) + addNs;
+  const tsBaseSec = Number((startNs > 0n ? startNs : 0n) / 1_000_000_000n);
+  const baseNs = BigInt(tsBaseSec) * 1_000_000_000n;
+
+  const cpusOk = cpuData.filter((d) => {
+    if (d.size <= 0) return false;
+    if (d.offset > src.size) {
+      warnings.push(`${path}: CPU ${d.cpu} data at byte ${d.offset} lies past the end of the file (${src.size} bytes); no events from it`);
+      return false;
+    }
+    if (!d.compressed && d.offset + d.size > src.size) {
+      warnings.push(`${path}: CPU ${d.cpu} data should end at byte ${d.offset + d.size}, but the file ends at ${src.size}: possibly truncated`);
+    }
+    return true;
+  });
+  const layouts = t.buffers.map((b): PageLayout => ({ pageSize: b.pageSize, commitSize, dataOffset, le }));
+  const symbols = new SymbolTable(kallsyms);
+  const trace: DatTrace = {
+    source: path,
+    kind: 'dat',
+    version,
+    bigEndian: !le,
+    longSize,
+    kernelLongSize: commitSize,
+    pageSize,
+    cpus: cpuCount,
+    clock: t.buffers[0]?.clock ?? (topClock || 'local'),
+    compression,
+    headerPage,
+    headerEvent,
+    formats,
+    symbols,
+    printk: new PrintkTable(printk),
+    comms: new CommTable(cmdlines),
+    buffers: t.buffers,
+    options,
+    tsBaseSec,
+    warnings,
+    latencyText,
+    close: () => src.close(),
+    batches(bo: BatchOptions = {}) {
+      const streams = cpusOk
+        .filter((d) => !bo.cpus || bo.cpus.has(d.cpu))
+        .map((d, i) => new CpuStream(d, i, src, layouts[d.buffer], codec, baseNs, addNs, (m) => warnings.push(m)));
+      return mergeStreams(streams, bo.batchSize ?? 4096, bo.reuse === true, le);
+    },
+  };
+  for (const p of formats.problems) warnings.push(`${path}: ${p}`);
+  return trace;
+}
+
+function parseDateUs(s: string): bigint {
+  const t = s.trim();
+  try {
+    return /^0x/i.test(t) ? BigInt(t) : BigInt(t.replace(/[^0-9-].*$/, '') || '0');
+  } catch {
+    return 0n;
+  }
+}
+
+async function firstCompressedTs(src: FileSource, cpuData: CpuData[], le: boolean, codec: Codec): Promise<bigint | null> {
+  let best: bigint | null = null;
+  for (const d of cpuData) {
+    if (!d.compressed || d.size <= 0) continue;
+    const h = src.readAvailable(d.offset, 12);
+    if (h.length < 12) continue;
+    const dv = new DataView(h.buffer, h.byteOffset, 12);
+    if (dv.getUint32(0, le) === 0) continue;
+    const csize = dv.getUint32(4, le);
+    const usize = dv.getUint32(8, le);
+    if (csize > src.size || usize > 64 << 20) continue;
+    try {
+      const plain = codec.decompress(src.readAvailable(d.offset + 12, csize), usize);
+      if (plain.length >= 8) {
+        const v = new DataView(plain.buffer, plain.byteOffset, 8).getBigUint64(0, le);
+        if (best === null || v < best) best = v;
+      }
+    } catch {
+      // the stream reports the damage when it reaches it
+    }
+  }
+  return best;
+}
+
+function readSectionHeader(src: FileSource, offset: number, le: boolean, what: string): SectionHeader {
+  const b = src.read(offset, SECTION_HEADER_SIZE, `the ${what} section header`);
+  return (le ? sectionHeaderLE : sectionHeaderBE).parse(b) as SectionHeader;
+}
+
+function readFlyrecordV6(src: FileSource, at: number, cpus: number, le: boolean, buffer: number, out: CpuData[]): void {
+  if (cpus > (src.size - at) / 16) throw new FormatError(src.path, at, `a table of ${cpus} CPU offsets`, `the file ends at byte ${src.size}`);
+  const c = new Cursor(src.read(at, cpus * 16, 'the CPU data table'), le, src.path, at, 'CPU data table');
+  for (let cpu = 0; cpu < cpus; cpu++) {
+    const offset = Number(c.u64('CPU data offset'));
+    const size = Number(c.u64('CPU data size'));
+    out.push({ buffer, cpu, offset, size, compressed: false });
+  }
+}
+

@@ -1,0 +1,573 @@
+import type { EventFormat } from '../core/event-format.ts';
+import { Lexer, T, isItemType, type Tok } from '../core/format-lexer.ts';
+import { cStrtoll, cStrtoull, evalTypeStr, formatLld } from './c-values.ts';
+import { Arg, type FlagSym, type PrintFmt } from './ast.ts';
+import { buildSegments } from './segments.ts';
+
+/** Thrown inside the parser; the event then prints as [FAILED TO PARSE]. */
+class ParseFail extends Error {}
+
+const BINARY_OPS = new Set(['>>', '<<', '&', '|', '&&', '||', '-', '+', '*', '^', '/', '%', '<', '>', '<=', '>=', '==', '!=']);
+
+export function opPrio(op: string): number {
+  if (op.length === 1) {
+    switch (op) {
+      case '~': case '!': return 4;
+      case '*': case '/': case '%': return 6;
+      case '+': case '-': return 7;
+      case '<': case '>': return 9;
+      case '&': return 11;
+      case '^': return 12;
+      case '|': return 13;
+      case '?': return 16;
+      default: return -1;
+    }
+  }
+  switch (op) {
+    case '++': case '--': return 3;
+    case '>>': case '<<': return 8;
+    case '>=': case '<=': return 9;
+    case '==': case '!=': return 10;
+    case '&&': return 14;
+    case '||': return 15;
+    default: return -1;
+  }
+}
+
+/**
+ * The print-fmt parser of libtraceevent, rebuilt node for node: a recursive
+ * descent with its own operator rotation (not C precedence), typecasts spotted
+ * by "(atom) item", and the helper functions it knows. What it rejects makes the
+ * event print as [FAILED TO PARSE], as trace-cmd does.
+ */
+class Parser {
+  constructor(
+    private lx: Lexer,
+    private ev: EventFormat,
+    private longSize: number,
+  ) {}
+
+  private fail(msg: string): never {
+    throw new ParseFail(msg);
+  }
+
+  private expect(t: Tok, type: T, text?: string): void {
+    if (t[0] !== type || (text !== undefined && t[1] !== text)) this.fail(`expected '${text ?? `token type ${type}`}' but read '${t[1]}'`);
+  }
+
+  processArg(arg: Arg): Tok {
+    return this.processArgToken(arg, this.lx.token());
+  }
+
+  processArgToken(arg: Arg, tok: Tok): Tok {
+    const [type, token] = tok;
+    switch (type) {
+      case T.ITEM: {
+        if (token === 'REC') return this.processEntry(arg);
+        let atom = token;
+        let t = this.lx.item();
+        if (t[0] === T.DELIM && t[1] === '(') return this.processFunction(arg, atom);
+        while (t[0] === T.ITEM) {
+          atom += ' ' + t[1];
+          t = this.lx.item();
+        }
+        arg.kind = 'atom';
+        arg.atom = atom;
+        return t;
+      }
+      case T.SQUOTE: {
+        arg.kind = 'atom';
+        const c = token.length ? token.charCodeAt(0) : 0;
+        arg.atom = String(c >= 128 ? c - 256 : c);
+        return this.lx.item();
+      }
+      case T.DQUOTE:
+        arg.kind = 'atom';
+        arg.atom = token;
+        return this.lx.item();
+      case T.DELIM:
+      case T.OP:
+        // a lone ')' or ',' is taken as an operator and rejected in processOp
+        if (type === T.DELIM && token === '(') return this.processParen(arg);
+        arg.kind = 'op';
+        arg.op = token;
+        arg.left = null;
+        return this.processOp(arg, token);
+      default:
+        return this.fail(`unexpected token '${token}'`);
+    }
+  }
+
+  processEntry(arg: Arg): Tok {
+    let t = this.lx.item();
+    if (t[0] === T.DELIM && t[1] === ')') return [T.ITEM, ')'];
+    this.expect(t, T.OP, '->');
+    t = this.lx.token();
+    this.expect(t, T.ITEM);
+    arg.kind = 'field';
+    arg.name = t[1];
+    arg.field = this.ev.anyField(t[1]) ?? null;
+    return this.lx.token();
+  }
+
+  processOp(arg: Arg, token: string): Tok {
+    let right: Arg | null = null;
+    let t: Tok;
+    if (arg.kind === 'op' && !arg.left) {
+      if (!'~!+-'.includes(token[0]) || token.length !== 1) this.fail(`bad op token ${token}`);
+      arg.left = Arg.of('null');
+      right = new Arg();
+      arg.right = right;
+      t = this.processArg(right);
+    } else if (token === '?') {
+      const left = arg.clone();
+      arg.reset();
+      arg.kind = 'op';
+      arg.op = token;
+      arg.left = left;
+      arg.right = null;
+      arg.prio = 0;
+      t = this.processCond(arg);
+    } else if (BINARY_OPS.has(token)) {
+      const left = arg.clone();
+      arg.reset();
+      arg.kind = 'op';
+      arg.op = token;
+      arg.left = left;
+      arg.right = null;
+      arg.prio = !left || left.kind === 'null' ? 0 : opPrio(token);
+      if (arg.prio === -1) this.fail(`unknown op '${token}'`);
+      t = this.lx.item();
+      if (token === '*' && t[0] === T.DELIM && t[1] === ')') {
+        // "(type *)": a pointer cast, not a multiplication
+        if (left.kind !== 'atom') this.fail('bad pointer type');
+        left.atom += ' *';
+        arg.copyFrom(left);
+        return t;
+      }
+      right = new Arg();
+      t = this.processArgToken(right, t);
+      if (right.kind === 'op' && opPrio(arg.op) < opPrio(right.op)) {
+        arg.right = right.left;
+        const tmp = arg.clone();
+        arg.copyFrom(right);
+        right.copyFrom(tmp);
+        arg.left = right;
+      } else {
+        arg.right = right;
+      }
+    } else if (token === '[') {
+      const left = arg.clone();
+      arg.reset();
+      arg.kind = 'op';
+      arg.op = token;
+      arg.left = left;
+      arg.right = null;
+      arg.prio = 0;
+      t = this.processArray(arg);
+    } else {
+      return this.fail(`unknown op '${token}'`);
+    }
+    if (t[0] === T.OP && t[1] !== ':') {
+      const prio = opPrio(t[1]);
+      if (prio < 0) this.fail(`unknown op '${t[1]}'`);
+      if (prio > arg.prio) return this.processOp(arg, t[1]);
+      if (!right) this.fail('operator without operand');
+      return this.processOp(right, t[1]);
+    }
+    return t;
+  }
+
+  processCond(top: Arg): Tok {
+    const arg = Arg.of('op');
+    const left = new Arg();
+    const right = new Arg();
+    arg.left = left;
+    arg.right = right;
+    let t = this.processArg(left);
+    while (t[0] === T.OP && t[1] !== ':') t = this.processOp(left, t[1]);
+    this.expect(t, T.OP, ':');
+    arg.op = ':';
+    t = this.processArg(right);
+    top.right = arg;
+    return t;
+  }
+
+  processArray(top: Arg): Tok {
+    const arg = new Arg();
+    const t = this.processArg(arg);
+    this.expect(t, T.OP, ']');
+    top.right = arg;
+    return this.lx.item();
+  }
+
+  processParen(arg: Arg): Tok {
+    let t = this.processArg(arg);
+    if (t[0] === T.OP) t = this.processOp(arg, t[1]);
+    if (t[0] === T.ITEM && t[1] === ')') return this.processEntry(arg);
+    this.expect(t, T.DELIM, ')');
+    t = this.lx.item();
+    if (isItemType(t[0]) || (t[0] === T.DELIM && t[1] === '(')) {
+      if (arg.kind !== 'atom') this.fail('previous needed to be an atom');
+      const item = new Arg();
+      const type = arg.atom;
+      arg.reset();
+      arg.kind = 'type';
+      arg.castType = type;
+      arg.item = item;
+      t = this.processArgToken(item, t);
+    }
+    return t;
+  }
+
+  processFieldArg(arg: Arg): Tok {
+    let t = this.processArg(arg);
+    while (t[0] === T.OP) t = this.processOp(arg, t[1]);
+    return t;
+  }
+
+  processFields(list: FlagSym[]): Tok {
+    let t: Tok;
+    do {
+      t = this.lx.item();
+      if (t[0] !== T.OP || t[1] !== '{') break;
+      let arg = new Arg();
+      t = this.processArg(arg);
+      if (t[0] === T.OP) t = this.processOp(arg, t[1]);
+      this.expect(t, T.DELIM, ',');
+      const value = argEval(arg);
+      if (value === null) this.fail('bad flag value');
+      arg = new Arg();
+      t = this.processArg(arg);
+      this.expect(t, T.OP, '}');
+      const str = argEval(arg);
+      if (str === null) this.fail('bad flag string');
+      list.push({ value, str });
+      t = this.lx.item();
+    } while (t[0] === T.DELIM && t[1] === ',');
+    return t;
+  }
+
+  processFlags(arg: Arg, symbolic: boolean): Tok {
+    arg.reset();
+    arg.kind = symbolic ? 'symbol' : 'flags';
+    const field = new Arg();
+    let t = this.processFieldArg(field);
+    if (!symbolic) while (t[0] === T.OP) t = this.processOp(field, t[1]);
+    this.expect(t, T.DELIM, ',');
+    arg.flagField = field;
+    if (!symbolic) {
+      t = this.lx.item();
+      if (isItemType(t[0])) {
+        arg.delim = t[1];
+        t = this.lx.item();
+      }
+      this.expect(t, T.DELIM, ',');
+    }
+    t = this.processFields(arg.list);
+    this.expect(t, T.DELIM, ')');
+    return this.lx.item();
+  }
+
+  allocAndProcessDelim(next: string): Arg {
+    const field = new Arg();
+    let t = this.processArg(field);
+    if (t[0] === T.OP) {
+      t = this.processOp(field, t[1]);
+      consolidate(field);
+    }
+    this.expect(t, T.DELIM, next);
+    return field;
+  }
+
+  processHex(arg: Arg, kind: 'hex' | 'hexstr'): Tok {
+    arg.reset();
+    arg.kind = kind;
+    arg.a = this.allocAndProcessDelim(',');
+    arg.b = this.allocAndProcessDelim(')');
+    return this.lx.item();
+  }
+
+  processIntArray(arg: Arg): Tok {
+    arg.reset();
+    arg.kind = 'intarray';
+    arg.a = this.allocAndProcessDelim(',');
+    arg.b = this.allocAndProcessDelim(',');
+    arg.c = this.allocAndProcessDelim(')');
+    return this.lx.item();
+  }
+
+  processDynamicArray(arg: Arg): Tok {
+    arg.reset();
+    arg.kind = 'dynarray';
+    let t = this.lx.token();
+    if (t[0] !== T.ITEM) this.fail('expected field name');
+    const f = this.ev.field(t[1]);
+    if (!f) this.fail(`field ${t[1]} not found`);
+    arg.field = f;
+    arg.name = t[1];
+    this.expect(this.lx.token(), T.DELIM, ')');
+    t = this.lx.item();
+    if (t[0] !== T.OP || t[1] !== '[') return t;
+    const idx = new Arg();
+    t = this.processArg(idx);
+    // libtraceevent rejects the index form when it does find the closing bracket
+    if (t[0] === T.OP && t[1] === ']') this.fail('dynamic array index not supported');
+    return this.lx.item();
+  }
+
+  processDynamicArrayLen(arg: Arg): Tok {
+    const t = this.lx.token();
+    this.expect(t, T.ITEM);
+    arg.kind = 'dynarraylen';
+    const f = this.ev.field(t[1]);
+    if (!f) this.fail(`field ${t[1]} not found`);
+    arg.field = f;
+    arg.name = t[1];
+    this.expect(this.lx.token(), T.DELIM, ')');
+    return this.lx.token();
+  }
+
+  processNamed(arg: Arg, kind: 'string' | 'bitmask' | 'cpumask'): Tok {
+    const t = this.lx.token();
+    this.expect(t, T.ITEM);
+    arg.kind = kind;
+    arg.name = t[1];
+    arg.field = this.ev.anyField(t[1]) ?? null;
+    this.expect(this.lx.token(), T.DELIM, ')');
+    return this.lx.token();
+  }
+
+  processBuiltinExpect(arg: Arg): Tok {
+    const t = this.processArg(arg);
+    if (t[0] !== T.DELIM || t[1][0] !== ',') this.fail('bad __builtin_expect');
+    this.expect(this.lx.token(), T.ITEM);
+    this.expect(this.lx.token(), T.DELIM, ')');
+    return this.lx.item();
+  }
+
+  processSizeof(arg: Arg): Tok {
+    let t = this.lx.item();
+    arg.kind = 'atom';
+    let hasParen = false;
+    if (t[1] === 'unsigned') {
+      t = this.lx.item();
+      if (t[0] !== T.ITEM) hasParen = true;
+    }
+    if (hasParen || t[1] === 'int') arg.atom = '4';
+    else if (t[1] === 'long') {
+      t = this.lx.item();
+      if (t[1] === 'long') arg.atom = '8';
+      else {
+        if (this.longSize !== 4 && this.longSize !== 8) this.fail('long size not defined');
+        arg.atom = String(this.longSize);
+        hasParen = true;
+      }
+    } else if (['__u64', 'u64', '__s64', 's64'].includes(t[1])) arg.atom = '8';
+    else if (['__u32', 'u32', '__s32', 's32'].includes(t[1])) arg.atom = '4';
+    else if (['__u16', 'u16', '__s16', 's16'].includes(t[1])) arg.atom = '2';
+    else if (['__u8', 'u8', '__8', 's8'].includes(t[1])) arg.atom = '1';
+    else if (t[1] === 'REC') {
+      this.expect(this.lx.item(), T.OP, '->');
+      t = this.lx.token();
+      this.expect(t, T.ITEM);
+      const f = this.ev.anyField(t[1]);
+      if (!f || f.isArray) this.fail('sizeof of unknown or array field');
+      arg.atom = String(f.size);
+    } else this.fail(`sizeof(${t[1]}) not supported`);
+    if (!hasParen) t = this.lx.item();
+    this.expect(t, T.DELIM, ')');
+    return this.lx.item();
+  }
+
+  processFunction(arg: Arg, name: string): Tok {
+    switch (name) {
+      case '__print_flags': return this.processFlags(arg, false);
+      case '__print_symbolic': return this.processFlags(arg, true);
+      case '__print_hex': return this.processHex(arg, 'hex');
+      case '__print_hex_str': return this.processHex(arg, 'hexstr');
+      case '__print_array': return this.processIntArray(arg);
+      case '__get_str': case '__get_rel_str': return this.processNamed(arg, 'string');
+      case '__get_bitmask': case '__get_rel_bitmask': return this.processNamed(arg, 'bitmask');
+      case '__get_cpumask': case '__get_rel_cpumask': return this.processNamed(arg, 'cpumask');
+      case '__get_dynamic_array': case '__get_rel_dynamic_array': case '__get_sockaddr': case '__get_sockaddr_rel':
+        return this.processDynamicArray(arg);
+      case '__get_dynamic_array_len': case '__get_rel_dynamic_array_len': return this.processDynamicArrayLen(arg);
+      case '__builtin_expect': return this.processBuiltinExpect(arg);
+      case 'sizeof': return this.processSizeof(arg);
+      default: return this.fail(`function ${name} not defined`);
+    }
+  }
+
+  readPrintArgs(): Arg[] {
+    const args: Arg[] = [];
+    let type: T = T.ERROR;
+    let t: Tok = [T.ERROR, ''];
+    do {
+      if (type === T.NEWLINE) {
+        t = this.lx.item();
+        type = t[0];
+        continue;
+      }
+      const arg = new Arg();
+      t = this.processArg(arg);
+      type = t[0];
+      args.push(arg);
+      if (type === T.OP) {
+        t = this.processOp(arg, t[1]);
+        consolidate(arg);
+        type = t[0];
+        continue;
+      }
+      if (type === T.DELIM && t[1] === ',') continue;
+      break;
+    } while (type !== T.NONE);
+    return args;
+  }
+}
+
+/** arg_num_eval: evaluates constant flag/symbol table entries (signed 64-bit). */
+function argNumEval(arg: Arg): bigint | null {
+  switch (arg.kind) {
+    case 'atom':
+      return cStrtoll(arg.atom);
+    case 'type': {
+      const v = argNumEval(arg.item!);
+      return v === null ? null : BigInt.asIntN(64, evalTypeStr(BigInt.asUintN(64, v), arg.castType, false));
+    }
+    case 'op': {
+      const op = arg.op;
+      const L = () => (arg.left && arg.left.kind === 'null' && (op === '-' || op === '+') ? 0n : argNumEval(arg.left!));
+      const R = () => argNumEval(arg.right!);
+      const both = (f: (l: bigint, r: bigint) => bigint): bigint | null => {
+        const l = L();
+        if (l === null) return null;
+        const r = R();
+        if (r === null) return null;
+        return BigInt.asIntN(64, f(l, r));
+      };
+      switch (op[0]) {
+        case '|': return both((l, r) => (op[1] ? BigInt(l !== 0n || r !== 0n) : l | r));
+        case '&': return both((l, r) => (op[1] ? BigInt(l !== 0n && r !== 0n) : l & r));
+        case '<':
+          if (op === '<') return both((l, r) => BigInt(l < r));
+          if (op === '<<') return both((l, r) => l << (r & 63n));
+          if (op === '<=') return both((l, r) => BigInt(l <= r));
+          return null;
+        case '>':
+          if (op === '>') return both((l, r) => BigInt(l > r));
+          if (op === '>>') return both((l, r) => l >> (r & 63n));
+          if (op === '>=') return both((l, r) => BigInt(l >= r));
+          return null;
+        case '=': return op === '==' ? both((l, r) => BigInt(l === r)) : null;
+        case '!': return op === '!=' ? both((l, r) => BigInt(l !== r)) : null;
+        case '-': return both((l, r) => l - r);
+        case '+': return both((l, r) => l + r);
+        case '~': {
+          const r = R();
+          return r === null ? null : BigInt.asIntN(64, ~r);
+        }
+        default: return null;
+      }
+    }
+    default:
+      return null;
+  }
+}
+
+/** arg_eval: the text a flag table entry stores. */
+function argEval(arg: Arg): string | null {
+  switch (arg.kind) {
+    case 'atom': return arg.atom;
+    case 'type': return argEval(arg.item!);
+    case 'op': {
+      const v = argNumEval(arg);
+      return v === null ? null : v.toString();
+    }
+    default: return null;
+  }
+}
+
+/** consolidate_op_arg: folds operations on two constants into one constant. */
+function consolidate(arg: Arg): void {
+  if (arg.kind !== 'op') return;
+  if (arg.left) consolidate(arg.left);
+  if (arg.right) consolidate(arg.right);
+  if (!arg.left || !arg.right) return;
+  if (arg.left.kind !== 'atom' || arg.right.kind !== 'atom') return;
+  const l = cStrtoull(arg.left.atom);
+  const r = cStrtoull(arg.right.atom);
+  let v: bigint;
+  switch (arg.op[0]) {
+    case '>': v = arg.op[1] === '>' ? l >> (r & 63n) : arg.op[1] === '=' ? BigInt(l >= r) : BigInt(l > r); break;
+    case '<': v = arg.op[1] === '<' ? l << (r & 63n) : arg.op[1] === '=' ? BigInt(l <= r) : BigInt(l < r); break;
+    case '&': v = arg.op[1] === '&' ? BigInt(l !== 0n && r !== 0n) : l & r; break;
+    case '|': v = arg.op[1] === '|' ? BigInt(l !== 0n || r !== 0n) : l | r; break;
+    case '-': v = l - r; break;
+    case '+': v = l + r; break;
+    case '*': v = l * r; break;
+    case '^': v = l ^ r; break;
+    case '/': v = r === 0n ? 0n : l / r; break;
+    case '%': v = r === 0n ? 0n : l % r; break;
+    case '=': v = BigInt(l === r); break;
+    case '!': v = BigInt(l !== r); break;
+    default: return;
+  }
+  const atom = formatLld(BigInt.asUintN(64, v));
+  arg.reset();
+  arg.kind = 'atom';
+  arg.atom = atom;
+}
+
+/**
+ * Parses an event's print fmt. Never throws: a print fmt libtraceevent cannot
+ * parse gives `failed` (the event prints its raw fields, as trace-cmd does).
+ */
+export function parsePrintFmt(ev: EventFormat, longSize: number): PrintFmt {
+  const empty: PrintFmt = { format: '', args: [], segments: [], failed: null };
+  if (ev.fieldError) return { ...empty, failed: ev.fieldError };
+  if (ev.printOffset < 0) return { ...empty, failed: 'no print fmt' };
+  const lx = new Lexer(ev.text, ev.printOffset);
+  const p = new Parser(lx, ev, longSize);
+  let format = '';
+  let args: Arg[] = [];
+  try {
+    let t = lx.item();
+    if (t[0] !== T.ITEM || t[1] !== 'print') throw new ParseFail('expected print');
+    t = lx.token();
+    if (t[0] !== T.ITEM || t[1] !== 'fmt') throw new ParseFail('expected fmt');
+    t = lx.token();
+    if (t[0] !== T.OP || t[1] !== ':') throw new ParseFail('expected :');
+    t = lx.token();
+    if (t[0] !== T.DQUOTE) throw new ParseFail('expected a format string');
+    format = t[1];
+    for (;;) {
+      t = lx.item();
+      if (t[0] === T.DQUOTE) {
+        format += t[1];
+        continue;
+      }
+      break;
+    }
+    if (t[0] !== T.NONE) {
+      if (t[0] !== T.DELIM || t[1] !== ',') throw new ParseFail(`expected ',' but read '${t[1]}'`);
+      args = p.readPrintArgs();
+    }
+  } catch (e) {
+    if (e instanceof ParseFail) return { format, args: [], segments: [], failed: e.message };
+    throw e;
+  }
+  const isFtrace = ev.system === 'ftrace';
+  if (isFtrace && args.length === 0) {
+    // old ftrace formats had no arguments: every field is one
+    for (const f of ev.fields) {
+      const a = Arg.of('field');
+      a.name = f.name;
+      a.field = f;
+      args.push(a);
+    }
+  }
+  if (isFtrace && ev.name === 'bprint') return { format, args, segments: [], failed: null };
+  const built = buildSegments(format, args);
+  return { format, args, segments: built.segments, failed: built.failed };
+}

@@ -1,0 +1,189 @@
+import type { EventFormat } from '../core/event-format.ts';
+import { readUnsigned } from '../core/int64.ts';
+import { cString } from './evaluate.ts';
+import type { PrintEnv, RecordRef } from './record.ts';
+
+/**
+ * The libtraceevent plugins trace-cmd loads by default that replace an event's
+ * print fmt: sched_switch / sched_wakeup (which also teach the comm table), and
+ * the ftrace function / kernel_stack printers.
+ */
+export type Plugin = (ev: EventFormat, r: RecordRef, env: PrintEnv, state: PluginState) => string;
+
+/** Per-report state of the plugins (the function plugin's call stacks per CPU). */
+export class PluginState {
+  funcStacks: (string | null)[][] = [];
+  /** -O ftrace:parent, ftrace:offset, ftrace:indent */
+  parent = false;
+  offset = false;
+  indent = true;
+}
+
+/** tep_get_field_val: value of an event field, or the error text libtraceevent prints. */
+function fieldVal(ev: EventFormat, r: RecordRef, env: PrintEnv, name: string, err: boolean): { v: bigint } | { e: string } {
+  const f = ev.field(name);
+  if (!f) return { e: err ? `<CANT FIND FIELD ${name}>` : '' };
+  if (f.size !== 1 && f.size !== 2 && f.size !== 4 && f.size !== 8) return { e: err ? ` ${name}=INVALID` : '' };
+  if (f.offset + f.size > r.size) return { v: 0n };
+  return { v: readUnsigned(r.dv, r.off + f.offset, f.size, env.littleEndian) };
+}
+
+function commText(ev: EventFormat, r: RecordRef, name: string): string | null {
+  const f = ev.anyField(name);
+  if (!f) return null;
+  return cString(r, f.offset, f.size);
+}
+
+const STATES = 'SDTtZXxW';
+
+function writeState(val: number): string {
+  let s = '';
+  for (let i = 0; i < STATES.length; i++) {
+    if (!(val & (1 << i))) continue;
+    if (s) s += '|';
+    s += STATES[i];
+  }
+  return s || 'R';
+}
+
+const int32 = (v: bigint) => Number(BigInt.asIntN(32, v));
+
+const schedSwitch: Plugin = (ev, r, env) => {
+  let out = '';
+  const pp = fieldVal(ev, r, env, 'prev_pid', true);
+  if ('e' in pp) return pp.e + '!';
+  const pc = commText(ev, r, 'prev_comm');
+  if (pc !== null) {
+    env.comms.register(int32(pp.v), pc);
+    out += pc + ':';
+  }
+  out += BigInt.asIntN(64, pp.v).toString() + ' ';
+  const prio = fieldVal(ev, r, env, 'prev_prio', true);
+  if ('v' in prio) out += `[${int32(prio.v)}] `;
+  else out += prio.e;
+  const st = fieldVal(ev, r, env, 'prev_state', true);
+  if ('v' in st) out += writeState(int32(st.v));
+  else out += st.e;
+  out += ' ==> ';
+  const np = fieldVal(ev, r, env, 'next_pid', true);
+  if ('e' in np) return out + np.e + '!';
+  const nc = commText(ev, r, 'next_comm');
+  if (nc !== null) {
+    env.comms.register(int32(np.v), nc);
+    out += nc + ':';
+  }
+  out += BigInt.asIntN(64, np.v).toString();
+  const nprio = fieldVal(ev, r, env, 'next_prio', true);
+  if ('v' in nprio) out += ` [${int32(nprio.v)}]`;
+  else out += nprio.e;
+  return out;
+};
+
+const schedWakeup: Plugin = (ev, r, env) => {
+  let out = '';
+  const pid = fieldVal(ev, r, env, 'pid', true);
+  if ('e' in pid) return pid.e + '!';
+  const comm = commText(ev, r, 'comm');
+  if (comm !== null) {
+    env.comms.register(int32(pid.v), comm);
+    out += comm + ':';
+  }
+  out += BigInt.asIntN(64, pid.v).toString();
+  const prio = fieldVal(ev, r, env, 'prio', true);
+  out += 'v' in prio ? ` [${BigInt.asIntN(64, prio.v)}]` : prio.e;
+  const success = fieldVal(ev, r, env, 'success', false);
+  if ('v' in success) out += ` success=${BigInt.asIntN(64, success.v)}`;
+  const cpu = fieldVal(ev, r, env, 'target_cpu', true);
+  out += 'v' in cpu ? ` CPU:${cpu.v.toString().padStart(3, '0')}` : cpu.e;
+  return out;
+};
+
+function showFunction(name: string, addr: bigint, env: PrintEnv, state: PluginState): string {
+  if (!state.offset) return name;
+  const i = env.symbols.findBig(addr);
+  const start = i >= 0 ? env.symbols.address(i) : 0n;
+  return `${name}+0x${BigInt.asUintN(32, addr - start).toString(16)} `;
+}
+
+function indexFor(state: PluginState, parent: string, child: string | null, cpu: number): number {
+  if (cpu < 0) return 0;
+  const stacks = state.funcStacks;
+  while (stacks.length <= cpu) stacks.push([]);
+  const stack = stacks[cpu];
+  const addChild = (c: string | null, pos: number) => {
+    if (c === null) return;
+    if (pos >= stack.length) for (let k = 0; k < 10; k++) stack.push(null);
+    stack[pos] = c;
+  };
+  for (let i = 0; i < stack.length && stack[i] !== null; i++) {
+    if (stack[i] === parent) {
+      addChild(child, i + 1);
+      return i;
+    }
+  }
+  addChild(parent, 0);
+  addChild(child, 1);
+  return 0;
+}
+
+const functionPlugin: Plugin = (ev, r, env, state) => {
+  const ip = fieldVal(ev, r, env, 'ip', true);
+  if ('e' in ip) return ip.e + '!';
+  const fi = env.symbols.findBig(ip.v);
+  const func = fi >= 0 ? env.symbols.name(fi) : null;
+  const pip = fieldVal(ev, r, env, 'parent_ip', true);
+  if ('e' in pip) return pip.e + '!';
+  const pi = env.symbols.findBig(pip.v);
+  const parent = pi >= 0 ? env.symbols.name(pi) : null;
+  let index = 0;
+  if (parent !== null && state.indent) index = indexFor(state, parent, func, r.cpu);
+  let out = ' '.repeat(index * 3);
+  out += func !== null ? showFunction(func, ip.v, env, state) : '0x' + ip.v.toString(16);
+  if (state.parent) {
+    out += ' <-- ';
+    out += parent !== null ? showFunction(parent, pip.v, env, state) : '0x' + pip.v.toString(16);
+  }
+  return out;
+};
+
+const kernelStack: Plugin = (ev, r, env, state) => {
+  const f = ev.anyField('caller');
+  if (!f) return '<CANT FIND FIELD caller>';
+  let out = '<stack trace >\n';
+  const ls = env.longSize;
+  for (let p = f.offset; p < r.size; p += ls) {
+    if (p + ls > r.size) break;
+    const addr = readUnsigned(r.dv, r.off + p, ls, env.littleEndian);
+    if ((ls === 8 && addr === 0xffffffffffffffffn) || (addr & 0xffffffffn) === 0xffffffffn) break;
+    const i = env.symbols.findBig(addr);
+    if (i >= 0) out += '=> ' + showFunction(env.symbols.name(i), addr, env, state) + ` (${addr.toString(16)})\n`;
+    else out += `=> ${addr.toString(16)}\n`;
+  }
+  return out;
+};
+
+const rawData: Plugin = (ev, r, env) => {
+  const id = fieldVal(ev, r, env, 'id', true);
+  if ('e' in id) return id.e + '!';
+  let out = `# ${id.v.toString(16)}`;
+  const f = ev.anyField('buf');
+  if (!f) return out + '<CANT FIND FIELD buf>';
+  for (let p = f.offset; p < r.size; p += env.longSize) {
+    const n = Math.min(8, r.size - p);
+    for (let i = 0; i < n; i++) out += ' ' + r.data[r.off + p + i].toString(16).padStart(2, '0');
+  }
+  return out;
+};
+
+const PLUGINS: Record<string, Plugin> = {
+  'sched/sched_switch': schedSwitch,
+  'sched/sched_wakeup': schedWakeup,
+  'sched/sched_wakeup_new': schedWakeup,
+  'ftrace/function': functionPlugin,
+  'ftrace/kernel_stack': kernelStack,
+  'ftrace/raw_data': rawData,
+};
+
+export function pluginFor(ev: EventFormat): Plugin | undefined {
+  return PLUGINS[`${ev.system}/${ev.name}`];
+}

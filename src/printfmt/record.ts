@@ -1,0 +1,27 @@
+import type { CommTable } from '../core/comms.ts';
+import type { PrintkTable } from '../core/printk.ts';
+import type { SymbolTable } from '../core/symbols.ts';
+
+/** A record being printed: its payload is bytes [off, off+size) of `data`. */
+export interface RecordRef {
+  data: Uint8Array;
+  dv: DataView;
+  off: number;
+  size: number;
+  cpu: number;
+  /** Timestamp in ns as (whole seconds, ns within the second), for plugins that print times. */
+  sec: number;
+  nsec: number;
+}
+
+/** What printing needs from the trace: byte order, long size, and the lookup tables. */
+export interface PrintEnv {
+  littleEndian: boolean;
+  /** The long size libtraceevent uses for pointers (the header byte of a trace.dat). */
+  longSize: number;
+  symbols: SymbolTable;
+  printk: PrintkTable;
+  comms: CommTable;
+  /** Called for problems libtraceevent would warn about (field beyond record, ...). */
+  warn?: (msg: string) => void;
+}

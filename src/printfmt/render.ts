@@ -1,0 +1,309 @@
+import { formatInt, formatPointer, formatStr, parseSpec } from '../core/c-printf.ts';
+import type { EventFormat, FieldFormat } from '../core/event-format.ts';
+import { readHi, readLo, readSmall, readUnsigned, u64Value } from '../core/int64.ts';
+import { Arg, type PrintFmt, type Segment } from './ast.ts';
+import { formatLld } from './c-values.ts';
+import { cString, dynamicLoc, evalNum, latin1 } from './evaluate.ts';
+import { parsePrintFmt } from './parse.ts';
+import { printNumber, printPointer, printStrArg } from './print-args.ts';
+import type { PrintEnv, RecordRef } from './record.ts';
+import { buildSegments } from './segments.ts';
+
+type SegFn = (r: RecordRef, env: PrintEnv) => string;
+
+/** A parsed print fmt with each segment compiled to a small closure (no eval). */
+export interface CompiledPrint {
+  fmt: PrintFmt;
+  render: (r: RecordRef, env: PrintEnv) => string;
+}
+
+const compiled = new WeakMap<EventFormat, CompiledPrint>();
+
+/** The compiled print fmt of an event, parsed on first use and kept. */
+export function compiledPrint(ev: EventFormat, longSize: number): CompiledPrint {
+  let c = compiled.get(ev);
+  if (!c) {
+    const fmt = parsePrintFmt(ev, longSize);
+    c = { fmt, render: fmt.failed ? () => '' : compileSegments(fmt.segments) };
+    compiled.set(ev, c);
+  }
+  return c;
+}
+
+/** Casts to a pointer type leave a value unchanged; see through them. */
+function stripPointerCasts(a: Arg): Arg {
+  while (a.kind === 'type' && a.castType.endsWith('*')) a = a.item!;
+  return a;
+}
+
+function compileSegments(segs: Segment[]): (r: RecordRef, env: PrintEnv) => string {
+  const fns = segs.map(compileSegment);
+  if (fns.length === 1) return fns[0];
+  return (r, env) => {
+    let s = '';
+    for (let i = 0; i < fns.length; i++) s += fns[i](r, env);
+    return s;
+  };
+}
+
+function compileSegment(seg: Segment): SegFn {
+  if (seg.kind === 'text') {
+    const t = seg.format;
+    return () => t;
+  }
+  const arg = seg.arg!;
+  const lenArg = seg.lenArg;
+  const star = (r: RecordRef, env: PrintEnv) => (lenArg ? Number(BigInt.asIntN(32, evalNum(lenArg, r, env))) : undefined);
+  const format = seg.format;
+  if (seg.kind === 'digit') {
+    if (!lenArg && arg.kind === 'field' && arg.field) {
+      const f = arg.field;
+      const spec = parseSpec(format);
+      const generic: SegFn = (r, env) => printNumber(format, undefined, arg, r, env);
+      if (f.size === 1 || f.size === 2 || f.size === 4) {
+        return (r, env) => (f.offset + f.size > r.size ? generic(r, env) : formatInt(spec, readSmall(r.dv, r.off + f.offset, f.size, env.littleEndian)));
+      }
+      if (f.size === 8) {
+        return (r, env) => {
+          if (f.offset + 8 > r.size) return generic(r, env);
+          const at = r.off + f.offset;
+          return formatInt(spec, u64Value(readHi(r.dv, at, env.littleEndian), readLo(r.dv, at, env.littleEndian)));
+        };
+      }
+    }
+    return (r, env) => printNumber(format, star(r, env), arg, r, env);
+  }
+  if (seg.kind === 'pointer') {
+    const conv = format[format.indexOf('p') + 1];
+    const base = stripPointerCasts(arg);
+    if (!lenArg && (conv === 'S' || conv === 's' || conv === 'F' || conv === 'f') && base.kind === 'field' && base.field && (base.field.size === 8 || base.field.size === 4)) {
+      const f = base.field;
+      const withOffset = conv === 'S' || conv === 'F';
+      return (r, env) => {
+        if (f.offset + f.size > r.size) return printPointer(format, 1, arg, r, env, false);
+        const at = r.off + f.offset;
+        const hi = f.size === 8 ? readHi(r.dv, at, env.littleEndian) : 0;
+        const lo = f.size === 8 ? readLo(r.dv, at, env.littleEndian) : r.dv.getUint32(at, env.littleEndian);
+        const i = env.symbols.find(hi, lo);
+        if (i < 0) return '0x' + (hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16));
+        const name = env.symbols.name(i);
+        return withOffset ? name + '+0x' + env.symbols.offset(i, hi, lo).toString(16) : name;
+      };
+    }
+    return (r, env) => printPointer(format, lenArg ? (star(r, env) ?? 1) : 1, arg, r, env, false);
+  }
+  // %s
+  if (!lenArg && arg.kind === 'field' && arg.field) {
+    const f = arg.field;
+    const spec = parseSpec(format);
+    if (!f.isArray && (f.size === 8 || f.size === 4)) {
+      return (r, env) => {
+        if (f.size !== env.longSize || f.offset + f.size > r.size) return printStrArg(format, undefined, arg, r, env);
+        const at = r.off + f.offset;
+        const hi = f.size === 8 ? r.dv.getUint32(at + 4, true) : 0;
+        const lo = r.dv.getUint32(at, true);
+        const s = env.printk.find(hi, lo);
+        if (s !== null) return s;
+        return hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16);
+      };
+    }
+    if (f.isArray && !f.isDynamic) {
+      return (r) => formatStr(spec, cString(r, f.offset, f.size || r.size - f.offset));
+    }
+  }
+  if (!lenArg && arg.kind === 'string' && arg.field) {
+    const f = arg.field;
+    const spec = parseSpec(format);
+    return (r, env) => {
+      const { offset, len } = dynamicLoc(f, r, env);
+      return len ? formatStr(spec, cString(r, offset, r.size - offset)) : '';
+    };
+  }
+  return (r, env) => printStrArg(format, star(r, env), arg, r, env);
+}
+
+/** print_parse_data for one segment (the generic path; used by raw field printing). */
+function renderSegment(seg: Segment, r: RecordRef, env: PrintEnv, raw: boolean): string {
+  if (seg.kind === 'text') return seg.format;
+  const star = seg.lenArg ? Number(BigInt.asIntN(32, evalNum(seg.lenArg, r, env))) : undefined;
+  if (seg.kind === 'digit') return printNumber(seg.format, star, seg.arg!, r, env);
+  if (seg.kind === 'pointer') return printPointer(seg.format, star ?? 1, seg.arg!, r, env, raw);
+  return printStrArg(seg.format, star, seg.arg!, r, env);
+}
+
+function isPrintableArray(r: RecordRef, off: number, len: number): boolean {
+  for (let i = 0; i < len && r.off + off + i < r.off + r.size; i++) {
+    const c = r.data[r.off + off + i];
+    if (!c) break;
+    if (!(c >= 32 && c < 127) && !(c === 32 || (c >= 9 && c <= 13))) return false;
+  }
+  return true;
+}
+
+/** print_field_raw: a field's value without its print fmt. */
+export function printFieldRaw(f: FieldFormat, r: RecordRef, env: PrintEnv): string {
+  if (f.isArray) {
+    let offset: number;
+    let len: number;
+    if (f.isDynamic) ({ offset, len } = dynamicLoc(f, r, env));
+    else {
+      offset = f.offset;
+      len = f.size;
+    }
+    if (f.isString && isPrintableArray(r, offset, len)) return cString(r, offset, r.size - offset);
+    let s = 'ARRAY[';
+    for (let i = 0; i < len; i++) {
+      if (i) s += ', ';
+      const b = offset + i < r.size ? r.data[r.off + offset + i] : 0;
+      s += (b < 16 ? '0' : '') + b.toString(16);
+    }
+    // libtraceevent stops treating the field as a string once it was not printable
+    f.isString = false;
+    return s + ']';
+  }
+  const val = f.offset + f.size <= r.size ? readUnsigned(r.dv, r.off + f.offset, f.size, env.littleEndian) : 0n;
+  if (f.isPointer) return '0x' + val.toString(16);
+  if (f.signed) {
+    switch (f.size) {
+      case 4:
+        return f.isLong ? '0x' + BigInt.asUintN(32, BigInt.asIntN(32, val)).toString(16) : BigInt.asIntN(32, val).toString();
+      case 2:
+        return BigInt.asIntN(16, val).toString().padStart(2, ' ');
+      case 1:
+        return BigInt.asIntN(8, val).toString();
+      default:
+        return formatLld(val);
+    }
+  }
+  return f.isLong ? '0x' + val.toString(16) : val.toString();
+}
+
+/**
+ * tep_print_fields: " name=value" for every event field. With a usable print fmt
+ * each field is printed the way the print fmt prints it (matching segments in
+ * order, wrapping around), else raw.
+ */
+export function printFields(ev: EventFormat, fmt: PrintFmt | null, r: RecordRef, env: PrintEnv, raw: boolean): string {
+  const segs = fmt && !fmt.failed ? fmt.segments : null;
+  let cursor: number | null = segs && segs.length ? 0 : null;
+  let out = '';
+  for (const f of ev.fields) {
+    out += ' ' + f.name + '=';
+    if (cursor === null || !segs || f.isArray || f.isString) {
+      out += printFieldRaw(f, r, env);
+      continue;
+    }
+    const start = cursor;
+    let p = start;
+    let has0x = false;
+    let found = false;
+    do {
+      const seg = segs[p];
+      if (seg.kind === 'text') {
+        has0x = seg.format.length > 1 && seg.format.endsWith('0x');
+      } else {
+        let a = seg.arg;
+        while (a && a.kind === 'type') a = a.item;
+        if (a && a.kind === 'field' && a.field === f) {
+          if (has0x) out += '0x';
+          out += renderSegment(seg, r, env, false); // libtraceevent 1.7 prints -R pointers like the print fmt does
+          cursor = p + 1 < segs.length ? p + 1 : null;
+          found = true;
+          break;
+        }
+        has0x = false;
+      }
+      p = p + 1 < segs.length ? p + 1 : 0;
+    } while (p !== start);
+    if (!found) out += printFieldRaw(f, r, env);
+  }
+  return out;
+}
+
+/** The text a bprint event prints: its printk format applied to the binary arguments. */
+export function renderBprint(ev: EventFormat, r: RecordRef, env: PrintEnv): string {
+  const fmtField = ev.field('fmt');
+  const bufField = ev.field('buf');
+  const ipField = ev.field('ip');
+  if (!fmtField || !bufField || !ipField) return '';
+  const addr = readUnsigned(r.dv, r.off + fmtField.offset, fmtField.size, env.littleEndian);
+  const str = env.printk.findBig(addr);
+  const format = str === null ? `%ps: (NO FORMAT FOUND at ${addr.toString(16)})\n` : `%ps: ${str}`;
+  const args: Arg[] = [];
+  const ipArg = Arg.of('atom');
+  ipArg.atom = formatLld(readUnsigned(r.dv, r.off + ipField.offset, ipField.size, env.littleEndian));
+  args.push(ipArg);
+  let b = bufField.offset;
+  const size = r.size;
+  for (let p = 5; b < size && p < format.length; p++) {
+    if (format[p] !== '%') continue;
+    let ls = 0;
+    let done = false;
+    while (!done) {
+      p++;
+      const c = format[p];
+      let isString = false;
+      let number = false;
+      let vsize = 0;
+      switch (c) {
+        case 'l': ls++; continue;
+        case 'L': ls = 2; continue;
+        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
+        case '.': case '#': case '+':
+          continue;
+        case 'z': case 'Z': ls = 1; continue;
+        case 'p': {
+          ls = 1;
+          const n = format[p + 1];
+          if (n !== undefined && /[A-Za-z0-9]/.test(n)) {
+            p++;
+            const k = format[p];
+            const special = k === 's' || k === 'S' || k === 'x' || ((k === 'f' || k === 'F') && format[p + 1] !== 'w');
+            if (!special) {
+              const ch = r.data[r.off + b];
+              if (ch >= 32 && ch < 127) isString = true;
+            }
+          }
+          number = !isString;
+          break;
+        }
+        case 'd': case 'u': case 'i': case 'x': case 'X': case 'o':
+          number = true;
+          break;
+        case '*':
+          number = true;
+          break;
+        case 's':
+          isString = true;
+          break;
+        default:
+          done = true;
+          continue;
+      }
+      if (number) {
+        vsize = c === '*' ? 4 : ls === 0 ? 4 : ls === 1 ? env.longSize : ls === 2 ? 8 : ls;
+        b = (b + 3) & ~3;
+        const val = b + vsize <= size ? readUnsigned(r.dv, r.off + b, vsize, env.littleEndian) : 0n;
+        b += vsize;
+        const a = Arg.of('atom');
+        a.atom = formatLld(val);
+        args.push(a);
+        if (c === '*') continue;
+        done = true;
+      } else if (isString) {
+        const s = cString(r, b, size - b);
+        const a = Arg.of('bstring');
+        a.atom = s;
+        args.push(a);
+        b += s.length + 1;
+        done = true;
+      }
+    }
+  }
+  const { segments } = buildSegments(format, args);
+  let out = '';
+  for (const seg of segments) out += renderSegment(seg, r, env, false);
+  return out;
+}
+
+export { latin1, formatPointer };

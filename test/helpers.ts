@@ -1,0 +1,72 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Trace } from '../src/core/trace.ts';
+import { printReport, type ReportOptions } from '../src/io/text/report-printer.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The shared data folder beside the checkout, when present. */
+export const SHARED = path.resolve(ROOT, '../shared/data');
+export const hasShared = fs.existsSync(SHARED);
+
+/** Reads a text file, gunzipping when it ends in .gz, as latin1 (bytes preserved). */
+export function readText(p: string): string {
+  const b = fs.readFileSync(p);
+  return (p.endsWith('.gz') ? zlib.gunzipSync(b) : b).toString('latin1');
+}
+
+export function reportOf(trace: Trace, opts: ReportOptions = {}): string {
+  const chunks: string[] = [];
+  printReport(trace, (s) => chunks.push(s), opts);
+  return chunks.join('');
+}
+
+let traceCmd: boolean | null = null;
+/** Whether the real trace-cmd is installed (CI installs it). */
+export function hasTraceCmd(): boolean {
+  if (traceCmd === null) {
+    try {
+      execFileSync('trace-cmd', ['--version'], { stdio: 'ignore' });
+      traceCmd = true;
+    } catch (e) {
+      // trace-cmd --version exits non-zero on some builds but still runs
+      traceCmd = (e as { status?: number }).status !== undefined && (e as { code?: string }).code !== 'ENOENT';
+    }
+  }
+  return traceCmd;
+}
+
+/** The real `trace-cmd report` output for a file, with its stderr. */
+export function traceCmdReport(file: string, args: string[] = []): { out: string; err: string; status: number } {
+  try {
+    const out = execFileSync('trace-cmd', ['report', ...args, file], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
+    return { out: out.toString('latin1'), err: '', status: 0 };
+  } catch (e) {
+    const x = e as { stdout?: Buffer; stderr?: Buffer; status?: number };
+    return { out: x.stdout?.toString('latin1') ?? '', err: x.stderr?.toString('latin1') ?? '', status: x.status ?? -1 };
+  }
+}
+
+/** Every file under a folder whose name matches. */
+export function findFiles(dir: string, re: RegExp): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...findFiles(p, re));
+    else if (re.test(e.name)) out.push(p);
+  }
+  return out.sort();
+}
+
+/** First lines where two texts differ, for readable failures. */
+export function firstDiff(a: string, b: string): string {
+  const la = a.split('\n');
+  const lb = b.split('\n');
+  for (let i = 0; i < Math.max(la.length, lb.length); i++) {
+    if (la[i] !== lb[i]) return `line ${i + 1}:\n  expected: ${JSON.stringify(la[i])}\n  actual:   ${JSON.stringify(lb[i])}`;
+  }
+  return 'identical';
+}
