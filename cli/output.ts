@@ -8,20 +8,27 @@ import * as fs from 'node:fs';
 export class ByteWriter {
   constructor(private fd = 1) {}
 
-  write = (s: string): void => {
-    const b = Buffer.from(s, 'latin1');
-    let off = 0;
+  write = (s: string | Uint8Array): void => {
+    this.writeBytes(typeof s === 'string' ? Buffer.from(s, 'latin1') : s, 0);
+  };
+
+  private writeBytes(b: Uint8Array, off: number): void {
     while (off < b.length) {
       try {
         off += fs.writeSync(this.fd, b, off, b.length - off);
       } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        if (err.code === 'EAGAIN') continue;
-        if (err.code === 'EPIPE') process.exit(0);
-        throw e;
+        off = this.onError(e, b, off);
       }
     }
-  };
+  }
+
+  private onError(e: unknown, b: Uint8Array, off: number): number {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EPIPE') process.exit(0);
+    if (err.code !== 'EAGAIN') throw e;
+    this.writeBytes(b, off);
+    return b.length;
+  }
 }
 
 /** Warnings go to stderr, one line each. */

@@ -18,9 +18,9 @@ export function readText(p: string): string {
 }
 
 export function reportOf(trace: Trace, opts: ReportOptions = {}): string {
-  const chunks: string[] = [];
-  printReport(trace, (s) => chunks.push(s), opts);
-  return chunks.join('');
+  const chunks: Uint8Array[] = [];
+  printReport(trace, (c) => chunks.push(c), opts);
+  return Buffer.concat(chunks).toString('latin1');
 }
 
 let traceCmd: boolean | null = null;

@@ -9,6 +9,8 @@ export class CommTable {
   private pids = new Int32Array(0);
   private comms: string[] = [];
   private memo = new Map<number, string>();
+  /** Bumped whenever a comm is added, so callers can drop derived caches. */
+  version = 0;
 
   constructor(readonly source: string = '') {
     const pids: number[] = [];
@@ -62,6 +64,7 @@ export class CommTable {
     this.pids = np;
     this.comms.splice(at, 0, comm);
     this.memo.delete(pid);
+    this.version++;
   }
 
   /** An independent copy (printing teaches the table comms; each report starts afresh). */

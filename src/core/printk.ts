@@ -1,4 +1,4 @@
-import { cmpU64, glibcBsearch } from './glibc-bsearch.ts';
+import { cmpU64 } from './glibc-bsearch.ts';
 
 /**
  * The printk_formats table: kernel addresses of constant strings (trace_printk
@@ -60,8 +60,16 @@ export class PrintkTable {
     this.ensure();
     const H = this.hi;
     const L = this.lo;
-    const i = glibcBsearch(this.strs.length, (k) => cmpU64(hi, lo, H[k], L[k]));
-    return i < 0 ? null : this.strs[i];
+    let l = 0;
+    let u = this.strs.length;
+    while (l < u) {
+      const k = (l + u) >>> 1;
+      const h = H[k];
+      if (hi < h || (hi === h && lo < L[k])) u = k;
+      else if (hi === h && lo === L[k]) return this.strs[k];
+      else l = k + 1;
+    }
+    return null;
   }
 
   findBig(addr: bigint): string | null {

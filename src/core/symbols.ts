@@ -1,4 +1,4 @@
-import { cmpU64, glibcBsearch } from './glibc-bsearch.ts';
+import { cmpU64 } from './glibc-bsearch.ts';
 
 /**
  * Kernel symbols from a kallsyms text, looked up exactly as libtraceevent does
@@ -79,24 +79,31 @@ export class SymbolTable {
     }
   }
 
-  /** Index of the symbol containing the address (hi:lo), or -1. */
+  /** Index of the symbol containing the address (hi:lo), or -1. glibc bsearch, inlined (hot path). */
   find(hi: number, lo: number): number {
     this.ensure();
     const H = this.hi;
     const L = this.lo;
     const n = this.names.length;
-    return glibcBsearch(n, (i) => {
-      const c = cmpU64(hi, lo, H[i], L[i]);
-      if (c === 0) return 0;
-      if (c > 0) {
-        // the entry after the last one is a sentinel at address 0
-        const nh = i + 1 < n ? H[i + 1] : 0;
-        const nl = i + 1 < n ? L[i + 1] : 0;
-        if (cmpU64(hi, lo, nh, nl) < 0) return 0;
-        return 1;
+    let l = 0;
+    let u = n;
+    while (l < u) {
+      const i = (l + u) >>> 1;
+      const h = H[i];
+      const lw = L[i];
+      if (hi < h || (hi === h && lo < lw)) {
+        u = i;
+        continue;
       }
-      return -1;
-    });
+      if (hi === h && lo === lw) return i;
+      // key > entry i: it matches when below the next entry (a sentinel at address 0 follows the last)
+      if (i + 1 < n) {
+        const nh = H[i + 1];
+        if (hi < nh || (hi === nh && lo < L[i + 1])) return i;
+      }
+      l = i + 1;
+    }
+    return -1;
   }
 
   findBig(addr: bigint): number {
@@ -112,6 +119,12 @@ export class SymbolTable {
   }
   address(i: number): bigint {
     return (BigInt(this.hi[i]) << 32n) | BigInt(this.lo[i]);
+  }
+
+  /** Offset of (hi:lo) from the start of symbol i, as a number when it fits (hot path). */
+  offsetNum(i: number, hi: number, lo: number): number {
+    if (hi === this.hi[i]) return lo - this.lo[i];
+    return Number(this.offset(i, hi, lo));
   }
 
   /** Offset of (hi:lo) from the start of symbol i. */

@@ -25,6 +25,8 @@ export class Arg {
   flagField: Arg | null = null;
   delim: string | null = null;
   list: FlagSym[] = [];
+  /** Numeric values of `list` entries, computed on first use. */
+  listValues: bigint[] | null = null;
   /** hex/hexstr/intarray */
   a: Arg | null = null;
   b: Arg | null = null;

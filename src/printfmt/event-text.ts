@@ -1,8 +1,31 @@
 import type { EventFormat } from '../core/event-format.ts';
-import { compiledPrint } from './render.ts';
-import { printFields, renderBprint } from './render.ts';
+import { compiledPrint, printFields, renderBprint } from './render.ts';
 import { pluginFor, type PluginState } from './plugins.ts';
 import type { PrintEnv, RecordRef } from './record.ts';
+
+export type Printer = (r: RecordRef, env: PrintEnv, state: PluginState) => string;
+
+const printers = new WeakMap<EventFormat, Printer>();
+const rawPrinters = new WeakMap<EventFormat, Printer>();
+
+/** Decides once per event format how it prints, so the per-event path is one call. */
+export function printerFor(ev: EventFormat, longSize: number, raw: boolean): Printer {
+  const cache = raw ? rawPrinters : printers;
+  let p = cache.get(ev);
+  if (p) return p;
+  const cp = compiledPrint(ev, longSize);
+  const fmt = cp.fmt.failed ? null : cp.fmt;
+  if (raw) p = (r, env) => printFields(ev, fmt, r, env, true);
+  else {
+    const plugin = pluginFor(ev);
+    if (plugin) p = (r, env, state) => plugin(ev, r, env, state);
+    else if (ev.system === 'ftrace' && ev.name === 'bprint' && fmt) p = (r, env) => renderBprint(ev, r, env);
+    else if (!fmt) p = (r, env) => '[FAILED TO PARSE]' + printFields(ev, null, r, env, false);
+    else p = cp.render;
+  }
+  cache.set(ev, p);
+  return p;
+}
 
 /**
  * The text of one event as `trace-cmd report` prints it after the name: a plugin's
@@ -10,11 +33,5 @@ import type { PrintEnv, RecordRef } from './record.ts';
  * `raw` (-R) every field as name=value.
  */
 export function eventText(ev: EventFormat, r: RecordRef, env: PrintEnv, state: PluginState, raw = false): string {
-  const cp = compiledPrint(ev, env.longSize);
-  if (raw) return printFields(ev, cp.fmt.failed ? null : cp.fmt, r, env, true);
-  const plugin = pluginFor(ev);
-  if (plugin) return plugin(ev, r, env, state);
-  if (ev.system === 'ftrace' && ev.name === 'bprint' && !cp.fmt.failed) return renderBprint(ev, r, env);
-  if (cp.fmt.failed) return '[FAILED TO PARSE]' + printFields(ev, null, r, env, false);
-  return cp.render(r, env);
+  return printerFor(ev, env.longSize, raw)(r, env, state);
 }

@@ -37,8 +37,10 @@ export function printStrArg(format: string, star: number | undefined, arg: Arg, 
       let val = evalNum(arg.flagField!, r, env);
       let out = '';
       let printed = false;
-      for (const fl of arg.list) {
-        const fval = evalFlag(fl.value);
+      const values = (arg.listValues ??= arg.list.map((fl) => evalFlag(fl.value)));
+      for (let k = 0; k < arg.list.length; k++) {
+        const fl = arg.list[k];
+        const fval = values[k];
         if (val === 0n && fval < 0n) {
           out += put(fl.str);
           break;
@@ -59,7 +61,8 @@ export function printStrArg(format: string, star: number | undefined, arg: Arg, 
     }
     case 'symbol': {
       const val = evalNum(arg.flagField!, r, env);
-      for (const fl of arg.list) if (val === BigInt.asUintN(64, evalFlag(fl.value))) return put(fl.str);
+      const values = (arg.listValues ??= arg.list.map((fl) => BigInt.asUintN(64, evalFlag(fl.value))));
+      for (let k = 0; k < values.length; k++) if (val === values[k]) return put(arg.list[k].str);
       return '0x' + val.toString(16);
     }
     case 'hex':

@@ -79,15 +79,45 @@ function compileSegment(seg: Segment): SegFn {
     if (!lenArg && (conv === 'S' || conv === 's' || conv === 'F' || conv === 'f') && base.kind === 'field' && base.field && (base.field.size === 8 || base.field.size === 4)) {
       const f = base.field;
       const withOffset = conv === 'S' || conv === 'F';
+      // callsites and callbacks repeat: remember the text of recent addresses
+      const cacheHi = new Float64Array(1024).fill(-1);
+      const cacheLo = new Float64Array(1024);
+      const cacheText: string[] = new Array(1024);
+      let cacheOwner: unknown = null;
       return (r, env) => {
         if (f.offset + f.size > r.size) return printPointer(format, 1, arg, r, env, false);
         const at = r.off + f.offset;
         const hi = f.size === 8 ? readHi(r.dv, at, env.littleEndian) : 0;
         const lo = f.size === 8 ? readLo(r.dv, at, env.littleEndian) : r.dv.getUint32(at, env.littleEndian);
+        if (cacheOwner !== env.symbols) {
+          cacheOwner = env.symbols;
+          cacheHi.fill(-1);
+        }
+        const slot = (lo ^ (lo >>> 10) ^ (lo >>> 20)) & 1023;
+        if (cacheHi[slot] === hi && cacheLo[slot] === lo) return cacheText[slot];
         const i = env.symbols.find(hi, lo);
-        if (i < 0) return '0x' + (hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16));
-        const name = env.symbols.name(i);
-        return withOffset ? name + '+0x' + env.symbols.offset(i, hi, lo).toString(16) : name;
+        let text: string;
+        if (i < 0) text = '0x' + (hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16));
+        else {
+          const name = env.symbols.name(i);
+          text = withOffset ? name + '+0x' + env.symbols.offsetNum(i, hi, lo).toString(16) : name;
+        }
+        cacheHi[slot] = hi;
+        cacheLo[slot] = lo;
+        cacheText[slot] = text;
+        return text;
+      };
+    }
+    if (!lenArg && conv !== 'M' && conv !== 'm' && conv !== 'I' && conv !== 'i' && conv !== 'U' && conv !== 'h' && base.kind === 'field' && base.field && base.field.size === 8) {
+      // plain %p of a pointer field: glibc's "0x..." or "(nil)"
+      const f = base.field;
+      return (r, env) => {
+        if (f.offset + 8 > r.size) return printPointer(format, 1, arg, r, env, false);
+        const at = r.off + f.offset;
+        const hi = readHi(r.dv, at, env.littleEndian);
+        const lo = readLo(r.dv, at, env.littleEndian);
+        if (hi === 0) return lo === 0 ? '(nil)' : '0x' + lo.toString(16);
+        return '0x' + hi.toString(16) + lo.toString(16).padStart(8, '0');
       };
     }
     return (r, env) => printPointer(format, lenArg ? (star(r, env) ?? 1) : 1, arg, r, env, false);

@@ -1,9 +1,13 @@
 import type { EventBatch } from '../../core/batch.ts';
 import type { EventFormat } from '../../core/event-format.ts';
 import type { Trace } from '../../core/trace.ts';
-import { eventText } from '../../printfmt/event-text.ts';
+import { printerFor, type Printer } from '../../printfmt/event-text.ts';
 import { PluginState } from '../../printfmt/plugins.ts';
 import type { PrintEnv, RecordRef } from '../../printfmt/record.ts';
+import { ByteSink, latin1Bytes } from './byte-sink.ts';
+import { TextCache, payloadOnly } from './text-cache.ts';
+import { compiledPrint } from '../../printfmt/render.ts';
+import { pluginFor } from '../../printfmt/plugins.ts';
 
 /** `trace-cmd report` switches tracelab reproduces. */
 export interface ReportOptions {
@@ -35,10 +39,6 @@ function lpad(s: string, w: number): string {
 function rpad(s: string, w: number): string {
   return s.length >= w ? s : s + SPACES.slice(0, w - s.length);
 }
-const pad0 = (n: number, w: number) => {
-  const s = String(n);
-  return s.length >= w ? s : '000000000'.slice(0, w - s.length) + s;
-};
 
 /** libtraceevent's latency column: irqs-off, need-resched, hardirq/softirq, preempt depth, migrate-disable. */
 export function latencyFlags(flags: number, pc: number): string {
@@ -55,9 +55,9 @@ export function latencyFlags(flags: number, pc: number): string {
 
 /**
  * Prints a trace exactly as `trace-cmd report` (3.1.6 with libtraceevent 1.7.1)
- * does, calling `out` with chunks of text. One printer serves every source.
+ * does, calling `out` with chunks of bytes (latin1). One printer serves every source.
  */
-export function printReport(trace: Trace, out: (chunk: string) => void, opts: ReportOptions = {}): { events: number } {
+export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts: ReportOptions = {}): { events: number } {
   const comms = trace.comms.clone();
   const env: PrintEnv = {
     littleEndian: !trace.bigEndian,
@@ -68,17 +68,18 @@ export function printReport(trace: Trace, out: (chunk: string) => void, opts: Re
   };
   const state = new PluginState();
   Object.assign(state, opts.plugin ?? {});
-  out(`cpus=${trace.cpus}\n`);
+  const sink = new ByteSink(out);
+  sink.str(`cpus=${trace.cpus}\n`);
   const latency = (trace as { latencyText?: string | null }).latencyText;
   if (typeof latency === 'string') {
-    out(latency);
-    out('\n');
+    sink.str(latency + '\n');
+    sink.flush();
     return { events: 0 };
   }
   const names = trace.buffers.map((b) => b.name);
   const instanced = names.some((n) => n !== '');
   const width = instanced ? Math.max(...names.map((n) => n.length)) : 0;
-  const prefixes = names.map((n) => (instanced ? (n === '' ? ' '.repeat(width) + '  ' : lpad(n, width) + ': ') : ''));
+  const prefixes = names.map((n) => latin1Bytes(instanced ? (n === '' ? ' '.repeat(width) + '  ' : lpad(n, width) + ': ') : ''));
   const nsClock = trace.buffers.map((b) => isNsClock(trace, b.clock));
   const baseSec = trace.tsBaseSec;
   const r: RecordRef = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, sec: 0, nsec: 0 };
@@ -86,33 +87,61 @@ export function printReport(trace: Trace, out: (chunk: string) => void, opts: Re
   const ns = !!opts.ns;
   const raw = !!opts.raw;
   const keep = opts.keep;
-  const headCache = new Map<number, string>();
-  let buf = '';
+  // Repeated pieces, encoded once: "comm-pid [" per pid, "cpu]" per CPU, ": name: " per event
+  const headCache = new Map<number, Uint8Array>();
+  // per event id: its format (null: unknown id) and printer, looked up once
+  const formatById: (EventFormat | null | undefined)[] = [];
+  const printerById: Printer[] = [];
+  const cacheable: boolean[] = [];
+  const textCache = new TextCache();
+  const cpuText: Uint8Array[] = [];
+  const taskCache = new Map<number, Uint8Array>();
+  let taskCacheVersion = comms.version;
+  let lastSec = -1;
+  let secText: Uint8Array = new Uint8Array(0);
   let events = 0;
   for (const batch of trace.batches({ cpus: opts.cpus, reuse: true })) {
     r.data = batch.data;
     r.dv = batch.dv;
     for (let i = 0; i < batch.length; i++) {
       const id = batch.type[i];
-      const ev = trace.formats.get(id);
-      if (keep && !keep(batch, i, ev)) continue;
+      let ev = formatById[id];
+      if (ev === undefined) {
+        ev = formatById[id] = trace.formats.get(id) ?? null;
+        if (ev) {
+          printerById[id] = printerFor(ev, env.longSize, raw);
+          const fmt = compiledPrint(ev, env.longSize).fmt;
+          // plugins keep state (comms learned, call depth); bprint is pure but rarely repeats
+          cacheable[id] = !pluginFor(ev) && !(ev.system === 'ftrace' && ev.name === 'bprint') && payloadOnly(fmt.failed ? null : fmt);
+        }
+      }
+      if (keep && !keep(batch, i, ev ?? undefined)) continue;
       const cpu = batch.cpu[i];
       const bufIdx = batch.buffer[i];
       if (batch.lost !== null) {
         const lost = batch.lost.get(i);
-        if (lost !== undefined) buf += lost > 0 ? `CPU:${cpu} [${lost} EVENTS DROPPED]\n` : `CPU:${cpu} [EVENTS DROPPED]\n`;
+        if (lost !== undefined) sink.str(lost > 0 ? `CPU:${cpu} [${lost} EVENTS DROPPED]\n` : `CPU:${cpu} [EVENTS DROPPED]\n`);
       }
-      let line = prefixes[bufIdx] ?? '';
+      if (instanced) sink.bytes(prefixes[bufIdx]);
       if (!ev) {
-        line += '[UNKNOWN EVENT][UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]\n';
-        buf += line;
+        sink.str('[UNKNOWN EVENT][UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]\n');
         continue;
       }
       const pid = batch.pid[i];
-      const comm = env.comms.get(pid);
-      if (lat) line += (comm.length > 8 ? comm.slice(0, 8) : lpad(comm, 8)) + '-' + rpad(String(pid), 5) + ' ' + lpad(String(cpu), 3) + latencyFlags(batch.flags[i], batch.preempt[i]);
-      else line += lpad(comm, 16) + '-' + rpad(String(pid), 5) + ' [' + pad0(cpu, 3) + ']';
-      // time
+      if (comms.version !== taskCacheVersion) {
+        taskCache.clear();
+        taskCacheVersion = comms.version;
+      }
+      let task = taskCache.get(pid);
+      if (task === undefined) {
+        const comm = comms.get(pid);
+        task = latin1Bytes(lat ? (comm.length > 8 ? comm.slice(0, 8) : lpad(comm, 8)) + '-' + rpad(String(pid), 5) + ' ' : lpad(comm, 16) + '-' + rpad(String(pid), 5) + ' [');
+        taskCache.set(pid, task);
+      }
+      sink.bytes(task);
+      if (lat) sink.str(lpad(String(cpu), 3) + latencyFlags(batch.flags[i], batch.preempt[i]));
+      else sink.bytes(cpuText[cpu] ?? (cpuText[cpu] = latin1Bytes((cpu < 10 ? '00' + cpu : cpu < 100 ? '0' + cpu : String(cpu)) + ']')));
+      // time: exact ns from the whole-second base plus the batch offset
       const rel = batch.ts[i];
       let q = Math.floor(rel / 1e9);
       let rem = rel - q * 1e9;
@@ -127,35 +156,51 @@ export function printReport(trace: Trace, out: (chunk: string) => void, opts: Re
       r.sec = sec;
       r.nsec = rem;
       if (!nsClock[bufIdx]) {
-        line += lpad((BigInt(baseSec) * 1_000_000_000n + BigInt(rel)).toString(), 12) + ': ';
-      } else if (ns) {
-        line += ' ' + lpad(String(sec), 5) + '.' + pad0(rem, 9) + ': ';
+        sink.str(lpad((BigInt(baseSec) * 1_000_000_000n + BigInt(rel)).toString(), 12));
       } else {
-        let us = Math.floor((rem + 500) / 1000);
-        if (us >= 1000000) {
-          us -= 1000000;
-          sec++;
+        let frac = rem;
+        let digits = 9;
+        if (!ns) {
+          frac = Math.floor((rem + 500) / 1000);
+          digits = 6;
+          if (frac >= 1000000) {
+            frac -= 1000000;
+            sec++;
+          }
         }
-        line += ' ' + lpad(String(sec), 5) + '.' + pad0(us, 6) + ': ';
+        if (sec !== lastSec) {
+          lastSec = sec;
+          secText = latin1Bytes(' ' + lpad(String(sec), 5) + '.');
+        }
+        sink.bytes(secText);
+        sink.zeroPadded(frac, digits);
       }
       let head = headCache.get(id);
       if (head === undefined) {
-        head = ev.name + ': ' + (ev.name.length < 20 ? SPACES.slice(0, 20 - ev.name.length) : '');
+        head = latin1Bytes(': ' + ev.name + ': ' + (ev.name.length < 20 ? SPACES.slice(0, 20 - ev.name.length) : ''));
         headCache.set(id, head);
       }
-      r.off = batch.off[i];
-      r.size = batch.size[i];
-      r.cpu = cpu;
-      let text = eventText(ev, r, env, state, raw);
-      if (text.length && text.charCodeAt(text.length - 1) === 10) text = text.slice(0, -1);
-      buf += line + head + text + '\n';
+      sink.bytes(head);
+      const off = batch.off[i];
+      const size = batch.size[i];
+      const slot = cacheable[id] ? textCache.slot(id, batch.dv, off, size) : -1;
+      let bytes = slot >= 0 ? textCache.get(slot, id, batch.dv, off, size) : null;
+      if (bytes === null) {
+        r.off = off;
+        r.size = size;
+        r.cpu = cpu;
+        let text = printerById[id](r, env, state);
+        // trace-cmd ends every event with one newline (a trailing one in the text counts)
+        if (!text.length || text.charCodeAt(text.length - 1) !== 10) text += '\n';
+        if (slot >= 0) {
+          bytes = latin1Bytes(text);
+          textCache.set(slot, id, batch.dv, off, size, bytes);
+          sink.bytes(bytes);
+        } else sink.str(text);
+      } else sink.bytes(bytes);
       events++;
-      if (buf.length > 1 << 16) {
-        out(buf);
-        buf = '';
-      }
     }
   }
-  if (buf) out(buf);
+  sink.flush();
   return { events };
 }

@@ -1,0 +1,97 @@
+import type { EventFormat, FieldFormat } from './event-format.ts';
+
+/** A field value to encode: numbers/bigints for scalars, strings for char arrays and __data_loc strings, byte arrays for masks. */
+export type FieldValue = number | bigint | string | Uint8Array;
+
+export interface CommonValues {
+  flags?: number;
+  preempt?: number;
+  pid: number;
+}
+
+/**
+ * Encodes event records from an EventFormat: the common header, fixed fields at
+ * their offsets, and dynamic (__data_loc / __rel_loc) data appended after the
+ * fixed part as the kernel does. Field plans are compiled once per format.
+ */
+export class RecordEncoder {
+  private fixedSize: number;
+  private plan: { f: FieldFormat; kind: 'int' | 'str' | 'bytes' | 'dyn' }[];
+  private buf = new Uint8Array(256);
+  private dv = new DataView(this.buf.buffer);
+
+  constructor(
+    readonly format: EventFormat,
+    private le: boolean,
+  ) {
+    let end = 8;
+    this.plan = format.fields.map((f) => {
+      end = Math.max(end, f.offset + f.size);
+      const kind = f.isDynamic ? 'dyn' : f.isArray ? (f.isString ? 'str' : 'bytes') : 'int';
+      return { f, kind };
+    });
+    this.fixedSize = (end + 3) & ~3;
+  }
+
+  /**
+   * Encodes one record; returns a view valid until the next call.
+   * Values are given in field order (missing ones are zero).
+   */
+  encode(common: CommonValues, values: readonly (FieldValue | undefined)[]): Uint8Array {
+    let dynLen = 0;
+    for (let i = 0; i < this.plan.length; i++) {
+      if (this.plan[i].kind !== 'dyn') continue;
+      const v = values[i];
+      dynLen += dynBytes(v);
+    }
+    const total = this.fixedSize + dynLen;
+    if (this.buf.length < total) {
+      this.buf = new Uint8Array(Math.max(total, this.buf.length * 2));
+      this.dv = new DataView(this.buf.buffer);
+    }
+    const b = this.buf;
+    const dv = this.dv;
+    const le = this.le;
+    b.fill(0, 0, total);
+    dv.setUint16(0, this.format.id, le);
+    b[2] = common.flags ?? 0;
+    b[3] = common.preempt ?? 0;
+    dv.setInt32(4, common.pid, le);
+    let dyn = this.fixedSize;
+    for (let i = 0; i < this.plan.length; i++) {
+      const { f, kind } = this.plan[i];
+      const v = values[i];
+      if (v === undefined) continue;
+      if (kind === 'int') writeInt(dv, f.offset, f.size, v as number | bigint, le);
+      else if (kind === 'str') writeStr(b, f.offset, f.size, v as string);
+      else if (kind === 'bytes') b.set((v as Uint8Array).subarray(0, f.size), f.offset);
+      else {
+        const bytes = typeof v === 'string' ? Buffer.from(v + '\0', 'latin1') : (v as Uint8Array);
+        b.set(bytes, dyn);
+        const rel = f.isRelative ? dyn - (f.offset + f.size) : dyn;
+        dv.setUint32(f.offset, ((bytes.length << 16) | rel) >>> 0, le);
+        dyn += bytes.length;
+      }
+    }
+    return b.subarray(0, total);
+  }
+}
+
+function dynBytes(v: FieldValue | undefined): number {
+  if (v === undefined) return 0;
+  return typeof v === 'string' ? v.length + 1 : (v as Uint8Array).length;
+}
+
+function writeInt(dv: DataView, off: number, size: number, v: number | bigint, le: boolean): void {
+  switch (size) {
+    case 1: dv.setUint8(off, Number(BigInt.asUintN(8, BigInt(v)))); break;
+    case 2: dv.setUint16(off, Number(BigInt.asUintN(16, BigInt(v))), le); break;
+    case 4: dv.setUint32(off, typeof v === 'number' && v >= -0x80000000 && v <= 0xffffffff ? v >>> 0 : Number(BigInt.asUintN(32, BigInt(v))), le); break;
+    case 8: dv.setBigUint64(off, BigInt.asUintN(64, BigInt(v)), le); break;
+  }
+}
+
+function writeStr(b: Uint8Array, off: number, size: number, s: string): void {
+  const n = Math.min(s.length, size);
+  for (let i = 0; i < n; i++) b[off + i] = s.charCodeAt(i) & 0xff;
+}

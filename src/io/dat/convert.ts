@@ -1,0 +1,55 @@
+import type { Trace } from '../../core/trace.ts';
+import { DatWriter, type DatWriteOptions } from './writer.ts';
+
+export type DatFlavour = Pick<DatWriteOptions, 'version' | 'compression'>;
+
+/**
+ * Writes any trace as a trace.dat: the same formats, symbols, printk strings
+ * and comms, the events re-paged per CPU. Payload bytes are copied as they are,
+ * so byte order and long sizes stay those of the source.
+ */
+export async function writeDatFrom(trace: Trace, path: string, flavour: DatFlavour): Promise<{ events: number }> {
+  const systems = trace.formats.systems();
+  const ftrace = systems.find((s) => s.system === 'ftrace')?.texts ?? [];
+  const others = systems.filter((s) => s.system !== 'ftrace');
+  const cpus = Math.max(trace.cpus, ...trace.buffers.flatMap((b) => b.cpus.map((c) => c + 1)), 1);
+  const instances = trace.buffers.slice(1).map((b) => b.name);
+  const w = await DatWriter.create(
+    path,
+    {
+      headerPage: trace.headerPage,
+      headerEvent: trace.headerEvent,
+      ftraceFormats: ftrace,
+      systems: others,
+      kallsyms: trace.symbols.source,
+      printk: trace.printk.source,
+      cmdlines: trace.comms.source,
+      cpus,
+      clock: trace.clock,
+      traceClock: trace.options.traceClock,
+      uname: trace.options.uname,
+      version: trace.options.version,
+      traceId: trace.options.traceId,
+      cpuStats: trace.options.cpuStats,
+      instances: instances.length ? instances : undefined,
+    },
+    {
+      ...flavour,
+      bigEndian: trace.bigEndian,
+      longSize: trace.longSize === 4 ? 4 : 8,
+      kernelLongSize: trace.kernelLongSize === 4 ? 4 : 8,
+      pageSize: trace.pageSize,
+      baseNs: BigInt(trace.tsBaseSec) * 1_000_000_000n,
+    },
+  );
+  for (const b of trace.batches()) {
+    for (let i = 0; i < b.length; i++) {
+      const lost = b.lost?.get(i);
+      if (lost !== undefined) w.markLost(b.cpu[i], lost, b.buffer[i]);
+      w.add(b.cpu[i], b.ts[i], b.data, b.off[i], b.size[i], b.buffer[i]);
+    }
+  }
+  const events = w.eventCount;
+  await w.close();
+  return { events };
+}

@@ -1,0 +1,111 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Codec } from './codecs.ts';
+
+/**
+ * One CPU's finished pages until the file is assembled. trace.dat stores each
+ * CPU's data contiguously, but events arrive interleaved, so pages are kept per
+ * CPU: compressed into chunks of 10 pages (as trace-cmd does) when the file is
+ * compressed, and spilled to a temporary file past a memory budget.
+ */
+export class CpuPages {
+  private parts: Uint8Array[] = [];
+  private memBytes = 0;
+  private spill: { fd: number; path: string; size: number } | null = null;
+  private pending: Uint8Array[] = [];
+  pages = 0;
+  chunks = 0;
+  /** Bytes of data for the BUFFER option (compressed: excluding the chunk count). */
+  size = 0;
+
+  constructor(
+    private pageSize: number,
+    private codec: Codec | null,
+    private le: boolean,
+    private budget = 16 << 20,
+  ) {}
+
+  addPage(page: Uint8Array): void {
+    this.pages++;
+    if (!this.codec) {
+      this.store(page.slice());
+      return;
+    }
+    this.pending.push(page.slice());
+    if (this.pending.length === 10) this.compressPending();
+  }
+
+  private compressPending(): void {
+    if (!this.pending.length) return;
+    const plain = new Uint8Array(this.pending.length * this.pageSize);
+    this.pending.forEach((p, i) => plain.set(p, i * this.pageSize));
+    this.pending = [];
+    const c = this.codec!.compress(plain);
+    const out = new Uint8Array(8 + c.length);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, c.length, this.le);
+    dv.setUint32(4, plain.length, this.le);
+    out.set(c, 8);
+    this.chunks++;
+    this.store(out);
+  }
+
+  private store(b: Uint8Array): void {
+    this.size += b.length;
+    if (this.spill) {
+      fs.writeSync(this.spill.fd, b);
+      this.spill.size += b.length;
+      return;
+    }
+    this.parts.push(b);
+    this.memBytes += b.length;
+    if (this.memBytes > this.budget) {
+      const p = path.join(os.tmpdir(), `tracelab-cpu-${process.pid}-${Math.random().toString(36).slice(2)}.bin`);
+      const fd = fs.openSync(p, 'w+');
+      for (const part of this.parts) fs.writeSync(fd, part);
+      this.spill = { fd, path: p, size: this.memBytes };
+      this.parts = [];
+      this.memBytes = 0;
+    }
+  }
+
+  /** Completes the last chunk. */
+  finish(): void {
+    if (this.codec) this.compressPending();
+  }
+
+  /** Writes everything (with the chunk count first when compressed) to `fd` at its current position. */
+  writeTo(fd: number): void {
+    if (this.codec) {
+      const n = new Uint8Array(4);
+      new DataView(n.buffer).setUint32(0, this.chunks, this.le);
+      fs.writeSync(fd, n);
+    }
+    if (this.spill) {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      let pos = 0;
+      while (pos < this.spill.size) {
+        const got = fs.readSync(this.spill.fd, buf, 0, Math.min(buf.length, this.spill.size - pos), pos);
+        if (got <= 0) break;
+        fs.writeSync(fd, buf, 0, got);
+        pos += got;
+      }
+    }
+    for (const part of this.parts) fs.writeSync(fd, part);
+  }
+
+  /** Bytes writeTo writes. */
+  get writtenSize(): number {
+    return this.size + (this.codec ? 4 : 0);
+  }
+
+  dispose(): void {
+    if (this.spill) {
+      fs.closeSync(this.spill.fd);
+      fs.rmSync(this.spill.path, { force: true });
+      this.spill = null;
+    }
+    this.parts = [];
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Output assembled as bytes. Text is latin1 (one char per byte), so trace
+ * content passes through unchanged; repeated pieces are encoded once and
+ * copied, which beats building and flattening large strings.
+ */
+export class ByteSink {
+  private buf: Uint8Array;
+  pos = 0;
+
+  constructor(
+    private out: (chunk: Uint8Array) => void,
+    private size = 1 << 20,
+  ) {
+    this.buf = new Uint8Array(size);
+  }
+
+  /** Makes room for `n` bytes. */
+  reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) this.buf = new Uint8Array(n);
+  }
+
+  str(s: string): void {
+    const n = s.length;
+    this.reserve(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  bytes(a: Uint8Array): void {
+    this.reserve(a.length);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < a.length; i++) b[p++] = a[i];
+    this.pos = p;
+  }
+
+  byte(c: number): void {
+    this.reserve(1);
+    this.buf[this.pos++] = c;
+  }
+
+  /** Writes `n` as decimal, zero-padded to `width` digits. */
+  zeroPadded(n: number, width: number): void {
+    this.reserve(width + 16);
+    const b = this.buf;
+    const end = this.pos + width;
+    let p = end;
+    while (p > this.pos) {
+      b[--p] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    this.pos = end;
+  }
+
+  flush(): void {
+    if (!this.pos) return;
+    // the consumer may keep the chunk: hand over a copy
+    this.out(this.buf.slice(0, this.pos));
+    this.pos = 0;
+  }
+}
+
+/** Encodes a string as latin1 bytes. */
+export function latin1Bytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}

@@ -1,0 +1,106 @@
+/**
+ * `npm run bench`: tracelab against trace-cmd on the same inputs, side by side.
+ * Each measurement runs both tools alternately, keeps the best of N wall
+ * times, checks the outputs are byte-identical, and reports events/s and the ratio.
+ *
+ *   npm run bench                 # a 2M-event trace made from samples/real-ipi.dat
+ *   npm run bench -- FILE.dat     # any trace.dat
+ *   npm run bench -- --runs 5
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDat } from '../../src/io/dat/reader.ts';
+import { replicateDat } from '../../src/io/dat/replicate.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
+const cli = path.join(root, 'dist/cli/tracelab.js');
+
+interface Timing {
+  seconds: number;
+  hash: string;
+  bytes: number;
+}
+
+/** Runs a command with stdout to a temp file; returns the best wall time and the output hash. */
+function timeCommand(cmd: string, args: string[], runs: number, outFile: string): Timing {
+  let best = Infinity;
+  let hash = '';
+  let bytes = 0;
+  for (let i = 0; i < runs; i++) {
+    const fd = fs.openSync(outFile, 'w');
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { stdio: ['ignore', fd, 'pipe'], maxBuffer: 1 << 26 });
+    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    fs.closeSync(fd);
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr?.toString().slice(0, 300)}`);
+    best = Math.min(best, dt);
+    const data = fs.readFileSync(outFile);
+    bytes = data.length;
+    hash = createHash('sha256').update(data).digest('hex');
+  }
+  return { seconds: best, hash, bytes };
+}
+
+function hasTraceCmd(): boolean {
+  const r = spawnSync('trace-cmd', ['--version'], { stdio: 'ignore' });
+  return !r.error;
+}
+
+const fmtRate = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M/s` : `${(n / 1e3).toFixed(0)} k/s`);
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const runsAt = argv.indexOf('--runs');
+  const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 3;
+  const files = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--runs');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelab-bench-'));
+  try {
+    if (!fs.existsSync(cli)) throw new Error(`${cli} missing: run npm run build first`);
+    if (!files.length) {
+      const sample = path.join(root, 'samples/real-ipi.dat');
+      const big = path.join(tmp, 'real-ipi-x60.dat');
+      const src = await openDat(sample);
+      const t0 = performance.now();
+      const { events } = await replicateDat(src, big, 60, { version: 7, compression: 'zstd' });
+      const dt = (performance.now() - t0) / 1000;
+      src.close();
+      console.log(`input: ${path.basename(sample)} repeated 60 times -> ${events} events, ${(fs.statSync(big).size / 1e6).toFixed(1)} MB (v7 zstd), written in ${dt.toFixed(2)} s (${fmtRate(events / dt)})`);
+      files.push(big);
+    }
+    const tc = hasTraceCmd();
+    if (!tc) console.log('trace-cmd is not installed: only tracelab is timed (apt-get install trace-cmd)');
+    console.log('\nreport: same file, output to a file, best of %d runs', runs);
+    console.log('file'.padEnd(28), 'events'.padStart(10), 'trace-cmd'.padStart(22), 'tracelab'.padStart(22), 'ratio'.padStart(7), ' output');
+    for (const file of files) {
+      const t = await openDat(file);
+      let events = 0;
+      const d0 = performance.now();
+      for (const b of t.batches({ reuse: true })) events += b.length;
+      const decode = (performance.now() - d0) / 1000;
+      t.close();
+      const ours = timeCommand(process.execPath, [cli, 'report', file], runs, path.join(tmp, 'ours.txt'));
+      const theirs = tc ? timeCommand('trace-cmd', ['report', file], runs, path.join(tmp, 'theirs.txt')) : null;
+      const same = theirs ? (theirs.hash === ours.hash ? 'identical' : 'DIFFERENT') : '-';
+      console.log(
+        path.basename(file).padEnd(28),
+        String(events).padStart(10),
+        (theirs ? `${theirs.seconds.toFixed(2)} s ${fmtRate(events / theirs.seconds)}` : '-').padStart(22),
+        `${ours.seconds.toFixed(2)} s ${fmtRate(events / ours.seconds)}`.padStart(22),
+        (theirs ? `${(theirs.seconds / ours.seconds).toFixed(2)}x` : '-').padStart(7),
+        ` ${same} (${(ours.bytes / 1e6).toFixed(0)} MB)`,
+      );
+      console.log(''.padEnd(28), 'decode+merge only (no printing):'.padStart(33), `${decode.toFixed(2)} s ${fmtRate(events / decode)}`);
+      if (theirs && theirs.hash !== ours.hash) process.exitCode = 1;
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
