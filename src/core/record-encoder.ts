@@ -16,7 +16,7 @@ export interface CommonValues {
  */
 export class RecordEncoder {
   private fixedSize: number;
-  private plan: { f: FieldFormat; kind: 'int' | 'str' | 'bytes' | 'dyn' }[];
+  private plan: { f: FieldFormat; kind: 'int' | 'str' | 'bytes' | 'dyn' | 'flex' }[];
   private buf = new Uint8Array(256);
   private dv = new DataView(this.buf.buffer);
 
@@ -27,7 +27,7 @@ export class RecordEncoder {
     let end = 8;
     this.plan = format.fields.map((f) => {
       end = Math.max(end, f.offset + f.size);
-      const kind = f.isDynamic ? 'dyn' : f.isArray ? (f.isString ? 'str' : 'bytes') : 'int';
+      const kind = f.isDynamic ? 'dyn' : f.isArray && f.size === 0 ? 'flex' : f.isArray ? (f.isString ? 'str' : 'bytes') : 'int';
       return { f, kind };
     });
     this.fixedSize = (end + 3) & ~3;
@@ -39,12 +39,14 @@ export class RecordEncoder {
    */
   encode(common: CommonValues, values: readonly (FieldValue | undefined)[]): Uint8Array {
     let dynLen = 0;
+    let flexEnd = 0;
     for (let i = 0; i < this.plan.length; i++) {
-      if (this.plan[i].kind !== 'dyn') continue;
-      const v = values[i];
-      dynLen += dynBytes(v);
+      const { f, kind } = this.plan[i];
+      if (kind === 'dyn') dynLen += dynBytes(values[i]);
+      // a flexible array (`char buf[]`) runs from its offset to the end of the record
+      else if (kind === 'flex') flexEnd = Math.max(flexEnd, f.offset + dynBytes(values[i]));
     }
-    const total = this.fixedSize + dynLen;
+    const total = Math.max(this.fixedSize, flexEnd) + dynLen;
     if (this.buf.length < total) {
       this.buf = new Uint8Array(Math.max(total, this.buf.length * 2));
       this.dv = new DataView(this.buf.buffer);
@@ -57,7 +59,7 @@ export class RecordEncoder {
     b[2] = common.flags ?? 0;
     b[3] = common.preempt ?? 0;
     dv.setInt32(4, common.pid, le);
-    let dyn = this.fixedSize;
+    let dyn = Math.max(this.fixedSize, flexEnd);
     for (let i = 0; i < this.plan.length; i++) {
       const { f, kind } = this.plan[i];
       const v = values[i];
@@ -65,6 +67,7 @@ export class RecordEncoder {
       if (kind === 'int') writeInt(dv, f.offset, f.size, v as number | bigint, le);
       else if (kind === 'str') writeStr(b, f.offset, f.size, v as string);
       else if (kind === 'bytes') b.set((v as Uint8Array).subarray(0, f.size), f.offset);
+      else if (kind === 'flex') b.set(typeof v === 'string' ? Buffer.from(v + '\0', 'latin1') : (v as Uint8Array), f.offset);
       else {
         const bytes = typeof v === 'string' ? Buffer.from(v + '\0', 'latin1') : (v as Uint8Array);
         b.set(bytes, dyn);

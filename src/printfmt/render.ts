@@ -258,7 +258,9 @@ export function renderBprint(ev: EventFormat, r: RecordRef, env: PrintEnv): stri
   if (!fmtField || !bufField || !ipField) return '';
   const addr = readUnsigned(r.dv, r.off + fmtField.offset, fmtField.size, env.littleEndian);
   const str = env.printk.findBig(addr);
-  const format = str === null ? `%ps: (NO FORMAT FOUND at ${addr.toString(16)})\n` : `%ps: ${str}`;
+  // libtraceevent 1.7 cannot print a bprint whose format is not in printk_formats
+  if (str === null) return '[FAILED TO PARSE]' + printFields(ev, null, r, env, false);
+  const format = `%ps: ${str}`;
   const args: Arg[] = [];
   const ipArg = Arg.of('atom');
   ipArg.atom = formatLld(readUnsigned(r.dv, r.off + ipField.offset, ipField.size, env.littleEndian));

@@ -67,8 +67,9 @@ export function buildSegments(format: string, args: Arg[]): { segments: Segment[
         case 'l': ls++; break;
         case 'L': ls = 2; break;
         case 'z': case 'Z': ls = 1; break;
+        // libtraceevent 1.7 knows no '+' or ' ' flag: they print as ">+<"
         case '.': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
-        case '-': case '+':
+        case '-':
           break;
         case '*':
           if (ai >= args.length) return { ret, fail: 'no argument match' };

@@ -199,13 +199,25 @@ async function readDat(src: FileSource): Promise<DatTrace> {
       }
       return new Cursor(bytes, le, path, body, `${what} section`);
     };
+    // Walk the contiguous chain of sections once: it locates every section even
+    // when the options that point at them are lost (a truncated file).
+    const firstSection = hc.base + hc.pos;
+    const walk = walkSections(src, firstSection, le);
+    if (walk.damage) warnings.push(`${path}: ${walk.damage}`);
     // Follow the chain of OPTIONS sections.
     const seen = new Set<number>();
     let next = firstOptions;
     while (next) {
       if (seen.has(next)) throw new FormatError(path, next, 'an options section not visited before', 'a loop in the options chain');
       seen.add(next);
-      const oc = readSection(next, 'options', 0);
+      let oc: Cursor;
+      try {
+        oc = readSection(next, 'options', 0);
+      } catch (e) {
+        if (!(e instanceof FormatError) || walk.complete) throw e;
+        warnings.push(`${path}: the options section at byte ${next} is missing (${e.message.replace(/^.*?: /, '')}); recovering what the sections hold`);
+        break;
+      }
       next = 0;
       while (oc.remaining > 0) {
         const at = oc.pos;
@@ -218,6 +230,9 @@ async function readDat(src: FileSource): Promise<DatTrace> {
         }
         onOption(id, payload, true);
       }
+    }
+    for (const sec of walk.sections) {
+      if (sec.id >= OptionId.HEADER_INFO && sec.id <= OptionId.CMDLINES && !sectionOffsets.has(sec.id) && !sec.truncated) sectionOffsets.set(sec.id, sec.offset);
     }
     const need = (id: number, what: string) => {
       const off = sectionOffsets.get(id);
@@ -247,6 +262,17 @@ async function readDat(src: FileSource): Promise<DatTrace> {
         const offset = Number(p.u64('CPU data offset'));
         const size = Number(p.u64('CPU data size'));
         cpuData.push({ buffer: idx, cpu, offset, size, compressed });
+      }
+    }
+    if (!bufferOptions.length) {
+      // No BUFFER option: the end of the file is gone. Recover CPU data from the buffer sections.
+      for (const sec of walk.sections.filter((x) => x.id === OptionId.BUFFER)) {
+        const blocks = recoverBuffer(src, sec, le, pageSize);
+        const cpus = cpusWithData(options.cpuStats, blocks.length);
+        const idx = t.buffers.length;
+        t.buffers.push({ name: '', clock: '', pageSize, cpus: [] });
+        blocks.forEach((b, k) => cpuData.push({ buffer: idx, cpu: cpus[k], offset: b.offset, size: b.size, compressed: sec.compressed }));
+        warnings.push(`${path}: no BUFFER option (it is written after the events, and the file ends at byte ${src.size}): recovered ${blocks.length} CPU data block(s) from the buffer section at byte ${sec.offset}; CPU numbers ${options.cpuStats.length ? 'from the CPU statistics' : 'assumed 0, 1, ...'}`);
       }
     }
     if (latencySection >= 0) {
@@ -328,6 +354,89 @@ async function readDat(src: FileSource): Promise<DatTrace> {
   };
   for (const p of formats.problems) warnings.push(`${path}: ${p}`);
   return trace;
+}
+
+interface WalkedSection {
+  id: number;
+  offset: number;
+  size: number;
+  compressed: boolean;
+  truncated: boolean;
+}
+
+/**
+ * Lists the v7 sections from the first one to the end of the file by their
+ * sizes (trace-cmd's own reader walks them the same way).
+ */
+function walkSections(src: FileSource, first: number, le: boolean): { sections: WalkedSection[]; complete: boolean; damage: string | null } {
+  const sections: WalkedSection[] = [];
+  let at = first;
+  while (at < src.size) {
+    if (at + SECTION_HEADER_SIZE > src.size) return { sections, complete: false, damage: `file ends at byte ${src.size} inside a section header at byte ${at}` };
+    const h = (le ? sectionHeaderLE : sectionHeaderBE).parse(src.read(at, SECTION_HEADER_SIZE, 'section header')) as SectionHeader;
+    const size = Number(h.size);
+    const truncated = at + SECTION_HEADER_SIZE + size > src.size;
+    sections.push({ id: h.id, offset: at, size, compressed: (h.flags & 1) === 1, truncated });
+    if (truncated) return { sections, complete: false, damage: `file ends at byte ${src.size}, inside section ${h.id} at byte ${at} (its size says it ends at byte ${at + SECTION_HEADER_SIZE + size}): possibly truncated` };
+    at += SECTION_HEADER_SIZE + size;
+  }
+  return { sections, complete: true, damage: null };
+}
+
+/**
+ * Finds the per-CPU data blocks inside a buffer section without its BUFFER
+ * option: each CPU's data starts on a page boundary; compressed data is a chunk
+ * count then chunks; uncompressed pages start a new CPU when time goes back.
+ */
+function recoverBuffer(src: FileSource, sec: WalkedSection, le: boolean, pageSize: number): { offset: number; size: number }[] {
+  const end = Math.min(src.size, sec.offset + SECTION_HEADER_SIZE + sec.size);
+  const blocks: { offset: number; size: number }[] = [];
+  let at = Math.ceil((sec.offset + SECTION_HEADER_SIZE) / pageSize) * pageSize;
+  if (sec.compressed) {
+    while (at + 4 <= end) {
+      const h = src.readAvailable(at, 4);
+      const count = new DataView(h.buffer, h.byteOffset, 4).getUint32(0, le);
+      if (count === 0 || count > (end - at) / 8) break;
+      let p = at + 4;
+      let chunks = 0;
+      while (chunks < count && p + 8 <= end) {
+        const c = src.readAvailable(p, 8);
+        const csize = new DataView(c.buffer, c.byteOffset, 8).getUint32(0, le);
+        p += 8 + csize;
+        chunks++;
+      }
+      blocks.push({ offset: at, size: Math.min(p, end) - at - 4 });
+      if (chunks < count || p >= end) break;
+      at = Math.ceil(p / pageSize) * pageSize;
+    }
+    return blocks;
+  }
+  let start = at;
+  let prevTs: bigint | null = null;
+  for (let p = at; p + 8 <= end; p += pageSize) {
+    const b = src.readAvailable(p, 8);
+    const ts = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, le);
+    if (ts === 0n) continue;
+    if (prevTs !== null && ts < prevTs) {
+      blocks.push({ offset: start, size: p - start });
+      start = p;
+    }
+    prevTs = ts;
+  }
+  if (end > start) blocks.push({ offset: start, size: end - start });
+  return blocks;
+}
+
+/** CPU ids that had events, from CPUSTAT texts ("CPU: n ... entries: m"), for recovered blocks. */
+function cpusWithData(stats: string[], n: number): number[] {
+  const ids: number[] = [];
+  for (const s of stats) {
+    const cpu = /CPU:\s*(\d+)/.exec(s);
+    const read = /read events:\s*(\d+)/.exec(s) ?? /entries:\s*(\d+)/.exec(s);
+    if (cpu && read && Number(read[1]) > 0) ids.push(Number(cpu[1]));
+  }
+  if (ids.length >= n) return ids.slice(0, n);
+  return Array.from({ length: n }, (_, k) => k);
 }
 
 function parseDateUs(s: string): bigint {

@@ -124,7 +124,8 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
       }
       if (instanced) sink.bytes(prefixes[bufIdx]);
       if (!ev) {
-        sink.str('[UNKNOWN EVENT][UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]\n');
+        // each tep_print_event call trace-cmd makes prints this once; -l makes one more
+        sink.str(lat ? '[UNKNOWN EVENT][UNKNOWN EVENT][UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]\n' : '[UNKNOWN EVENT][UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]\n');
         continue;
       }
       const pid = batch.pid[i];

@@ -1,0 +1,71 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, hasTraceCmd, readText, traceCmdReport } from '../helpers.ts';
+
+/** The built CLI, end to end (npm test builds it first). */
+const cli = path.join(ROOT, 'dist/cli/tracelab.js');
+const sample = path.join(ROOT, 'samples/real-ipi.dat');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelab-cli-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { maxBuffer: 1 << 28 });
+  return { out: r.stdout.toString('latin1'), err: r.stderr.toString('latin1'), status: r.status };
+}
+
+describe('tracelab report (CLI)', () => {
+  it('prints the sample exactly as trace-cmd does', () => {
+    const r = run(['report', sample]);
+    expect(r.status).toBe(0);
+    expect(r.err).toBe('');
+    expect(r.out === readText(`${sample}.report.txt.gz`)).toBe(true);
+  });
+
+  it('--cpu selects CPUs as trace-cmd --cpu does', () => {
+    const r = run(['report', '--cpu', '1', sample]);
+    expect(r.out.startsWith('cpus=2\n')).toBe(true);
+    expect(r.out.split('\n').slice(1, -1).every((l) => l.includes('[001]'))).toBe(true);
+    if (hasTraceCmd()) expect(r.out === traceCmdReport(sample, ['--cpu', '1']).out).toBe(true);
+  });
+
+  it('accepts -i FILE like trace-cmd', () => {
+    expect(run(['report', '-i', sample, '-t']).out === readText(`${sample}.report-t.txt.gz`)).toBe(true);
+  });
+
+  it('a truncated file: events before the damage, a warning with the offset, exit 0', () => {
+    const whole = fs.readFileSync(sample);
+    const cut = path.join(dir, 'cut.dat');
+    fs.writeFileSync(cut, whole.subarray(0, 1200000));
+    const r = run(['report', cut]);
+    expect(r.status).toBe(0);
+    expect(r.err).toMatch(/cut\.dat: file ends at byte 1200000, inside section 3 at byte 1139238/);
+    expect(r.err).toMatch(/recovered 1 CPU data block/);
+    const got = r.out.split('\n').slice(1, -1);
+    expect(got.length).toBeGreaterThan(10000);
+    // CPU 0's data precedes the cut: its events come out, in order, up to the damage
+    const full = readText(`${sample}.report.txt.gz`).split('\n').filter((l) => l.includes('[000]'));
+    expect(got.every((l) => l.includes('[000]'))).toBe(true);
+    expect(full.slice(0, got.length)).toEqual(got);
+  });
+
+  it('a file with nothing readable: a clear error and a non-zero exit', () => {
+    const bad = path.join(dir, 'bad.dat');
+    fs.writeFileSync(bad, fs.readFileSync(sample).subarray(0, 300));
+    const r = run(['report', bad]);
+    expect(r.status).not.toBe(0);
+    expect(r.err).toMatch(/^tracelab: .*bad\.dat: at byte \d+/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    const missing = run(['report', path.join(dir, 'nope.dat')]);
+    expect(missing.status).toBe(1);
+    expect(missing.err).toMatch(/nope\.dat: cannot open: no such file/);
+  });
+
+  it('ends quietly when the reader closes the pipe', () => {
+    const out = execFileSync('bash', ['-c', `node ${cli} report ${sample} | head -3; echo "rc=\${PIPESTATUS[0]}"`]).toString();
+    expect(out.trim().split('\n')).toHaveLength(4);
+    expect(out).toContain('rc=0');
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { CommTable } from '../../src/core/comms.ts';
+import { PrintkTable } from '../../src/core/printk.ts';
+import { SymbolTable } from '../../src/core/symbols.ts';
+
+describe('kallsyms lookup (libtraceevent rules)', () => {
+  const t = new SymbolTable(
+    [
+      'ffffffff81000000 T _stext',
+      'ffffffff81000000 T _text',
+      'ffffffff81001000 t foo',
+      'ffffffff81001800 T bar\t[mymod]',
+      '0000000000001234 A abs_symbol',
+      'ffffffff81002000 T $x',
+      'ffffffff81003000 D last_data',
+    ].join('\n') + '\n',
+  );
+  const at = (a: bigint) => {
+    const i = t.findBig(a);
+    return i < 0 ? null : `${t.name(i)}+0x${(a - t.address(i)).toString(16)}`;
+  };
+  it('finds the containing symbol; skips absolute and $ symbols', () => {
+    expect(at(0xffffffff81001000n)).toBe('foo+0x0');
+    expect(at(0xffffffff81001234n)).toBe('foo+0x234');
+    expect(at(0xffffffff81001800n)).toBe('bar+0x0');
+    expect(at(0xffffffff81002100n)).toBe('bar+0x900');
+    expect(at(0x1234n)).toBeNull();
+    expect(t.module(t.findBig(0xffffffff81001800n))).toBe('mymod');
+  });
+  it('keys at or beyond the last symbol: only the exact address matches', () => {
+    expect(at(0xffffffff81003000n)).toBe('last_data+0x0');
+    expect(at(0xffffffff81003001n)).toBeNull();
+    expect(at(0n)).toBeNull();
+  });
+  it('resolves names to addresses', () => {
+    expect(t.addressOf('foo')).toBe(0xffffffff81001000n);
+    expect(t.addressOf('nope')).toBe(0n);
+  });
+});
+
+describe('printk strings and comms', () => {
+  it('strips quotes and one trailing \\n, keeps other escapes', () => {
+    const p = new PrintkTable('0xffffffff8281a5a4 : "Start context switch"\n0xffffffff8281a5b0 : "a\\tb: %d\\n"\n');
+    expect(p.findBig(0xffffffff8281a5a4n)).toBe('Start context switch');
+    expect(p.findBig(0xffffffff8281a5b0n)).toBe('a\\tb: %d');
+    expect(p.findBig(1n)).toBeNull();
+  });
+  it('pid 0 is <idle>; unknown pids are <...>; learned comms never override', () => {
+    const c = new CommTable('4259 bash\n1450 memfd:sealed-91\n');
+    expect(c.get(0)).toBe('<idle>');
+    expect(c.get(1450)).toBe('memfd:sealed-91');
+    expect(c.get(7)).toBe('<...>');
+    c.register(7, 'seven');
+    c.register(4259, 'not-bash');
+    expect(c.get(7)).toBe('seven');
+    expect(c.get(4259)).toBe('bash');
+  });
+});
