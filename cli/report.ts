@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { parseCpuList } from '../src/core/cpulist.ts';
+import { buildEventSelection, type EventFilterArg } from '../src/filter/trace-filter.ts';
 import { openTrace } from '../src/io/open.ts';
 import { printReport } from '../src/io/text/report-printer.ts';
 import { ByteWriter, warn } from './output.ts';
 
 export function register(program: Command): void {
+  // -v turns every later -F negative: commander calls option parsers in command-line order
+  let negative = false;
   program
     .command('report')
     .description('print a trace exactly as `trace-cmd report` does')
@@ -15,6 +18,11 @@ export function register(program: Command): void {
     .option('-R', 'raw fields instead of the print format')
     .option('--cpu <list>', 'only these CPUs, e.g. 0,2-3')
     .option('-O <option...>', 'plugin option: ftrace:parent, ftrace:offset, ftrace:indent=0')
+    .option('-F <filter>', "show only matching events: 'EVENTS' or 'EVENTS: FILTER' (kernel filter language; repeatable)", (v: string, prev: EventFilterArg[]) => [...prev, { arg: v, negative }], [] as EventFilterArg[])
+    .option('-v', 'filters after -v hide what they match', () => {
+      negative = true;
+      return true;
+    })
     .action(async (file: string | undefined, o: Record<string, unknown>) => {
       const path = (o.input as string | undefined) ?? file ?? 'trace.dat';
       const trace = await openTrace(path);
@@ -24,7 +32,9 @@ export function register(program: Command): void {
         if (m) plugin[m[1]] = m[2] === undefined ? true : m[2] !== '0';
       }
       const out = new ByteWriter();
+      const filters = o.F as EventFilterArg[];
       const stats = printReport(trace, out.write, {
+        keep: filters.length ? buildEventSelection(trace, filters) : undefined,
         latency: !!o.l,
         ns: !!o.t,
         raw: !!o.R,

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../src/core/errors.ts';
+import { FilterError } from '../src/filter/kernel-filter.ts';
+import { register as registerFilter } from './filter.ts';
 import { register as registerReport } from './report.ts';
 
 const program = new Command();
@@ -11,12 +13,17 @@ program
   .exitOverride();
 
 registerReport(program);
+registerFilter(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     process.exitCode = e.exitCode;
+  } else if (e instanceof FilterError && !program.opts().debug) {
+    // the kernel's own report: the filter, a caret, the message
+    process.stderr.write(e.kernelText);
+    process.exitCode = 1;
   } else if (e instanceof UserError && !program.opts().debug) {
     process.stderr.write(`tracelab: ${e.message}\n`);
     process.exitCode = 1;

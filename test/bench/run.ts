@@ -14,6 +14,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDat } from '../../src/io/dat/reader.ts';
+import { compileKernelFilter, type FilterRecord } from '../../src/filter/kernel-filter.ts';
+import { traceFilterContext } from '../../src/filter/trace-filter.ts';
 import { replicateDat } from '../../src/io/dat/replicate.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,6 +55,60 @@ function hasTraceCmd(): boolean {
 }
 
 const fmtRate = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M/s` : `${(n / 1e3).toFixed(0)} k/s`);
+
+/** Reading a trace with and without evaluating kernel filters on every event they apply to. */
+async function benchFilters(file: string): Promise<void> {
+  const t = await openDat(file);
+  const timeRead = (fn: ((r: FilterRecord, type: number) => void) | null) => {
+    let best = Infinity;
+    for (let k = 0; k < 3; k++) {
+      const t0 = performance.now();
+      const r: FilterRecord = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, pid: 0 };
+      for (const b of t.batches({ reuse: true })) {
+        if (!fn) continue;
+        r.data = b.data;
+        r.dv = b.dv;
+        for (let i = 0; i < b.length; i++) {
+          r.off = b.off[i];
+          r.size = b.size[i];
+          r.cpu = b.cpu[i];
+          r.pid = b.pid[i];
+          fn(r, b.type[i]);
+        }
+      }
+      best = Math.min(best, (performance.now() - t0) / 1000);
+    }
+    return best;
+  };
+  const decodeOnly = timeRead(null);
+  // a consumer of events loops over them; that loop is part of reading
+  let seen = 0;
+  const base = timeRead(() => {
+    seen++;
+  });
+  console.log('\nfilters: reading with a filter on every event of its type vs reading alone (%s s; decode without touching events: %s s)', base.toFixed(2), decodeOnly.toFixed(2));
+  const filters: [string, string][] = [
+    ['ipi_send_cpu', 'cpu & CPUS{1} && CPU & CPUS{0}'],
+    ['sched_switch', 'prev_comm ~ "py*" || next_pid == 0'],
+    ['csd_queue_cpu', 'func.function == sched_ttwu_pending'],
+    ['rcu_utilization', 's == "Start context switch"'],
+  ];
+  // all four at once: each applies to its own event type
+  // dense: reading past the end of a JS array is slow
+  const compiled: (((r: FilterRecord) => boolean) | undefined)[] = new Array(65536).fill(undefined);
+  for (const [ev, expr] of filters) {
+    const f = t.formats.find(ev)[0];
+    if (f) compiled[f.id] = compileKernelFilter(expr, traceFilterContext(t, f)).test;
+  }
+  let kept = 0;
+  const withFilters = timeRead((r, type) => {
+    const f = compiled[type];
+    if (f === undefined || f(r)) kept++;
+  });
+  console.log(`  ${filters.map((f) => `${f[0]}: ${f[1]}`).join('; ')}`);
+  console.log(`  ${withFilters.toFixed(2)} s: ${(((withFilters - base) / base) * 100).toFixed(0)}% over reading (goal: <= 20%)`);
+  t.close();
+}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -97,6 +153,7 @@ async function main(): Promise<void> {
       );
       console.log(''.padEnd(28), 'decode+merge only (no printing):'.padStart(33), `${decode.toFixed(2)} s ${fmtRate(events / decode)}`);
       if (theirs && theirs.hash !== ours.hash) process.exitCode = 1;
+      await benchFilters(file);
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -90,9 +90,10 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
   // Repeated pieces, encoded once: "comm-pid [" per pid, "cpu]" per CPU, ": name: " per event
   const headCache = new Map<number, Uint8Array>();
   // per event id: its format (null: unknown id) and printer, looked up once
-  const formatById: (EventFormat | null | undefined)[] = [];
-  const printerById: Printer[] = [];
-  const cacheable: boolean[] = [];
+  // dense arrays: reading past the end of a JS array takes V8's slow path
+  const formatById: (EventFormat | null | undefined)[] = new Array(65536).fill(undefined);
+  const printerById: (Printer | undefined)[] = new Array(65536).fill(undefined);
+  const cacheable = new Uint8Array(65536);
   const textCache = new TextCache();
   const cpuText: Uint8Array[] = [];
   const taskCache = new Map<number, Uint8Array>();
@@ -112,7 +113,7 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
           printerById[id] = printerFor(ev, env.longSize, raw);
           const fmt = compiledPrint(ev, env.longSize).fmt;
           // plugins keep state (comms learned, call depth); bprint is pure but rarely repeats
-          cacheable[id] = !pluginFor(ev) && !(ev.system === 'ftrace' && ev.name === 'bprint') && payloadOnly(fmt.failed ? null : fmt);
+          cacheable[id] = !pluginFor(ev) && !(ev.system === 'ftrace' && ev.name === 'bprint') && payloadOnly(fmt.failed ? null : fmt) ? 1 : 0;
         }
       }
       if (keep && !keep(batch, i, ev ?? undefined)) continue;
@@ -190,7 +191,7 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
         r.off = off;
         r.size = size;
         r.cpu = cpu;
-        let text = printerById[id](r, env, state);
+        let text = printerById[id]!(r, env, state);
         // trace-cmd ends every event with one newline (a trailing one in the text counts)
         if (!text.length || text.charCodeAt(text.length - 1) !== 10) text += '\n';
         if (slot >= 0) {
