@@ -3,7 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../src/core/errors.ts';
 import { FilterError } from '../src/filter/kernel-filter.ts';
 import { register as registerFilter } from './filter.ts';
+import { register as registerRecord } from './record.ts';
 import { register as registerReport } from './report.ts';
+import { register as registerScenarios } from './scenarios.ts';
 
 const program = new Command();
 program
@@ -14,6 +16,8 @@ program
 
 registerReport(program);
 registerFilter(program);
+registerRecord(program);
+registerScenarios(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Trace } from '../src/core/trace.ts';
 import { printReport, type ReportOptions } from '../src/io/text/report-printer.ts';
@@ -38,15 +39,10 @@ export function hasTraceCmd(): boolean {
   return traceCmd;
 }
 
-/** The real `trace-cmd report` output for a file, with its stderr. */
+/** The real `trace-cmd report` output for a file, with its stderr (warnings) and exit status. */
 export function traceCmdReport(file: string, args: string[] = []): { out: string; err: string; status: number } {
-  try {
-    const out = execFileSync('trace-cmd', ['report', ...args, file], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
-    return { out: out.toString('latin1'), err: '', status: 0 };
-  } catch (e) {
-    const x = e as { stdout?: Buffer; stderr?: Buffer; status?: number };
-    return { out: x.stdout?.toString('latin1') ?? '', err: x.stderr?.toString('latin1') ?? '', status: x.status ?? -1 };
-  }
+  const r = spawnSync('trace-cmd', ['report', ...args, file], { maxBuffer: 1 << 30 });
+  return { out: r.stdout?.toString('latin1') ?? '', err: r.stderr?.toString('latin1') ?? '', status: r.status ?? -1 };
 }
 
 /** Every file under a folder whose name matches. */
@@ -69,4 +65,11 @@ export function firstDiff(a: string, b: string): string {
     if (la[i] !== lb[i]) return `line ${i + 1}:\n  expected: ${JSON.stringify(la[i])}\n  actual:   ${JSON.stringify(lb[i])}`;
   }
   return 'identical';
+}
+
+/** A fresh temporary folder, removed when the process exits. */
+export function tempDir(prefix = 'tracelab-test-'): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on('exit', () => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
 }

@@ -17,8 +17,11 @@ export interface CommonValues {
 export class RecordEncoder {
   private fixedSize: number;
   private plan: { f: FieldFormat; kind: 'int' | 'str' | 'bytes' | 'dyn' | 'flex' }[];
+  /** Formats without dynamic or flexible fields have a fixed size: no sizing pass. */
+  private fixedOnly: boolean;
   private buf = new Uint8Array(256);
-  private dv = new DataView(this.buf.buffer);
+  /** A view of the buffer the last encode() wrote (valid until the next call). */
+  dv = new DataView(this.buf.buffer);
 
   constructor(
     readonly format: EventFormat,
@@ -31,6 +34,7 @@ export class RecordEncoder {
       return { f, kind };
     });
     this.fixedSize = (end + 3) & ~3;
+    this.fixedOnly = this.plan.every((p) => p.kind !== 'dyn' && p.kind !== 'flex');
   }
 
   /**
@@ -40,7 +44,7 @@ export class RecordEncoder {
   encode(common: CommonValues, values: readonly (FieldValue | undefined)[]): Uint8Array {
     let dynLen = 0;
     let flexEnd = 0;
-    for (let i = 0; i < this.plan.length; i++) {
+    if (!this.fixedOnly) for (let i = 0; i < this.plan.length; i++) {
       const { f, kind } = this.plan[i];
       if (kind === 'dyn') dynLen += dynBytes(values[i]);
       // a flexible array (`char buf[]`) runs from its offset to the end of the record
@@ -86,6 +90,25 @@ function dynBytes(v: FieldValue | undefined): number {
 }
 
 function writeInt(dv: DataView, off: number, size: number, v: number | bigint, le: boolean): void {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) {
+    // the common case without BigInt: two's complement split into 32-bit halves
+    switch (size) {
+      case 1: dv.setUint8(off, v & 0xff); return;
+      case 2: dv.setUint16(off, v & 0xffff, le); return;
+      case 4: dv.setUint32(off, v >>> 0, le); return;
+      case 8: {
+        const lo = v >>> 0;
+        const hi = Math.floor(v / 4294967296) >>> 0;
+        dv.setUint32(off + (le ? 0 : 4), lo, le);
+        dv.setUint32(off + (le ? 4 : 0), hi, le);
+        return;
+      }
+    }
+  }
+  if (typeof v === 'bigint' && size === 8) {
+    dv.setBigUint64(off, v >= 0n && v <= 0xffffffffffffffffn ? v : BigInt.asUintN(64, v), le);
+    return;
+  }
   switch (size) {
     case 1: dv.setUint8(off, Number(BigInt.asUintN(8, BigInt(v)))); break;
     case 2: dv.setUint16(off, Number(BigInt.asUintN(16, BigInt(v))), le); break;

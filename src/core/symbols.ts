@@ -121,6 +121,20 @@ export class SymbolTable {
     return (BigInt(this.hi[i]) << 32n) | BigInt(this.lo[i]);
   }
 
+  /**
+   * Size of symbol i as the kernel's kallsyms lookup reports it (the `/0x..`
+   * of %pS): the distance to the next symbol at a higher address; 0 for the last.
+   */
+  sizeOf(i: number): number {
+    this.ensure();
+    const a = this.address(i);
+    for (let j = i + 1; j < this.names.length; j++) {
+      const b = this.address(j);
+      if (b > a) return Number(b - a);
+    }
+    return 0;
+  }
+
   /** Offset of (hi:lo) from the start of symbol i, as a number when it fits (hot path). */
   offsetNum(i: number, hi: number, lo: number): number {
     if (hi === this.hi[i]) return lo - this.lo[i];

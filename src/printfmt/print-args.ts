@@ -163,7 +163,7 @@ export function printFunction(conv: string, val: bigint, env: PrintEnv, raw: boo
   let out = '';
   if (i >= 0) {
     out = env.symbols.name(i);
-    if (conv === 'F' || conv === 'S') out += '+0x' + (val - env.symbols.address(i)).toString(16);
+    if (conv === 'F' || conv === 'S') out += '+0x' + (val - env.symbols.address(i)).toString(16) + (env.kernel ? '/0x' + env.symbols.sizeOf(i).toString(16) : '');
   }
   if (i < 0 || raw) {
     const hex = '0x' + BigInt.asUintN(64, val).toString(16);
@@ -189,6 +189,7 @@ export function printPointer(format: string, plen: number, arg: Arg, r: RecordRe
     case 'h':
       return rawBuffArg(format.slice(p + 1), arg, r, env, plen);
     default:
+      if (env.kernel) return BigInt.asUintN(64, evalNum(arg, r, env)).toString(16).padStart(16, '0');
       return formatPointer(evalNum(arg, r, env));
   }
 }

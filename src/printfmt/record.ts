@@ -22,6 +22,11 @@ export interface PrintEnv {
   symbols: SymbolTable;
   printk: PrintkTable;
   comms: CommTable;
+  /**
+   * Print as the kernel's vsprintf does (the /sys/kernel/tracing/trace text)
+   * rather than libtraceevent: %pS with /size, plain %p as 16 hex digits.
+   */
+  kernel?: boolean;
   /** Called for problems libtraceevent would warn about (field beyond record, ...). */
   warn?: (msg: string) => void;
 }

@@ -84,13 +84,15 @@ function compileSegment(seg: Segment): SegFn {
       const cacheLo = new Float64Array(1024);
       const cacheText: string[] = new Array(1024);
       let cacheOwner: unknown = null;
+      let cacheKernel = false;
       return (r, env) => {
         if (f.offset + f.size > r.size) return printPointer(format, 1, arg, r, env, false);
         const at = r.off + f.offset;
         const hi = f.size === 8 ? readHi(r.dv, at, env.littleEndian) : 0;
         const lo = f.size === 8 ? readLo(r.dv, at, env.littleEndian) : r.dv.getUint32(at, env.littleEndian);
-        if (cacheOwner !== env.symbols) {
+        if (cacheOwner !== env.symbols || cacheKernel !== !!env.kernel) {
           cacheOwner = env.symbols;
+          cacheKernel = !!env.kernel;
           cacheHi.fill(-1);
         }
         const slot = (lo ^ (lo >>> 10) ^ (lo >>> 20)) & 1023;
@@ -100,7 +102,7 @@ function compileSegment(seg: Segment): SegFn {
         if (i < 0) text = '0x' + (hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16));
         else {
           const name = env.symbols.name(i);
-          text = withOffset ? name + '+0x' + env.symbols.offsetNum(i, hi, lo).toString(16) : name;
+          text = withOffset ? name + '+0x' + env.symbols.offsetNum(i, hi, lo).toString(16) + (env.kernel ? '/0x' + env.symbols.sizeOf(i).toString(16) : '') : name;
         }
         cacheHi[slot] = hi;
         cacheLo[slot] = lo;
@@ -116,6 +118,7 @@ function compileSegment(seg: Segment): SegFn {
         const at = r.off + f.offset;
         const hi = readHi(r.dv, at, env.littleEndian);
         const lo = readLo(r.dv, at, env.littleEndian);
+        if (env.kernel) return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
         if (hi === 0) return lo === 0 ? '(nil)' : '0x' + lo.toString(16);
         return '0x' + hi.toString(16) + lo.toString(16).padStart(8, '0');
       };

@@ -17,6 +17,9 @@ import { openDat } from '../../src/io/dat/reader.ts';
 import { compileKernelFilter, type FilterRecord } from '../../src/filter/kernel-filter.ts';
 import { traceFilterContext } from '../../src/filter/trace-filter.ts';
 import { replicateDat } from '../../src/io/dat/replicate.ts';
+import { DatWriter } from '../../src/io/dat/writer.ts';
+import { record } from '../../src/emulator/record.ts';
+import { preset } from '../../src/emulator/scenario.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
@@ -110,6 +113,63 @@ async function benchFilters(file: string): Promise<void> {
   t.close();
 }
 
+/**
+ * The emulator: the seed-004 20-minute run (goal < 10 s wall), a run with every
+ * event on (events/s of the whole emulation), and the write path alone
+ * (encoded records through the page builder, zstd and the file).
+ */
+async function benchEmulator(tmp: string, tc: boolean): Promise<void> {
+  console.log('\nemulator (tracelab record)');
+  for (const sets of [[], ['--set', 'kernel.defer_ipis=on']]) {
+    const out = path.join(tmp, 'seed004.dat');
+    const t = timeCommand(process.execPath, [cli, 'record', '--scenario', 'isolation-ipi', ...sets, '-o', out, '-q'], 1, path.join(tmp, 'rec.txt'));
+    const tr = await openDat(out);
+    let events = 0;
+    for (const b of tr.batches({ reuse: true })) events += b.length;
+    tr.close();
+    console.log(`  isolation-ipi, 20 emulated minutes, 80 CPUs${sets.length ? ', deferral on ' : ', deferral off'}: ${t.seconds.toFixed(2)} s wall (goal < 10 s), ${events} events`);
+  }
+  const all = path.join(tmp, 'all.dat');
+  const t0 = performance.now();
+  const sum = await record({ scenario: preset('isolation-ipi'), durationNs: 60e9, events: [{ event: 'all', filters: [] }], output: all });
+  const dt = (performance.now() - t0) / 1000;
+  console.log(`  isolation-ipi, 60 s, every event: ${sum.events} events in ${dt.toFixed(2)} s = ${fmtRate(sum.events / dt)} (whole emulation: simulation + encoding + writing)`);
+  if (tc) {
+    const r = timeCommand('trace-cmd', ['report', all], 1, path.join(tmp, 'tc.txt'));
+    console.log(`  trace-cmd report of that file: ${r.seconds.toFixed(2)} s (${fmtRate(sum.events / r.seconds)}); recording / reading = ${(dt / r.seconds).toFixed(2)}`);
+  }
+  // the write path alone: the same records, already encoded (in one buffer, as the
+  // emulator's reused encoder hands them over), in emitted order, through the
+  // page builder, zstd and the file
+  const src = await openDat(all);
+  let n = 0;
+  let bytes = 0;
+  for (const b of src.batches({ reuse: true })) for (let i = 0; i < b.length; i++, n++) bytes += b.size[i];
+  const data = new Uint8Array(bytes);
+  const off = new Int32Array(n);
+  const size = new Int32Array(n);
+  const cpu = new Int32Array(n);
+  const ts = new Float64Array(n);
+  let k = 0;
+  let p = 0;
+  for (const b of src.batches({ reuse: true })) {
+    for (let i = 0; i < b.length; i++, k++) {
+      data.set(b.data.subarray(b.off[i], b.off[i] + b.size[i]), p);
+      [off[k], size[k], cpu[k], ts[k]] = [p, b.size[i], b.cpu[i], b.ts[i]];
+      p += b.size[i];
+    }
+  }
+  for (const compression of ['zstd', 'none'] as const) {
+    const w0 = performance.now();
+    const w = await DatWriter.create(path.join(tmp, 'w.dat'), { headerPage: src.headerPage, headerEvent: src.headerEvent, ftraceFormats: [], systems: [], kallsyms: '', printk: '', cmdlines: '', cpus: src.cpus, clock: 'local' }, { version: 7, compression, bigEndian: false, longSize: 8, kernelLongSize: 8, pageSize: 4096, baseNs: 0n });
+    for (let i = 0; i < n; i++) w.add(cpu[i], ts[i], data, off[i], size[i]);
+    await w.close();
+    const wt = (performance.now() - w0) / 1000;
+    console.log(`  write path alone (page builder + ${compression === 'zstd' ? 'zstd level 1' : 'no compression'} + file): ${n} events in ${wt.toFixed(2)} s = ${fmtRate(n / wt)} (goal >= 5 M/s)`);
+  }
+  src.close();
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const runsAt = argv.indexOf('--runs');
@@ -155,6 +215,7 @@ async function main(): Promise<void> {
       if (theirs && theirs.hash !== ours.hash) process.exitCode = 1;
       await benchFilters(file);
     }
+    if (!argv.includes('--no-emulator')) await benchEmulator(tmp, tc);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

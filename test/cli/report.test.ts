@@ -69,3 +69,40 @@ describe('tracelab report (CLI)', () => {
     expect(out).toContain('rc=0');
   });
 });
+
+describe('tracelab record and scenarios (CLI)', () => {
+  it('scenarios lists the presets, one line each', () => {
+    const r = run(['scenarios']);
+    expect(r.status).toBe(0);
+    const names = r.out.trim().split('\n').map((l) => l.split(/\s+/)[0]);
+    expect(names).toEqual(expect.arrayContaining(['isolation-ipi', 'isolation-ipi-syscalls', 'dataplane-strict', 'kprobe-trampolines', 'uprobe-batch']));
+  });
+
+  it('record writes a trace.dat, summarises it, and prints the same as report text', () => {
+    const dat = path.join(dir, 'rec.dat');
+    const a = run(['record', '--scenario', 'isolation-ipi', '--duration', '60s', '-o', dat]);
+    expect(a.status).toBe(0);
+    expect(a.err).toMatch(/isolation-ipi \(seed 1, 80 CPUs\): 60\.0 s simulated .* events -> /);
+    expect(a.err).toMatch(/ipi_send_cpu \d+/);
+    const b = run(['record', '--scenario', 'isolation-ipi', '--duration', '60s', '--output-format', 'report', '-q']);
+    expect(b.err).toBe('');
+    expect(b.out).toBe(run(['report', dat]).out);
+    if (hasTraceCmd()) expect(b.out).toBe(traceCmdReport(dat).out);
+    const f = run(['record', '--duration', '5s', '--output-format', 'ftrace', '-q']);
+    expect(f.out.startsWith('# tracer: nop\n')).toBe(true);
+  });
+
+  it('bad settings are named, not stack-traced', () => {
+    const a = run(['record', '--set', 'kernel.deferipis=on', '-o', path.join(dir, 'x.dat')]);
+    expect(a.status).toBe(1);
+    expect(a.err).toMatch(/^tracelab: --set kernel.deferipis: unknown key \(known here: defer_ipis/);
+    const b = run(['record', '-f', 'cpu == 1', '-e', 'ipi_send_cpu']);
+    expect(b.status).toBe(1);
+    expect(b.err).toBe('tracelab: -f must follow the -e it filters\n');
+    const c = run(['record', '-e', 'ipi_send_cpumask', '-f', 'cpumask & CPUS{1-200}', '-o', path.join(dir, 'y.dat')]);
+    expect(c.status).toBe(1);
+    expect(c.err).toContain('Invalid cpulist');
+    const d = run(['record', '--output-format', 'svg']);
+    expect(d.err).toMatch(/--output-format: expected one of dat, dat-v6, ftrace, report/);
+  });
+});

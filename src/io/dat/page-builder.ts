@@ -82,7 +82,10 @@ export class PageBuilder {
       this.page.set(payload.subarray(off, off + len), at + 8);
     } else {
       this.header(at, plen >> 2, delta);
-      this.page.set(payload.subarray(off, off + len), at + 4);
+      // small records: a loop beats allocating a subarray for set()
+      const pg = this.page;
+      const to = at + 4 - off;
+      for (let k = off, e = off + len; k < e; k++) pg[to + k] = payload[k];
     }
     this.used += evSize;
     this.lastTs = ts;

@@ -201,6 +201,11 @@ export class DatWriter {
     this.builders[buffer][cpu].markLost(count);
   }
 
+  /** The saved_cmdlines text, when comms are known only after the events (an emulated run). */
+  setCmdlines(text: string): void {
+    this.meta = { ...this.meta, cmdlines: text };
+  }
+
   get eventCount(): number {
     let n = 0;
     for (const bs of this.builders) for (const b of bs) n += b.count;

@@ -1,0 +1,96 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../src/core/errors.ts';
+import { record, tempDatPath, type RecordSummary } from '../src/emulator/record.ts';
+import { applySets, loadScenario, parseDuration } from '../src/emulator/scenario.ts';
+import type { EventSpec } from '../src/emulator/tracing.ts';
+import { openTrace } from '../src/io/open.ts';
+import { printFtrace } from '../src/io/text/ftrace-printer.ts';
+import { printReport } from '../src/io/text/report-printer.ts';
+import { ByteWriter } from './output.ts';
+import { progressBar } from './progress.ts';
+
+const FORMATS = ['dat', 'dat-v6', 'ftrace', 'report'];
+
+export function register(program: Command): void {
+  // -f belongs to the -e before it, as in trace-cmd record: commander calls these in command-line order
+  const events: EventSpec[] = [];
+  program
+    .command('record')
+    .description('run the emulated kernel and record its tracepoints (as trace-cmd record would)')
+    .option('--scenario <name|file>', 'a preset (see `tracelab scenarios`) or a scenario JSON file', 'isolation-ipi')
+    .option('--set <key=value>', 'change a scenario setting, e.g. kernel.defer_ipis=on (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
+    .option('--duration <time>', 'simulated time, e.g. 10s, 20m (default: the scenario\'s)')
+    .option('--seed <n>', 'random seed: the same seed gives the same bytes', '1')
+    .option('-e <event>', 'enable SYSTEM, SYSTEM:EVENT or EVENT (repeatable; default: the scenario\'s events)', (v: string) => {
+      events.push({ event: v, filters: [] });
+      return v;
+    })
+    .option('-f <filter>', 'filter for the -e before it (kernel filter language)', (v: string) => {
+      if (!events.length) throw new UserError('-f must follow the -e it filters');
+      events[events.length - 1].filters.push(v);
+      return v;
+    })
+    .option('-T', 'a kernel_stack after each event (stacktrace)')
+    .option('-o, --output <file>', 'output file (default: trace.dat; "report" prints to stdout)')
+    .option('--output-format <fmt>', `${FORMATS.join(', ')}`, 'dat')
+    .option('-q, --quiet', 'no summary')
+    .action(async (o: Record<string, unknown>) => {
+      const fmt = String(o.outputFormat);
+      if (!FORMATS.includes(fmt)) throw new UserError(`--output-format: expected one of ${FORMATS.join(', ')}, not "${fmt}"`);
+      const scenario = loadScenario(String(o.scenario));
+      applySets(scenario, o.set as string[]);
+      const seed = Number(o.seed);
+      if (!Number.isInteger(seed) || seed < 0) throw new UserError(`--seed: expected a non-negative integer, not "${o.seed}"`);
+      const text = fmt === 'report' || fmt === 'ftrace';
+      const output = text ? tempDatPath() : String(o.output ?? 'trace.dat');
+      const bar = progressBar('record', 'events');
+      const t0 = Date.now();
+      let summary: RecordSummary;
+      try {
+        summary = await record({
+          scenario,
+          seed,
+          durationNs: o.duration ? parseDuration(String(o.duration), '--duration') : undefined,
+          events: events.length ? events : undefined,
+          stacks: !!o.T,
+          output,
+          format: fmt === 'dat-v6' ? 'dat-v6' : 'dat',
+          progress: bar.update,
+        });
+      } finally {
+        bar.stop();
+      }
+      const wall = (Date.now() - t0) / 1000;
+      if (text) {
+        // text is printed from the trace.dat the run wrote: one writer, one printer per format
+        const trace = await openTrace(output);
+        const out = o.output ? new ByteWriter(fs.openSync(String(o.output), 'w')) : new ByteWriter();
+        if (fmt === 'report') printReport(trace, out.write);
+        else printFtrace(trace, out.write);
+        fs.rmSync(path.dirname(output), { recursive: true });
+      }
+      if (!o.quiet) process.stderr.write(summaryText(summary, wall, text ? String(o.output ?? 'stdout') : output));
+    });
+}
+
+function summaryText(s: RecordSummary, wall: number, where: string): string {
+  const counts = Object.entries(s.counts).sort((a, b) => b[1] - a[1]);
+  const lines = [`tracelab: ${s.scenario} (seed ${s.seed}, ${s.cpus} CPUs): ${(s.durationNs / 1e9).toFixed(1)} s simulated in ${wall.toFixed(1)} s, ${s.events} events -> ${where}`];
+  if (counts.length) lines.push(`  ${counts.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const i = s.isolated;
+  if (i.cpus) {
+    const secs = s.durationNs / 1e9;
+    lines.push(
+      `  isolated CPUs (${i.cpus}): ${i.ipisReceived} interrupts received (${(i.ipisReceived / secs).toFixed(2)}/s), ${i.kernelEntries} kernel entries, ${(i.kernelNs / 1e6).toFixed(3)} ms in the kernel` +
+        (i.deferred || i.deferralCostNs ? `; deferral: ${i.deferred} IPIs deferred into ${i.deferredRuns} runs, entry cost ${(i.deferralCostNs / 1e6).toFixed(3)} ms` : '') +
+        (i.killed ? `; ${i.killed} tasks killed (dataplane-strict)` : ''),
+    );
+  }
+  if (s.probes) {
+    const p = s.probes;
+    if (p.unregisterStart >= 0) lines.push(`  probes unregistered at ${(p.unregisterStart / 1e9).toFixed(3)} s: ${p.gracePeriods} grace periods, done ${p.unregisterEnd >= 0 ? `after ${((p.unregisterEnd - p.unregisterStart) / 1e6).toFixed(1)} ms` : 'not within the recording'}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,257 @@
+import { LOCAL_TIMER_VECTOR, type Ipis } from './ipi.ts';
+import { HARDIRQ, IRQS_OFF, NEED_RESCHED, SOFTIRQ, type Machine, type Task } from './machine.ts';
+import type { Rng } from './rng.ts';
+import type { Tracepoint } from './tracing.ts';
+
+const SOFTIRQ_TIMER = 1;
+const SOFTIRQ_NET_RX = 3;
+const SOFTIRQ_SCHED = 7;
+const SOFTIRQ_RCU = 9;
+
+/** Syscalls of a compile/hackbench mix: number, weight. */
+const SYSCALLS: [number, number][] = [
+  [0, 30], // read
+  [1, 25], // write
+  [257, 6], // openat
+  [3, 6], // close
+  [9, 5], // mmap
+  [202, 10], // futex
+  [7, 5], // poll
+  [56, 1], // clone
+  [61, 1], // wait4
+  [262, 5], // newfstatat
+];
+
+/** irqs-off sections: where they are, for the preemptirq caller/parent fields. */
+const IRQ_OFF_SITES: [caller: string, parent: string][] = [
+  ['try_to_wake_up+0x5c', 'wake_up_process+0x15'],
+  ['__schedule+0x1b4', 'schedule+0x5e'],
+  ['rcu_core+0x2ed', 'handle_softirqs+0xd5'],
+  ['__do_softirq+0x1f', '__irq_exit_rcu+0x73'],
+  ['pipe_write+0x31a', 'vfs_write+0x2b4'],
+  ['finish_task_switch+0x8f', '__schedule+0x3c1'],
+];
+
+const DEVICE_IRQS: [irq: number, name: string][] = [
+  [24, 'virtio0-input.0'],
+  [25, 'virtio0-output.0'],
+  [27, 'virtio1-req.0'],
+  [11, 'uhci_hcd:usb1'],
+];
+
+/**
+ * The housekeeping CPUs under rteval-like load (kernel build + hackbench):
+ * timer ticks, context switches and wakeups (remote ones through the wakelist
+ * IPI), syscalls, device interrupts with their softirqs, and irqs-off
+ * sections. Each generator starts only if one of its events is traced, so a
+ * recording of IPIs alone is not slowed by millions of untraced ticks; each
+ * has its own random stream, so enabling one leaves the others unchanged.
+ */
+export class Housekeeping {
+  private pool: Task[] = [];
+  /** CPUs the load runs on: housekeeping, minus a CPU given to a hog. */
+  private load: number[];
+  private args = new Uint8Array(48);
+  private argView = new DataView(this.args.buffer);
+  /** IRQ_OFF_SITES as offsets from _stext, the preemptirq fields. */
+  private irqOffSites: [number, number][];
+
+  constructor(
+    private m: Machine,
+    private ipis: Ipis,
+  ) {
+    const l = m.s.housekeeping_load;
+    const names: string[] = [];
+    if (l.hackbench) for (let k = 0; k < 20; k++) names.push('hackbench');
+    if (l.kernel_build) names.push('make', 'cc1', 'cc1', 'cc1', 'as', 'ld', 'cc1', 'as', 'sh');
+    if (!names.length) names.push('bash');
+    for (const n of names) this.pool.push(m.newTask(n));
+    this.load = m.hk.filter((c) => c !== m.s.probes.hog_cpu);
+    if (!this.load.length) this.load = m.hk;
+    for (const c of m.hk) m.cpus[c].task = this.pool[c % this.pool.length];
+    for (const c of m.hk) m.cpus[c].rest = 'kernel';
+    const stext = m.sym.addr('_stext');
+    const off = (site: string) => {
+      const plus = site.indexOf('+');
+      return Number(m.sym.at(site.slice(0, plus), Number(site.slice(plus + 1))) - stext);
+    };
+    this.irqOffSites = IRQ_OFF_SITES.map(([c, p]) => [off(c), off(p)]);
+  }
+
+  private anyOn(...tps: Tracepoint[]): boolean {
+    return tps.some((t) => t.on);
+  }
+
+  start(): void {
+    const m = this.m;
+    const tp = m.tp;
+    const l = m.s.housekeeping_load;
+    if (this.anyOn(tp.local_timer_entry, tp.local_timer_exit, tp.rcu_utilization, tp.softirq_raise, tp.softirq_entry, tp.softirq_exit, tp.rcu_invoke_callback)) {
+      const period = 1e9 / m.s.hz;
+      const r = m.rng.get('hk.tick');
+      for (const c of m.hk) this.periodic(c, r.range(0, period), period, (t) => this.tick(c, t, r));
+    }
+    if (this.anyOn(tp.sched_switch, tp.sched_wakeup, tp.csd_queue_cpu, tp.csd_function_entry, tp.csd_function_exit, tp.ipi_send_cpu, tp.call_function_single_entry, tp.call_function_single_exit, tp.reschedule_entry, tp.reschedule_exit, tp.rcu_utilization)) {
+      const r = m.rng.get('hk.sched');
+      this.poisson(r, l.context_switches_per_sec, (t) => this.wakeup(r.pick(this.load), t, r));
+    }
+    if (this.anyOn(tp.sys_enter, tp.sys_exit)) {
+      const r = m.rng.get('hk.syscalls');
+      this.poisson(r, l.syscalls_per_sec, (t) => this.syscall(r.pick(this.load), t, r));
+    }
+    if (this.anyOn(tp.irq_handler_entry, tp.irq_handler_exit, tp.softirq_raise, tp.softirq_entry, tp.softirq_exit)) {
+      const r = m.rng.get('hk.irqs');
+      this.poisson(r, l.device_irqs_per_sec, (t) => this.deviceIrq(r.pick(m.hk), t, r));
+    }
+    if (this.anyOn(tp.irq_disable, tp.irq_enable)) {
+      const r = m.rng.get('hk.irqoff');
+      this.poisson(r, l.irq_off_sections_per_sec * m.hk.length, (t) => this.irqOff(r.pick(m.hk), t, r));
+    }
+  }
+
+  private periodic(cpu: number, first: number, period: number, fn: (t: number) => void): void {
+    const m = this.m;
+    let k = 0;
+    const step = () => {
+      const t = first + k * period;
+      if (t >= m.end) return;
+      fn(Math.round(t));
+      k++;
+      m.at(Math.round(first + k * period), step);
+    };
+    m.at(Math.round(first), step);
+  }
+
+  private poisson(r: Rng, rate: number, fn: (t: number) => void): void {
+    if (!(rate > 0)) return;
+    const m = this.m;
+    const mean = 1e9 / rate;
+    const next = () => {
+      if (m.now >= m.end) return;
+      fn(m.now);
+      m.at(m.now + r.exp(mean), next);
+    };
+    m.at(r.exp(mean), next);
+  }
+
+  /** A scheduler tick: rcu_utilization around the tick work; TIMER/RCU softirqs now and then. */
+  private tick(cpu: number, t: number, r: Rng): void {
+    const m = this.m;
+    m.onCpu(cpu, t, (t0) => {
+      const tp = m.tp;
+      const f = IRQS_OFF | HARDIRQ;
+      let now = t0;
+      m.emit(tp.local_timer_entry, cpu, now, f, 0, [LOCAL_TIMER_VECTOR]);
+      m.emit(tp.rcu_utilization, cpu, now + 500, f, 0, [m.sym.str('Start scheduler-tick')]);
+      m.emit(tp.rcu_utilization, cpu, now + 900, f, 0, [m.sym.str('End scheduler-tick')]);
+      const timers = r.chance(0.3);
+      const rcu = r.chance(0.05);
+      if (timers) m.emit(tp.softirq_raise, cpu, now + 1100, f, 0, [SOFTIRQ_TIMER]);
+      if (rcu) m.emit(tp.softirq_raise, cpu, now + 1200, f, 0, [SOFTIRQ_RCU]);
+      now += 1600 + r.int(800);
+      m.emit(tp.local_timer_exit, cpu, now, f, 0, [LOCAL_TIMER_VECTOR]);
+      now += 150;
+      if (timers) now = this.softirq(cpu, now, SOFTIRQ_TIMER, 1500 + r.int(4000));
+      if (rcu) now = this.softirq(cpu, now, SOFTIRQ_RCU, 2000 + r.int(3000));
+      return now;
+    });
+  }
+
+  private softirq(cpu: number, t: number, vec: number, dur: number): number {
+    const tp = this.m.tp;
+    this.m.emit(tp.softirq_entry, cpu, t, SOFTIRQ, 0, [vec]);
+    this.m.emit(tp.softirq_exit, cpu, t + dur, SOFTIRQ, 0, [vec]);
+    return t + dur + 100;
+  }
+
+  /**
+   * A hackbench wakeup: a task on `cpu` wakes a sleeper. Most wake on the
+   * same CPU; a remote wakee is queued on its CPU's wakelist (csd + IPI,
+   * sched_ttwu_pending) or, if that CPU runs something, a reschedule IPI.
+   */
+  private wakeup(cpu: number, t: number, r: Rng): void {
+    const m = this.m;
+    m.onCpu(cpu, t, (t0) => {
+      const tp = m.tp;
+      const hk = this.load;
+      const wakee = this.pool[r.int(this.pool.length)];
+      const target = hk.length > 1 && r.chance(0.35) ? hk[(hk.indexOf(cpu) + 1 + r.int(hk.length - 1)) % hk.length] : cpu;
+      let now = t0 + 800;
+      if (target === cpu) {
+        m.emit(tp.sched_wakeup, cpu, now, IRQS_OFF | NEED_RESCHED, 2, [wakee.comm, wakee.pid, wakee.prio, cpu]);
+        now += 1500;
+        if (m.cpus[cpu].task !== wakee) m.switchTo(cpu, now, wakee, r.chance(0.6) ? 1 : 0x100);
+        return now + 2000;
+      }
+      if (r.chance(0.8)) {
+        const csd = 0xffff8881c2a40000n + BigInt(wakee.pid) * 0x2c40n + 0x48n;
+        now = this.ipis.wakelist(cpu, now, target, csd, (tt) => {
+          m.emit(tp.sched_wakeup, target, tt, IRQS_OFF | HARDIRQ | NEED_RESCHED, 0, [wakee.comm, wakee.pid, wakee.prio, target]);
+          return tt + 400;
+        });
+        this.switchLater(target, now + 4000, wakee, r);
+      } else {
+        m.emit(tp.sched_wakeup, cpu, now, IRQS_OFF, 2, [wakee.comm, wakee.pid, wakee.prio, target]);
+        now = this.ipis.resched(cpu, now + 300, target, (tt) => tt);
+        this.switchLater(target, now + 3000, wakee, r);
+      }
+      return now + 1200;
+    });
+  }
+
+  private switchLater(cpu: number, t: number, next: Task, r: Rng): void {
+    const m = this.m;
+    m.onCpu(cpu, t, (t0) => {
+      if (m.cpus[cpu].task === next) return t0;
+      m.switchTo(cpu, t0, next, r.chance(0.5) ? 1 : 0x100);
+      return t0 + 1800;
+    });
+  }
+
+  private syscall(cpu: number, t: number, r: Rng): void {
+    const m = this.m;
+    m.onCpu(cpu, t, (t0) => {
+      const nr = r.weighted(SYSCALLS);
+      // args[6] written into one reused buffer: the encoder copies it
+      const dv = this.argView;
+      dv.setUint32(0, 3 + r.int(20), true);
+      dv.setUint32(8, r.int(0x7fffffff), true);
+      dv.setUint32(12, 0x7ffd, true);
+      dv.setUint32(16, 1 << r.int(14), true);
+      m.emit(m.tp.sys_enter, cpu, t0, 0, 0, [nr, this.args]);
+      const dur = 400 + Math.round(r.exp(2500));
+      m.emit(m.tp.sys_exit, cpu, t0 + dur, 0, 0, [nr, nr === 0 || nr === 1 ? 1 << r.int(14) : 0]);
+      return t0 + dur + 100;
+    });
+  }
+
+  private deviceIrq(cpu: number, t: number, r: Rng): void {
+    const m = this.m;
+    m.onCpu(cpu, t, (t0) => {
+      const tp = m.tp;
+      const [irq, name] = r.pick(DEVICE_IRQS);
+      const f = IRQS_OFF | HARDIRQ;
+      m.emit(tp.irq_handler_entry, cpu, t0, f, 0, [irq, name]);
+      const net = name.includes('input');
+      if (net) m.emit(tp.softirq_raise, cpu, t0 + 1500, f, 0, [SOFTIRQ_NET_RX]);
+      let now = t0 + 2500 + r.int(3000);
+      m.emit(tp.irq_handler_exit, cpu, now, f, 0, [irq, 1]);
+      now += 200;
+      if (net) now = this.softirq(cpu, now, SOFTIRQ_NET_RX, 3000 + r.int(12000));
+      else if (r.chance(0.2)) now = this.softirq(cpu, now, SOFTIRQ_SCHED, 800 + r.int(2000));
+      return now;
+    });
+  }
+
+  /** An irqs-off section; lengths are mostly short with a long tail. */
+  private irqOff(cpu: number, t: number, r: Rng): void {
+    const m = this.m;
+    m.onCpu(cpu, t, (t0) => {
+      const site = r.pick(this.irqOffSites);
+      const dur = r.chance(0.02) ? 50_000 + r.int(400_000) : 300 + Math.round(r.exp(3000));
+      m.emit(m.tp.irq_disable, cpu, t0, IRQS_OFF, 0, site);
+      m.emit(m.tp.irq_enable, cpu, t0 + dur, 0, 0, site);
+      return t0 + dur + 50;
+    });
+  }
+}

@@ -1,0 +1,262 @@
+import type { FieldValue } from '../core/record-encoder.ts';
+import { ActionQueue } from './action-queue.ts';
+import type { KernelSymbols } from './kernel-symbols.ts';
+import { Streams } from './rng.ts';
+import { Stacks } from './stacks.ts';
+import type { Scenario } from './scenario.ts';
+import { cpuSets } from './scenario.ts';
+import type { Tracepoint, Tracing } from './tracing.ts';
+
+/** trace_flag_type bits of common_flags. */
+export const IRQS_OFF = 0x01;
+export const NEED_RESCHED = 0x04;
+export const HARDIRQ = 0x08;
+export const SOFTIRQ = 0x10;
+
+export interface Task {
+  pid: number;
+  comm: string;
+  prio: number;
+}
+
+/** Kinds of kernel-only work the deferral can postpone (one bit each: they coalesce). */
+export const DEFER_SYNC_CORE = 1;
+export const DEFER_TLB_FLUSH = 2;
+export const DEFER_SINGLE_SYNC = 4;
+
+export interface CpuStats {
+  kernelEntries: number;
+  kernelNs: number;
+  ipisReceived: number;
+  deferred: number;
+  deferredRuns: number;
+  deferralCostNs: number;
+  /** The isolated task was killed (dataplane-strict). */
+  killed: boolean;
+}
+
+export class Cpu {
+  task: Task;
+  /** The CPU is inside a kernel episode until this time. */
+  busyUntil = 0;
+  /** Between episodes: what the CPU runs (isolated CPUs: their user task; dead tasks leave it idle). */
+  rest: 'user' | 'idle' | 'kernel' = 'kernel';
+  /** Pending deferred work (DEFER_* bits), and since when. */
+  deferred = 0;
+  deferredSince = 0;
+  /** A user task that makes a syscall every sysPeriod ns (from sysPhase, lasting sysLen): the bad case. */
+  sysPeriod = 0;
+  sysPhase = 0;
+  sysLen = 0;
+  alive = true;
+  readonly stats: CpuStats = { kernelEntries: 0, kernelNs: 0, ipisReceived: 0, deferred: 0, deferredRuns: 0, deferralCostNs: 0, killed: false };
+  /** csd addresses per CPU: the per-CPU call_single_data of each CPU. */
+  readonly csdBase: bigint;
+
+  constructor(
+    readonly id: number,
+    readonly isolated: boolean,
+    readonly idle: Task,
+  ) {
+    this.task = idle;
+    this.csdBase = 0xffff888104cf0000n + BigInt(id) * 0x40000n;
+  }
+
+  /** In user space at time t: not inside an episode and running a user task. */
+  inUser(t: number): boolean {
+    if (t < this.busyUntil || this.rest !== 'user' || !this.alive) return false;
+    if (this.sysPeriod && t >= this.sysPhase && (t - this.sysPhase) % this.sysPeriod < this.sysLen) return false;
+    return true;
+  }
+
+  /** The next periodic syscall entry at or after t (Infinity without one). */
+  nextSyscall(t: number): number {
+    if (!this.sysPeriod) return Infinity;
+    if (t <= this.sysPhase) return this.sysPhase;
+    return this.sysPhase + Math.ceil((t - this.sysPhase) / this.sysPeriod) * this.sysPeriod;
+  }
+}
+
+/** A source of work started by run(); `stop` reports at the end of recording. */
+export interface Subsystem {
+  start(): void;
+}
+
+/**
+ * The emulated kernel: CPUs with context-tracking state, tasks, a clock and the
+ * tracepoints. Work on a CPU happens in episodes (an interrupt, a syscall, a
+ * context switch) that emit their events in time order; an episode that
+ * arrives while the CPU is busy waits, as an interrupt waits for irqs-on.
+ */
+export class Machine {
+  readonly q = new ActionQueue();
+  readonly cpus: Cpu[];
+  /** Time the recording ends (ns from its start). */
+  end = 0;
+  readonly hk: number[];
+  readonly iso: number[];
+  readonly rng: Streams;
+  readonly stacks: Stacks;
+  now = 0;
+  private nextPid = 4000;
+  /** Events emitted that are not recorded by any filter still cost nothing: enabled checks come first. */
+  readonly tp: Record<string, Tracepoint> = {};
+
+  constructor(
+    readonly s: Scenario,
+    readonly sym: KernelSymbols,
+    readonly tracing: Tracing,
+    seed: number,
+  ) {
+    this.rng = new Streams(seed);
+    this.stacks = new Stacks(sym);
+    const { hk, iso } = cpuSets(s);
+    this.hk = hk;
+    this.iso = iso;
+    const isoSet = new Set(iso);
+    this.cpus = Array.from({ length: s.cpus }, (_, c) => new Cpu(c, isoSet.has(c), { pid: 0, comm: `swapper/${c}`, prio: 120 }));
+    for (const c of this.cpus) c.rest = 'idle';
+    tracing.commOf = (cpu) => this.cpus[cpu].task.comm;
+    const want = (sys: string, name: string) => (this.tp[name] = tracing.require(sys, name));
+    for (const n of ['ipi_send_cpu', 'ipi_send_cpumask']) want('ipi', n);
+    for (const n of ['csd_queue_cpu', 'csd_function_entry', 'csd_function_exit']) want('csd', n);
+    for (const n of ['call_function_entry', 'call_function_exit', 'call_function_single_entry', 'call_function_single_exit', 'reschedule_entry', 'reschedule_exit', 'local_timer_entry', 'local_timer_exit', 'irq_work_entry', 'irq_work_exit']) want('irq_vectors', n);
+    for (const n of ['irq_handler_entry', 'irq_handler_exit', 'softirq_raise', 'softirq_entry', 'softirq_exit']) want('irq', n);
+    for (const n of ['sched_switch', 'sched_wakeup', 'sched_waking', 'sched_process_exit', 'sched_process_fork']) want('sched', n);
+    for (const n of ['rcu_utilization', 'rcu_grace_period', 'rcu_callback', 'rcu_invoke_callback']) want('rcu', n);
+    for (const n of ['irq_disable', 'irq_enable']) want('preemptirq', n);
+    for (const n of ['sys_enter', 'sys_exit']) want('raw_syscalls', n);
+    for (const n of ['signal_generate', 'signal_deliver']) want('signal', n);
+    for (const n of ['tick_stop']) want('timer', n);
+  }
+
+  /** Every task that ever ran, for the saved_cmdlines of the trace. */
+  readonly tasks: Task[] = [];
+
+  newTask(comm: string, prio = 120): Task {
+    const t = { pid: this.nextPid++, comm: comm.slice(0, 15), prio };
+    this.tasks.push(t);
+    return t;
+  }
+
+  /**
+   * Runs `fn` on a CPU as `task` (a kworker or process woken for the job),
+   * with the context switches in and out when sched_switch is traced.
+   * `sleepState` is the state it leaves in (0x80 idle kworker, 1 sleeping).
+   */
+  borrow(cpu: number, t: number, task: Task, sleepState: number, fn: (t: number) => number): number {
+    const c = this.cpus[cpu];
+    const prev = c.task;
+    if (prev === task) return fn(t);
+    const sw = this.tp.sched_switch;
+    this.switchTo(cpu, t, task, prev === c.idle ? 0 : 0x100);
+    let now = fn(t + 1200);
+    now += 200;
+    if (sw.on) this.emit(sw, cpu, now, 0, 0, [task.comm, task.pid, task.prio, sleepState, prev.comm, prev.pid, prev.prio]);
+    c.task = prev;
+    return now + 1500;
+  }
+
+  /** A context switch on a CPU, taking 300 ns from t (prevState: 0 runnable, 0x100 preempted, 1 S, 0x80 I, 0x20 Z). */
+  switchTo(cpu: number, t: number, next: Task, prevState: number): void {
+    const c = this.cpus[cpu];
+    const prev = c.task;
+    const sw = this.tp.sched_switch;
+    if (sw.on) {
+      const ru = this.tp.rcu_utilization;
+      if (ru.on) this.emit(ru, cpu, t, IRQS_OFF, 1, [this.sym.str('Start context switch')]);
+      if (ru.on) this.emit(ru, cpu, t + 150, IRQS_OFF, 1, [this.sym.str('End context switch')]);
+      this.emit(sw, cpu, t + 300, IRQS_OFF, 0, [prev.comm, prev.pid, prev.prio, prevState, next.comm, next.pid, next.prio]);
+    }
+    c.task = next;
+  }
+
+  /** Schedules work at time t. */
+  at(t: number, fn: () => void): void {
+    this.q.at(t, fn);
+  }
+
+  /**
+   * Runs an episode on a CPU at time t (or when the CPU is free). The episode
+   * gets its start time and returns when it ends.
+   */
+  onCpu(cpu: number, t: number, episode: (t: number) => number): void {
+    const c0 = this.cpus[cpu];
+    if (t === this.now && c0.busyUntil <= t) {
+      // due now on a free CPU: run it without a trip through the queue
+      const end = episode(t);
+      if (end > c0.busyUntil) c0.busyUntil = end;
+      return;
+    }
+    this.q.at(t, () => {
+      const c = this.cpus[cpu];
+      if (c.busyUntil > t) {
+        this.onCpu(cpu, c.busyUntil, episode);
+        return;
+      }
+      const end = episode(t);
+      if (end > c.busyUntil) c.busyUntil = end;
+    });
+  }
+
+  /** Emits a tracepoint on a CPU for its current task; one branch when the event is off. */
+  emit(tp: Tracepoint, cpu: number, t: number, flags: number, preempt: number, values: readonly (FieldValue | undefined)[], stack?: readonly bigint[]): void {
+    if (!tp.on) return;
+    this.tracing.fire(tp, cpu, t, this.cpus[cpu].task.pid, flags, preempt, values, stack);
+  }
+
+  /** The same for a task that is not (or not yet) the CPU's current one. */
+  emitAs(tp: Tracepoint, cpu: number, t: number, pid: number, flags: number, preempt: number, values: readonly (FieldValue | undefined)[], stack?: readonly bigint[]): void {
+    if (!tp.on) return;
+    this.tracing.fire(tp, cpu, t, pid, flags, preempt, values, stack);
+  }
+
+  /**
+   * The user->kernel transition of an isolated CPU (context tracking): with the
+   * deferral built in, every entry pays the extra atomic, and runs the work
+   * deferred while the CPU was in user space. Returns the time after it.
+   */
+  kernelEntry(cpu: number, t: number): number {
+    const c = this.cpus[cpu];
+    if (!c.isolated || !c.inUser(t)) return t;
+    c.stats.kernelEntries++;
+    if (!this.s.kernel.defer_ipis) return t;
+    const cost = this.s.kernel.deferral_entry_cost_ns;
+    c.stats.deferralCostNs += cost;
+    t += cost;
+    if (c.deferred) {
+      // coalesced: each kind runs once whatever number of IPIs it replaced
+      if (c.deferred & DEFER_SYNC_CORE) t += 350;
+      if (c.deferred & DEFER_TLB_FLUSH) t += 1800;
+      if (c.deferred & DEFER_SINGLE_SYNC) t += 600;
+      c.stats.deferredRuns++;
+      c.deferred = 0;
+    }
+    return t;
+  }
+
+  /** Accounts a kernel stay of an isolated CPU. */
+  kernelStay(cpu: number, from: number, to: number): void {
+    const c = this.cpus[cpu];
+    if (c.isolated) c.stats.kernelNs += to - from;
+  }
+
+  /**
+   * Whether an IPI of a deferrable kind to `cpu` at time t is deferred instead
+   * of sent: only with the switch on, and only to isolated CPUs in user space.
+   */
+  defers(cpu: number, t: number, kind: number): boolean {
+    if (!this.s.kernel.defer_ipis || !kind) return false;
+    const c = this.cpus[cpu];
+    if (!c.isolated || !c.inUser(t)) return false;
+    // a periodic syscall since the last deferral already ran the pending work
+    if (c.deferred && c.nextSyscall(c.deferredSince) <= t) {
+      c.stats.deferredRuns++;
+      c.deferred = 0;
+    }
+    if (!c.deferred) c.deferredSince = t;
+    c.deferred |= kind;
+    c.stats.deferred++;
+    return true;
+  }
+}

@@ -1,0 +1,105 @@
+import { HARDIRQ, IRQS_OFF, SOFTIRQ, type Machine, type Task } from './machine.ts';
+
+const SOFTIRQ_RCU = 9;
+const CALLBACKS = ['delayed_put_task_struct', 'file_free_rcu', 'i_callback'];
+
+/**
+ * RCU: rcu_preempt grace periods with callbacks queued during one and invoked
+ * in the RCU softirq after it, and the RCU-tasks flavours that probe removal
+ * waits on (a grace period ends only when every task has scheduled
+ * voluntarily or been in user space).
+ */
+export class Rcu {
+  private gpTask: Task;
+  private tasksTask: Task;
+  private traceTask: Task;
+  private seq = 0x6c2ac;
+  private tasksSeq = new Map<string, number>([
+    ['rcu_tasks', 0x1e4],
+    ['rcu_tasks_trace', 0x88],
+  ]);
+
+  constructor(private m: Machine) {
+    this.gpTask = m.newTask('rcu_preempt');
+    this.tasksTask = m.newTask('rcu_tasks_kthre');
+    this.traceTask = m.newTask('rcu_tasks_trace');
+  }
+
+  start(): void {
+    const m = this.m;
+    const tp = m.tp;
+    if (!(tp.rcu_grace_period.on || tp.rcu_callback.on || tp.rcu_invoke_callback.on) || !(m.s.rcu.grace_periods_per_sec > 0)) return;
+    const r = m.rng.get('rcu');
+    const gap = 1e9 / m.s.rcu.grace_periods_per_sec;
+    const cpu = m.hk[0];
+    const gp = (t: number) => {
+      if (t >= m.end) return;
+      const seq = (this.seq += 4);
+      const len = 2_000_000 + Math.round(r.exp(3_000_000));
+      const name = m.sym.str('rcu_preempt');
+      m.onCpu(cpu, t, (t0) => m.borrow(cpu, t0, this.gpTask, 0x80, (t1) => {
+        m.emit(tp.rcu_grace_period, cpu, t1, 0, 0, [name, seq - 3, m.sym.str('start')]);
+        return t1 + 2500;
+      }));
+      // callbacks queued by the load while the grace period runs
+      const cbs: { rhp: bigint; func: bigint; cpu: number }[] = [];
+      for (let k = 0; k < m.s.rcu.callbacks_per_gp; k++) {
+        const c = r.pick(m.hk);
+        const rhp = 0xffff888100000000n + BigInt(r.int(0x3fffffff)) * 0x40n;
+        const func = m.sym.addr(r.pick(CALLBACKS));
+        cbs.push({ rhp, func, cpu: c });
+        m.onCpu(c, t + Math.round(r.range(0.1, 0.9) * len), (t0) => {
+          m.emit(tp.rcu_callback, c, t0, IRQS_OFF, 0, [name, rhp, func, cbs.filter((x) => x.cpu === c).length]);
+          return t0 + 300;
+        });
+      }
+      m.onCpu(cpu, t + len, (t0) => m.borrow(cpu, t0, this.gpTask, 0x80, (t1) => {
+        m.emit(tp.rcu_grace_period, cpu, t1, 0, 0, [name, seq, m.sym.str('end')]);
+        return t1 + 1800;
+      }));
+      for (const c of new Set(cbs.map((x) => x.cpu))) {
+        m.onCpu(c, t + len + 200_000 + r.int(800_000), (t0) => {
+          let now = t0;
+          m.emit(tp.softirq_raise, c, now, IRQS_OFF | HARDIRQ, 0, [SOFTIRQ_RCU]);
+          now += 500;
+          m.emit(tp.softirq_entry, c, now, SOFTIRQ, 0, [SOFTIRQ_RCU]);
+          for (const cb of cbs) {
+            if (cb.cpu !== c) continue;
+            now += 400;
+            m.emit(tp.rcu_invoke_callback, c, now, SOFTIRQ, 0, [name, cb.rhp, cb.func]);
+          }
+          now += 600;
+          m.emit(tp.softirq_exit, c, now, SOFTIRQ, 0, [SOFTIRQ_RCU]);
+          return now + 100;
+        });
+      }
+      m.at(t + len + Math.round(r.exp(gap)), () => gp(m.now));
+    };
+    m.at(Math.round(r.exp(gap)), () => gp(m.now));
+  }
+
+  /**
+   * One RCU-tasks (or tasks-trace) grace period from t, lasting until
+   * `holdUntil(t)` lets it end; `then` runs at its end.
+   */
+  tasksGp(flavour: 'rcu_tasks' | 'rcu_tasks_trace', t: number, holdUntil: (t: number) => number, then: (t: number) => void): void {
+    const m = this.m;
+    const tp = m.tp;
+    const task = flavour === 'rcu_tasks' ? this.tasksTask : this.traceTask;
+    // the grace-period kthread runs where the hog does not
+    const cpu = m.hk.find((c) => c !== m.s.probes.hog_cpu) ?? m.hk[0];
+    const seq = this.tasksSeq.get(flavour)! + 4;
+    this.tasksSeq.set(flavour, seq);
+    const name = m.sym.str(flavour);
+    m.onCpu(cpu, t, (t0) => m.borrow(cpu, t0, task, 1, (t1) => {
+      m.emit(tp.rcu_grace_period, cpu, t1, 0, 0, [name, seq - 3, m.sym.str('start')], m.stacks.chain('rcu_tasks_wait_gp+0x1b4', 'rcu_tasks_kthread+0xd7', 'kthread+0xf6', 'ret_from_fork+0x31', 'ret_from_fork_asm+0x1a'));
+      const end = holdUntil(t1);
+      m.onCpu(cpu, end, (e0) => m.borrow(cpu, e0, task, 1, (e1) => {
+        m.emit(tp.rcu_grace_period, cpu, e1, 0, 0, [name, seq, m.sym.str('end')]);
+        then(e1 + 500);
+        return e1 + 1500;
+      }));
+      return t1 + 2000;
+    }));
+  }
+}

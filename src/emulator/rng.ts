@@ -1,0 +1,92 @@
+/**
+ * Seeded random numbers (xoshiro128**), one independent stream per named
+ * source: switching a kernel feature on changes only the streams that feature
+ * uses, so "before" and "after" runs see the same workload. Same seed, same bytes.
+ */
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number, stream = '') {
+    // splitmix32 over the seed and the stream name
+    let h = seed >>> 0;
+    for (let i = 0; i < stream.length; i++) h = Math.imul(h ^ stream.charCodeAt(i), 0x9e3779b1) >>> 0;
+    const next = () => {
+      h = (h + 0x9e3779b9) >>> 0;
+      let z = h;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next() | 1;
+  }
+
+  /** Uniform 32-bit unsigned integer. */
+  u32(): number {
+    const r = Math.imul(Math.imul(this.b, 5) << 7 | Math.imul(this.b, 5) >>> 25, 9) >>> 0;
+    const t = (this.b << 9) >>> 0;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = ((this.d << 11) | (this.d >>> 21)) >>> 0;
+    return r;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.u32() / 4294967296;
+  }
+
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** Exponential with the given mean (for Poisson arrivals). */
+  exp(mean: number): number {
+    return -Math.log(1 - this.next()) * mean;
+  }
+
+  /** Uniform in [lo, hi). */
+  range(lo: number, hi: number): number {
+    return lo + this.next() * (hi - lo);
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)];
+  }
+
+  /** Picks by weight; weights need not sum to 1. */
+  weighted<T>(items: readonly (readonly [T, number])[]): T {
+    let total = 0;
+    for (const [, w] of items) total += w;
+    let x = this.next() * total;
+    for (const [v, w] of items) {
+      x -= w;
+      if (x < 0) return v;
+    }
+    return items[items.length - 1][0];
+  }
+}
+
+/** Named streams from one seed. */
+export class Streams {
+  private map = new Map<string, Rng>();
+  constructor(readonly seed: number) {}
+  get(name: string): Rng {
+    let r = this.map.get(name);
+    if (!r) this.map.set(name, (r = new Rng(this.seed, name)));
+    return r;
+  }
+}

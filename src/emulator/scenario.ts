@@ -1,0 +1,301 @@
+import * as fs from 'node:fs';
+import { UserError } from '../core/errors.ts';
+import { parseKernelCpulist } from '../filter/cpulist-kernel.ts';
+
+/**
+ * What the emulated machine is and does. Every field is a knob a reviewer can
+ * turn (`--set kernel.defer_ipis=true`), so "before" and "after" a patch series
+ * are two runs of the same scenario with one switch flipped.
+ */
+export interface Scenario {
+  name: string;
+  description: string;
+  /** CPUs in the machine (nr_cpu_ids). */
+  cpus: number;
+  /** Housekeeping CPUs (a cpulist): the workload and the IPI senders run here. */
+  housekeeping: string;
+  /** Isolated nohz_full CPUs (a cpulist): one user-space task each. */
+  isolated: string;
+  /** Default length of a recording, e.g. "10s", "20m". */
+  duration: string;
+  /** Timer tick rate of housekeeping CPUs. */
+  hz: number;
+  /** Uptime in seconds when the recording starts. */
+  uptime: number;
+  kernel: {
+    /** Defer kernel-only IPIs to isolated CPUs in user space until their next kernel entry (seed 004). */
+    defer_ipis: boolean;
+    /** Cost of the extra atomic every kernel entry pays when deferral is built in (ns). */
+    deferral_entry_cost_ns: number;
+    /** PR_DATAPLANE_STRICT: a synchronous kernel entry of an isolated task kills it (seed 003). */
+    dataplane_strict: boolean;
+    /** Unregister probes in one batch, paying one RCU-tasks grace period (seed 002). */
+    batch_unregister: boolean;
+  };
+  housekeeping_load: {
+    /** Compiler processes: syscalls, forks and exits (freed vmalloc stacks lead to vunmap purges). */
+    kernel_build: boolean;
+    /** hackbench: message passing with many context switches and cross-CPU wakeups. */
+    hackbench: boolean;
+    context_switches_per_sec: number;
+    syscalls_per_sec: number;
+    device_irqs_per_sec: number;
+    /** irqs-off sections (preemptirq irq_disable/irq_enable) per second per CPU. */
+    irq_off_sections_per_sec: number;
+  };
+  isolated_load: {
+    task: string;
+    /** 0: stays in user space. Above 0: a syscall every this many µs (the "bad case"). */
+    syscall_interval_us: number;
+    page_faults_per_sec: number;
+  };
+  /** Interference sources, events per second for the whole machine. */
+  sources: {
+    /** BPF programs JIT-compiled: 3 text-poke syncs (do_sync_core) each. */
+    bpf_jit: number;
+    /** Static key flips: 3 text-poke syncs each. */
+    static_keys: number;
+    /** vunmap purges: flush_tlb_kernel_range -> do_flush_tlb_all on every CPU. */
+    vunmap_purges: number;
+    /** percpu reclaim: flush_tlb_all from pcpu_balance_workfn (never deferred). */
+    pcpu_reclaims: number;
+    /** Kernel-only syncs that reach a single CPU (generic_smp_call_function_single_interrupt). */
+    single_cpu_syncs: number;
+    /** Share of those that the deferral can postpone. */
+    single_cpu_syncs_deferrable: number;
+    /** Timers (dev_watchdog) re-armed on isolated CPUs: nohz_full_kick_func self-IPIs. */
+    watchdog_kicks: number;
+    /** Residual ticks per isolated CPU per second (nohz_full keeps a slow tick for timekeeping). */
+    residual_ticks_per_sec: number;
+  };
+  rcu: {
+    grace_periods_per_sec: number;
+    callbacks_per_gp: number;
+  };
+  probes: {
+    /** kprobes: "func" or "func arg1=%di"; kretprobes with a leading "r:". */
+    kprobes: string[];
+    /** uprobes: "path:0xoffset". */
+    uprobes: string[];
+    hits_per_sec: number;
+    /** When to unregister every probe ("" = never), e.g. "5s". */
+    unregister_at: string;
+    /** A CPU hog preempted involuntarily on this housekeeping CPU delays RCU-tasks (-1: none). */
+    hog_cpu: number;
+  };
+  /** Events enabled when no -e is given. */
+  events: string[];
+  /** Their filters, "EVENT: FILTER" ($ISOLATED and $HOUSEKEEPING expand to the cpulists). */
+  event_filters: string[];
+}
+
+const BASE: Scenario = {
+  name: 'custom',
+  description: '',
+  cpus: 8,
+  housekeeping: '0-1',
+  isolated: '2-7',
+  duration: '10s',
+  hz: 1000,
+  uptime: 3500,
+  kernel: { defer_ipis: false, deferral_entry_cost_ns: 40, dataplane_strict: false, batch_unregister: false },
+  housekeeping_load: { kernel_build: true, hackbench: true, context_switches_per_sec: 3000, syscalls_per_sec: 4000, device_irqs_per_sec: 40, irq_off_sections_per_sec: 2000 },
+  isolated_load: { task: 'rt-loop', syscall_interval_us: 0, page_faults_per_sec: 0 },
+  sources: { bpf_jit: 0.12, static_keys: 0.04, vunmap_purges: 0.18, pcpu_reclaims: 0.017, single_cpu_syncs: 0.66, single_cpu_syncs_deferrable: 0.97, watchdog_kicks: 0.26, residual_ticks_per_sec: 1 },
+  rcu: { grace_periods_per_sec: 20, callbacks_per_gp: 6 },
+  probes: { kprobes: [], uprobes: [], hits_per_sec: 0, unregister_at: '', hog_cpu: -1 },
+  events: ['ipi', 'csd', 'irq_vectors', 'irq', 'sched:sched_switch', 'sched:sched_wakeup', 'rcu:rcu_utilization'],
+  event_filters: [],
+};
+
+type Preset = { description: string; patch: DeepPartial<Scenario> };
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+export const PRESETS: Record<string, Preset> = {
+  'isolation-ipi': {
+    description: 'seed 004: 80 CPUs, kernel build + hackbench on 0-3, a user-space loop on each of 4-79; IPIs reaching isolated CPUs',
+    patch: {
+      cpus: 80,
+      housekeeping: '0-3',
+      isolated: '4-79',
+      duration: '20m',
+      events: ['ipi:ipi_send_cpumask', 'ipi:ipi_send_cpu'],
+      // the seed's recording: only IPIs aimed at isolated CPUs, so every event is interference
+      event_filters: ['ipi:ipi_send_cpumask: cpumask & CPUS{$ISOLATED}', 'ipi:ipi_send_cpu: cpu & CPUS{$ISOLATED}'],
+    },
+  },
+  'isolation-ipi-syscalls': {
+    description: 'the bad case (Nadav Amit): as isolation-ipi, but isolated tasks enter the kernel every 20 µs; deferral costs on every entry',
+    patch: {
+      cpus: 80,
+      housekeeping: '0-3',
+      isolated: '4-79',
+      duration: '20m',
+      isolated_load: { task: 'rt-syscaller', syscall_interval_us: 20, page_faults_per_sec: 0 },
+      events: ['ipi:ipi_send_cpumask', 'ipi:ipi_send_cpu'],
+      event_filters: ['ipi:ipi_send_cpumask: cpumask & CPUS{$ISOLATED}', 'ipi:ipi_send_cpu: cpu & CPUS{$ISOLATED}'],
+    },
+  },
+  'dataplane-strict': {
+    description: 'seed 003: PR_DATAPLANE_STRICT tasks on 2-7 that occasionally make a syscall or take a page fault, and get SIGKILL',
+    patch: {
+      kernel: { defer_ipis: false, deferral_entry_cost_ns: 40, dataplane_strict: true, batch_unregister: false },
+      isolated_load: { task: 'dp-worker', syscall_interval_us: 0, page_faults_per_sec: 0.3 },
+      events: ['signal', 'sched:sched_process_exit', 'sched:sched_switch', 'raw_syscalls', 'ipi'],
+    },
+  },
+  'kprobe-trampolines': {
+    description: 'seed 001: kprobes armed with text patching (do_sync_core IPIs), then removed: freeing their trampolines waits for RCU-tasks, held up by a preempted CPU hog',
+    patch: {
+      probes: { kprobes: ['do_sys_openat2 dfd=%di', 'vfs_read', 'r:vfs_write ret=$retval', 'tcp_sendmsg size=%dx'], uprobes: [], hits_per_sec: 400, unregister_at: '6s', hog_cpu: 1 },
+      events: ['kprobes', 'ipi', 'rcu:rcu_grace_period', 'sched:sched_switch'],
+    },
+  },
+  'uprobe-batch': {
+    description: 'seed 002: 32 uprobes hit from user space, then unregistered one by one (a grace period each) or in one batch (--set kernel.batch_unregister=true)',
+    patch: {
+      probes: { kprobes: [], uprobes: Array.from({ length: 32 }, (_, k) => `/usr/lib/libc.so.6:0x${(0x29d90 + k * 0x140).toString(16)}`), hits_per_sec: 2000, unregister_at: '5s', hog_cpu: -1 },
+      events: ['uprobes', 'rcu:rcu_grace_period', 'ipi'],
+    },
+  },
+};
+
+function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+function merge(target: Record<string, unknown>, patch: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(patch)) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) merge(target[k] as Record<string, unknown>, v as Record<string, unknown>);
+    else target[k] = clone(v);
+  }
+}
+
+export function presetNames(): string[] {
+  return Object.keys(PRESETS);
+}
+
+export function preset(name: string): Scenario {
+  const p = PRESETS[name];
+  if (!p) throw new UserError(`no scenario preset "${name}" (presets: ${presetNames().join(', ')})`);
+  const s = clone(BASE);
+  merge(s as unknown as Record<string, unknown>, p.patch as Record<string, unknown>);
+  s.name = name;
+  s.description = p.description;
+  return s;
+}
+
+/** Checks a scenario object against the schema; messages name the key and what it should be. */
+function validate(obj: unknown, shape: unknown, where: string, path: string): void {
+  if (Array.isArray(shape)) {
+    if (!Array.isArray(obj)) throw new UserError(`${where}: "${path}" must be a list`);
+    obj.forEach((x, k) => {
+      if (typeof x !== 'string') throw new UserError(`${where}: "${path}[${k}]" must be a string`);
+    });
+    return;
+  }
+  if (shape && typeof shape === 'object') {
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new UserError(`${where}: "${path || '(top)'}" must be an object`);
+    for (const [k, v] of Object.entries(obj)) {
+      const p = path ? `${path}.${k}` : k;
+      if (!(k in (shape as object))) throw new UserError(`${where}: unknown key "${p}" (known here: ${Object.keys(shape as object).join(', ')})`);
+      validate(v, (shape as Record<string, unknown>)[k], where, p);
+    }
+    return;
+  }
+  if (typeof shape === 'number') {
+    if (typeof obj !== 'number' || !Number.isFinite(obj) || obj < (path === 'probes.hog_cpu' ? -1 : 0)) throw new UserError(`${where}: "${path}" must be a number${path === 'probes.hog_cpu' ? ' >= -1' : ' >= 0'}, not ${JSON.stringify(obj)}`);
+    return;
+  }
+  if (typeof shape !== typeof obj) throw new UserError(`${where}: "${path}" must be a ${typeof shape}, not ${JSON.stringify(obj)}`);
+}
+
+/** A scenario from a preset name or a JSON file (a preset may be named with "preset"). */
+export function loadScenario(nameOrFile: string): Scenario {
+  if (PRESETS[nameOrFile]) return preset(nameOrFile);
+  if (!fs.existsSync(nameOrFile)) throw new UserError(`no scenario preset or file "${nameOrFile}" (presets: ${presetNames().join(', ')})`);
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(nameOrFile, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${nameOrFile}: not valid JSON: ${(e as Error).message}`);
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new UserError(`${nameOrFile}: a scenario must be a JSON object`);
+  const { preset: base, ...rest } = json as { preset?: unknown };
+  if (base !== undefined && (typeof base !== 'string' || !PRESETS[base])) throw new UserError(`${nameOrFile}: "preset" must name a preset (${presetNames().join(', ')})`);
+  const s = base ? preset(base as string) : clone(BASE);
+  validate(rest, BASE, nameOrFile, '');
+  merge(s as unknown as Record<string, unknown>, rest as Record<string, unknown>);
+  if (!(rest as { name?: string }).name) s.name = base ? (base as string) : nameOrFile;
+  check(s, nameOrFile);
+  return s;
+}
+
+/** Applies several `--set`s, checking the result once (cpus=16 then isolated=4-15 is fine). */
+export function applySets(s: Scenario, assignments: readonly string[]): void {
+  for (const a of assignments) applySet(s, a, false);
+  check(s, '--set');
+}
+
+/** Applies `--set a.b=value` (the value parsed as the field's type). */
+export function applySet(s: Scenario, assignment: string, checkNow = true): void {
+  const eq = assignment.indexOf('=');
+  if (eq < 0) throw new UserError(`--set ${assignment}: expected key=value`);
+  const key = assignment.slice(0, eq).trim();
+  const raw = assignment.slice(eq + 1).trim();
+  const parts = key.split('.');
+  let obj = s as unknown as Record<string, unknown>;
+  let shape = BASE as unknown as Record<string, unknown>;
+  for (let k = 0; k < parts.length - 1; k++) {
+    if (!shape[parts[k]] || typeof shape[parts[k]] !== 'object' || Array.isArray(shape[parts[k]])) throw new UserError(`--set ${key}: unknown key "${parts.slice(0, k + 1).join('.')}"`);
+    obj = obj[parts[k]] as Record<string, unknown>;
+    shape = shape[parts[k]] as Record<string, unknown>;
+  }
+  const last = parts[parts.length - 1];
+  if (!(last in shape)) throw new UserError(`--set ${key}: unknown key (known here: ${Object.keys(shape).join(', ')})`);
+  const type = shape[last];
+  let value: unknown;
+  if (typeof type === 'boolean') {
+    if (!['true', 'false', 'on', 'off', '1', '0', 'yes', 'no'].includes(raw)) throw new UserError(`--set ${key}: expected on/off, got "${raw}"`);
+    value = ['true', 'on', '1', 'yes'].includes(raw);
+  } else if (typeof type === 'number') {
+    value = Number(raw);
+    if (!Number.isFinite(value)) throw new UserError(`--set ${key}: expected a number, got "${raw}"`);
+  } else if (Array.isArray(type)) value = raw ? raw.split(',') : [];
+  else value = raw;
+  obj[last] = value;
+  if (checkNow) check(s, '--set');
+}
+
+/** Cross-field checks: CPU lists inside the machine, no overlap. */
+export function check(s: Scenario, where: string): void {
+  if (!Number.isInteger(s.cpus) || s.cpus < 1 || s.cpus > 4096) throw new UserError(`${where}: "cpus" must be an integer from 1 to 4096`);
+  const hk = parseKernelCpulist(s.housekeeping, s.cpus);
+  const iso = parseKernelCpulist(s.isolated, s.cpus);
+  if (!hk || !hk.size) throw new UserError(`${where}: "housekeeping" must be a cpulist of CPUs below ${s.cpus}, not "${s.housekeeping}"`);
+  if (!iso) throw new UserError(`${where}: "isolated" must be a cpulist of CPUs below ${s.cpus}, not "${s.isolated}"`);
+  for (const c of iso) if (hk.has(c)) throw new UserError(`${where}: CPU ${c} is both housekeeping and isolated`);
+  if (s.hz < 1 || s.hz > 10000) throw new UserError(`${where}: "hz" must be between 1 and 10000`);
+  if (s.sources.single_cpu_syncs_deferrable > 1) throw new UserError(`${where}: "sources.single_cpu_syncs_deferrable" is a share, between 0 and 1`);
+  parseDuration(s.duration, `${where}: "duration"`);
+  if (s.probes.unregister_at) parseDuration(s.probes.unregister_at, `${where}: "probes.unregister_at"`);
+  if (s.probes.hog_cpu >= 0 && !hk.has(s.probes.hog_cpu)) throw new UserError(`${where}: "probes.hog_cpu" must be a housekeeping CPU`);
+}
+
+/** "20m", "10s", "250ms", "1h", "1.5s" or plain seconds, as nanoseconds. */
+export function parseDuration(text: string, what = 'duration'): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|min|h)?\s*$/.exec(text);
+  if (!m) throw new UserError(`${what}: expected a time such as 10s, 500ms or 20m, not "${text}"`);
+  const v = Number(m[1]);
+  const unit = m[2] ?? 's';
+  const mult = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, min: 60e9, h: 3600e9 }[unit]!;
+  const ns = Math.round(v * mult);
+  if (ns <= 0 || ns > 24 * 3600e9) throw new UserError(`${what}: must be between 1ns and 24h, not "${text}"`);
+  return ns;
+}
+
+export function cpuSets(s: Scenario): { hk: number[]; iso: number[] } {
+  const hk = [...parseKernelCpulist(s.housekeeping, s.cpus)!].sort((a, b) => a - b);
+  const iso = [...parseKernelCpulist(s.isolated, s.cpus)!].sort((a, b) => a - b);
+  return { hk, iso };
+}

@@ -1,0 +1,195 @@
+import type { EventFormat } from '../core/event-format.ts';
+import type { FormatRegistry } from '../core/formats.ts';
+import { UserError } from '../core/errors.ts';
+import { RecordEncoder, type FieldValue } from '../core/record-encoder.ts';
+import { SymbolTable } from '../core/symbols.ts';
+import { compileKernelFilter, FilterError, type FilterRecord } from '../filter/kernel-filter.ts';
+
+/** One `-e SYSTEM[:EVENT]` with the `-f` filters that follow it, as trace-cmd record takes them. */
+export interface EventSpec {
+  event: string;
+  filters: string[];
+}
+
+/** Where recorded events go: the trace.dat writer's per-CPU page builders. */
+export interface EventSink {
+  add(cpu: number, ts: number, payload: Uint8Array, off: number, len: number): void;
+}
+
+/**
+ * A tracepoint of the emulated kernel. `on` is checked first on every fire, so
+ * a disabled tracepoint costs one branch; an enabled one encodes its record,
+ * runs its filter like the kernel (discarding on false), and commits it.
+ */
+export class Tracepoint {
+  on = false;
+  filter: ((r: FilterRecord) => boolean) | null = null;
+  /** Records committed (after filtering). */
+  count = 0;
+  readonly encoder: RecordEncoder;
+
+  constructor(
+    readonly format: EventFormat,
+    le: boolean,
+  ) {
+    this.encoder = new RecordEncoder(format, le);
+  }
+
+  get name(): string {
+    return this.format.name;
+  }
+}
+
+export interface TracingOptions {
+  formats: FormatRegistry;
+  nrCpus: number;
+  symbols: SymbolTable;
+  printk: (addr: bigint) => string | null;
+}
+
+/**
+ * The tracing side of the emulated kernel: which events are on, their filters,
+ * and the commit path (filter, then ring buffer; with -T a kernel_stack after
+ * each committed event).
+ */
+export class Tracing {
+  readonly points = new Map<string, Tracepoint>();
+  readonly byId = new Map<number, Tracepoint>();
+  sink: EventSink | null = null;
+  stacks = false;
+  private rec: FilterRecord = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, pid: 0 };
+  private stackPayload = new Uint8Array(16 + 8 * 64);
+  private stackView = new DataView(this.stackPayload.buffer);
+  private stackId = -1;
+  /** comm of the task running on a CPU (COMM filters test the current task). */
+  commOf: (cpu: number) => string = () => '';
+
+  constructor(private o: TracingOptions) {
+    for (const f of o.formats.all()) {
+      const tp = new Tracepoint(f, true);
+      this.points.set(`${f.system}:${f.name}`, tp);
+      this.byId.set(f.id, tp);
+    }
+    const ks = this.point('ftrace', 'kernel_stack');
+    this.stackId = ks ? ks.format.id : -1;
+  }
+
+  point(system: string, name: string): Tracepoint | undefined {
+    return this.points.get(`${system}:${name}`);
+  }
+
+  /** A tracepoint the emulator fires; it must exist in the catalog. */
+  require(system: string, name: string): Tracepoint {
+    const tp = this.point(system, name);
+    if (!tp) throw new Error(`event catalog has no ${system}:${name}`);
+    return tp;
+  }
+
+  /** Adds a dynamic event (a kprobe or uprobe) to the catalog and the tracepoints. */
+  addDynamic(f: EventFormat): Tracepoint {
+    this.o.formats.addParsed(f);
+    const tp = new Tracepoint(f, true);
+    this.points.set(`${f.system}:${f.name}`, tp);
+    this.byId.set(f.id, tp);
+    return tp;
+  }
+
+  /**
+   * Enables events and sets filters as `trace-cmd record -e ... -f ...` does:
+   * each -f belongs to the -e before it; several are parenthesised and joined
+   * with && (the kernel then reads `.function == sym)` up to the space, so a
+   * function name must not touch the parenthesis, as on a real kernel). A system-wide -e sets a subsystem filter: events that
+   * lack a field keep no filter, and it is an error only if no event takes it.
+   */
+  configure(specs: EventSpec[]): void {
+    for (const spec of specs) {
+      const targets = this.resolve(spec.event);
+      for (const tp of targets) tp.on = true;
+      if (!spec.filters.length) continue;
+      // one -f goes in as written; several are each parenthesised and and-ed
+      const text = spec.filters.length === 1 ? spec.filters[0] : spec.filters.map((f) => `(${f})`).join('&&');
+      let accepted = 0;
+      let first: FilterError | null = null;
+      for (const tp of targets) {
+        try {
+          tp.filter = compileKernelFilter(text, {
+            event: tp.format,
+            nrCpus: this.o.nrCpus,
+            littleEndian: true,
+            longSize: 8,
+            symbols: this.o.symbols,
+            stringAt: this.o.printk,
+            commOf: (r) => this.commOf(r.cpu),
+          }).test;
+          accepted++;
+        } catch (e) {
+          if (!(e instanceof FilterError)) throw e;
+          first ??= e;
+        }
+      }
+      if (!accepted && first) {
+        throw targets.length > 1 ? new FilterError('BAD_SUBSYS_FILTER', 0, text) : first;
+      }
+    }
+  }
+
+  private resolve(spec: string): Tracepoint[] {
+    if (spec === 'all') return [...this.points.values()].filter((tp) => tp.format.system !== 'ftrace');
+    const m = /^([^:/]+)[:/](.+)$/.exec(spec);
+    const all = [...this.points.values()];
+    let found: Tracepoint[];
+    if (m) found = all.filter((tp) => tp.format.system === m[1] && (m[2] === '*' || tp.format.name === m[2]));
+    else {
+      found = all.filter((tp) => tp.format.name === spec);
+      if (!found.length) found = all.filter((tp) => tp.format.system === spec);
+    }
+    if (!found.length) throw new UserError(`no event "${spec}" in the emulated kernel (see tracelab record --list-events)`);
+    return found;
+  }
+
+  /**
+   * Fires a tracepoint: encodes, filters, commits. Returns whether a record
+   * was written (so callers can add a stack trace of their own context).
+   */
+  fire(tp: Tracepoint, cpu: number, ts: number, pid: number, flags: number, preempt: number, values: readonly (FieldValue | undefined)[], stack?: readonly bigint[]): boolean {
+    const payload = tp.encoder.encode({ pid, flags, preempt }, values);
+    if (tp.filter) {
+      const r = this.rec;
+      r.data = payload;
+      r.dv = tp.encoder.dv;
+      r.off = 0;
+      r.size = payload.length;
+      r.cpu = cpu;
+      r.pid = pid;
+      if (!tp.filter(r)) return false;
+    }
+    tp.count++;
+    this.sink?.add(cpu, ts, payload, 0, payload.length);
+    if (this.stacks && stack && this.stackId >= 0) this.fireStack(cpu, ts, pid, flags, preempt, stack);
+    return true;
+  }
+
+  /** kernel_stack records hold as many entries as the stack has (the format's [8] notwithstanding). */
+  private fireStack(cpu: number, ts: number, pid: number, flags: number, preempt: number, stack: readonly bigint[]): void {
+    const n = Math.min(stack.length, 64);
+    const b = this.stackPayload;
+    const dv = this.stackView;
+    b.fill(0, 0, 16);
+    dv.setUint16(0, this.stackId, true);
+    b[2] = flags;
+    b[3] = preempt;
+    dv.setInt32(4, pid, true);
+    dv.setInt32(8, n, true);
+    for (let k = 0; k < n; k++) dv.setBigUint64(16 + 8 * k, stack[k], true);
+    const tp = this.byId.get(this.stackId)!;
+    tp.count++;
+    this.sink?.add(cpu, ts, b, 0, 16 + 8 * n);
+  }
+
+  /** Committed record counts per event name, for summaries and tests. */
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const tp of this.points.values()) if (tp.count) out[tp.name] = tp.count;
+    return out;
+  }
+}

@@ -1,0 +1,163 @@
+import * as fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FilterError } from '../../src/filter/kernel-filter.ts';
+import { linesOf, run } from './record-helpers.ts';
+
+describe('tracelab record: determinism', () => {
+  it('the same seed gives the same bytes; another seed does not', async () => {
+    const a = await run('isolation-ipi', [], { duration: '2s', events: [{ event: 'all', filters: [] }] });
+    const b = await run('isolation-ipi', [], { duration: '2s', events: [{ event: 'all', filters: [] }] });
+    const c = await run('isolation-ipi', [], { duration: '2s', events: [{ event: 'all', filters: [] }], seed: 2 });
+    expect(a.summary.events).toBeGreaterThan(50000);
+    expect(fs.readFileSync(a.file).equals(fs.readFileSync(b.file))).toBe(true);
+    expect(fs.readFileSync(a.file).equals(fs.readFileSync(c.file))).toBe(false);
+  });
+
+  it('every CPU\'s events are in time order and every enabled kind shows up', async () => {
+    const r = await run('isolation-ipi', [], { duration: '2s', events: [{ event: 'all', filters: [] }] });
+    const last = new Map<number, number>();
+    for (const b of r.trace.batches()) {
+      for (let i = 0; i < b.length; i++) {
+        expect(b.ts[i]).toBeGreaterThanOrEqual(last.get(b.cpu[i]) ?? 0);
+        last.set(b.cpu[i], b.ts[i]);
+      }
+    }
+    for (const ev of ['ipi_send_cpu', 'ipi_send_cpumask', 'csd_queue_cpu', 'csd_function_entry', 'call_function_entry', 'call_function_single_entry', 'reschedule_entry', 'local_timer_entry', 'irq_handler_entry', 'softirq_raise', 'softirq_entry', 'sched_switch', 'sched_wakeup', 'rcu_utilization', 'rcu_grace_period', 'rcu_callback', 'rcu_invoke_callback', 'irq_disable', 'irq_enable', 'sys_enter', 'irq_work_entry']) {
+      expect(r.summary.counts[ev], ev).toBeGreaterThan(0);
+    }
+    // receive side pairs up
+    expect(r.summary.counts.call_function_single_entry).toBe(r.summary.counts.call_function_single_exit);
+    expect(r.summary.counts.csd_function_entry).toBe(r.summary.counts.csd_function_exit);
+  });
+
+  it('isolated CPUs see no ticks while in user space: only the residual ones', async () => {
+    const r = await run('isolation-ipi', ['sources.residual_ticks_per_sec=1'], { duration: '10s', events: [{ event: 'irq_vectors:local_timer_entry', filters: ['CPU & CPUS{4-79}'] }] });
+    const n = r.summary.counts.local_timer_entry;
+    // 76 CPUs x 10 s x 1 Hz, plus the watchdog's ticks
+    expect(n).toBeGreaterThan(600);
+    expect(n).toBeLessThan(900);
+  });
+});
+
+describe('tracelab record: events and filters as trace-cmd record takes them', () => {
+  it('-f filters the -e before it, in the kernel language', async () => {
+    const r = await run('isolation-ipi', [], {
+      duration: '3s',
+      events: [
+        { event: 'ipi_send_cpu', filters: ['cpu == 5 || callback.function == nohz_full_kick_func'] },
+        { event: 'sched:sched_switch', filters: [] },
+      ],
+    });
+    const ipis = linesOf(r.report, 'ipi_send_cpu');
+    expect(ipis.length).toBeGreaterThan(0);
+    for (const l of ipis) expect(/ cpu=5 |nohz_full_kick_func/.test(l)).toBe(true);
+    expect(r.summary.counts.sched_switch).toBeGreaterThan(1000);
+  });
+
+  it('several -f are and-ed; subsystem -e with a filter applies where the field exists', async () => {
+    const r = await run('isolation-ipi', [], { duration: '3s', events: [{ event: 'ipi', filters: ['callback != 0', 'common_pid > 4010'] }] });
+    const lines = r.report.split('\n').slice(1, -1);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) {
+      expect(l).not.toContain('callback=0x0');
+      expect(Number(/-(\d+) +\[/.exec(l)![1])).toBeGreaterThan(4010);
+    }
+    // as on a kernel: a function name touching the parenthesis is not a function
+    await expect(run('isolation-ipi', [], { duration: '1s', events: [{ event: 'ipi_send_cpu', filters: ['callsite.function == irq_work_queue_on', 'cpu > 3'] }] })).rejects.toThrow(/Function not found/);
+  });
+
+  it('a filter the kernel rejects fails before recording, with the kernel message', async () => {
+    await expect(run('isolation-ipi', [], { duration: '1s', events: [{ event: 'ipi_send_cpumask', filters: ['cpumask & CPUS{4-90}'] }] })).rejects.toThrow(FilterError);
+    await expect(run('isolation-ipi', [], { duration: '1s', events: [{ event: 'ipi_send_cpu', filters: ['cpux == 1'] }] })).rejects.toThrow(/Field not found/);
+    await expect(run('isolation-ipi', [], { duration: '1s', events: [{ event: 'nosuch', filters: [] }] })).rejects.toThrow(/no event "nosuch"/);
+  });
+
+  it('-T puts the seed\'s call chains after the IPIs', async () => {
+    const r = await run('isolation-ipi', ['sources.pcpu_reclaims=2'], { duration: '20s', stacks: true });
+    const lines = r.report.split('\n');
+    const i = lines.findIndex((l) => l.includes('callback=do_flush_tlb_all') && lines[lines.indexOf(l) + 5]?.includes('pcpu_reclaim_populated'));
+    expect(i).toBeGreaterThan(0);
+    expect(lines[i + 1]).toMatch(/kernel_stack: +<stack trace >/);
+    expect(lines.slice(i + 2, i + 10).map((l) => l.split(' ')[1])).toEqual(['trace_event_raw_event_ipi_send_cpumask', 'smp_call_function_many_cond', 'on_each_cpu_cond_mask', 'pcpu_reclaim_populated', 'pcpu_balance_workfn', 'process_one_work', 'worker_thread', 'kthread']);
+    const kick = lines.findIndex((l) => l.includes('callback=nohz_full_kick_func'));
+    expect(lines.slice(kick + 2, kick + 7).map((l) => l.split(' ')[1])).toEqual(['trace_event_raw_event_ipi_send_cpu', '__irq_work_queue_local', 'irq_work_queue_on', '__mod_timer', 'dev_watchdog']);
+  });
+});
+
+describe('tracelab record: the kernel switches', () => {
+  it('the bad case: every kernel entry of a syscall-heavy isolated task pays the deferral atomic', async () => {
+    const off = await run('isolation-ipi-syscalls', [], { duration: '5s' });
+    const on = await run('isolation-ipi-syscalls', ['kernel.defer_ipis=on'], { duration: '5s' });
+    const expected = 76 * 5 * 50_000;
+    expect(Math.abs(on.summary.isolated.kernelEntries - expected)).toBeLessThan(expected * 0.01);
+    expect(on.summary.isolated.deferralCostNs).toBe(on.summary.isolated.kernelEntries * 40);
+    expect(off.summary.isolated.deferralCostNs).toBe(0);
+    // fewer interrupts reach the isolated CPUs, but with 76 CPUs each 2% in the kernel most
+    // broadcasts still find one there: the mask events remain (the thread's point)
+    expect(on.summary.isolated.ipisReceived * 5).toBeLessThan(off.summary.isolated.ipisReceived);
+    expect(on.summary.counts.ipi_send_cpumask).toBeGreaterThan(0);
+  });
+
+  it('traced syscalls of the bad case are real sys_enter/sys_exit events on isolated CPUs', async () => {
+    const r = await run('isolation-ipi-syscalls', ['cpus=8', 'housekeeping=0-1', 'isolated=2-7'], { duration: '50ms', events: [{ event: 'raw_syscalls', filters: ['CPU & CPUS{2-7}'] }] });
+    expect(Math.abs(r.summary.counts.sys_enter - 6 * 2500)).toBeLessThan(20);
+    expect(linesOf(r.report, 'sys_enter')[0]).toMatch(/rt-syscaller-\d+ +\[00[2-7]\] .*NR 228 \(1, 7ffd3a1c2e40/);
+  });
+
+  it('dataplane-strict: a page fault or syscall kills the task with SIGKILL and it exits', async () => {
+    const r = await run('dataplane-strict', [], { duration: '10s' });
+    const killed = r.summary.isolated.killed;
+    expect(killed).toBeGreaterThan(0);
+    const gen = linesOf(r.report, 'signal_generate');
+    expect(gen.length).toBe(killed);
+    expect(linesOf(r.report, 'sched_process_exit').length).toBe(killed);
+    for (const l of gen) {
+      expect(l).toMatch(/sig=9 errno=0 code=128 comm=dp-worker pid=(\d+) grp=1 res=0/);
+      const pid = /pid=(\d+)/.exec(l)![1];
+      const lines = r.report.split('\n');
+      const at = lines.indexOf(l);
+      // nothing of the task after its switch out
+      const out = lines.findIndex((x, k) => k > at && x.includes(`dp-worker:${pid} [120] X ==> swapper`));
+      expect(out).toBeGreaterThan(at);
+      expect(lines.slice(out + 1).some((x) => x.includes(`dp-worker-${pid} `))).toBe(false);
+    }
+    const lax = await run('dataplane-strict', ['kernel.dataplane_strict=off'], { duration: '10s' });
+    expect(lax.summary.isolated.killed).toBe(0);
+    expect(linesOf(lax.report, 'signal_generate').length).toBe(0);
+  });
+
+  it('uprobe-batch: one RCU-tasks-trace grace period per uprobe, or one for the batch', async () => {
+    const one = await run('uprobe-batch', [], { duration: '7s' });
+    const batch = await run('uprobe-batch', ['kernel.batch_unregister=on'], { duration: '7s' });
+    expect(one.summary.probes!.gracePeriods).toBe(32);
+    expect(batch.summary.probes!.gracePeriods).toBe(1);
+    const span = (r: typeof one) => r.summary.probes!.unregisterEnd - r.summary.probes!.unregisterStart;
+    expect(span(one)).toBeGreaterThan(10 * span(batch));
+    expect(linesOf(one.report, 'rcu_grace_period').filter((l) => l.includes('rcu_tasks_trace')).length).toBe(64);
+    // hits stop once the probes are gone
+    const hits = one.report.split('\n').filter((l) => / p_libc_0x[0-9a-f]+: /.test(l));
+    expect(hits.length).toBeGreaterThan(5000);
+    expect(hits[0]).toMatch(/p_libc_0x[0-9a-f]+: +\(7f3a1c4[0-9a-f]+\)$/);
+  });
+
+  it('kprobe-trampolines: freeing waits for RCU-tasks, held by a preempted CPU hog until it sleeps', async () => {
+    const hog = await run('kprobe-trampolines', [], { duration: '10s' });
+    const free = await run('kprobe-trampolines', ['probes.hog_cpu=-1'], { duration: '10s' });
+    const span = (r: typeof hog) => r.summary.probes!.unregisterEnd - r.summary.probes!.unregisterStart;
+    expect(span(hog)).toBeGreaterThan(span(free));
+    const lines = hog.report.split('\n');
+    const ends = lines.filter((l) => / rcu_tasks \d+ end/.test(l));
+    expect(ends.length).toBe(4);
+    // the first grace period ends only after the hog's voluntary sleep (state S), not its preemptions (R+)
+    const start = lines.findIndex((l) => / rcu_tasks \d+ start/.test(l));
+    const end = lines.findIndex((l) => / rcu_tasks \d+ end/.test(l));
+    expect(lines.slice(start, end).some((l) => / cpu-hog:\d+ \[120\] S ==> /.test(l))).toBe(true);
+    // preempted (trace-cmd's sched_switch plugin prints the kernel's R+ as R)
+    expect(lines.slice(start, end).some((l) => / cpu-hog:\d+ \[120\] R ==> kworker/.test(l))).toBe(true);
+    // kprobe and kretprobe events as the kernel defines them
+    expect(linesOf(hog.report, 'p_do_sys_openat2_0')[0]).toMatch(/p_do_sys_openat2_0: +\(ffffffff[0-9a-f]+\) dfd=4294967196$/);
+    expect(linesOf(hog.report, 'r_vfs_write_0')[0]).toMatch(/r_vfs_write_0: +\(ffffffff[0-9a-f]+ <- ffffffff[0-9a-f]+\) ret=\d+$/);
+    // arming and disarming patched text: do_sync_core IPIs
+    expect(hog.report).toContain('callback=do_sync_core+0x0');
+  });
+});
