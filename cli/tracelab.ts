@@ -2,7 +2,12 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../src/core/errors.ts';
 import { FilterError } from '../src/filter/kernel-filter.ts';
+import { register as registerCompare } from './compare.ts';
+import { register as registerConvert } from './convert.ts';
+import { register as registerDemo } from './demo.ts';
 import { register as registerFilter } from './filter.ts';
+import { register as registerHist } from './hist.ts';
+import { register as registerInterference } from './interference.ts';
 import { register as registerRecord } from './record.ts';
 import { register as registerReport } from './report.ts';
 import { register as registerScenarios } from './scenarios.ts';
@@ -18,6 +23,11 @@ registerReport(program);
 registerFilter(program);
 registerRecord(program);
 registerScenarios(program);
+registerHist(program);
+registerInterference(program);
+registerCompare(program);
+registerConvert(program);
+registerDemo(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -73,3 +73,12 @@ export function tempDir(prefix = 'tracelab-test-'): string {
   process.on('exit', () => fs.rmSync(d, { recursive: true, force: true }));
   return d;
 }
+
+/** The trace-cmd report output stored beside a trace (FILE.report[SUFFIX].txt or .txt.gz), or null. */
+export function storedReport(file: string, suffix = ''): string | null {
+  for (const ext of ['.txt', '.txt.gz']) {
+    const p = `${file}.report${suffix}${ext}`;
+    if (fs.existsSync(p)) return readText(p);
+  }
+  return null;
+}

@@ -6,6 +6,7 @@
  *   npm run bench                 # a 2M-event trace made from samples/real-ipi.dat
  *   npm run bench -- FILE.dat     # any trace.dat
  *   npm run bench -- --runs 5
+ *   npm run bench -- --big        # also a ~2 GB trace: report/hist/interference peak RSS
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,6 +21,7 @@ import { replicateDat } from '../../src/io/dat/replicate.ts';
 import { DatWriter } from '../../src/io/dat/writer.ts';
 import { record } from '../../src/emulator/record.ts';
 import { preset } from '../../src/emulator/scenario.ts';
+import { eventArrow } from '../../src/analysis/table.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
@@ -170,6 +172,43 @@ async function benchEmulator(tmp: string, tc: boolean): Promise<void> {
   src.close();
 }
 
+/** Wall time and peak RSS of a tracelab command (GNU time's %M), output discarded. */
+function timeRss(args: string[]): { seconds: number; rssMb: number } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`tracelab ${args.join(' ')} exited ${r.status}: ${r.stderr?.toString().slice(0, 300)}`);
+  const lines = r.stderr.toString().trim().split('\n');
+  return { seconds, rssMb: Number(lines[lines.length - 1]) / 1024 };
+}
+
+/**
+ * Analysis: building an event table (goal >= 5 M events/s, <= 40 bytes per event
+ * for the base columns), and the aggregating reports, which stream: their peak
+ * RSS must not grow with the input (goal: a 2 GB trace under 500 MB).
+ */
+async function benchAnalysis(file: string, traceCmdSeconds: number | null): Promise<void> {
+  const t = await openDat(file);
+  let best = Infinity;
+  let rows = 0;
+  let bytes = 0;
+  for (let k = 0; k < 2; k++) {
+    const t0 = performance.now();
+    const a = eventArrow(t);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+    rows = a.numRows;
+    bytes = 0;
+    for (const f of a.schema.fields) for (const d of a.getChild(f.name)!.data) bytes += d.byteLength;
+  }
+  t.close();
+  console.log(`\nanalysis on ${path.basename(file)} (${(fs.statSync(file).size / 1e6).toFixed(0)} MB)`);
+  console.log(`  event table: ${rows} rows in ${best.toFixed(2)} s = ${fmtRate(rows / best)} (goal >= 5 M/s), ${(bytes / rows).toFixed(1)} bytes/event (goal <= 40)`);
+  for (const args of [['hist', file], ['hist', file, '--by', 'event'], ['interference', file, '--isolated', '1']]) {
+    const r = timeRss(args);
+    console.log(`  ${args[0]} ${args.slice(2).join(' ')}: ${r.seconds.toFixed(2)} s (${fmtRate(rows / r.seconds)}), peak RSS ${r.rssMb.toFixed(0)} MB${traceCmdSeconds ? `; trace-cmd report alone takes ${(traceCmdSeconds / r.seconds).toFixed(1)}x as long` : ''}`);
+  }
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const runsAt = argv.indexOf('--runs');
@@ -214,8 +253,20 @@ async function main(): Promise<void> {
       console.log(''.padEnd(28), 'decode+merge only (no printing):'.padStart(33), `${decode.toFixed(2)} s ${fmtRate(events / decode)}`);
       if (theirs && theirs.hash !== ours.hash) process.exitCode = 1;
       await benchFilters(file);
+      await benchAnalysis(file, theirs?.seconds ?? null);
     }
     if (!argv.includes('--no-emulator')) await benchEmulator(tmp, tc);
+    if (argv.includes('--big')) {
+      const src = await openDat(path.join(root, 'samples/real-ipi.dat'));
+      const big = path.join(tmp, 'big.dat');
+      const { events } = await replicateDat(src, big, 600, { version: 6, compression: 'none' });
+      src.close();
+      console.log(`\nbig input: ${events} events, ${(fs.statSync(big).size / 1e9).toFixed(2)} GB (v6, uncompressed)`);
+      for (const args of [['report', big], ['hist', big], ['interference', big, '--isolated', '1']]) {
+        const r = timeRss(args);
+        console.log(`  ${args[0]}: ${r.seconds.toFixed(1)} s, peak RSS ${r.rssMb.toFixed(0)} MB (goal < 500 MB)`);
+      }
+    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDat } from '../../src/io/dat/reader.ts';
-import { ROOT, SHARED, findFiles, firstDiff, hasTraceCmd, readText, reportOf, traceCmdReport } from '../helpers.ts';
+import { ROOT, SHARED, findFiles, firstDiff, hasTraceCmd, reportOf, storedReport, traceCmdReport } from '../helpers.ts';
 
 /**
  * tracelab report against trace-cmd report, byte for byte, on every real trace:
@@ -18,11 +18,7 @@ const modes: [string, string[], { latency?: boolean; ns?: boolean; raw?: boolean
 ];
 
 function expected(file: string, suffix: string, args: string[]): string | null {
-  for (const ext of ['.txt', '.txt.gz']) {
-    const p = `${file}.report${suffix}${ext}`;
-    if (fs.existsSync(p)) return readText(p);
-  }
-  return hasTraceCmd() ? traceCmdReport(file, args).out : null;
+  return storedReport(file, suffix) ?? (hasTraceCmd() ? traceCmdReport(file, args).out : null);
 }
 
 describe('golden: tracelab report == trace-cmd report', () => {

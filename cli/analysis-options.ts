@@ -1,0 +1,53 @@
+import * as fs from 'node:fs';
+import type * as aq from 'arquero';
+import type { Command } from 'commander';
+import { parseCpuList } from '../src/core/cpulist.ts';
+import { UserError } from '../src/core/errors.ts';
+import type { Selection } from '../src/analysis/scan.ts';
+import type { EventFilterArg } from '../src/filter/trace-filter.ts';
+import { ByteWriter } from './output.ts';
+
+/** Options every analysis command takes: which events, and how to print. */
+export function selectionOptions(cmd: Command): Command {
+  return cmd
+    .option('-F, --filter <filter>', "only matching events: 'EVENTS' or 'EVENTS: FILTER' (kernel filter language; repeatable)", (v: string, p: EventFilterArg[]) => [...p, { arg: v, negative: false }], [] as EventFilterArg[])
+    .option('--cpus <list>', 'only events on these CPUs, e.g. 0-3')
+    .option('--json', 'JSON: the summary and the rows')
+    .option('--csv', 'CSV: the rows');
+}
+
+export function selectionOf(o: Record<string, unknown>): Selection {
+  return { filters: o.filter as EventFilterArg[], cpus: o.cpus ? new Set(cpuListArg(String(o.cpus), '--cpus')) : undefined };
+}
+
+export function cpuListArg(text: string, what: string): number[] {
+  try {
+    const l = parseCpuList(text);
+    if (!l.length) throw new Error('empty');
+    return l;
+  } catch {
+    throw new UserError(`${what}: expected a CPU list such as 4-79 or 2,4-6, not "${text}"`);
+  }
+}
+
+/** Prints a report as text (the command's own), JSON or CSV. */
+export function printReportOutput(o: Record<string, unknown>, table: aq.ColumnTable, summary: unknown, text: () => string): void {
+  const out = new ByteWriter();
+  if (o.json) out.write(JSON.stringify({ summary: plain(summary), rows: table.objects() }, null, 2) + '\n');
+  else if (o.csv) out.write(table.toCSV() + '\n');
+  else out.write(text());
+}
+
+/** Maps and sets as plain JSON values. */
+function plain(v: unknown): unknown {
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), plain(x)]));
+  if (v instanceof Set) return [...v];
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+export function writeFileOrStdout(path: string | undefined, data: Uint8Array | string): void {
+  if (path) fs.writeFileSync(path, data);
+  else new ByteWriter().write(typeof data === 'string' ? data : data);
+}

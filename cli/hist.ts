@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { hist } from '../src/analysis/hist.ts';
+import { textBars, textTable } from '../src/charts/text-table.ts';
+import { openTrace } from '../src/io/open.ts';
+import { printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
+
+export function register(program: Command): void {
+  selectionOptions(
+    program
+      .command('hist')
+      .description("count events by a key: the seed's `grep callback | awk '{print $NF}' | sort | uniq -c`, done right")
+      .argument('<file>', 'trace.dat')
+      .option('--by <key>', 'callback, callsite, event, cpu, comm, or any field name', 'callback')
+      .option('--event <event>', 'only this event (NAME or SYSTEM:NAME)')
+      .option('--bars', 'plain-text bars instead of the table'),
+  ).action(async (file: string, o: Record<string, unknown>) => {
+    const trace = await openTrace(file);
+    const r = hist(trace, { ...selectionOf(o), by: String(o.by), event: o.event as string | undefined });
+    const s = r.summary;
+    printReportOutput(o, r.table, s, () => {
+      const head = `${s.total} ${s.event ?? 'events'} with a ${s.by} in ${s.seconds.toFixed(3)} s (${trace.source})\n\n`;
+      if (o.bars) return head + textBars(r.table.array(s.by) as string[], r.table.array('count') as number[]);
+      return head + textTable(r.table, { percent: ['share'], decimals: { rate: 3 }, headers: { rate: 'per_second' }, footer: { [s.by]: 'total', count: s.total, share: s.total ? 1 : 0, rate: s.seconds ? s.total / s.seconds : 0 } });
+    });
+  });
+}

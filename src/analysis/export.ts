@@ -1,0 +1,100 @@
+import * as fs from 'node:fs';
+import { tableToIPC, type Table as ArrowTable } from 'apache-arrow';
+import type { Trace } from '../core/trace.ts';
+import { UserError } from '../core/errors.ts';
+import { eventMatcher } from './hist.ts';
+import { scan } from './scan.ts';
+import { EventColumns, expandsFields, type TableOptions } from './table.ts';
+
+export type ExportFormat = 'csv' | 'json' | 'arrow' | 'parquet';
+export const EXPORT_FORMATS: ExportFormat[] = ['csv', 'json', 'arrow', 'parquet'];
+
+/** Rows per chunk for the text formats: memory stays bounded whatever the input size. */
+const CHUNK = 1 << 16;
+
+/**
+ * Writes a trace's events as CSV, JSON (an array of objects), Arrow IPC (file
+ * format) or Parquet, so pandas, Polars, DuckDB or Spark can take over. Time
+ * stamps are exact int64 nanoseconds (in CSV/JSON, exact decimal digits). CSV
+ * and JSON stream in chunks; Arrow and Parquet are built as one table with one
+ * dictionary per column (so readers never meet differing batch dictionaries).
+ */
+export async function exportEvents(trace: Trace, format: ExportFormat, out: string, o: TableOptions = {}): Promise<{ rows: number }> {
+  const cols = new EventColumns(trace, expandsFields(o));
+  const matches = eventMatcher(o.event);
+  const fd = fs.openSync(out, 'w');
+  let rows = 0;
+  let wroteHeader = false;
+  const flushText = () => {
+    const t = cols.take();
+    if (!t.numRows && wroteHeader) return;
+    const text = format === 'csv' ? csvChunk(t, !wroteHeader) : jsonChunk(t, !wroteHeader, rows > 0);
+    wroteHeader = true;
+    rows += t.numRows;
+    fs.writeSync(fd, text, null, 'utf8');
+  };
+  try {
+    scan(trace, o, (b, i, ev) => {
+      if (o.event && (!ev || !matches(ev))) return;
+      cols.add(b, i, ev);
+      if ((format === 'csv' || format === 'json') && cols.rows >= CHUNK) flushText();
+    });
+    if (format === 'csv' || format === 'json') {
+      flushText();
+      if (format === 'json') fs.writeSync(fd, rows ? '\n]\n' : ']\n');
+    } else {
+      const t = cols.take();
+      rows = t.numRows;
+      const bytes = format === 'arrow' ? tableToIPC(t, 'file') : await toParquet(t);
+      fs.writeSync(fd, bytes);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { rows };
+}
+
+async function toParquet(t: ArrowTable): Promise<Uint8Array> {
+  const pq = await import('parquet-wasm');
+  const wasm = pq.Table.fromIPCStream(tableToIPC(t, 'stream'));
+  const props = new pq.WriterPropertiesBuilder().setCompression(pq.Compression.ZSTD).build();
+  return pq.writeParquet(wasm, props);
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'bigint' ? v.toString() : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+function columnsOf(t: ArrowTable): { names: string[]; get: ((k: number) => unknown)[] } {
+  const names = t.schema.fields.map((f) => f.name);
+  const get = names.map((n) => {
+    const v = t.getChild(n)!;
+    return (k: number) => v.get(k);
+  });
+  return { names, get };
+}
+
+function csvChunk(t: ArrowTable, header: boolean): string {
+  const { names, get } = columnsOf(t);
+  const lines: string[] = header ? [names.map(csvCell).join(',')] : [];
+  for (let k = 0; k < t.numRows; k++) lines.push(get.map((g) => csvCell(g(k))).join(','));
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+function jsonChunk(t: ArrowTable, first: boolean, more: boolean): string {
+  const { names, get } = columnsOf(t);
+  const keys = names.map((n) => JSON.stringify(n) + ':');
+  const parts: string[] = [];
+  for (let k = 0; k < t.numRows; k++) {
+    // int64 as exact digits: JSON numbers may be as long as they need to be
+    parts.push('{' + get.map((g, c) => keys[c] + (typeof g(k) === 'bigint' ? String(g(k)) : JSON.stringify(g(k) ?? null))).join(',') + '}');
+  }
+  return (first ? '[\n' : '') + (more && parts.length ? ',\n' : '') + parts.join(',\n');
+}
+
+export function exportFormat(text: string): ExportFormat {
+  if ((EXPORT_FORMATS as string[]).includes(text)) return text as ExportFormat;
+  throw new UserError(`--to: expected one of ${EXPORT_FORMATS.join(', ')}, not "${text}"`);
+}

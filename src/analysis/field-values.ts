@@ -1,0 +1,180 @@
+import type { EventBatch } from '../core/batch.ts';
+import { formatCpuList, maskCpus } from '../core/cpulist.ts';
+import type { EventFormat, FieldFormat } from '../core/event-format.ts';
+import type { Trace } from '../core/trace.ts';
+import { compiledPrint } from '../printfmt/render.ts';
+
+/** What a field becomes in a table: a number, text, a symbol ("func+0x0"), or a cpulist. */
+export type FieldKind = 'number' | 'text' | 'symbol' | 'cpumask';
+
+export interface FieldReader {
+  name: string;
+  kind: FieldKind;
+  read(b: EventBatch, i: number): number | string | null;
+}
+
+/**
+ * Typed readers for an event's fields, decided once per format: pointers the
+ * print fmt shows with %pS/%ps read as the symbol text trace-cmd prints
+ * (`do_flush_tlb_all+0x0`), cpumasks as cpulists (`0-1,3-79`), char arrays and
+ * __data_loc strings as text, integers as numbers (64-bit values beyond 2^53
+ * as exact decimal text, pointers as hex).
+ */
+export function fieldReaders(trace: Trace, ev: EventFormat): FieldReader[] {
+  const { symbolic, printkStrings } = printedAs(ev, trace.longSize);
+  const le = !trace.bigEndian;
+  return ev.fields.map((f) => (printkStrings.has(f.name) && !f.isArray && !f.isDynamic ? printkReader(trace, f, le) : readerOf(trace, f, symbolic.get(f.name), le)));
+}
+
+/** Fields printed with %pS (offset) or %ps (name only), and pointers printed with %s (tracepoint strings). */
+function printedAs(ev: EventFormat, longSize: number): { symbolic: Map<string, boolean>; printkStrings: Set<string> } {
+  const symbolic = new Map<string, boolean>();
+  const printkStrings = new Set<string>();
+  const cp = compiledPrint(ev, longSize);
+  if (cp.fmt.failed) return { symbolic, printkStrings };
+  for (const seg of cp.fmt.segments) {
+    let a = seg.arg;
+    while (a && a.kind === 'type') a = a.item;
+    if (a?.kind !== 'field' || !a.field) continue;
+    if (seg.kind === 'string' && a.field.isPointer) printkStrings.add(a.field.name);
+    if (seg.kind !== 'pointer') continue;
+    const conv = seg.format[seg.format.indexOf('p') + 1];
+    if (conv === 'S' || conv === 's' || conv === 'F' || conv === 'f') symbolic.set(a.field.name, conv === 'S' || conv === 'F');
+  }
+  return { symbolic, printkStrings };
+}
+
+/** A `const char *` printed with %s: the string at that address in printk_formats, as trace-cmd prints it. */
+function printkReader(trace: Trace, f: FieldFormat, le: boolean): FieldReader {
+  return {
+    name: f.name,
+    kind: 'text',
+    read: (b, i) => {
+      if (f.offset + f.size > b.size[i]) return null;
+      const at = b.off[i] + f.offset;
+      const hi = f.size === 8 ? b.dv.getUint32(le ? at + 4 : at, le) : 0;
+      const lo = f.size === 8 ? b.dv.getUint32(le ? at : at + 4, le) : b.dv.getUint32(at, le);
+      return trace.printk.find(hi, lo) ?? '0x' + (hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16));
+    },
+  };
+}
+
+function cstr(data: Uint8Array, from: number, to: number): string {
+  let s = '';
+  for (let k = from; k < to; k++) {
+    const c = data[k];
+    if (c === 0) break;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+function readerOf(trace: Trace, f: FieldFormat, symbolic: boolean | undefined, le: boolean): FieldReader {
+  const name = f.name;
+  if (f.isDynamic) {
+    const isMask = /cpumask|bitmask/.test(f.type) || (!f.isString && f.type.includes('unsigned long'));
+    const loc = (b: EventBatch, i: number) => {
+      if (f.offset + 4 > b.size[i]) return null;
+      const v = b.dv.getUint32(b.off[i] + f.offset, le);
+      let start = v & 0xffff;
+      if (f.isRelative) start += f.offset + f.size;
+      const len = v >>> 16;
+      if (start + len > b.size[i]) return null;
+      return [b.off[i] + start, len] as const;
+    };
+    if (isMask) {
+      return {
+        name,
+        kind: 'cpumask',
+        read: (b, i) => {
+          const l = loc(b, i);
+          return l ? formatCpuList(maskCpus(b.data, l[0], l[1], !le)) : null;
+        },
+      };
+    }
+    return {
+      name,
+      kind: 'text',
+      read: (b, i) => {
+        const l = loc(b, i);
+        return l ? cstr(b.data, l[0], l[0] + l[1]) : null;
+      },
+    };
+  }
+  if (f.isArray && f.isString) return { name, kind: 'text', read: (b, i) => cstr(b.data, b.off[i] + f.offset, b.off[i] + Math.min(f.offset + f.size, b.size[i])) };
+  if (f.isArray || f.size > 8 || f.size === 0) {
+    return {
+      name,
+      kind: 'text',
+      read: (b, i) => {
+        let s = '';
+        for (let k = 0; k < f.size && f.offset + k < b.size[i]; k++) s += b.data[b.off[i] + f.offset + k].toString(16).padStart(2, '0');
+        return s;
+      },
+    };
+  }
+  if (symbolic !== undefined) {
+    const cache = new Map<number, Map<number, string>>();
+    const sym = trace.symbols;
+    return {
+      name,
+      kind: 'symbol',
+      read: (b, i) => {
+        if (f.offset + f.size > b.size[i]) return null;
+        const at = b.off[i] + f.offset;
+        const hi = f.size === 8 ? b.dv.getUint32(le ? at + 4 : at, le) : 0;
+        const lo = f.size === 8 ? b.dv.getUint32(le ? at : at + 4, le) : b.dv.getUint32(at, le);
+        let m = cache.get(hi);
+        if (!m) cache.set(hi, (m = new Map()));
+        let t = m.get(lo);
+        if (t === undefined) {
+          const k = sym.find(hi, lo);
+          t = k < 0 ? '0x' + (hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16)) : symbolic ? `${sym.name(k)}+0x${sym.offsetNum(k, hi, lo).toString(16)}` : sym.name(k);
+          m.set(lo, t);
+        }
+        return t;
+      },
+    };
+  }
+  const signed = f.signed;
+  switch (f.size) {
+    case 1:
+      return { name, kind: 'number', read: (b, i) => (f.offset < b.size[i] ? (signed ? b.dv.getInt8(b.off[i] + f.offset) : b.data[b.off[i] + f.offset]) : null) };
+    case 2:
+      return { name, kind: 'number', read: (b, i) => (f.offset + 2 <= b.size[i] ? (signed ? b.dv.getInt16(b.off[i] + f.offset, le) : b.dv.getUint16(b.off[i] + f.offset, le)) : null) };
+    case 4:
+      return { name, kind: 'number', read: (b, i) => (f.offset + 4 <= b.size[i] ? (signed ? b.dv.getInt32(b.off[i] + f.offset, le) : b.dv.getUint32(b.off[i] + f.offset, le)) : null) };
+    default: {
+      const pointer = f.isPointer;
+      return {
+        name,
+        kind: pointer ? 'text' : 'number',
+        read: (b, i) => {
+          if (f.offset + 8 > b.size[i]) return null;
+          const v = signed ? b.dv.getBigInt64(b.off[i] + f.offset, le) : b.dv.getBigUint64(b.off[i] + f.offset, le);
+          if (pointer) return '0x' + v.toString(16);
+          const n = Number(v);
+          return Number.isSafeInteger(n) ? n : v.toString();
+        },
+      };
+    }
+  }
+}
+
+/** The CPUs an IPI event targets: ipi_send_cpu's cpu, ipi_send_cpumask's mask (exploded), else none. */
+export function ipiTargetReader(trace: Trace, ev: EventFormat): ((b: EventBatch, i: number) => number[]) | null {
+  const le = !trace.bigEndian;
+  const mask = ev.field('cpumask');
+  if (ev.name === 'ipi_send_cpumask' && mask && mask.isDynamic) {
+    return (b, i) => {
+      const v = b.dv.getUint32(b.off[i] + mask.offset, le);
+      let start = v & 0xffff;
+      if (mask.isRelative) start += mask.offset + mask.size;
+      const len = v >>> 16;
+      return start + len <= b.size[i] ? maskCpus(b.data, b.off[i] + start, len, !le) : [];
+    };
+  }
+  const cpu = ev.field('cpu');
+  if (ev.name === 'ipi_send_cpu' && cpu && cpu.size === 4) return (b, i) => [b.dv.getUint32(b.off[i] + cpu.offset, le)];
+  return null;
+}

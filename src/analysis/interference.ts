@@ -1,0 +1,241 @@
+import * as aq from 'arquero';
+import type { EventFormat } from '../core/event-format.ts';
+import type { Trace } from '../core/trace.ts';
+import { fieldReaders, ipiTargetReader, type FieldReader } from './field-values.ts';
+import type { Report } from './hist.ts';
+import { scan, spanSeconds, type Selection } from './scan.ts';
+
+export interface InterferenceOptions extends Selection {
+  isolated: readonly number[];
+}
+
+/** Kinds of disturbance an isolated CPU suffers. */
+export const SOURCES = ['ipi', 'irq', 'softirq', 'tick', 'irq_work', 'switch', 'syscall', 'fault'] as const;
+export type Source = (typeof SOURCES)[number];
+
+export interface CpuInterference {
+  cpu: number;
+  counts: Record<Source, number>;
+  total: number;
+  /** IPIs by callback, callsite, sending CPU and sending comm. */
+  byCallback: Map<string, number>;
+  byCallsite: Map<string, number>;
+  bySender: Map<number, number>;
+  byComm: Map<string, number>;
+  /** ns inside kernel episodes seen on the CPU (entry/exit pairs). */
+  kernelNs: number;
+  /** Longest stretch with nothing aimed at or happening on the CPU (ns). */
+  quietNs: number;
+}
+
+export interface InterferenceSummary {
+  isolated: number[];
+  seconds: number;
+  totals: Record<Source, number>;
+  total: number;
+  perSecond: number;
+  byCallback: [string, number][];
+  bySender: [number, number][];
+  byComm: [string, number][];
+  /** Call chains (kernel_stack after an IPI send) by how many IPIs they sent to isolated CPUs. */
+  chains: [string, number][];
+  kernelNs: number;
+  /** The shortest of the per-CPU longest quiet stretches (the worst CPU), ns. */
+  worstQuietNs: number;
+  perCpu: CpuInterference[];
+}
+
+const ENTRY_EXIT: Record<string, [Source | null, 'in' | 'out']> = {
+  local_timer_entry: ['tick', 'in'],
+  local_timer_exit: [null, 'out'],
+  call_function_entry: [null, 'in'],
+  call_function_exit: [null, 'out'],
+  call_function_single_entry: [null, 'in'],
+  call_function_single_exit: [null, 'out'],
+  reschedule_entry: [null, 'in'],
+  reschedule_exit: [null, 'out'],
+  irq_work_entry: ['irq_work', 'in'],
+  irq_work_exit: [null, 'out'],
+  irq_handler_entry: ['irq', 'in'],
+  irq_handler_exit: [null, 'out'],
+  softirq_entry: ['softirq', 'in'],
+  softirq_exit: [null, 'out'],
+  sys_enter: ['syscall', 'in'],
+  sys_exit: [null, 'out'],
+};
+
+/**
+ * Everything that disturbed each isolated CPU: IPIs aimed at it (from
+ * ipi_send_cpu targets and exploded ipi_send_cpumask masks, by callback,
+ * callsite, sender CPU and comm), and what ran on it (IRQ handlers, softirqs,
+ * ticks, irq_work, context switches, syscalls and faults of its own task), time
+ * in the kernel and the longest quiet stretch. Works on seed-004 style traces
+ * that hold only IPI sends as well as on full ones. Streams the trace once.
+ */
+export function interference(trace: Trace, o: InterferenceOptions): Report<InterferenceSummary> {
+  const iso = [...new Set(o.isolated)].sort((a, b) => a - b);
+  const isIso = new Uint8Array(Math.max(trace.cpus, ...iso.map((c) => c + 1), 1));
+  for (const c of iso) isIso[c] = 1;
+  const per = new Map<number, CpuInterference>();
+  for (const c of iso) per.set(c, { cpu: c, counts: zero(), total: 0, byCallback: new Map(), byCallsite: new Map(), bySender: new Map(), byComm: new Map(), kernelNs: 0, quietNs: 0 });
+  const lastSeen = new Map<number, number>();
+  const depthStart = new Map<number, { depth: number; since: number }>();
+  type Ipi = { targets: (b: import('../core/batch.ts').EventBatch, i: number) => number[]; callback: FieldReader | undefined; callsite: FieldReader | undefined };
+  const ipis = new Map<number, Ipi | null>();
+  // the IPI a CPU sent last, so a kernel_stack right after it can be credited
+  const lastIpi = new Map<number, { targets: number }>();
+  const chains = new Map<string, number>();
+  let first = NaN;
+  const touch = (cpu: number, t: number) => {
+    const c = per.get(cpu)!;
+    const prev = lastSeen.get(cpu) ?? first;
+    if (t - prev > c.quietNs) c.quietNs = t - prev;
+    lastSeen.set(cpu, t);
+  };
+  const info = scan(trace, o, (b, i, ev) => {
+    const t = b.ts[i];
+    if (Number.isNaN(first)) first = t;
+    if (!ev) return;
+    const cpu = b.cpu[i];
+    let ipi = ipis.get(ev.id);
+    if (ipi === undefined) ipi = ipiOf(trace, ev, ipis);
+    if (ipi) {
+      const targets = ipi.targets(b, i);
+      let n = 0;
+      const cb = ipi.callback?.read(b, i);
+      const site = ipi.callsite?.read(b, i);
+      const comm = trace.comms.get(b.pid[i]);
+      for (const c of targets) {
+        if (c >= isIso.length || !isIso[c]) continue;
+        const x = per.get(c)!;
+        n++;
+        x.counts.ipi++;
+        x.total++;
+        const key = cb === null || cb === undefined ? '(none)' : String(cb);
+        x.byCallback.set(key, (x.byCallback.get(key) ?? 0) + 1);
+        if (site !== undefined && site !== null) x.byCallsite.set(String(site), (x.byCallsite.get(String(site)) ?? 0) + 1);
+        x.bySender.set(cpu, (x.bySender.get(cpu) ?? 0) + 1);
+        x.byComm.set(comm, (x.byComm.get(comm) ?? 0) + 1);
+        touch(c, t);
+      }
+      lastIpi.set(cpu, { targets: n });
+      return;
+    }
+    if (ev.system === 'ftrace' && ev.name === 'kernel_stack') {
+      const sent = lastIpi.get(cpu);
+      lastIpi.delete(cpu);
+      if (sent && sent.targets) {
+        const chain = stackText(trace, ev, b, i);
+        chains.set(chain, (chains.get(chain) ?? 0) + sent.targets);
+      }
+      return;
+    }
+    lastIpi.delete(cpu);
+    if (cpu >= isIso.length || !isIso[cpu]) return;
+    const x = per.get(cpu)!;
+    const ee = ENTRY_EXIT[ev.name];
+    let source: Source | null = null;
+    if (ee) {
+      const d = depthStart.get(cpu) ?? { depth: 0, since: 0 };
+      if (ee[1] === 'in') {
+        if (d.depth === 0) d.since = t;
+        d.depth++;
+        source = ee[0];
+      } else if (d.depth > 0) {
+        d.depth--;
+        if (d.depth === 0) x.kernelNs += t - d.since;
+      }
+      depthStart.set(cpu, d);
+    } else if (ev.name === 'sched_switch') source = 'switch';
+    else if (ev.name === 'page_fault_user' || ev.name === 'page_fault_kernel') source = 'fault';
+    if (source) {
+      x.counts[source]++;
+      x.total++;
+    }
+    touch(cpu, t);
+  });
+  const end = info.last;
+  for (const c of iso) {
+    const x = per.get(c)!;
+    const prev = lastSeen.get(c) ?? first;
+    if (!Number.isNaN(end) && end - prev > x.quietNs) x.quietNs = end - prev;
+  }
+  const seconds = spanSeconds(info);
+  const perCpu = iso.map((c) => per.get(c)!);
+  const totals = zero();
+  let total = 0;
+  let kernelNs = 0;
+  const byCallback = new Map<string, number>();
+  const bySender = new Map<number, number>();
+  const byComm = new Map<string, number>();
+  for (const x of perCpu) {
+    for (const s of SOURCES) totals[s] += x.counts[s];
+    total += x.total;
+    kernelNs += x.kernelNs;
+    for (const [k, v] of x.byCallback) byCallback.set(k, (byCallback.get(k) ?? 0) + v);
+    for (const [k, v] of x.bySender) bySender.set(k, (bySender.get(k) ?? 0) + v);
+    for (const [k, v] of x.byComm) byComm.set(k, (byComm.get(k) ?? 0) + v);
+  }
+  const sorted = <K>(m: Map<K, number>) => [...m].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
+  const table = aq.table({
+    cpu: perCpu.map((x) => x.cpu),
+    total: perCpu.map((x) => x.total),
+    ...Object.fromEntries(SOURCES.map((s) => [s, perCpu.map((x) => x.counts[s])])),
+    per_second: perCpu.map((x) => (seconds ? x.total / seconds : 0)),
+    kernel_us: perCpu.map((x) => x.kernelNs / 1000),
+    longest_quiet_ms: perCpu.map((x) => x.quietNs / 1e6),
+    top_callback: perCpu.map((x) => sorted(x.byCallback)[0]?.[0] ?? ''),
+  });
+  return {
+    table,
+    summary: {
+      isolated: iso,
+      seconds,
+      totals,
+      total,
+      perSecond: seconds ? total / seconds : 0,
+      byCallback: sorted(byCallback),
+      bySender: sorted(bySender),
+      byComm: sorted(byComm),
+      chains: sorted(chains),
+      kernelNs,
+      worstQuietNs: perCpu.length ? Math.min(...perCpu.map((x) => x.quietNs)) : 0,
+      perCpu,
+    },
+  };
+}
+
+function zero(): Record<Source, number> {
+  return Object.fromEntries(SOURCES.map((s) => [s, 0])) as Record<Source, number>;
+}
+
+function ipiOf(trace: Trace, ev: EventFormat, cache: Map<number, unknown>): { targets: ReturnType<typeof ipiTargetReader> & object; callback: FieldReader | undefined; callsite: FieldReader | undefined } | null {
+  const targets = ev.system === 'ipi' ? ipiTargetReader(trace, ev) : null;
+  let v = null;
+  if (targets) {
+    const readers = fieldReaders(trace, ev);
+    v = { targets, callback: readers.find((r) => r.name === 'callback'), callsite: readers.find((r) => r.name === 'callsite') };
+  }
+  cache.set(ev.id, v);
+  return v;
+}
+
+/** A kernel_stack as one line, innermost first, skipping the tracing frames. */
+function stackText(trace: Trace, ev: EventFormat, b: import('../core/batch.ts').EventBatch, i: number): string {
+  const le = !trace.bigEndian;
+  const size = ev.field('size');
+  const caller = ev.field('caller');
+  if (!caller) return '';
+  const long = trace.longSize === 4 ? 4 : 8;
+  const n = size ? b.dv.getInt32(b.off[i] + size.offset, le) : (b.size[i] - caller.offset) / long;
+  const names: string[] = [];
+  for (let k = 0; k < n && caller.offset + long * (k + 1) <= b.size[i]; k++) {
+    const at = b.off[i] + caller.offset + long * k;
+    const a = long === 8 ? b.dv.getBigUint64(at, le) : BigInt(b.dv.getUint32(at, le));
+    const s = trace.symbols.findBig(a);
+    const name = s >= 0 ? trace.symbols.name(s) : '0x' + a.toString(16);
+    if (name.startsWith('trace_event_raw_event_') || name.startsWith('trace_buffer_') || name === 'smp_call_function_many_cond' || name === '__irq_work_queue_local') continue;
+    names.push(name);
+  }
+  return names.slice(0, 6).join(' <- ');
+}

@@ -1,0 +1,51 @@
+import type { EventBatch } from '../core/batch.ts';
+import type { EventFormat } from '../core/event-format.ts';
+import type { Trace } from '../core/trace.ts';
+import { buildEventSelection, type EventFilterArg } from '../filter/trace-filter.ts';
+
+/** What every analysis takes: which events count. */
+export interface Selection {
+  /** report -F style: 'EVENTS' or 'EVENTS: FILTER' (kernel filter language). */
+  filters?: EventFilterArg[];
+  /** Only events on these CPUs. */
+  cpus?: ReadonlySet<number>;
+}
+
+export interface ScanInfo {
+  /** Events visited (after selection). */
+  events: number;
+  /** First and last time stamp of the whole trace (ns relative to tsBaseSec); NaN when empty. */
+  first: number;
+  last: number;
+}
+
+/**
+ * Streams a trace once, calling `fn` for each selected event with its format
+ * (undefined for unknown ids). Never holds more than one batch: the reports
+ * that only aggregate run in bounded memory on any size of input.
+ */
+export function scan(trace: Trace, sel: Selection, fn: (b: EventBatch, i: number, ev: EventFormat | undefined) => void): ScanInfo {
+  const keep = sel.filters?.length ? buildEventSelection(trace, sel.filters) : null;
+  const formats: (EventFormat | null | undefined)[] = new Array(65536).fill(undefined);
+  let events = 0;
+  let first = NaN;
+  let last = NaN;
+  for (const b of trace.batches({ cpus: sel.cpus, reuse: true })) {
+    if (b.length && Number.isNaN(first)) first = b.ts[0];
+    if (b.length) last = b.ts[b.length - 1];
+    for (let i = 0; i < b.length; i++) {
+      const id = b.type[i];
+      let ev = formats[id];
+      if (ev === undefined) ev = formats[id] = trace.formats.get(id) ?? null;
+      if (keep && !keep(b, i, ev ?? undefined)) continue;
+      events++;
+      fn(b, i, ev ?? undefined);
+    }
+  }
+  return { events, first, last };
+}
+
+/** Seconds covered by a scan (at least 1 ns, so rates stay finite). */
+export function spanSeconds(info: ScanInfo): number {
+  return Number.isNaN(info.first) ? 0 : Math.max(info.last - info.first, 1) / 1e9;
+}

@@ -1,0 +1,246 @@
+import * as aq from 'arquero';
+import { Dictionary, Float64, Int32, Int64, Table as ArrowTable, Uint16, Uint8, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import type { EventBatch } from '../core/batch.ts';
+import type { EventFormat } from '../core/event-format.ts';
+import type { Trace } from '../core/trace.ts';
+import { fieldReaders, type FieldReader } from './field-values.ts';
+import { eventMatcher } from './hist.ts';
+import { scan, type Selection } from './scan.ts';
+
+export interface TableOptions extends Selection {
+  /** Only this event (NAME or SYSTEM:NAME). */
+  event?: string;
+  /** Expand event fields into columns: 'all' (union of the selected events' fields), 'none'; default 'all' with --event, else 'none'. */
+  fields?: 'all' | 'none';
+}
+
+/** Base columns of every event table. */
+export const BASE_COLUMNS = ['ts', 'cpu', 'pid', 'comm', 'system', 'event', 'flags', 'preempt'] as const;
+
+/** Interns strings: a column holds codes, the dictionary holds each string once. */
+class Dict {
+  readonly values: string[] = [];
+  private index = new Map<string, number>();
+  code(s: string): number {
+    let c = this.index.get(s);
+    if (c === undefined) {
+      c = this.values.length;
+      this.values.push(s);
+      this.index.set(s, c);
+    }
+    return c;
+  }
+}
+
+class Grow<T extends Uint8Array | Uint16Array | Int32Array | Float64Array | Uint32Array> {
+  a: T;
+  constructor(private make: (n: number) => T) {
+    this.a = make(1024);
+  }
+  ensure(n: number): void {
+    if (n <= this.a.length) return;
+    const b = this.make(Math.max(n, this.a.length * 2));
+    b.set(this.a as never);
+    this.a = b;
+  }
+}
+
+/** One expanded field column: numbers as Float64 (NaN: absent), strings as dictionary codes (-1: absent). */
+interface FieldColumn {
+  name: string;
+  numeric: boolean;
+  num: Grow<Float64Array>;
+  codes: Grow<Int32Array>;
+  dict: Dict;
+}
+
+/**
+ * Builds event columns in typed arrays: ts as exact int64 ns (written as two
+ * 32-bit halves, no BigInt per row), cpu, pid, flags, preempt, and comm/system/
+ * event and string fields as dictionary codes. `take()` hands the rows so far
+ * over as an Arrow table (one batch, one dictionary per column) and starts again,
+ * so exports can work in chunks.
+ */
+export class EventColumns {
+  rows = 0;
+  private ts = new Grow((n) => new Uint32Array(2 * n));
+  private cpu = new Grow((n) => new Uint16Array(n));
+  private pid = new Grow((n) => new Int32Array(n));
+  private flags = new Grow((n) => new Uint8Array(n));
+  private preempt = new Grow((n) => new Uint8Array(n));
+  private comm = new Grow((n) => new Int32Array(n));
+  private system = new Grow((n) => new Int32Array(n));
+  private event = new Grow((n) => new Int32Array(n));
+  private comms = new Dict();
+  private systems = new Dict();
+  private events = new Dict();
+  private commCode = new Map<number, number>();
+  /** Codes per event id, looked up once. */
+  private eventCode = new Int32Array(65536).fill(-1);
+  private systemCode = new Int32Array(65536);
+  private fieldCols: FieldColumn[] = [];
+  private fieldIndex = new Map<string, FieldColumn>();
+  private readers = new Map<number, { r: FieldReader; col: FieldColumn }[]>();
+  private readonly baseHi: number;
+  private readonly baseLo: number;
+
+  constructor(
+    private trace: Trace,
+    private expand: boolean,
+  ) {
+    const base = BigInt(trace.tsBaseSec) * 1_000_000_000n;
+    this.baseHi = Number(base >> 32n);
+    this.baseLo = Number(base & 0xffffffffn);
+  }
+
+  add(b: EventBatch, i: number, ev: EventFormat | undefined): void {
+    const n = this.rows;
+    if (n >= this.cpu.a.length) this.grow(n + 1);
+    const rel = b.ts[i];
+    const rh = Math.floor(rel / 4294967296);
+    let lo = this.baseLo + (rel - rh * 4294967296);
+    let hi = this.baseHi + rh;
+    if (lo >= 4294967296) {
+      lo -= 4294967296;
+      hi++;
+    }
+    // little-endian host: the low word first
+    this.ts.a[2 * n] = lo;
+    this.ts.a[2 * n + 1] = hi;
+    this.cpu.a[n] = b.cpu[i];
+    const pid = b.pid[i];
+    this.pid.a[n] = pid;
+    this.flags.a[n] = b.flags[i];
+    this.preempt.a[n] = b.preempt[i];
+    let cc = this.commCode.get(pid);
+    if (cc === undefined) {
+      cc = this.comms.code(this.trace.comms.get(pid));
+      this.commCode.set(pid, cc);
+    }
+    this.comm.a[n] = cc;
+    const id = b.type[i];
+    let ec = this.eventCode[id];
+    if (ec < 0) {
+      ec = this.eventCode[id] = this.events.code(ev ? ev.name : `unknown-${id}`);
+      this.systemCode[id] = this.systems.code(ev ? ev.system : '');
+    }
+    this.event.a[n] = ec;
+    this.system.a[n] = this.systemCode[id];
+    if (this.expand) {
+      for (const c of this.fieldCols) {
+        c.num.a[n] = NaN;
+        c.codes.a[n] = -1;
+      }
+    }
+    if (this.expand && ev) {
+      let rs = this.readers.get(ev.id);
+      if (!rs) this.readers.set(ev.id, (rs = fieldReaders(this.trace, ev).map((r) => ({ r, col: this.column(r) }))));
+      for (const { r, col } of rs) {
+        const v = r.read(b, i);
+        if (v === null) continue;
+        if (col.numeric && typeof v === 'number') col.num.a[n] = v;
+        else col.codes.a[n] = col.dict.code(String(v));
+      }
+    }
+    this.rows = n + 1;
+  }
+
+  private grow(n: number): void {
+    for (const g of [this.cpu, this.pid, this.flags, this.preempt, this.comm, this.system, this.event] as Grow<never>[]) g.ensure(n);
+    this.ts.ensure(2 * n);
+    for (const c of this.fieldCols) {
+      c.num.ensure(n);
+      c.codes.ensure(n);
+    }
+  }
+
+  private column(r: FieldReader): FieldColumn {
+    // a field name shared by events keeps one column (numeric only if every reader is)
+    let c = this.fieldIndex.get(r.name);
+    const numeric = r.kind === 'number';
+    if (!c) {
+      const name = (BASE_COLUMNS as readonly string[]).includes(r.name) ? `field_${r.name}` : r.name;
+      c = { name, numeric, num: new Grow((n) => new Float64Array(n)), codes: new Grow((n) => new Int32Array(n)), dict: new Dict() };
+      c.num.ensure(this.cpu.a.length);
+      c.codes.ensure(this.cpu.a.length);
+      c.num.a.fill(NaN, 0, this.rows);
+      c.codes.a.fill(-1, 0, this.rows);
+      this.fieldIndex.set(r.name, c);
+      this.fieldCols.push(c);
+    } else if (!numeric && c.numeric) {
+      // text now: earlier numbers become their decimal text
+      for (let k = 0; k < this.rows; k++) if (!Number.isNaN(c.num.a[k])) c.codes.a[k] = c.dict.code(String(c.num.a[k]));
+      c.numeric = false;
+    }
+    return c;
+  }
+
+  /**
+   * The rows so far as an Arrow table; resets the builder. Dictionary columns
+   * are made from the codes and the dictionary directly (apache-arrow's
+   * makeData), not by re-encoding strings row by row.
+   */
+  take(): ArrowTable {
+    const n = this.rows;
+    const dict = (codes: Int32Array, d: Dict): Vector => {
+      const c = codes.slice(0, n);
+      const nulls = nullBitmap(n, (k) => c[k] >= 0);
+      const type = new Dictionary(new Utf8(), new Int32());
+      return makeVector(makeData({ type, length: n, nullCount: nulls.count, nullBitmap: nulls.bitmap, data: c, dictionary: vectorFromArray(d.values, new Utf8()) }));
+    };
+    const cols: Record<string, Vector> = {
+      ts: makeVector(makeData({ type: new Int64(), length: n, data: new BigInt64Array(this.ts.a.buffer.slice(0, 8 * n)) })),
+      cpu: makeVector(makeData({ type: new Uint16(), length: n, data: this.cpu.a.slice(0, n) })),
+      pid: makeVector(makeData({ type: new Int32(), length: n, data: this.pid.a.slice(0, n) })),
+      comm: dict(this.comm.a, this.comms),
+      system: dict(this.system.a, this.systems),
+      event: dict(this.event.a, this.events),
+      flags: makeVector(makeData({ type: new Uint8(), length: n, data: this.flags.a.slice(0, n) })),
+      preempt: makeVector(makeData({ type: new Uint8(), length: n, data: this.preempt.a.slice(0, n) })),
+    };
+    for (const c of this.fieldCols) {
+      if (c.numeric) {
+        const v = c.num.a.slice(0, n);
+        const nulls = nullBitmap(n, (k) => !Number.isNaN(v[k]));
+        cols[c.name] = makeVector(makeData({ type: new Float64(), length: n, nullCount: nulls.count, nullBitmap: nulls.bitmap, data: v }));
+      } else cols[c.name] = dict(c.codes.a, c.dict);
+    }
+    this.rows = 0;
+    return new ArrowTable(cols);
+  }
+}
+
+/** An Arrow validity bitmap (null when every value is present). */
+function nullBitmap(n: number, valid: (k: number) => boolean): { bitmap: Uint8Array | undefined; count: number } {
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  let count = 0;
+  for (let k = 0; k < n; k++) {
+    if (valid(k)) bitmap[k >> 3] |= 1 << (k & 7);
+    else count++;
+  }
+  return { bitmap: count ? bitmap : undefined, count };
+}
+
+/** Whether fields are expanded for these options. */
+export function expandsFields(o: TableOptions): boolean {
+  return o.fields ? o.fields === 'all' : !!o.event;
+}
+
+/**
+ * Any trace as an Arrow table of its events (one row each; see EventColumns),
+ * and the same as an arquero table for analysis.
+ */
+export function eventArrow(trace: Trace, o: TableOptions = {}): ArrowTable {
+  const cols = new EventColumns(trace, expandsFields(o));
+  const matches = eventMatcher(o.event);
+  scan(trace, o, (b, i, ev) => {
+    if (o.event && (!ev || !matches(ev))) return;
+    cols.add(b, i, ev);
+  });
+  return cols.take();
+}
+
+export function eventTable(trace: Trace, o: TableOptions = {}): aq.ColumnTable {
+  // arquero decodes the IPC bytes with flechette, keeping the dictionary columns
+  return aq.fromArrow(tableToIPC(eventArrow(trace, o), 'stream'));
+}

@@ -1,0 +1,80 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Dictionary, tableFromIPC } from 'apache-arrow';
+import * as aq from 'arquero';
+import { describe, expect, it } from 'vitest';
+import { exportEvents } from '../../src/analysis/export.ts';
+import { eventArrow, eventTable } from '../../src/analysis/table.ts';
+import { openTrace } from '../../src/io/open.ts';
+import { ROOT, readText, tempDir } from '../helpers.ts';
+
+const file = path.join(ROOT, 'samples/real-ipi.dat');
+const dir = tempDir();
+
+/** Exact ns time stamps of the -t report, in order. */
+function reportNs(): bigint[] {
+  const out: bigint[] = [];
+  for (const l of readText(`${file}.report-t.txt.gz`).split('\n').slice(1)) {
+    const m = /\]\s+(\d+)\.(\d{9}):/.exec(l);
+    if (m) out.push(BigInt(m[1]) * 1_000_000_000n + BigInt(m[2]));
+  }
+  return out;
+}
+
+describe('event tables', () => {
+  it('one row per event, exact int64 ns, dictionary-encoded strings, <= 40 bytes per event', async () => {
+    const t = await openTrace(file);
+    const a = eventArrow(t);
+    const ns = reportNs();
+    expect(a.numRows).toBe(ns.length);
+    const ts = a.getChild('ts')!;
+    for (let k = 0; k < ns.length; k += 101) expect(ts.get(k)).toBe(ns[k]);
+    for (const c of ['comm', 'system', 'event']) expect(a.schema.fields.find((f) => f.name === c)!.type).toBeInstanceOf(Dictionary);
+    // base columns' bytes: data buffers of all columns, dictionaries included
+    let bytes = 0;
+    for (const f of a.schema.fields) for (const d of a.getChild(f.name)!.data) bytes += d.byteLength;
+    expect(bytes / a.numRows).toBeLessThanOrEqual(40);
+  });
+
+  it('as arquero: group and count like the report', async () => {
+    const t = await openTrace(file);
+    const tb = eventTable(t);
+    const counts = tb.groupby('event').count().orderby(aq.desc('count')).objects() as { event: string; count: number }[];
+    const report = readText(`${file}.report.txt.gz`);
+    const n = report.split('\n').filter((l) => l.includes(' rcu_utilization: ')).length;
+    expect(counts[0]).toEqual({ event: 'rcu_utilization', count: n });
+    // fields of one event become columns
+    const ipi = eventTable(t, { event: 'ipi_send_cpu' });
+    expect(ipi.columnNames()).toEqual(['ts', 'cpu', 'pid', 'comm', 'system', 'event', 'flags', 'preempt', 'field_cpu', 'callsite', 'callback']);
+    const cb = ipi.groupby('callback').count().objects() as { callback: string; count: number }[];
+    const lines = report.split('\n').filter((l) => l.includes(' ipi_send_cpu: '));
+    for (const { callback, count } of cb) expect(count).toBe(lines.filter((l) => l.endsWith(`callback=${callback}`)).length);
+  });
+
+  it('exports csv, json, arrow and parquet that read back the same', async () => {
+    const t = await openTrace(file);
+    const ns = reportNs();
+    const out = (ext: string) => path.join(dir, `e.${ext}`);
+    for (const f of ['csv', 'json', 'arrow', 'parquet'] as const) expect((await exportEvents(t, f, out(f))).rows).toBe(ns.length);
+    const csv = fs.readFileSync(out('csv'), 'utf8').trimEnd().split('\n');
+    expect(csv[0]).toBe('ts,cpu,pid,comm,system,event,flags,preempt');
+    expect(csv.length).toBe(ns.length + 1);
+    expect(BigInt(csv[1].split(',')[0])).toBe(ns[0]);
+    expect(BigInt(csv[csv.length - 1].split(',')[0])).toBe(ns[ns.length - 1]);
+    const json = JSON.parse(fs.readFileSync(out('json'), 'utf8')) as Record<string, unknown>[];
+    expect(json.length).toBe(ns.length);
+    expect(json[5].event).toBe(csv[6].split(',')[5]);
+    const arrow = tableFromIPC(fs.readFileSync(out('arrow')));
+    expect(arrow.numRows).toBe(ns.length);
+    expect(arrow.getChild('ts')!.get(7)).toBe(ns[7]);
+    const pq = await import('parquet-wasm');
+    const back = tableFromIPC(pq.readParquet(fs.readFileSync(out('parquet'))).intoIPCStream());
+    expect(back.numRows).toBe(ns.length);
+    expect(back.getChild('ts')!.get(ns.length - 1)).toBe(ns[ns.length - 1]);
+    expect(String(back.getChild('comm')!.get(3))).toBe(String(arrow.getChild('comm')!.get(3)));
+    // with fields, csv quotes what needs quoting
+    await exportEvents(t, 'csv', out('f.csv'), { event: 'sched_switch' });
+    const head = fs.readFileSync(out('f.csv'), 'utf8').split('\n')[0];
+    expect(head).toBe('ts,cpu,pid,comm,system,event,flags,preempt,prev_comm,prev_pid,prev_prio,prev_state,next_comm,next_pid,next_prio');
+  });
+});

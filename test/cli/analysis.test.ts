@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, tempDir } from '../helpers.ts';
+
+const cli = path.join(ROOT, 'dist/cli/tracelab.js');
+const sample = path.join(ROOT, 'samples/real-ipi.dat');
+const dir = tempDir();
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { maxBuffer: 1 << 28 });
+  return { out: r.stdout.toString('latin1'), err: r.stderr.toString('latin1'), status: r.status };
+}
+
+describe('analysis commands (CLI)', () => {
+  const before = path.join(dir, 'before.dat');
+  const after = path.join(dir, 'after.dat');
+  run(['record', '--duration', '5m', '-o', before, '-q']);
+  run(['record', '--duration', '5m', '--set', 'kernel.defer_ipis=on', '-o', after, '-q']);
+
+  it('hist: a mail-ready table, --json, --csv, --bars', () => {
+    const t = run(['hist', before]);
+    expect(t.status).toBe(0);
+    const lines = t.out.split('\n');
+    expect(lines[0]).toMatch(/^\d+ events with a callback in [\d.]+ s /);
+    expect(lines[2]).toMatch(/^callback +count +share +per_second$/);
+    expect(t.out).toMatch(/\ndo_sync_core\+0x0 +\d+ +[\d.]+% +[\d.]+\n/);
+    expect(t.out).toMatch(/\ntotal +\d+ +100\.0% +[\d.]+\n$/);
+    const j = JSON.parse(run(['hist', before, '--json']).out);
+    expect(j.summary.by).toBe('callback');
+    expect(j.rows[0]).toHaveProperty('count');
+    const c = run(['hist', before, '--csv']).out.split('\n');
+    expect(c[0]).toBe('callback,count,share,rate');
+    expect(run(['hist', before, '--bars']).out).toMatch(/do_sync_core\+0x0 +\d+ +#+\n/);
+    const e = run(['hist', sample, '--by', 'event', '--cpus', '1', '-F', 'sched_switch']);
+    expect(e.out).toMatch(/\nsched_switch +\d+ +100\.0%/);
+  });
+
+  it('compare: the seed table', () => {
+    const t = run(['compare', before, after]);
+    expect(t.status).toBe(0);
+    expect(t.out).toMatch(/callback +before +after +delta +ratio\n/);
+    expect(t.out).toMatch(/\ndo_sync_core\+0x0 +\d+ +0 +-\d+ +0\.00\n/);
+    const j = JSON.parse(run(['compare', before, after, '--json', '--isolated', '4-79']).out);
+    expect(j.summary.counting).toMatch(/IPIs received/);
+    expect(run(['compare', before, after, '--per-minute', 'sometimes']).err).toMatch(/--per-minute: expected on, off or auto/);
+  });
+
+  it('interference: totals, callbacks, senders, per CPU', () => {
+    const t = run(['interference', before, '--isolated', '4-79']);
+    expect(t.status).toBe(0);
+    expect(t.out).toMatch(/^isolated CPUs 4-79: \d+ interruptions in [\d.]+ s/);
+    expect(t.out).toContain('IPIs by callback:');
+    expect(t.out).toMatch(/\nper CPU:\ncpu +total +ipi /);
+    expect(run(['interference', before, '--isolated', 'four']).err).toBe('tracelab: --isolated: expected a CPU list such as 4-79 or 2,4-6, not "four"\n');
+  });
+
+  it('convert: csv/json/arrow/parquet files', () => {
+    for (const f of ['csv', 'json', 'arrow', 'parquet']) {
+      const out = path.join(dir, `s.${f}`);
+      const r = run(['convert', sample, '--to', f, '-o', out]);
+      expect(r.status).toBe(0);
+      expect(r.err).toBe(`tracelab: 34304 events -> ${out}\n`);
+      expect(fs.statSync(out).size).toBeGreaterThan(1000);
+    }
+    expect(run(['convert', sample, '--to', 'xls', '-o', path.join(dir, 'x')]).err).toMatch(/--to: expected one of csv, json, arrow, parquet/);
+  });
+});
