@@ -6,12 +6,16 @@ import { UserError } from '../src/core/errors.ts';
 import type { Selection } from '../src/analysis/scan.ts';
 import type { EventFilterArg } from '../src/filter/trace-filter.ts';
 import { ByteWriter } from './output.ts';
+import type { Trace } from '../src/core/trace.ts';
+import { openTrace } from '../src/io/open.ts';
+import { loadFormatFiles } from '../src/io/text/format-files.ts';
 
 /** Options every analysis command takes: which events, and how to print. */
 export function selectionOptions(cmd: Command): Command {
   return cmd
     .option('-F, --filter <filter>', "only matching events: 'EVENTS' or 'EVENTS: FILTER' (kernel filter language; repeatable)", (v: string, p: EventFilterArg[]) => [...p, { arg: v, negative: false }], [] as EventFilterArg[])
     .option('--cpus <list>', 'only events on these CPUs, e.g. 0-3')
+    .option('--format <file>', 'event format file or folder for text traces (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--json', 'JSON: the summary and the rows')
     .option('--csv', 'CSV: the rows');
 }
@@ -50,4 +54,9 @@ function plain(v: unknown): unknown {
 export function writeFileOrStdout(path: string | undefined, data: Uint8Array | string): void {
   if (path) fs.writeFileSync(path, data);
   else new ByteWriter().write(typeof data === 'string' ? data : data);
+}
+
+/** Opens a trace for a command, with the user's format files for text input. */
+export function openInput(file: string, o: Record<string, unknown>): Promise<Trace> {
+  return openTrace(file, { formats: loadFormatFiles((o.format as string[] | undefined) ?? []) });
 }

@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { compare } from '../src/analysis/compare.ts';
 import { UserError } from '../src/core/errors.ts';
 import { textBars, textTable } from '../src/charts/text-table.ts';
-import { openTrace } from '../src/io/open.ts';
-import { cpuListArg, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
+import { cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 function perMinuteArg(v: string): boolean | 'auto' {
   if (v === 'auto') return 'auto';
@@ -24,7 +23,7 @@ export function register(program: Command): void {
       .option('--per-minute <when>', 'counts per minute: on, off, or auto (when the traces cover times more than 5% apart)', 'auto')
       .option('--bars', 'plain-text bars, before and after'),
   ).action(async (b: string, a: string, o: Record<string, unknown>) => {
-    const [before, after] = [await openTrace(b), await openTrace(a)];
+    const [before, after] = [await openInput(b, o), await openInput(a, o)];
     const r = compare(before, after, { ...selectionOf(o), by: String(o.by), event: o.event as string | undefined, isolated: o.isolated ? cpuListArg(String(o.isolated), '--isolated') : undefined, perMinute: perMinuteArg(String(o.perMinute)) });
     const s = r.summary;
     printReportOutput(o, r.table, s, () => {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { exportEvents, exportFormat } from '../src/analysis/export.ts';
-import { openTrace } from '../src/io/open.ts';
-import { selectionOf, selectionOptions } from './analysis-options.ts';
+import { openInput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {
   selectionOptions(
@@ -14,7 +13,7 @@ export function register(program: Command): void {
       .option('--event <event>', 'only this event (its fields become columns)')
       .option('--fields', 'expand the fields of every event into columns'),
   ).action(async (file: string, o: Record<string, unknown>) => {
-    const trace = await openTrace(file);
+    const trace = await openInput(file, o);
     const r = await exportEvents(trace, exportFormat(String(o.to)), String(o.output), { ...selectionOf(o), event: o.event as string | undefined, fields: o.fields ? 'all' : undefined });
     process.stderr.write(`tracelab: ${r.rows} events -> ${o.output}\n`);
   });

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { hist } from '../src/analysis/hist.ts';
 import { textBars, textTable } from '../src/charts/text-table.ts';
-import { openTrace } from '../src/io/open.ts';
-import { printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
+import { openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {
   selectionOptions(
@@ -14,7 +13,7 @@ export function register(program: Command): void {
       .option('--event <event>', 'only this event (NAME or SYSTEM:NAME)')
       .option('--bars', 'plain-text bars instead of the table'),
   ).action(async (file: string, o: Record<string, unknown>) => {
-    const trace = await openTrace(file);
+    const trace = await openInput(file, o);
     const r = hist(trace, { ...selectionOf(o), by: String(o.by), event: o.event as string | undefined });
     const s = r.summary;
     printReportOutput(o, r.table, s, () => {

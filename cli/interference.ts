@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { interference, SOURCES } from '../src/analysis/interference.ts';
 import { textTable } from '../src/charts/text-table.ts';
 import { formatCpuList } from '../src/core/cpulist.ts';
-import { openTrace } from '../src/io/open.ts';
 import * as aq from 'arquero';
-import { cpuListArg, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
+import { cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {
   selectionOptions(
@@ -14,7 +13,7 @@ export function register(program: Command): void {
       .argument('<file>', 'trace.dat')
       .requiredOption('--isolated <list>', 'the isolated (nohz_full) CPUs, e.g. 4-79'),
   ).action(async (file: string, o: Record<string, unknown>) => {
-    const trace = await openTrace(file);
+    const trace = await openInput(file, o);
     const r = interference(trace, { ...selectionOf(o), isolated: cpuListArg(String(o.isolated), '--isolated') });
     const s = r.summary;
     printReportOutput(o, r.table, s, () => {

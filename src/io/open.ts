@@ -1,13 +1,21 @@
 import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
 import { UserError } from '../core/errors.ts';
 import type { Trace } from '../core/trace.ts';
 import { looksLikeDat, openDat } from './dat/reader.ts';
+import { readTextTrace, type TextKind, type TextTraceOptions } from './text/text-trace.ts';
+
+/** Largest text input read into memory (text traces are parsed whole). */
+const MAX_TEXT = 2 ** 31;
 
 /**
- * Opens any trace tracelab reads, deciding by content, never by file name.
+ * Opens any trace tracelab reads, deciding by content, never by file name:
+ * trace.dat (v6/v7), trace-cmd report text, the kernel's trace text, systrace
+ * HTML (its embedded trace), each also gzip-compressed; "-" reads stdin.
  */
-export async function openTrace(path: string): Promise<Trace> {
+export async function openTrace(path: string, o: TextTraceOptions = {}): Promise<Trace> {
   let head: Uint8Array;
+  if (path === '-') return openText(readAll(0, '-'), 'stdin', o);
   try {
     const fd = fs.openSync(path, 'r');
     try {
@@ -22,5 +30,78 @@ export async function openTrace(path: string): Promise<Trace> {
     throw new UserError(`${path}: cannot open: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
   }
   if (looksLikeDat(head)) return openDat(path);
-  throw new UserError(`${path}: not a trace.dat file (expected the magic bytes 17 08 44 "tracing" at byte 0)`);
+  const size = fs.statSync(path).size;
+  if (size > MAX_TEXT) throw new UserError(`${path}: ${size} bytes is too large for a text trace (limit ${MAX_TEXT}); convert it with trace-cmd record/extract instead`);
+  return openText(fs.readFileSync(path), path, o);
+}
+
+function readAll(fd: number, name: string): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const b = Buffer.alloc(1 << 20);
+    let n: number;
+    try {
+      n = fs.readSync(fd, b, 0, b.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+      throw new UserError(`${name}: cannot read: ${(e as Error).message}`);
+    }
+    if (n === 0) break;
+    chunks.push(b.subarray(0, n));
+    total += n;
+    if (total > MAX_TEXT) throw new UserError(`${name}: more than ${MAX_TEXT} bytes of text`);
+  }
+  return Buffer.concat(chunks);
+}
+
+function openText(data: Buffer, source: string, o: TextTraceOptions): Trace {
+  if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
+    try {
+      data = zlib.gunzipSync(data, { maxOutputLength: MAX_TEXT });
+    } catch (e) {
+      throw new UserError(`${source}: a gzip file that does not decompress: ${(e as Error).message}`);
+    }
+  }
+  if (looksLikeDat(data.subarray(0, 16))) throw new UserError(`${source}: a compressed trace.dat: gunzip it first`);
+  let text = data.toString('latin1');
+  if (/^\s*</.test(text.slice(0, 256))) {
+    const html = /<script class="trace-data"[^>]*>|<!-- BEGIN TRACE -->/i.exec(text);
+    if (html) text = systraceText(text, html.index, source);
+  }
+  const kind = detectText(text);
+  if (!kind) {
+    throw new UserError(
+      `${source}: not a trace tracelab reads: expected a trace.dat (magic 17 08 44 "tracing"), trace-cmd report text ("cpus=N" then "comm-pid [cpu] seconds: event: ..."), kernel trace text ("# tracer: ..." or "comm-pid [cpu] flags seconds: ..."), or systrace HTML; the first line is ${JSON.stringify(text.slice(0, Math.max(0, text.indexOf('\n')) || 80).slice(0, 80))}`,
+    );
+  }
+  return readTextTrace(text, source, kind, o);
+}
+
+/** The ftrace text inside systrace HTML: the trace-data script blocks that hold it. */
+function systraceText(html: string, at: number, source: string): string {
+  const out: string[] = [];
+  const re = /<script class="trace-data"[^>]*>([\s\S]*?)<\/script>/gi;
+  for (const m of html.matchAll(re)) if (/^\s*# tracer:|\[\d{3}\]/m.test(m[1])) out.push(m[1]);
+  if (!out.length) {
+    const begin = html.indexOf('\n', at);
+    const end = html.indexOf('<!-- END TRACE -->', begin);
+    if (begin >= 0 && end > begin) out.push(html.slice(begin + 1, end).replace(/^\s*<script[^>]*>|<\/script>\s*$/g, ''));
+  }
+  if (!out.length) throw new UserError(`${source}: systrace HTML without ftrace text in it`);
+  return out.join('\n').replace(/\\n\\\n/g, '\n');
+}
+
+/** Which text a trace is, from its first lines. */
+export function detectText(text: string): TextKind | null {
+  const head = text.slice(0, 65536).split('\n').slice(0, 200);
+  for (const l of head) {
+    if (/^# tracer: /.test(l)) return 'ftrace';
+    if (/^cpus=\d+$/.test(l) || /^version = \d+$/.test(l)) return 'report';
+    // kernel lines have a flags column (or none) after "[cpu] ", report lines the time
+    if (/^\s*.+-\d+\s+(\(\s*[\d-]+\)\s+)?\[\d+\]\s+[.dDbXNnpLlBhHsZz0-9a-f]{4,5}\s+\d+\.\d+: /.test(l)) return 'ftrace';
+    if (/^\s*.+-\d+\s+\[\d+\]\s+\d+\.\d{6,9}: /.test(l)) return 'report';
+  }
+  return null;
 }

@@ -15,6 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDat } from '../../src/io/dat/reader.ts';
+import { openTrace } from '../../src/io/open.ts';
 import { compileKernelFilter, type FilterRecord } from '../../src/filter/kernel-filter.ts';
 import { traceFilterContext } from '../../src/filter/trace-filter.ts';
 import { replicateDat } from '../../src/io/dat/replicate.ts';
@@ -209,6 +210,21 @@ async function benchAnalysis(file: string, traceCmdSeconds: number | null): Prom
   }
 }
 
+/** Reading report text back into a trace (goal: >= 150 MB/s). */
+async function benchTextRead(file: string, events: number): Promise<void> {
+  const size = fs.statSync(file).size;
+  let best = Infinity;
+  let n = 0;
+  for (let k = 0; k < 2; k++) {
+    const t0 = performance.now();
+    const t = await openTrace(file);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+    n = 0;
+    for (const b of t.batches()) n += b.length;
+  }
+  console.log(`\nreading report text back: ${(size / 1e6).toFixed(0)} MB, ${n} events (of ${events}) in ${best.toFixed(2)} s = ${(size / 1e6 / best).toFixed(0)} MB/s (goal >= 150 MB/s)`);
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const runsAt = argv.indexOf('--runs');
@@ -254,6 +270,7 @@ async function main(): Promise<void> {
       if (theirs && theirs.hash !== ours.hash) process.exitCode = 1;
       await benchFilters(file);
       await benchAnalysis(file, theirs?.seconds ?? null);
+      await benchTextRead(path.join(tmp, 'ours.txt'), events);
     }
     if (!argv.includes('--no-emulator')) await benchEmulator(tmp, tc);
     if (argv.includes('--big')) {

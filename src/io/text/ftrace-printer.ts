@@ -30,7 +30,7 @@ export function printFtrace(trace: Trace, out: (chunk: Uint8Array) => void): { e
       let print = printers.get(id);
       if (print === undefined) {
         const ev = trace.formats.get(id);
-        print = ev ? printerOf(ev, env, trace) : null;
+        print = ev ? kernelPrinter(ev, env) : null;
         printers.set(id, print);
       }
       const pid = batch.pid[i];
@@ -89,7 +89,12 @@ export function kernelFlags(flags: number, pc: number): string {
   return c1 + c2 + c3 + (pc & 0xf ? (pc & 0xf).toString(16) : '.') + (pc & 0xf0 ? (pc >> 4).toString(16) : '.');
 }
 
-function printerOf(ev: EventFormat, env: PrintEnv, trace: Trace): (r: RecordRef) => string {
+/**
+ * How the kernel prints one event after the context columns: `name: text`, the
+ * stack tracer's lines, or the probe printers' forms. Symbols come from
+ * env.symbols at print time (a text reader's table grows while it reads).
+ */
+export function kernelPrinter(ev: EventFormat, env: PrintEnv): (r: RecordRef) => string {
   const le = env.littleEndian;
   const u64 = (r: RecordRef, off: number) => r.dv.getBigUint64(r.off + off, le);
   if (ev.system === 'ftrace' && ev.name === 'kernel_stack') {
@@ -100,8 +105,8 @@ function printerOf(ev: EventFormat, env: PrintEnv, trace: Trace): (r: RecordRef)
       let s = '<stack trace>';
       for (let k = 0; k < n && caller && caller.offset + 8 * (k + 1) <= r.size; k++) {
         const a = u64(r, caller.offset + 8 * k);
-        const i = trace.symbols.findBig(a);
-        s += '\n => ' + (i >= 0 ? trace.symbols.name(i) : a.toString(16));
+        const i = env.symbols.findBig(a);
+        s += '\n => ' + (i >= 0 ? env.symbols.name(i) : a.toString(16));
       }
       return s;
     };
@@ -115,9 +120,10 @@ function printerOf(ev: EventFormat, env: PrintEnv, trace: Trace): (r: RecordRef)
   if (render && (ev.system === 'kprobes' || ev.system === 'uprobes') && (ip || (func && retIp))) {
     // print_kprobe_event / print_uprobe_event: the probe point as the kernel names it, then the args
     const sym = (a: bigint, withOffset: boolean) => {
-      const i = trace.symbols.findBig(a);
+      const t = env.symbols;
+      const i = t.findBig(a);
       if (i < 0) return '0x' + a.toString(16);
-      return withOffset ? `${trace.symbols.name(i)}+0x${(a - trace.symbols.address(i)).toString(16)}/0x${trace.symbols.sizeOf(i).toString(16)}` : trace.symbols.name(i);
+      return withOffset ? `${t.name(i)}+0x${(a - t.address(i)).toString(16)}/0x${t.sizeOf(i).toString(16)}` : t.name(i);
     };
     return (r) => {
       const text = render(r, env);

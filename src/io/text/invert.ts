@@ -1,0 +1,346 @@
+import { parseCpuList, writeMask } from '../../core/cpulist.ts';
+import type { EventFormat, FieldFormat } from '../../core/event-format.ts';
+import type { FieldValue } from '../../core/record-encoder.ts';
+import type { Arg } from '../../printfmt/ast.ts';
+import { compiledPrint } from '../../printfmt/render.ts';
+import type { SynthPrintk, SynthSymbols } from './synth-tables.ts';
+
+export interface InvertContext {
+  syms: SynthSymbols;
+  printk: SynthPrintk;
+  /** Kernel vsprintf forms (%pS with /size, %p as 16 hex digits) rather than libtraceevent's. */
+  kernel: boolean;
+  /** Bytes of a cpumask (nr_cpu_ids rounded up to longs). */
+  maskBytes: number;
+}
+
+/** Field values (in ev.fields order) from an event's printed text, or null when the text does not fit. */
+export type Inverter = (text: string, ctx: InvertContext) => (FieldValue | undefined)[] | null;
+
+type Setter = (m: string, vals: (FieldValue | undefined)[], ctx: InvertContext) => boolean;
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function strip(a: Arg | null): Arg | null {
+  while (a && a.kind === 'type') a = a.item;
+  return a;
+}
+
+/** The last conversion character of a printf spec ("%-5lu" -> "u"). */
+function convOf(format: string): string {
+  return format[format.length - 1];
+}
+
+function intPattern(format: string): string {
+  const c = convOf(format);
+  const alt = format.includes('#');
+  if (c === 'x' || c === 'X') return alt ? ' *0x[0-9a-fA-F]+|0' : ' *[0-9a-fA-F]+';
+  if (c === 'u') return ' *\\d+';
+  if (c === 'c') return '[\\s\\S]';
+  return ' *-?\\d+';
+}
+
+function intSetter(f: FieldFormat, idx: number, format: string): Setter {
+  const c = convOf(format);
+  return (m, vals) => {
+    const t = m.trim();
+    let v: bigint;
+    if (c === 'c') v = BigInt(t.length ? m.charCodeAt(0) : 32);
+    else if (c === 'x' || c === 'X') v = BigInt(t.startsWith('0x') ? t : '0x' + t);
+    else v = BigInt(t);
+    vals[idx] = f.size === 8 ? v : Number(BigInt.asIntN(Math.min(f.size * 8, 53), v));
+    return true;
+  };
+}
+
+/** "name+0x20", "name+0x20/0x40", "name" (%ps), "0x1234" -> an address in the synthetic kallsyms. */
+export function symbolAddress(text: string, ctx: InvertContext, withOffset: boolean): bigint | null {
+  if (/^0x[0-9a-f]+$/.test(text)) return BigInt(text);
+  if (!withOffset) return /^[\w.$]+$/.test(text) ? ctx.syms.address(text, 0n) : null;
+  const m = /^([\w.$]+)\+0x([0-9a-f]+)(?:\/0x([0-9a-f]+))?$/.exec(text);
+  if (!m) return null;
+  return ctx.syms.address(m[1], BigInt('0x' + m[2]), m[3] !== undefined ? BigInt('0x' + m[3]) : undefined);
+}
+
+/**
+ * Inverts an event's print fmt: a regex from its segments (literal text,
+ * numbers, strings, symbols, cpumasks, __print_symbolic/__print_flags) whose
+ * groups fill the fields the arguments name. Arguments that are expressions
+ * match anything and set nothing; the caller re-renders the record and keeps it
+ * only if the text comes out the same, so an approximate match never passes.
+ */
+export function genericInverter(ev: EventFormat, longSize: number): Inverter | null {
+  const cp = compiledPrint(ev, longSize);
+  if (cp.fmt.failed) return null;
+  const index = new Map(ev.fields.map((f, i) => [f.name, i]));
+  const parts: string[] = [];
+  const setters: (Setter | null)[] = [];
+  for (const seg of cp.fmt.segments) {
+    if (seg.kind === 'text') {
+      parts.push(esc(seg.format));
+      continue;
+    }
+    const a = strip(seg.arg);
+    const fieldOf = (x: Arg | null) => (x && x.kind === 'field' && x.field && index.has(x.field.name) ? x.field : null);
+    let pat = '.*?';
+    let set: Setter | null = null;
+    if (seg.kind === 'digit') {
+      const f = fieldOf(a);
+      const arr = a && a.kind === 'op' && a.op === '[' ? fieldOf(strip(a.left)) : null;
+      const at = arr && a!.right?.kind === 'atom' && /^\d+$/.test(a!.right.atom) ? Number(a!.right.atom) : -1;
+      if (f && !f.isArray) {
+        pat = intPattern(seg.format);
+        set = intSetter(f, index.get(f.name)!, seg.format);
+      } else if (arr && arr.isArray && at >= 0 && arr.elementSize > 0 && (at + 1) * arr.elementSize <= arr.size) {
+        // REC->args[3]: one element of an array field
+        const i = index.get(arr.name)!;
+        const es = arr.elementSize;
+        const c = convOf(seg.format);
+        pat = intPattern(seg.format);
+        set = (m, vals) => {
+          const t = m.trim();
+          const v = c === 'x' || c === 'X' ? BigInt(t.startsWith('0x') ? t : '0x' + t) : BigInt(t);
+          let buf = vals[i] as Uint8Array | undefined;
+          if (!(buf instanceof Uint8Array)) vals[i] = buf = new Uint8Array(arr.size);
+          const u = BigInt.asUintN(es * 8, v);
+          for (let k = 0; k < es; k++) buf[at * es + k] = Number((u >> BigInt(8 * k)) & 0xffn);
+          return true;
+        };
+      }
+    } else if (seg.kind === 'pointer') {
+      const f = fieldOf(a);
+      const conv = seg.format[seg.format.indexOf('p') + 1];
+      const rel = a && a.kind === 'op' && a.op === '+' ? symbolPlusField(a, fieldOf) : null;
+      if (rel && (conv === 'S' || conv === 's')) {
+        // (void *)((unsigned long)(_stext) + REC->caller_offs): an offset from a symbol
+        const i = index.get(rel.field.name)!;
+        const withOffset = conv === 'S';
+        pat = '\\S+?';
+        set = (m, vals, ctx) => {
+          const addr = symbolAddress(m, ctx, withOffset);
+          const base = ctx.syms.named(rel.symbol);
+          if (addr === null || base === null) return false;
+          const d = addr - base;
+          if (d < -(1n << 31n) || d >= 1n << 31n) return false;
+          vals[i] = Number(d);
+          return true;
+        };
+      } else if (f && (conv === 'S' || conv === 's' || conv === 'F' || conv === 'f')) {
+        const withOffset = conv === 'S' || conv === 'F';
+        const i = index.get(f.name)!;
+        pat = '\\S+?';
+        set = (m, vals, ctx) => {
+          const addr = symbolAddress(m, ctx, withOffset);
+          if (addr === null) return false;
+          vals[i] = addr;
+          return true;
+        };
+      } else if (f && !/[A-Za-z0-9]/.test(conv ?? '')) {
+        const i = index.get(f.name)!;
+        pat = '\\(nil\\)|0x[0-9a-f]+|[0-9a-f]{16}';
+        set = (m, vals, ctx) => {
+          vals[i] = m === '(nil)' ? 0n : ctx.kernel || !m.startsWith('0x') ? BigInt('0x' + m.replace(/^0x/, '')) : BigInt(m);
+          return true;
+        };
+      }
+    } else if (seg.kind === 'string') {
+      if (a && a.kind === 'cpumask') {
+        const f = ev.field(a.name);
+        if (f && index.has(f.name)) {
+          const i = index.get(f.name)!;
+          pat = '[0-9,-]*';
+          set = (m, vals, ctx) => {
+            let cpus: number[];
+            try {
+              cpus = parseCpuList(m);
+            } catch {
+              return false;
+            }
+            if (cpus.length && cpus[cpus.length - 1] >= ctx.maskBytes * 8) return false;
+            vals[i] = writeMask(cpus, ctx.maskBytes, false);
+            return true;
+          };
+        }
+      } else if (a && a.kind === 'string') {
+        const f = ev.field(a.name);
+        if (f && index.has(f.name)) {
+          const i = index.get(f.name)!;
+          set = (m, vals) => {
+            vals[i] = m;
+            return true;
+          };
+        }
+      } else if (a && a.kind === 'op' && a.op === '?' && a.right?.kind === 'op' && a.right.op === ':' && a.right.left?.kind === 'atom' && a.right.right?.kind === 'atom' && fieldOf(strip(a.left))) {
+        // REC->ret ? "handled" : "unhandled"
+        const f = fieldOf(strip(a.left))!;
+        const i = index.get(f.name)!;
+        const yes = a.right.left.atom;
+        const no = a.right.right.atom;
+        pat = [yes, no].sort((x, y) => y.length - x.length).map(esc).join('|');
+        set = (m, vals) => {
+          vals[i] = m === yes ? 1 : 0;
+          return true;
+        };
+      } else if (a && a.kind === 'symbol') {
+        const f = fieldOf(strip(a.flagField));
+        if (f) {
+          const i = index.get(f.name)!;
+          const byText = new Map(a.list.map((x) => [x.str, x.value]));
+          pat = [...byText.keys()].sort((x, y) => y.length - x.length).map(esc).join('|') || '.*?';
+          set = (m, vals) => {
+            const v = byText.get(m);
+            if (v === undefined) return false;
+            vals[i] = BigInt(v);
+            return true;
+          };
+        }
+      } else {
+        const f = fieldOf(a);
+        if (f && f.isArray && f.isString) {
+          const i = index.get(f.name)!;
+          set = (m, vals) => {
+            vals[i] = m;
+            return true;
+          };
+        } else if (f && f.isPointer && !f.isArray) {
+          const i = index.get(f.name)!;
+          set = (m, vals, ctx) => {
+            vals[i] = ctx.printk.address(m);
+            return true;
+          };
+        }
+      }
+    }
+    parts.push(`(${pat})`);
+    setters.push(set);
+  }
+  const re = new RegExp(`^${parts.join('')}$`);
+  return (text, ctx) => {
+    const m = re.exec(text);
+    if (!m) return null;
+    const vals: (FieldValue | undefined)[] = new Array(ev.fields.length);
+    for (let k = 0; k < setters.length; k++) {
+      const s = setters[k];
+      if (s && !s(m[k + 1], vals, ctx)) return null;
+    }
+    return vals;
+  };
+}
+
+/** `symbol + field` (either order, through casts): the symbol's name and the field. */
+function symbolPlusField(a: Arg, fieldOf: (x: Arg | null) => FieldFormat | null): { symbol: string; field: FieldFormat } | null {
+  const l = strip(a.left);
+  const r = strip(a.right);
+  if (l?.kind === 'atom' && /^[A-Za-z_]\w*$/.test(l.atom) && fieldOf(r)) return { symbol: l.atom, field: fieldOf(r)! };
+  if (r?.kind === 'atom' && /^[A-Za-z_]\w*$/.test(r.atom) && fieldOf(l)) return { symbol: r.atom, field: fieldOf(l)! };
+  return null;
+}
+
+const STATE_BITS = 'SDTtZXxW';
+const KERNEL_STATES: Record<string, number> = { S: 1, D: 2, T: 4, t: 8, X: 0x10, Z: 0x20, P: 0x40, I: 0x80 };
+
+/** trace-cmd's sched_switch plugin form: `prev:pid [prio] S ==> next:pid [prio]`. */
+function schedSwitchPlugin(ev: EventFormat): Inverter | null {
+  const idx = (n: string) => ev.fields.findIndex((f) => f.name === n);
+  const ix = ['prev_comm', 'prev_pid', 'prev_prio', 'prev_state', 'next_comm', 'next_pid', 'next_prio'].map(idx);
+  if (ix.some((i) => i < 0)) return null;
+  const re = /^(.*):(-?\d+) \[(-?\d+)\] (\S+) ==> (.*):(-?\d+) \[(-?\d+)\]$/;
+  return (text) => {
+    const m = re.exec(text);
+    if (!m) return null;
+    let state = 0;
+    if (m[4] !== 'R') {
+      for (const s of m[4].split('|')) {
+        const b = STATE_BITS.indexOf(s);
+        if (b < 0 || s.length !== 1) return null;
+        state |= 1 << b;
+      }
+    }
+    const vals: (FieldValue | undefined)[] = new Array(ev.fields.length);
+    [m[1], Number(m[2]), Number(m[3]), state, m[5], Number(m[6]), Number(m[7])].forEach((v, k) => (vals[ix[k]] = v));
+    return vals;
+  };
+}
+
+/** The kernel's own sched_switch text: `prev_comm=.. prev_pid=.. prev_prio=.. prev_state=S ==> next_comm=..`. */
+function schedSwitchKernel(ev: EventFormat): Inverter | null {
+  const idx = (n: string) => ev.fields.findIndex((f) => f.name === n);
+  const ix = ['prev_comm', 'prev_pid', 'prev_prio', 'prev_state', 'next_comm', 'next_pid', 'next_prio'].map(idx);
+  if (ix.some((i) => i < 0)) return null;
+  const re = /^prev_comm=(.*) prev_pid=(-?\d+) prev_prio=(-?\d+) prev_state=(\S+) ==> next_comm=(.*) next_pid=(-?\d+) next_prio=(-?\d+)$/;
+  return (text) => {
+    const m = re.exec(text);
+    if (!m) return null;
+    let s = m[4];
+    let state = 0;
+    if (s.endsWith('+')) {
+      state = 0x100;
+      s = s.slice(0, -1);
+    }
+    if (s !== 'R') {
+      for (const x of s.split('|')) {
+        const b = KERNEL_STATES[x];
+        if (!b) return null;
+        state |= b;
+      }
+    }
+    const vals: (FieldValue | undefined)[] = new Array(ev.fields.length);
+    [m[1], Number(m[2]), Number(m[3]), state, m[5], Number(m[6]), Number(m[7])].forEach((v, k) => (vals[ix[k]] = v));
+    return vals;
+  };
+}
+
+/** trace-cmd's sched_wakeup plugin form: `comm:pid [prio] [success=1 ]CPU:003`. */
+function schedWakeupPlugin(ev: EventFormat): Inverter | null {
+  const idx = (n: string) => ev.fields.findIndex((f) => f.name === n);
+  const [c, p, pr, s, t] = ['comm', 'pid', 'prio', 'success', 'target_cpu'].map(idx);
+  if (c < 0 || p < 0 || pr < 0 || t < 0) return null;
+  const re = s >= 0 ? /^(.*):(-?\d+) \[(-?\d+)\] success=(-?\d+) CPU:(\d+)$/ : /^(.*):(-?\d+) \[(-?\d+)\] CPU:(\d+)$/;
+  return (text) => {
+    const m = re.exec(text);
+    if (!m) return null;
+    const vals: (FieldValue | undefined)[] = new Array(ev.fields.length);
+    vals[c] = m[1];
+    vals[p] = Number(m[2]);
+    vals[pr] = Number(m[3]);
+    if (s >= 0) vals[s] = Number(m[4]);
+    vals[t] = Number(m[s >= 0 ? 5 : 4]);
+    return vals;
+  };
+}
+
+/**
+ * kprobe/uprobe events in kernel text: `(func+0x0/0x20) args`, `(caller+0x5a/0x100
+ * <- func) args`, `(0x7f...) args`. The probe point is turned back into the
+ * hex form of the print fmt, which the generic inverter then reads.
+ */
+function probeKernel(ev: EventFormat, longSize: number): Inverter | null {
+  const gen = genericInverter(ev, longSize);
+  if (!gen) return null;
+  const ret = ev.field('__probe_ret_ip') !== undefined;
+  return (text, ctx) => {
+    if (ev.system === 'uprobes') {
+      const m = /^\(0x([0-9a-f]+)\)([\s\S]*)$/.exec(text);
+      return m ? gen(`(${m[1]})${m[2]}`, ctx) : null;
+    }
+    if (ret) {
+      const m = /^\((\S+?) <- (\S+?)\)([\s\S]*)$/.exec(text);
+      if (!m) return null;
+      const site = symbolAddress(m[1], ctx, true);
+      const func = symbolAddress(m[2], ctx, false);
+      return site === null || func === null ? null : gen(`(${func.toString(16)} <- ${site.toString(16)})${m[3]}`, ctx);
+    }
+    const m = /^\((\S+?)\)([\s\S]*)$/.exec(text);
+    if (!m) return null;
+    const ip = symbolAddress(m[1], ctx, true);
+    return ip === null ? null : gen(`(${ip.toString(16)})${m[2]}`, ctx);
+  };
+}
+
+/** The inverter for an event as report text (plugins) or kernel text shows it. */
+export function inverterFor(ev: EventFormat, longSize: number, kernel: boolean): Inverter | null {
+  if (kernel && (ev.system === 'kprobes' || ev.system === 'uprobes') && (ev.field('__probe_ip') || ev.field('__probe_func'))) return probeKernel(ev, longSize);
+  if (ev.system === 'sched' && ev.name === 'sched_switch') return kernel ? schedSwitchKernel(ev) : schedSwitchPlugin(ev);
+  if (!kernel && ev.system === 'sched' && (ev.name === 'sched_wakeup' || ev.name === 'sched_wakeup_new' || ev.name === 'sched_waking')) return schedWakeupPlugin(ev);
+  return genericInverter(ev, longSize);
+}

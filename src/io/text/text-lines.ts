@@ -1,0 +1,191 @@
+/**
+ * Scanning the lines of trace-cmd report text and of the kernel's trace text
+ * by hand (indexOf and char codes, no regex per line): one reused object per
+ * line, fields as offsets into the line until they are needed.
+ */
+export interface EventLine {
+  comm: string;
+  pid: number;
+  cpu: number;
+  /** latency columns when present (-l, kernel text); else -1 */
+  flags: number;
+  preempt: number;
+  sec: number;
+  /** nanoseconds within the second */
+  nsec: number;
+  /** digits after the point: 6 (µs) or 9 (-t) */
+  digits: number;
+  name: string;
+  text: string;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** Flag characters -> common_flags bits and the preempt/migrate nibbles (libtraceevent and kernel forms). */
+export function parseFlags(s: string): { flags: number; preempt: number } | null {
+  if (s.length < 4 || s.length > 5) return null;
+  let flags = 0;
+  const c0 = s[0];
+  if (c0 === 'd') flags |= 0x01;
+  else if (c0 === 'X') flags |= 0x02;
+  else if (c0 === 'D') flags |= 0x81;
+  else if (c0 === 'b') flags |= 0x80;
+  else if (c0 !== '.') return null;
+  const c1 = s[1];
+  const nr: Record<string, number> = { '.': 0, N: 0x04, n: 0x04, p: 0x20, L: 0x22, l: 0x02, B: 0x26, b: 0x06 };
+  if (!(c1 in nr)) return null;
+  flags |= nr[c1];
+  const c2 = s[2];
+  const hs: Record<string, number> = { '.': 0, h: 0x08, s: 0x10, H: 0x18, z: 0x40, Z: 0x48 };
+  if (!(c2 in hs)) return null;
+  flags |= hs[c2];
+  const nib = (c: string) => (c === '.' ? 0 : /^[0-9a-f]$/.test(c) ? parseInt(c, 16) : -1);
+  const p = nib(s[3]);
+  const m = s.length === 5 ? nib(s[4]) : 0;
+  if (p < 0 || m < 0) return null;
+  return { flags, preempt: p | (m << 4) };
+}
+
+/** "  5168.583513" -> sec, nsec, digits; from `at` up to the colon. Returns the colon index or -1. */
+function parseTime(line: string, at: number, out: EventLine): number {
+  let i = at;
+  while (line.charCodeAt(i) === 32) i++;
+  let sec = 0;
+  const s0 = i;
+  while (isDigit(line.charCodeAt(i))) sec = sec * 10 + (line.charCodeAt(i++) - 48);
+  if (i === s0 || line.charCodeAt(i) !== 46) return -1;
+  i++;
+  let frac = 0;
+  const f0 = i;
+  while (isDigit(line.charCodeAt(i))) frac = frac * 10 + (line.charCodeAt(i++) - 48);
+  const digits = i - f0;
+  if ((digits !== 6 && digits !== 9) || line.charCodeAt(i) !== 58) return -1;
+  out.sec = sec;
+  out.nsec = digits === 6 ? frac * 1000 : frac;
+  out.digits = digits;
+  return i;
+}
+
+/**
+ * A trace-cmd report event line, default (`comm-pid [cpu] ts: name: text`) or
+ * -l (`comm-pid cpuFLAGS ts: ...`). The event text starts after trace-cmd's
+ * padding of the name to 20 columns. False when the line is not an event.
+ */
+export function parseReportLine(line: string, out: EventLine): boolean {
+  // the first "-digits" followed by spaces and "[digits]" (default) or "digits" + flags (-l)
+  let dash = line.indexOf('-');
+  while (dash >= 0) {
+    let i = dash + 1;
+    let pid = 0;
+    const p0 = i;
+    while (isDigit(line.charCodeAt(i))) pid = pid * 10 + (line.charCodeAt(i++) - 48);
+    if (i > p0 && line.charCodeAt(i) === 32) {
+      const sp = i;
+      while (line.charCodeAt(i) === 32) i++;
+      let colon = -1;
+      if (line.charCodeAt(i) === 91) {
+        // [cpu]
+        let cpu = 0;
+        let j = i + 1;
+        const c0 = j;
+        while (isDigit(line.charCodeAt(j))) cpu = cpu * 10 + (line.charCodeAt(j++) - 48);
+        if (j > c0 && line.charCodeAt(j) === 93) {
+          colon = parseTime(line, j + 1, out);
+          if (colon >= 0) {
+            out.cpu = cpu;
+            out.flags = -1;
+            out.preempt = -1;
+          }
+        }
+      } else if (isDigit(line.charCodeAt(i))) {
+        let cpu = 0;
+        let j = i;
+        while (isDigit(line.charCodeAt(j))) cpu = cpu * 10 + (line.charCodeAt(j++) - 48);
+        const fl = parseFlags(line.slice(j, j + 5));
+        if (fl) {
+          colon = parseTime(line, j + 5, out);
+          if (colon >= 0) {
+            out.cpu = cpu;
+            out.flags = fl.flags;
+            out.preempt = fl.preempt;
+          }
+        }
+      }
+      if (colon >= 0) {
+        out.pid = pid;
+        out.comm = line.slice(0, dash).trimStart();
+        return nameAndText(line, colon, out, true);
+      }
+    }
+    dash = line.indexOf('-', dash + 1);
+  }
+  return false;
+}
+
+function nameAndText(line: string, colon: number, out: EventLine, padded: boolean): boolean {
+  if (line.charCodeAt(colon + 1) !== 32) return false;
+  const n0 = colon + 2;
+  const n1 = line.indexOf(':', n0);
+  if (n1 <= n0) return false;
+  out.name = line.slice(n0, n1);
+  if (out.name.includes(' ')) return false;
+  let t = n1 + 1;
+  if (line.charCodeAt(t) === 32) t++;
+  // trace-cmd pads "name: " to 20 columns of name
+  if (padded) for (let k = out.name.length; k < 20 && line.charCodeAt(t) === 32; k++) t++;
+  out.text = line.slice(t);
+  return true;
+}
+
+/**
+ * A kernel trace line: `comm-pid [cpu] FLAGS ts: name: text`, with an optional
+ * `(tgid)` column, 4 or 5 flag characters or none (irq-info off).
+ */
+export function parseFtraceLine(line: string, out: EventLine): boolean {
+  const open = line.indexOf('[');
+  if (open < 0) return false;
+  // comm-pid before the bracket, maybe a (tgid) column between
+  let head = line.slice(0, open).trimEnd();
+  if (head.endsWith(')')) {
+    const p = head.lastIndexOf('(');
+    if (p < 0) return false;
+    head = head.slice(0, p).trimEnd();
+  }
+  const dash = head.lastIndexOf('-');
+  if (dash < 0) return false;
+  const pidText = head.slice(dash + 1);
+  if (!/^\d+$/.test(pidText)) return false;
+  const close = line.indexOf(']', open);
+  if (close < 0) return false;
+  const cpuText = line.slice(open + 1, close);
+  if (!/^\d+$/.test(cpuText)) return false;
+  let i = close + 1;
+  while (line.charCodeAt(i) === 32) i++;
+  out.flags = -1;
+  out.preempt = -1;
+  if (!isDigit(line.charCodeAt(i))) {
+    const sp = line.indexOf(' ', i);
+    if (sp < 0) return false;
+    const fl = parseFlags(line.slice(i, sp));
+    if (!fl) return false;
+    out.flags = fl.flags;
+    out.preempt = fl.preempt;
+    i = sp;
+  }
+  const colon = parseTime(line, i, out);
+  if (colon < 0) return false;
+  out.comm = head.slice(0, dash).trimStart();
+  out.pid = Number(pidText);
+  out.cpu = Number(cpuText);
+  // kernel lines: "name: text"; ftrace-internal ones (function, stacks) have no name
+  const rest = line.slice(colon + 2);
+  const m = /^([A-Za-z0-9_.]+): /.exec(rest);
+  if (m && !rest.startsWith('<stack trace>')) {
+    out.name = m[1];
+    out.text = rest.slice(m[0].length);
+  } else {
+    out.name = '';
+    out.text = rest;
+  }
+  return true;
+}

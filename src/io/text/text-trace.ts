@@ -1,0 +1,462 @@
+import { EventBatch } from '../../core/batch.ts';
+import { loadCatalog } from '../../core/catalog.ts';
+import { CommTable } from '../../core/comms.ts';
+import { parseEventFormat, type EventFormat } from '../../core/event-format.ts';
+import { formatText, type FieldSpec } from '../../core/format-writer.ts';
+import { FormatRegistry } from '../../core/formats.ts';
+import { RecordEncoder, type FieldValue } from '../../core/record-encoder.ts';
+import type { BatchOptions, Trace } from '../../core/trace.ts';
+import { printerFor } from '../../printfmt/event-text.ts';
+import { PluginState } from '../../printfmt/plugins.ts';
+import type { PrintEnv, RecordRef } from '../../printfmt/record.ts';
+import { kernelPrinter } from './ftrace-printer.ts';
+import { inverterFor, type InvertContext, type Inverter } from './invert.ts';
+import { SynthPrintk, SynthSymbols } from './synth-tables.ts';
+import { parseFtraceLine, parseReportLine, type EventLine } from './text-lines.ts';
+
+export type TextKind = 'report' | 'ftrace';
+
+export interface TextTraceOptions {
+  /** Extra format files (system, text) that take precedence over the catalog. */
+  formats?: { system: string; text: string }[];
+}
+
+/** One event as read, until the next line shows it is complete (stack lines, continued text). */
+interface Pending {
+  comm: string;
+  pid: number;
+  cpu: number;
+  flags: number;
+  preempt: number;
+  sec: number;
+  nsec: number;
+  name: string;
+  text: string;
+  /** kernel_stack frames: name and address (-1n: none given) */
+  stack: { name: string; addr: bigint }[] | null;
+  lost: number | null;
+}
+
+const FIRST_TEXT_ID = 40000;
+const MAX_SHOWN_BAD = 5;
+
+/**
+ * A Trace from trace-cmd report text or kernel trace text: every event becomes
+ * a binary record of its real format, its fields recovered by inverting the
+ * print fmt (checked by printing it back: only an exact match is kept), else a
+ * record of a text-only format that prints the line as it was, with key=value
+ * pairs as fields. So report, filters and every analysis work on text, and
+ * printing a report text again gives the same bytes. Events are encoded as the
+ * lines are read; the text is never held as per-line objects.
+ */
+export function readTextTrace(text: string, source: string, kind: TextKind, o: TextTraceOptions = {}): Trace {
+  const warnings: string[] = [];
+  const builder = new TextTraceBuilder(kind, o.formats ?? []);
+  let cpus = 0;
+  let header = '';
+  let bad = 0;
+  const pendingLost = new Map<number, number>();
+  const line: EventLine = { comm: '', pid: 0, cpu: 0, flags: -1, preempt: -1, sec: 0, nsec: 0, digits: 6, name: '', text: '' };
+  let lineNo = 0;
+  let last: Pending | null = null;
+  const blank = (): Pending => ({ comm: '', pid: 0, cpu: 0, flags: 0, preempt: 0, sec: 0, nsec: 0, name: '', text: '', stack: null, lost: null });
+  let spare = blank();
+  let other = blank();
+  let start = 0;
+  const n = text.length;
+  const flush = () => {
+    if (last) builder.add(last);
+    last = null;
+  };
+  while (start < n) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = n;
+    const l = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
+    start = end + 1;
+    lineNo++;
+    if (!l) continue;
+    if (kind === 'report') {
+      if (!builder.count && !last && (l.startsWith('version = ') || /^CPU \d+ is empty$/.test(l))) {
+        header += l + '\n';
+        continue;
+      }
+      if (l.startsWith('cpus=')) {
+        cpus = Number(l.slice(5)) || cpus;
+        builder.setCpus(cpus);
+        header += l + '\n';
+        continue;
+      }
+      if (l.startsWith('=> ') && last?.stack) {
+        const m = /^=> (.*?)(?: \(([0-9a-f]+)\))?$/.exec(l)!;
+        const bare = m[2] === undefined && /^[0-9a-f]+$/.test(m[1]);
+        last.stack.push({ name: bare ? '' : m[1], addr: m[2] !== undefined ? BigInt('0x' + m[2]) : bare ? BigInt('0x' + m[1]) : -1n });
+        continue;
+      }
+      const drop = /^CPU:(\d+) \[(?:(\d+) )?EVENTS DROPPED\]$/.exec(l);
+      if (drop) {
+        pendingLost.set(Number(drop[1]), drop[2] ? Number(drop[2]) : -1);
+        continue;
+      }
+      if (!parseReportLine(l, line)) {
+        // an event text with newlines in it (a print event): indented lines continue it
+        if (last && (l.charCodeAt(0) === 32 || l.charCodeAt(0) === 9) && !last.stack) {
+          last.text += '\n' + l;
+          continue;
+        }
+        if (++bad <= MAX_SHOWN_BAD) warnings.push(`${source}:${lineNo}: not a trace-cmd report line (expected "comm-pid [cpu] seconds: event: text"): ${JSON.stringify(l.slice(0, 120))}`);
+        continue;
+      }
+    } else {
+      if (l.charCodeAt(0) === 35) {
+        const p = /#P:(\d+)/.exec(l);
+        if (p) builder.setCpus((cpus = Number(p[1])));
+        continue;
+      }
+      if (l.startsWith(' => ') && last?.stack) {
+        last.stack.push({ name: l.slice(4).trim(), addr: -1n });
+        continue;
+      }
+      if (!parseFtraceLine(l, line)) {
+        if (++bad <= MAX_SHOWN_BAD) warnings.push(`${source}:${lineNo}: not a kernel trace line (expected "comm-pid [cpu] flags seconds: event: text"): ${JSON.stringify(l.slice(0, 120))}`);
+        continue;
+      }
+      if (!line.name) line.name = line.text.startsWith('<stack trace>') ? 'kernel_stack' : 'function';
+    }
+    flush();
+    const isStack = line.name === 'kernel_stack' && (line.text === '<stack trace >' || line.text === '<stack trace>');
+    let lost: number | null = null;
+    if (pendingLost.size && pendingLost.has(line.cpu)) {
+      lost = pendingLost.get(line.cpu)!;
+      pendingLost.delete(line.cpu);
+    }
+    // two records in turn: the builder is done with one before it comes back
+    const p: Pending = spare;
+    spare = other;
+    other = p;
+    p.comm = line.comm;
+    p.pid = line.pid;
+    p.cpu = line.cpu;
+    p.flags = line.flags;
+    p.preempt = line.preempt;
+    p.sec = line.sec;
+    p.nsec = line.nsec;
+    p.name = line.name;
+    p.text = line.text;
+    p.stack = isStack ? [] : null;
+    p.lost = lost;
+    last = p;
+  }
+  flush();
+  if (bad > MAX_SHOWN_BAD) warnings.push(`${source}: ${bad} lines in all could not be read (first ${MAX_SHOWN_BAD} shown); the rest of the file was read`);
+  return builder.finish({ source, cpus, header: kind === 'report' ? header : null, warnings });
+}
+
+/** Encodes events into batches as they come, inverting and checking each distinct text once. */
+class TextTraceBuilder {
+  count = 0;
+  private readonly kernel: boolean;
+  private formats = new FormatRegistry(8);
+  private byName = new Map<string, EventFormat>();
+  private syms = new SynthSymbols();
+  private printk = new SynthPrintk();
+  private ctx: InvertContext;
+  private env: PrintEnv;
+  private state = new PluginState();
+  private inverters = new Map<EventFormat, Inverter | null>();
+  private kernelPrinters = new Map<EventFormat, (r: RecordRef) => string>();
+  private encoders = new Map<EventFormat, RecordEncoder>();
+  private textFormats = new Map<string, { ev: EventFormat; keys: string[] }>();
+  private shapes = new Map<string, number>();
+  private nextId = FIRST_TEXT_ID;
+  // name -> text -> payload already checked (the common header is patched per event)
+  private verified = new Map<string, Map<string, Uint8Array>>();
+  private verifiedCount = 0;
+  private r: RecordRef = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, sec: 0, nsec: 0 };
+  private batches: EventBatch[] = [];
+  private batch = new EventBatch(4096);
+  /** Absolute seconds of each row, kept apart until the base second is known. */
+  private secs = new Float64Array(1 << 16);
+  private cmdlines: string[] = [];
+  private seenPid = new Set<number>();
+  private cpuSeen = new Set<number>();
+  private maxCpu = -1;
+
+  constructor(kind: TextKind, extra: { system: string; text: string }[]) {
+    this.kernel = kind === 'ftrace';
+    for (const f of extra) this.formats.add(f.system, f.text);
+    for (const { system, texts } of loadCatalog().formats.systems()) for (const t of texts) this.formats.add(system, t);
+    for (const f of this.formats.all()) if (!this.byName.has(f.name)) this.byName.set(f.name, f);
+    this.ctx = { syms: this.syms, printk: this.printk, kernel: this.kernel, maskBytes: 8 };
+    this.env = { littleEndian: true, longSize: 8, symbols: this.syms.symbols, printk: this.printk.printk, comms: new CommTable(''), kernel: this.kernel };
+  }
+
+  private render(ev: EventFormat, payload: Uint8Array, cpu: number): string {
+    const env = this.env;
+    const r = this.r;
+    env.symbols = this.syms.symbols;
+    env.printk = this.printk.printk;
+    r.data = payload;
+    r.dv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    r.off = 0;
+    r.size = payload.length;
+    r.cpu = cpu;
+    if (this.kernel) {
+      let kp = this.kernelPrinters.get(ev);
+      if (!kp) this.kernelPrinters.set(ev, (kp = kernelPrinter(ev, env)));
+      // the kernel printer puts "name: " first (the line scanner took it off)
+      const t = kp(r);
+      return ev.system === 'ftrace' && ev.name === 'kernel_stack' ? t : t.slice(ev.name.length + 2);
+    }
+    const t = printerFor(ev, 8, false)(r, env, this.state);
+    return t.endsWith('\n') && ev.name !== 'kernel_stack' ? t.slice(0, -1) : t;
+  }
+
+  private encoderOf(ev: EventFormat): RecordEncoder {
+    let enc = this.encoders.get(ev);
+    if (!enc) this.encoders.set(ev, (enc = new RecordEncoder(ev, true)));
+    return enc;
+  }
+
+  /** A text-only format for an event: its line as printed, and its key=value pairs as string fields. */
+  private textFormat(name: string, text: string): { ev: EventFormat; keys: string[] } {
+    const keys: string[] = [];
+    for (const m of text.matchAll(/(?:^|[\s,])([A-Za-z_][A-Za-z0-9_]{0,63})=/g)) if (!keys.includes(m[1]) && m[1] !== 'text' && keys.length < 32) keys.push(m[1]);
+    let key = `${name}\0${keys.join(',')}`;
+    if (!this.textFormats.has(key) && (this.shapes.get(name) ?? 0) >= 16) {
+      // a handful of shapes per event; beyond that, the text alone
+      keys.length = 0;
+      key = `${name}\0`;
+    }
+    let tf = this.textFormats.get(key);
+    if (!tf) {
+      const fields: FieldSpec[] = [{ type: '__data_loc char[]', name: 'text', size: 4, signed: true }, ...keys.map((k) => ({ type: '__data_loc char[]', name: k, size: 4, signed: true }))];
+      // system "text": a plugin or special printer keyed on the real system must not take it
+      const ev = parseEventFormat(formatText({ name, id: this.nextId++, fields, printFmt: '"%s", __get_str(text)' }), 'text');
+      this.formats.addParsed(ev);
+      tf = { ev, keys };
+      this.textFormats.set(key, tf);
+      this.shapes.set(name, (this.shapes.get(name) ?? 0) + 1);
+    }
+    return tf;
+  }
+
+  private fullText(e: Pending): string {
+    if (!e.stack) return e.text;
+    const k = this.kernel;
+    return e.text + '\n' + e.stack.map((f) => (k ? ` => ${f.name}` : f.addr < 0n ? `=> ${f.name}` : f.name ? `=> ${f.name} (${f.addr.toString(16)})` : `=> ${f.addr.toString(16)}`)).join('\n') + (k ? '' : '\n');
+  }
+
+  /** The record for an event: its real format when the text inverts exactly, else text-only. */
+  private payloadOf(e: Pending, want: string, flags: number, preempt: number): Uint8Array {
+    const ev = this.byName.get(e.name);
+    const common = { pid: e.pid, flags, preempt };
+    if (ev && e.stack && ev.name === 'kernel_stack') {
+      const addrs = e.stack.map((f) => {
+        if (f.addr >= 0n) {
+          if (f.name) this.syms.at(f.name, f.addr);
+          return f.addr;
+        }
+        return this.syms.address(f.name, 0n) ?? 0n;
+      });
+      const p = new Uint8Array(16 + 8 * addrs.length);
+      const dv = new DataView(p.buffer);
+      dv.setUint16(0, ev.id, true);
+      p[2] = flags;
+      p[3] = preempt;
+      dv.setInt32(4, e.pid, true);
+      dv.setInt32(8, addrs.length, true);
+      addrs.forEach((a, k) => dv.setBigUint64(16 + 8 * k, BigInt.asUintN(64, a), true));
+      if (this.render(ev, p, e.cpu) === want) return p;
+    } else if (ev) {
+      let inv = this.inverters.get(ev);
+      if (inv === undefined) this.inverters.set(ev, (inv = ev.fieldError ? null : inverterFor(ev, 8, this.kernel)));
+      const vals = inv ? inv(e.text, this.ctx) : null;
+      if (vals) {
+        const p = this.encoderOf(ev).encode(common, vals).slice();
+        const got = this.render(ev, p, e.cpu);
+        if (got === want) return p;
+        if (process.env.TRACELAB_DEBUG_TEXT) process.stderr.write(`text reader: ${e.name} does not print back:\n  ${want}\n  ${got}\n`);
+      }
+    }
+    const tf = this.textFormat(e.name, e.text);
+    const vals: (FieldValue | undefined)[] = [want];
+    for (const k of tf.keys) {
+      const m = new RegExp(`(?:^|[\\s,])${k}=([^\\s,]*)`).exec(e.text);
+      vals.push(m ? m[1] : '');
+    }
+    return this.encoderOf(tf.ev).encode(common, vals).slice();
+  }
+
+  /** nr_cpu_ids from the header: the size of cpumasks. */
+  setCpus(n: number): void {
+    if (n > 0 && n <= 65536) this.ctx.maskBytes = Math.max(this.ctx.maskBytes, Math.ceil(n / 64) * 8);
+  }
+
+  add(e: Pending): void {
+    this.count++;
+    if (e.cpu > this.maxCpu) {
+      this.maxCpu = e.cpu;
+      this.ctx.maskBytes = Math.max(this.ctx.maskBytes, Math.ceil((e.cpu + 1) / 64) * 8);
+    }
+    this.cpuSeen.add(e.cpu);
+    if (e.pid !== 0 && !this.seenPid.has(e.pid) && e.comm !== '<...>' && e.comm !== '<idle>') {
+      this.seenPid.add(e.pid);
+      this.cmdlines.push(`${e.pid} ${e.comm}`);
+    }
+    const flags = e.flags < 0 ? 0 : e.flags;
+    const preempt = e.preempt < 0 ? 0 : e.preempt;
+    const want = this.fullText(e);
+    let byText = this.verified.get(e.name);
+    if (!byText) this.verified.set(e.name, (byText = new Map()));
+    let payload = byText.get(want);
+    if (!payload) {
+      payload = this.payloadOf(e, want, flags, preempt);
+      if (this.verifiedCount < 1 << 18) {
+        byText.set(want, payload);
+        this.verifiedCount++;
+      }
+    }
+    let b = this.batch;
+    if (b.full) {
+      this.batches.push(b);
+      b = this.batch = new EventBatch(4096);
+    }
+    const i = b.length++;
+    b.reserve(payload.length);
+    const at = b.used;
+    b.data.set(payload, at);
+    // the same text from another task or context: its own common header
+    b.data[at + 2] = flags;
+    b.data[at + 3] = preempt;
+    b.dv.setInt32(at + 4, e.pid, true);
+    b.off[i] = at;
+    b.size[i] = payload.length;
+    b.used += payload.length;
+    b.ts[i] = e.nsec;
+    if (this.count > this.secs.length) {
+      const g = new Float64Array(this.secs.length * 2);
+      g.set(this.secs);
+      this.secs = g;
+    }
+    this.secs[this.count - 1] = e.sec;
+    b.cpu[i] = e.cpu;
+    b.type[i] = payload[0] | (payload[1] << 8);
+    b.pid[i] = e.pid;
+    b.flags[i] = flags;
+    b.preempt[i] = preempt;
+    b.buffer[i] = 0;
+    if (e.lost !== null) b.markLost(i, e.lost);
+  }
+
+  finish(o: { source: string; cpus: number; header: string | null; warnings: string[] }): Trace {
+    if (this.batch.length) this.batches.push(this.batch);
+    let base = Infinity;
+    for (let k = 0; k < this.count; k++) if (this.secs[k] < base) base = this.secs[k];
+    const tsBaseSec = Number.isFinite(base) ? base : 0;
+    let k = 0;
+    let sorted = true;
+    let prev = -Infinity;
+    for (const b of this.batches) {
+      for (let i = 0; i < b.length; i++, k++) {
+        b.ts[i] += (this.secs[k] - tsBaseSec) * 1e9;
+        if (b.ts[i] < prev) sorted = false;
+        prev = b.ts[i];
+      }
+    }
+    this.secs = new Float64Array(0);
+    // text some tools wrote per CPU, unsorted: order by time (stable); trace-cmd's own is sorted already
+    const batches = sorted ? this.batches : sortBatches(this.batches);
+    const cpus = Math.max(o.cpus, this.maxCpu + 1, 1);
+    const catalog = loadCatalog();
+    const trace: Trace & { reportHeader?: string } = {
+      source: o.source,
+      kind: this.kernel ? 'ftrace-text' : 'report-text',
+      version: 0,
+      bigEndian: false,
+      longSize: 8,
+      kernelLongSize: 8,
+      pageSize: 4096,
+      cpus,
+      clock: 'local',
+      compression: 'none',
+      headerPage: catalog.headerPage,
+      headerEvent: catalog.headerEvent,
+      formats: this.formats,
+      symbols: this.syms.symbols,
+      printk: this.printk.printk,
+      comms: new CommTable(this.cmdlines.join('\n') + '\n'),
+      buffers: [{ name: '', clock: 'local', pageSize: 4096, cpus: [...this.cpuSeen].sort((x, y) => x - y) }],
+      options: { cpuStats: [], unknown: [] },
+      tsBaseSec,
+      warnings: o.warnings,
+      batches: (bo: BatchOptions = {}) => filterBatches(batches, bo),
+    };
+    // an excerpt without the cpus= line prints back without one
+    if (o.header !== null) trace.reportHeader = o.header;
+    return trace;
+  }
+}
+
+/** Rows of all batches in time order (stable), as new batches. */
+function sortBatches(batches: EventBatch[]): EventBatch[] {
+  const rows: [EventBatch, number][] = [];
+  for (const b of batches) for (let i = 0; i < b.length; i++) rows.push([b, i]);
+  rows.sort((x, y) => x[0].ts[x[1]] - y[0].ts[y[1]]);
+  const out: EventBatch[] = [];
+  let cur = new EventBatch(4096);
+  for (const [b, i] of rows) {
+    if (cur.full) {
+      out.push(cur);
+      cur = new EventBatch(4096);
+    }
+    copyRow(b, i, cur);
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+function copyRow(b: EventBatch, i: number, out: EventBatch): void {
+  const j = out.length++;
+  out.reserve(b.size[i]);
+  out.data.set(b.data.subarray(b.off[i], b.off[i] + b.size[i]), out.used);
+  out.off[j] = out.used;
+  out.used += b.size[i];
+  out.size[j] = b.size[i];
+  out.ts[j] = b.ts[i];
+  out.cpu[j] = b.cpu[i];
+  out.type[j] = b.type[i];
+  out.pid[j] = b.pid[i];
+  out.flags[j] = b.flags[i];
+  out.preempt[j] = b.preempt[i];
+  out.buffer[j] = b.buffer[i];
+  const lost = b.lost?.get(i);
+  if (lost !== undefined) out.markLost(j, lost);
+}
+
+function* filterBatches(batches: EventBatch[], bo: BatchOptions): Iterable<EventBatch> {
+  if (!bo.cpus) {
+    yield* batches;
+    return;
+  }
+  for (const b of batches) {
+    const out = new EventBatch(b.length || 1, 0);
+    out.data = b.data;
+    out.dv = b.dv;
+    for (let i = 0; i < b.length; i++) {
+      if (!bo.cpus.has(b.cpu[i])) continue;
+      const j = out.length++;
+      out.ts[j] = b.ts[i];
+      out.cpu[j] = b.cpu[i];
+      out.type[j] = b.type[i];
+      out.pid[j] = b.pid[i];
+      out.flags[j] = b.flags[i];
+      out.preempt[j] = b.preempt[i];
+      out.buffer[j] = b.buffer[i];
+      out.off[j] = b.off[i];
+      out.size[j] = b.size[i];
+      const lost = b.lost?.get(i);
+      if (lost !== undefined) out.markLost(j, lost);
+    }
+    if (out.length) yield out;
+  }
+}
