@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { writeChart } from '../src/charts/render.ts';
+import { compareSpec } from '../src/charts/specs.ts';
 import { compare } from '../src/analysis/compare.ts';
 import { UserError } from '../src/core/errors.ts';
 import { textBars, textTable } from '../src/charts/text-table.ts';
@@ -14,6 +16,7 @@ export function register(program: Command): void {
   selectionOptions(
     program
       .command('compare')
+      .option('--chart <file>', 'also draw it: OUT.svg, OUT.png or OUT.html')
       .description('the before/after table of a patch series: counts per key, delta and ratio (seed 004)')
       .argument('<before>', 'trace.dat before the change')
       .argument('<after>', 'trace.dat after the change')
@@ -26,6 +29,7 @@ export function register(program: Command): void {
     const [before, after] = [await openInput(b, o), await openInput(a, o)];
     const r = compare(before, after, { ...selectionOf(o), by: String(o.by), event: o.event as string | undefined, isolated: o.isolated ? cpuListArg(String(o.isolated), '--isolated') : undefined, perMinute: perMinuteArg(String(o.perMinute)) });
     const s = r.summary;
+    if (o.chart) await writeChart(compareSpec(r.table, s), String(o.chart), `compare`);
     printReportOutput(o, r.table, s, () => {
       const head = `${s.counting} by ${s.by}${s.perMinute ? ', per minute' : ''}: before ${s.before.source} (${s.before.seconds.toFixed(1)} s), after ${s.after.source} (${s.after.seconds.toFixed(1)} s)\n\n`;
       if (o.bars) {

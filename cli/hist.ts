@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { writeChart } from '../src/charts/render.ts';
+import { histSpec } from '../src/charts/specs.ts';
 import { hist } from '../src/analysis/hist.ts';
 import { textBars, textTable } from '../src/charts/text-table.ts';
 import { openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
@@ -7,6 +9,7 @@ export function register(program: Command): void {
   selectionOptions(
     program
       .command('hist')
+      .option('--chart <file>', 'also draw it: OUT.svg, OUT.png or OUT.html')
       .description("count events by a key: the seed's `grep callback | awk '{print $NF}' | sort | uniq -c`, done right")
       .argument('<file>', 'trace.dat')
       .option('--by <key>', 'callback, callsite, event, cpu, comm, or any field name', 'callback')
@@ -16,6 +19,7 @@ export function register(program: Command): void {
     const trace = await openInput(file, o);
     const r = hist(trace, { ...selectionOf(o), by: String(o.by), event: o.event as string | undefined });
     const s = r.summary;
+    if (o.chart) await writeChart(histSpec(r.table, s, trace.source), String(o.chart), `hist`);
     printReportOutput(o, r.table, s, () => {
       const head = `${s.total} ${s.event ?? 'events'} with a ${s.by} in ${s.seconds.toFixed(3)} s (${trace.source})\n\n`;
       if (o.bars) return head + textBars(r.table.array(s.by) as string[], r.table.array('count') as number[]);

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { writeChart } from '../src/charts/render.ts';
+import { interferenceSpec } from '../src/charts/specs.ts';
 import { interference, SOURCES } from '../src/analysis/interference.ts';
 import { textTable } from '../src/charts/text-table.ts';
 import { formatCpuList } from '../src/core/cpulist.ts';
@@ -9,6 +11,7 @@ export function register(program: Command): void {
   selectionOptions(
     program
       .command('interference')
+      .option('--chart <file>', 'also draw it: OUT.svg, OUT.png or OUT.html')
       .description('everything that disturbed each isolated CPU: IPIs by callback and sender, irqs, softirqs, ticks, switches, syscalls')
       .argument('<file>', 'trace.dat')
       .requiredOption('--isolated <list>', 'the isolated (nohz_full) CPUs, e.g. 4-79'),
@@ -16,6 +19,7 @@ export function register(program: Command): void {
     const trace = await openInput(file, o);
     const r = interference(trace, { ...selectionOf(o), isolated: cpuListArg(String(o.isolated), '--isolated') });
     const s = r.summary;
+    if (o.chart) await writeChart(interferenceSpec(s, trace.source), String(o.chart), `interference`);
     printReportOutput(o, r.table, s, () => {
       const out: string[] = [];
       out.push(`isolated CPUs ${formatCpuList(s.isolated)}: ${s.total} interruptions in ${s.seconds.toFixed(3)} s (${s.perSecond.toFixed(3)}/s, ${(s.perSecond / Math.max(s.isolated.length, 1)).toFixed(4)}/s per CPU)`);

@@ -7,6 +7,8 @@ import { scan, spanSeconds, type Selection } from './scan.ts';
 
 export interface InterferenceOptions extends Selection {
   isolated: readonly number[];
+  /** Also count disturbances per CPU in time bins: from `first` (ns, trace-relative), `width` ns each. */
+  timeline?: { first: number; width: number; bins: number };
 }
 
 /** Kinds of disturbance an isolated CPU suffers. */
@@ -26,6 +28,8 @@ export interface CpuInterference {
   kernelNs: number;
   /** Longest stretch with nothing aimed at or happening on the CPU (ns). */
   quietNs: number;
+  /** Disturbances per time bin, with `timeline`. */
+  bins: Float64Array | null;
 }
 
 export interface InterferenceSummary {
@@ -77,7 +81,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   const isIso = new Uint8Array(Math.max(trace.cpus, ...iso.map((c) => c + 1), 1));
   for (const c of iso) isIso[c] = 1;
   const per = new Map<number, CpuInterference>();
-  for (const c of iso) per.set(c, { cpu: c, counts: zero(), total: 0, byCallback: new Map(), byCallsite: new Map(), bySender: new Map(), byComm: new Map(), kernelNs: 0, quietNs: 0 });
+  for (const c of iso) per.set(c, { cpu: c, counts: zero(), total: 0, byCallback: new Map(), byCallsite: new Map(), bySender: new Map(), byComm: new Map(), kernelNs: 0, quietNs: 0, bins: o.timeline ? new Float64Array(o.timeline.bins) : null });
   const lastSeen = new Map<number, number>();
   const depthStart = new Map<number, { depth: number; since: number }>();
   type Ipi = { targets: (b: import('../core/batch.ts').EventBatch, i: number) => number[]; callback: FieldReader | undefined; callsite: FieldReader | undefined };
@@ -86,8 +90,14 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   const lastIpi = new Map<number, { targets: number }>();
   const chains = new Map<string, number>();
   let first = NaN;
+  const tl = o.timeline;
   const touch = (cpu: number, t: number) => {
     const c = per.get(cpu)!;
+    if (tl && c.bins) {
+      const k = Math.floor((t - tl.first) / tl.width);
+      if (k >= 0 && k < tl.bins) c.bins[k]++;
+      else if (k >= tl.bins) c.bins[tl.bins - 1]++;
+    }
     const prev = lastSeen.get(cpu) ?? first;
     if (t - prev > c.quietNs) c.quietNs = t - prev;
     lastSeen.set(cpu, t);
@@ -238,4 +248,32 @@ function stackText(trace: Trace, ev: EventFormat, b: import('../core/batch.ts').
     names.push(name);
   }
   return names.slice(0, 6).join(' <- ');
+}
+
+/**
+ * Disturbances of each isolated CPU over time, for a CPU x time heatmap: a
+ * first pass finds the time span, the second counts per bin.
+ */
+export function interferenceOverTime(trace: Trace, o: InterferenceOptions & { bins?: number }): Report<{ binSeconds: number; seconds: number }> {
+  let first = NaN;
+  let last = NaN;
+  for (const b of trace.batches({ cpus: o.cpus, reuse: true })) {
+    if (!b.length) continue;
+    if (Number.isNaN(first)) first = b.ts[0];
+    last = b.ts[b.length - 1];
+  }
+  const bins = Math.max(1, Math.min(o.bins ?? 60, 10000));
+  const width = Number.isNaN(first) ? 1 : Math.max(1, Math.ceil((last - first + 1) / bins));
+  const r = interference(trace, { ...o, timeline: { first: Number.isNaN(first) ? 0 : first, width, bins } });
+  const cpu: number[] = [];
+  const t: number[] = [];
+  const count: number[] = [];
+  for (const x of r.summary.perCpu) {
+    for (let k = 0; k < bins; k++) {
+      cpu.push(x.cpu);
+      t.push((k * width) / 1e9);
+      count.push(x.bins![k]);
+    }
+  }
+  return { table: aq.table({ cpu, t, count }), summary: { binSeconds: width / 1e9, seconds: r.summary.seconds } };
 }
