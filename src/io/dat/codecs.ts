@@ -56,3 +56,13 @@ export async function codecFor(name: string): Promise<Codec | null> {
   if (name === 'none' || name === '') return none;
   return null;
 }
+
+/**
+ * The most a compressed block of `csize` bytes may claim to expand to. Real
+ * trace data compresses 3-30x; allowing 1024x (plus a page) keeps every honest
+ * file readable while a few bytes claiming a gigabyte (a zip bomb) are refused
+ * before anything is allocated.
+ */
+export function plausibleExpansion(csize: number): number {
+  return csize * 1024 + 65536;
+}

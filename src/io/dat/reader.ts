@@ -5,7 +5,7 @@ import { FormatRegistry } from '../../core/formats.ts';
 import { PrintkTable } from '../../core/printk.ts';
 import { SymbolTable } from '../../core/symbols.ts';
 import { emptyOptions, type BatchOptions, type BufferInfo, type Trace, type TraceOptions } from '../../core/trace.ts';
-import { codecFor, type Codec } from './codecs.ts';
+import { codecFor, plausibleExpansion, type Codec } from './codecs.ts';
 import { CpuStream, type CpuData } from './cpu-stream.ts';
 import { Cursor, FileSource, NeedMore } from './file-source.ts';
 import { OptionId, SECTION_HEADER_SIZE, initialHeader, sectionHeaderBE, sectionHeaderLE, type SectionHeader } from './layouts.ts';
@@ -190,6 +190,7 @@ async function readDat(src: FileSource): Promise<DatTrace> {
         const usize = cc.u32('uncompressed size');
         if (csize > cc.remaining) throw new FormatError(path, body, `compressed ${what} of at most ${cc.remaining} bytes`, String(csize));
         if (usize > 1 << 30) throw new FormatError(path, body + 4, `an uncompressed ${what} size below 1 GiB`, String(usize));
+        if (usize > plausibleExpansion(csize)) throw new FormatError(path, body + 4, `an uncompressed ${what} size at most 1024 times its ${csize} compressed bytes`, String(usize));
         try {
           bytes = codec.decompress(cc.bytesOf(csize, what), usize);
         } catch (e) {
