@@ -103,7 +103,8 @@ export function rcuGracePeriods(trace: Trace, sel: Selection = {}): Report<Recor
       dur.push(b.ts[i] - t);
     }
   });
-  const summary: Record<string, Distribution> = {};
+  // keyed by flavour names from the trace: no prototype to collide with
+  const summary: Record<string, Distribution> = Object.create(null);
   for (const f of new Set(flavour)) summary[f] = distribution(dur.filter((_, k) => flavour[k] === f));
   return { table: aq.table({ flavour, gp_seq: seq, start_ns: start, duration_ns: dur }), summary };
 }

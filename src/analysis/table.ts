@@ -159,7 +159,8 @@ export class EventColumns {
     let c = this.fieldIndex.get(r.name);
     const numeric = r.kind === 'number';
     if (!c) {
-      const name = (BASE_COLUMNS as readonly string[]).includes(r.name) ? `field_${r.name}` : r.name;
+      // base column names and Object's own (__proto__, constructor) are prefixed: plain data, never a prototype
+      const name = (BASE_COLUMNS as readonly string[]).includes(r.name) || r.name in Object.prototype ? `field_${r.name}` : r.name;
       c = { name, numeric, num: new Grow((n) => new Float64Array(n)), codes: new Grow((n) => new Int32Array(n)), dict: new Dict() };
       c.num.ensure(this.cpu.a.length);
       c.codes.ensure(this.cpu.a.length);
@@ -188,7 +189,7 @@ export class EventColumns {
       const type = new Dictionary(new Utf8(), new Int32());
       return makeVector(makeData({ type, length: n, nullCount: nulls.count, nullBitmap: nulls.bitmap, data: c, dictionary: vectorFromArray(d.values, new Utf8()) }));
     };
-    const cols: Record<string, Vector> = {
+    const cols: Record<string, Vector> = Object.assign(Object.create(null), {
       ts: makeVector(makeData({ type: new Int64(), length: n, data: new BigInt64Array(this.ts.a.buffer.slice(0, 8 * n)) })),
       cpu: makeVector(makeData({ type: new Uint16(), length: n, data: this.cpu.a.slice(0, n) })),
       pid: makeVector(makeData({ type: new Int32(), length: n, data: this.pid.a.slice(0, n) })),
@@ -197,7 +198,7 @@ export class EventColumns {
       event: dict(this.event.a, this.events),
       flags: makeVector(makeData({ type: new Uint8(), length: n, data: this.flags.a.slice(0, n) })),
       preempt: makeVector(makeData({ type: new Uint8(), length: n, data: this.preempt.a.slice(0, n) })),
-    };
+    });
     for (const c of this.fieldCols) {
       if (c.numeric) {
         const v = c.num.a.slice(0, n);

@@ -128,7 +128,7 @@ export class Lexer {
         break;
     }
     while (this.pos < this.src.length && charType(this.peek() & 0xff) === type && this.peek() >= 0) buf += String.fromCharCode(this.read());
-    if (type === T.ITEM && FORCED[buf] !== undefined) return [T.DQUOTE, FORCED[buf]];
+    if (type === T.ITEM && Object.hasOwn(FORCED, buf)) return [T.DQUOTE, FORCED[buf]];
     return [type, buf];
   }
 

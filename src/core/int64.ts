@@ -8,6 +8,9 @@ export const TWO32 = 4294967296;
 
 /** Reads an unsigned integer of 1, 2, 4 or 8 bytes as bigint (tep_read_number); other sizes give 0. */
 export function readUnsigned(dv: DataView, off: number, size: number, le: boolean): bigint {
+  // past the end of the buffer (a record shorter than its format says): C would read
+  // whatever follows; there is nothing here, so 0
+  if (off < 0 || off + size > dv.byteLength) return 0n;
   switch (size) {
     case 1: return BigInt(dv.getUint8(off));
     case 2: return BigInt(dv.getUint16(off, le));
@@ -19,6 +22,7 @@ export function readUnsigned(dv: DataView, off: number, size: number, le: boolea
 
 /** Reads an unsigned integer of up to 4 bytes as a number (the fast path). */
 export function readSmall(dv: DataView, off: number, size: number, le: boolean): number {
+  if (off < 0 || off + size > dv.byteLength) return 0;
   switch (size) {
     case 1: return dv.getUint8(off);
     case 2: return dv.getUint16(off, le);

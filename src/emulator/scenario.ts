@@ -176,7 +176,7 @@ export function presetNames(): string[] {
 }
 
 export function preset(name: string): Scenario {
-  const p = PRESETS[name];
+  const p = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
   if (!p) throw new UserError(`no scenario preset "${name}" (presets: ${presetNames().join(', ')})`);
   const s = clone(BASE);
   merge(s as unknown as Record<string, unknown>, p.patch as Record<string, unknown>);
@@ -198,7 +198,7 @@ function validate(obj: unknown, shape: unknown, where: string, path: string): vo
     if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new UserError(`${where}: "${path || '(top)'}" must be an object`);
     for (const [k, v] of Object.entries(obj)) {
       const p = path ? `${path}.${k}` : k;
-      if (!(k in (shape as object))) throw new UserError(`${where}: unknown key "${p}" (known here: ${Object.keys(shape as object).join(', ')})`);
+      if (!Object.hasOwn(shape as object, k)) throw new UserError(`${where}: unknown key "${p}" (known here: ${Object.keys(shape as object).join(', ')})`);
       validate(v, (shape as Record<string, unknown>)[k], where, p);
     }
     return;
@@ -212,7 +212,7 @@ function validate(obj: unknown, shape: unknown, where: string, path: string): vo
 
 /** A scenario from a preset name or a JSON file (a preset may be named with "preset"). */
 export function loadScenario(nameOrFile: string): Scenario {
-  if (PRESETS[nameOrFile]) return preset(nameOrFile);
+  if (Object.hasOwn(PRESETS, nameOrFile)) return preset(nameOrFile);
   if (!fs.existsSync(nameOrFile)) throw new UserError(`no scenario preset or file "${nameOrFile}" (presets: ${presetNames().join(', ')})`);
   let json: unknown;
   try {
@@ -222,7 +222,7 @@ export function loadScenario(nameOrFile: string): Scenario {
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new UserError(`${nameOrFile}: a scenario must be a JSON object`);
   const { preset: base, ...rest } = json as { preset?: unknown };
-  if (base !== undefined && (typeof base !== 'string' || !PRESETS[base])) throw new UserError(`${nameOrFile}: "preset" must name a preset (${presetNames().join(', ')})`);
+  if (base !== undefined && (typeof base !== 'string' || !Object.hasOwn(PRESETS, base))) throw new UserError(`${nameOrFile}: "preset" must name a preset (${presetNames().join(', ')})`);
   const s = base ? preset(base as string) : clone(BASE);
   validate(rest, BASE, nameOrFile, '');
   merge(s as unknown as Record<string, unknown>, rest as Record<string, unknown>);
@@ -247,12 +247,12 @@ export function applySet(s: Scenario, assignment: string, checkNow = true): void
   let obj = s as unknown as Record<string, unknown>;
   let shape = BASE as unknown as Record<string, unknown>;
   for (let k = 0; k < parts.length - 1; k++) {
-    if (!shape[parts[k]] || typeof shape[parts[k]] !== 'object' || Array.isArray(shape[parts[k]])) throw new UserError(`--set ${key}: unknown key "${parts.slice(0, k + 1).join('.')}"`);
+    if (!Object.hasOwn(shape, parts[k]) || !shape[parts[k]] || typeof shape[parts[k]] !== 'object' || Array.isArray(shape[parts[k]])) throw new UserError(`--set ${key}: unknown key "${parts.slice(0, k + 1).join('.')}"`);
     obj = obj[parts[k]] as Record<string, unknown>;
     shape = shape[parts[k]] as Record<string, unknown>;
   }
   const last = parts[parts.length - 1];
-  if (!(last in shape)) throw new UserError(`--set ${key}: unknown key (known here: ${Object.keys(shape).join(', ')})`);
+  if (!Object.hasOwn(shape, last)) throw new UserError(`--set ${key}: unknown key (known here: ${Object.keys(shape).join(', ')})`);
   const type = shape[last];
   let value: unknown;
   if (typeof type === 'boolean') {

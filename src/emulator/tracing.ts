@@ -188,7 +188,7 @@ export class Tracing {
 
   /** Committed record counts per event name, for summaries and tests. */
   counts(): Record<string, number> {
-    const out: Record<string, number> = {};
+    const out: Record<string, number> = Object.create(null);
     for (const tp of this.points.values()) if (tp.count) out[tp.name] = tp.count;
     return out;
   }

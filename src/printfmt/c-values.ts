@@ -96,6 +96,6 @@ const FLAG_NAMES: Record<string, bigint> = {
 export function evalFlag(flag: string): bigint {
   const c = flag.charCodeAt(0);
   if (c >= 48 && c <= 57) return BigInt.asIntN(64, cStrtoull(flag));
-  const v = FLAG_NAMES[flag];
-  return v === undefined ? -1n : v;
+  // own keys only: a flag named "constructor" is not Object's
+  return Object.hasOwn(FLAG_NAMES, flag) ? FLAG_NAMES[flag] : -1n;
 }

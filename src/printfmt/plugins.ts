@@ -185,5 +185,6 @@ const PLUGINS: Record<string, Plugin> = {
 };
 
 export function pluginFor(ev: EventFormat): Plugin | undefined {
-  return PLUGINS[`${ev.system}/${ev.name}`];
+  const key = `${ev.system}/${ev.name}`;
+  return Object.hasOwn(PLUGINS, key) ? PLUGINS[key] : undefined;
 }

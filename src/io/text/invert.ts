@@ -279,7 +279,7 @@ function schedSwitchKernel(ev: EventFormat): Inverter | null {
     }
     if (s !== 'R') {
       for (const x of s.split('|')) {
-        const b = KERNEL_STATES[x];
+        const b = Object.hasOwn(KERNEL_STATES, x) ? KERNEL_STATES[x] : 0;
         if (!b) return null;
         state |= b;
       }

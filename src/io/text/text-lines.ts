@@ -33,11 +33,11 @@ export function parseFlags(s: string): { flags: number; preempt: number } | null
   else if (c0 !== '.') return null;
   const c1 = s[1];
   const nr: Record<string, number> = { '.': 0, N: 0x04, n: 0x04, p: 0x20, L: 0x22, l: 0x02, B: 0x26, b: 0x06 };
-  if (!(c1 in nr)) return null;
+  if (!Object.hasOwn(nr, c1)) return null;
   flags |= nr[c1];
   const c2 = s[2];
   const hs: Record<string, number> = { '.': 0, h: 0x08, s: 0x10, H: 0x18, z: 0x40, Z: 0x48 };
-  if (!(c2 in hs)) return null;
+  if (!Object.hasOwn(hs, c2)) return null;
   flags |= hs[c2];
   const nib = (c: string) => (c === '.' ? 0 : /^[0-9a-f]$/.test(c) ? parseInt(c, 16) : -1);
   const p = nib(s[3]);

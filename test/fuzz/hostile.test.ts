@@ -1,0 +1,86 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exportEvents } from '../../src/analysis/export.ts';
+import { hist } from '../../src/analysis/hist.ts';
+import { eventTable } from '../../src/analysis/table.ts';
+import { loadCatalog } from '../../src/core/catalog.ts';
+import { formatText } from '../../src/core/format-writer.ts';
+import { parseEventFormat } from '../../src/core/event-format.ts';
+import { RecordEncoder } from '../../src/core/record-encoder.ts';
+import { loadScenario } from '../../src/emulator/scenario.ts';
+import { buildEventSelection } from '../../src/filter/trace-filter.ts';
+import { DatWriter } from '../../src/io/dat/writer.ts';
+import { openTrace } from '../../src/io/open.ts';
+import { ROOT, reportOf, tempDir } from '../helpers.ts';
+
+const dir = tempDir('tracelab-hostile-');
+const HOSTILE = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'prototype', 'valueOf'];
+
+describe('hostile names in traces, formats, filters and scenarios', () => {
+  it('fields and events named like Object internals are plain data everywhere', async () => {
+    const fields = HOSTILE.map((name) => ({ type: 'int', name, size: 4, signed: true }));
+    const printFmt = `"${HOSTILE.map((n) => `${n}=%d`).join(' ')}", ${HOSTILE.map((n) => `REC->${n}`).join(', ')}`;
+    const text = formatText({ name: '__proto__', id: 3000, fields, printFmt });
+    const ev = parseEventFormat(text, 'constructor');
+    const cat = loadCatalog();
+    const file = path.join(dir, 'hostile.dat');
+    const w = await DatWriter.create(file, { headerPage: cat.headerPage, headerEvent: cat.headerEvent, ftraceFormats: [], systems: [{ system: 'constructor', texts: [text] }], kallsyms: '', printk: '', cmdlines: '1 __proto__\n2 constructor\n', cpus: 1, clock: 'local' }, { version: 7, compression: 'zstd', bigEndian: false, longSize: 8, kernelLongSize: 8, pageSize: 4096, baseNs: 1_000_000_000_000n });
+    const enc = new RecordEncoder(ev, true);
+    for (let k = 0; k < 10; k++) {
+      const p = enc.encode({ pid: 1 + (k % 2) }, HOSTILE.map((_, j) => k * 10 + j));
+      w.add(0, k * 1000, p);
+    }
+    await w.close();
+    const t = await openTrace(file);
+    const out = reportOf(t);
+    expect(out).toContain('__proto__-1     [000]  1000.000000: __proto__:            constructor=0 __proto__=1 toString=2');
+    const keep = buildEventSelection(t, [{ arg: '__proto__: __proto__ > 30 && constructor != 90', negative: false }]);
+    let kept = 0;
+    for (const b of t.batches()) for (let i = 0; i < b.length; i++) if (keep(b, i, t.formats.get(b.type[i]))) kept++;
+    // __proto__ = 10k+1 > 30 for k = 3..9, constructor = 10k != 90 drops k = 9
+    expect(kept).toBe(6);
+    const h = hist(t, { by: '__proto__' });
+    expect(h.summary.total).toBe(10);
+    const tb = eventTable(t, { event: '__proto__' });
+    // names Object.prototype has become field_NAME columns
+    expect(tb.columnNames()).toEqual(expect.arrayContaining(HOSTILE.map((h) => (h in Object.prototype ? `field_${h}` : h))));
+    expect((tb.array('field_constructor') as number[])[3]).toBe(30);
+    await exportEvents(t, 'json', path.join(dir, 'h.json'), { event: '__proto__' });
+    const rows = JSON.parse(fs.readFileSync(path.join(dir, 'h.json'), 'utf8')) as Record<string, unknown>[];
+    expect(rows[2].field___proto__).toBe(21);
+    expect(rows[2].comm).toBe('__proto__');
+    await exportEvents(t, 'csv', path.join(dir, 'h.csv'), { event: '__proto__' });
+    expect(fs.readFileSync(path.join(dir, 'h.csv'), 'utf8').split('\n')[0]).toContain('field_constructor,field___proto__,field_toString');
+    // nothing leaked into every object
+    expect(Object.keys(Object.prototype)).toEqual([]);
+    expect(({} as Record<string, unknown>).constructor).toBe(Object);
+  });
+
+  it('scenario keys like __proto__ are refused, not merged', () => {
+    const file = path.join(dir, 's.json');
+    fs.writeFileSync(file, '{"__proto__": {"polluted": true}, "kernel": {"constructor": 1}}');
+    expect(() => loadScenario(file)).toThrow(/unknown key "(__proto__|kernel.constructor)"/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('nothing in src evaluates text as code', () => {
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith('.ts')) files.push(p);
+      }
+    };
+    walk(path.join(ROOT, 'src'));
+    walk(path.join(ROOT, 'cli'));
+    for (const f of files) {
+      const s = fs.readFileSync(f, 'utf8');
+      expect(/\beval\s*\(|new\s+Function\s*\(/.test(s), f).toBe(false);
+    }
+    // binary-parser compiles code from layouts: only layouts.ts builds them, from names written in the source
+    const users = files.filter((f) => /from 'binary-parser'/.test(fs.readFileSync(f, 'utf8')));
+    expect(users.map((f) => path.basename(f))).toEqual(['layouts.ts']);
+  });
+});
