@@ -44,17 +44,25 @@ function printedAs(ev: EventFormat, longSize: number): { symbolic: Map<string, b
   return { symbolic, printkStrings };
 }
 
+/** A 4- or 8-byte pointer field as 32-bit halves (no BigInt), or null when the record is too short. */
+function pointerHalves(b: EventBatch, i: number, f: FieldFormat, le: boolean): [number, number] | null {
+  if (f.offset + f.size > b.size[i]) return null;
+  const at = b.off[i] + f.offset;
+  if (f.size !== 8) return [0, b.dv.getUint32(at, le)];
+  return [b.dv.getUint32(le ? at + 4 : at, le), b.dv.getUint32(le ? at : at + 4, le)];
+}
+
+const hexOf = (hi: number, lo: number) => '0x' + (hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16));
+
 /** A `const char *` printed with %s: the string at that address in printk_formats, as trace-cmd prints it. */
 function printkReader(trace: Trace, f: FieldFormat, le: boolean): FieldReader {
   return {
     name: f.name,
     kind: 'text',
     read: (b, i) => {
-      if (f.offset + f.size > b.size[i]) return null;
-      const at = b.off[i] + f.offset;
-      const hi = f.size === 8 ? b.dv.getUint32(le ? at + 4 : at, le) : 0;
-      const lo = f.size === 8 ? b.dv.getUint32(le ? at : at + 4, le) : b.dv.getUint32(at, le);
-      return trace.printk.find(hi, lo) ?? '0x' + (hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16));
+      const p = pointerHalves(b, i, f, le);
+      if (!p) return null;
+      return trace.printk.find(p[0], p[1]) ?? hexOf(p[0], p[1]);
     },
   };
 }
@@ -120,16 +128,15 @@ function readerOf(trace: Trace, f: FieldFormat, symbolic: boolean | undefined, l
       name,
       kind: 'symbol',
       read: (b, i) => {
-        if (f.offset + f.size > b.size[i]) return null;
-        const at = b.off[i] + f.offset;
-        const hi = f.size === 8 ? b.dv.getUint32(le ? at + 4 : at, le) : 0;
-        const lo = f.size === 8 ? b.dv.getUint32(le ? at : at + 4, le) : b.dv.getUint32(at, le);
+        const p = pointerHalves(b, i, f, le);
+        if (!p) return null;
+        const [hi, lo] = p;
         let m = cache.get(hi);
         if (!m) cache.set(hi, (m = new Map()));
         let t = m.get(lo);
         if (t === undefined) {
           const k = sym.find(hi, lo);
-          t = k < 0 ? '0x' + (hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16)) : symbolic ? `${sym.name(k)}+0x${sym.offsetNum(k, hi, lo).toString(16)}` : sym.name(k);
+          t = k < 0 ? hexOf(hi, lo) : symbolic ? `${sym.name(k)}+0x${sym.offsetNum(k, hi, lo).toString(16)}` : sym.name(k);
           m.set(lo, t);
         }
         return t;

@@ -42,10 +42,20 @@ export class RecordEncoder {
    * Values are given in field order (missing ones are zero).
    */
   encode(common: CommonValues, values: readonly (FieldValue | undefined)[]): Uint8Array {
+    const n = this.write(common.pid, common.flags ?? 0, common.preempt ?? 0, values);
+    return this.buf.subarray(0, n);
+  }
+
+  /**
+   * The same into the encoder's own buffer (`bytes`, `dv`), returning the
+   * record's length: the emulator's hot path, with no object made per event.
+   */
+  write(pid: number, flags: number, preempt: number, values: readonly (FieldValue | undefined)[]): number {
+    const plan = this.plan;
     let dynLen = 0;
     let flexEnd = 0;
-    if (!this.fixedOnly) for (let i = 0; i < this.plan.length; i++) {
-      const { f, kind } = this.plan[i];
+    if (!this.fixedOnly) for (let i = 0; i < plan.length; i++) {
+      const { f, kind } = plan[i];
       if (kind === 'dyn') dynLen += dynBytes(values[i]);
       // a flexible array (`char buf[]`) runs from its offset to the end of the record
       else if (kind === 'flex') flexEnd = Math.max(flexEnd, f.offset + dynBytes(values[i]));
@@ -60,14 +70,14 @@ export class RecordEncoder {
     const le = this.le;
     b.fill(0, 0, total);
     dv.setUint16(0, this.format.id, le);
-    b[2] = common.flags ?? 0;
-    b[3] = common.preempt ?? 0;
-    dv.setInt32(4, common.pid, le);
+    b[2] = flags;
+    b[3] = preempt;
+    dv.setInt32(4, pid, le);
     let dyn = Math.max(this.fixedSize, flexEnd);
-    for (let i = 0; i < this.plan.length; i++) {
-      const { f, kind } = this.plan[i];
+    for (let i = 0; i < plan.length; i++) {
       const v = values[i];
       if (v === undefined) continue;
+      const { f, kind } = plan[i];
       if (kind === 'int') writeInt(dv, f.offset, f.size, v as number | bigint, le);
       else if (kind === 'str') writeStr(b, f.offset, f.size, v as string);
       else if (kind === 'bytes') b.set((v as Uint8Array).subarray(0, f.size), f.offset);
@@ -80,7 +90,12 @@ export class RecordEncoder {
         dyn += bytes.length;
       }
     }
-    return b.subarray(0, total);
+    return total;
+  }
+
+  /** The buffer write() fills (valid until the next call). */
+  get bytes(): Uint8Array {
+    return this.buf;
   }
 }
 

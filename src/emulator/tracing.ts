@@ -152,19 +152,21 @@ export class Tracing {
    * was written (so callers can add a stack trace of their own context).
    */
   fire(tp: Tracepoint, cpu: number, ts: number, pid: number, flags: number, preempt: number, values: readonly (FieldValue | undefined)[], stack?: readonly bigint[]): boolean {
-    const payload = tp.encoder.encode({ pid, flags, preempt }, values);
+    const enc = tp.encoder;
+    const len = enc.write(pid, flags, preempt, values);
+    const payload = enc.bytes;
     if (tp.filter) {
       const r = this.rec;
       r.data = payload;
-      r.dv = tp.encoder.dv;
+      r.dv = enc.dv;
       r.off = 0;
-      r.size = payload.length;
+      r.size = len;
       r.cpu = cpu;
       r.pid = pid;
       if (!tp.filter(r)) return false;
     }
     tp.count++;
-    this.sink?.add(cpu, ts, payload, 0, payload.length);
+    this.sink?.add(cpu, ts, payload, 0, len);
     if (this.stacks && stack && this.stackId >= 0) this.fireStack(cpu, ts, pid, flags, preempt, stack);
     return true;
   }

@@ -13,7 +13,8 @@ export class CpuPages {
   private parts: Uint8Array[] = [];
   private memBytes = 0;
   private spill: { fd: number; path: string; size: number } | null = null;
-  private pending: Uint8Array[] = [];
+  private staging: Uint8Array | null = null;
+  private staged = 0;
   pages = 0;
   chunks = 0;
   /** Bytes of data for the BUFFER option (compressed: excluding the chunk count). */
@@ -32,15 +33,16 @@ export class CpuPages {
       this.store(page.slice());
       return;
     }
-    this.pending.push(page.slice());
-    if (this.pending.length === 10) this.compressPending();
+    // pages go straight into the chunk being filled: one copy, no array per page
+    this.staging ??= new Uint8Array(10 * this.pageSize);
+    this.staging.set(page, this.staged * this.pageSize);
+    if (++this.staged === 10) this.compressPending();
   }
 
   private compressPending(): void {
-    if (!this.pending.length) return;
-    const plain = new Uint8Array(this.pending.length * this.pageSize);
-    this.pending.forEach((p, i) => plain.set(p, i * this.pageSize));
-    this.pending = [];
+    if (!this.staged || !this.staging) return;
+    const plain = this.staging.subarray(0, this.staged * this.pageSize);
+    this.staged = 0;
     const c = this.codec!.compress(plain);
     const out = new Uint8Array(8 + c.length);
     const dv = new DataView(out.buffer);

@@ -21,6 +21,10 @@ export interface EventLine {
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
+/** Strings of recent comms and event names, so repeated ones are not sliced again. */
+const commByPid = new Map<number, string>();
+const nameByLength: (string | undefined)[] = [];
+
 /** Flag characters -> common_flags bits and the preempt/migrate nibbles (libtraceevent and kernel forms). */
 export function parseFlags(s: string): { flags: number; preempt: number } | null {
   if (s.length < 4 || s.length > 5) return null;
@@ -113,7 +117,12 @@ export function parseReportLine(line: string, out: EventLine): boolean {
       }
       if (colon >= 0) {
         out.pid = pid;
-        out.comm = line.slice(0, dash).trimStart();
+        // the same comm as the last line of this pid: reuse its string (no slice, no trim)
+        let c0 = 0;
+        while (line.charCodeAt(c0) === 32) c0++;
+        const known = commByPid.get(pid);
+        if (known !== undefined && dash - c0 === known.length && line.startsWith(known, c0)) out.comm = known;
+        else commByPid.set(pid, (out.comm = line.slice(c0, dash)));
         return nameAndText(line, colon, out, true);
       }
     }
@@ -127,7 +136,11 @@ function nameAndText(line: string, colon: number, out: EventLine, padded: boolea
   const n0 = colon + 2;
   const n1 = line.indexOf(':', n0);
   if (n1 <= n0) return false;
-  out.name = line.slice(n0, n1);
+  // event names repeat: reuse the last string of that length when the text matches
+  const len = n1 - n0;
+  const cached = nameByLength[len];
+  if (cached !== undefined && line.startsWith(cached, n0)) out.name = cached;
+  else nameByLength[len] = out.name = line.slice(n0, n1);
   if (out.name.includes(' ')) return false;
   let t = n1 + 1;
   if (line.charCodeAt(t) === 32) t++;

@@ -22,19 +22,12 @@ export interface TextTraceOptions {
 }
 
 /** One event as read, until the next line shows it is complete (stack lines, continued text). */
-interface Pending {
-  comm: string;
-  pid: number;
-  cpu: number;
-  flags: number;
-  preempt: number;
-  sec: number;
-  nsec: number;
-  name: string;
-  text: string;
+interface Pending extends Omit<EventLine, 'digits'> {
   /** kernel_stack frames: name and address (-1n: none given) */
   stack: { name: string; addr: bigint }[] | null;
   lost: number | null;
+  /** Index into the trace's buffers (0: the top one, else an instance named by a line prefix). */
+  buffer: number;
 }
 
 const FIRST_TEXT_ID = 40000;
@@ -56,10 +49,10 @@ export function readTextTrace(text: string, source: string, kind: TextKind, o: T
   let header = '';
   let bad = 0;
   const pendingLost = new Map<number, number>();
-  const line: EventLine = { comm: '', pid: 0, cpu: 0, flags: -1, preempt: -1, sec: 0, nsec: 0, digits: 6, name: '', text: '' };
+  const line: EventLine & { buffer: number } = { comm: '', pid: 0, cpu: 0, flags: -1, preempt: -1, sec: 0, nsec: 0, digits: 6, name: '', text: '', buffer: 0 };
   let lineNo = 0;
   let last: Pending | null = null;
-  const blank = (): Pending => ({ comm: '', pid: 0, cpu: 0, flags: 0, preempt: 0, sec: 0, nsec: 0, name: '', text: '', stack: null, lost: null });
+  const blank = (): Pending => ({ comm: '', pid: 0, cpu: 0, flags: 0, preempt: 0, sec: 0, nsec: 0, name: '', text: '', stack: null, lost: null, buffer: 0 });
   let spare = blank();
   let other = blank();
   let start = 0;
@@ -80,24 +73,35 @@ export function readTextTrace(text: string, source: string, kind: TextKind, o: T
         header += l + '\n';
         continue;
       }
-      if (l.startsWith('cpus=')) {
+      if (l.charCodeAt(0) === 99 && l.startsWith('cpus=')) {
         cpus = Number(l.slice(5)) || cpus;
         builder.setCpus(cpus);
         header += l + '\n';
         continue;
       }
-      if (l.startsWith('=> ') && last?.stack) {
+      if (l.charCodeAt(0) === 61 && l.startsWith('=> ') && last?.stack) {
         const m = /^=> (.*?)(?: \(([0-9a-f]+)\))?$/.exec(l)!;
         const bare = m[2] === undefined && /^[0-9a-f]+$/.test(m[1]);
         last.stack.push({ name: bare ? '' : m[1], addr: m[2] !== undefined ? BigInt('0x' + m[2]) : bare ? BigInt('0x' + m[1]) : -1n });
         continue;
       }
-      const drop = /^CPU:(\d+) \[(?:(\d+) )?EVENTS DROPPED\]$/.exec(l);
+      const drop = l.charCodeAt(0) === 67 && l.startsWith('CPU:') ? /^CPU:(\d+) \[(?:(\d+) )?EVENTS DROPPED\]$/.exec(l) : null;
       if (drop) {
         pendingLost.set(Number(drop[1]), drop[2] ? Number(drop[2]) : -1);
         continue;
       }
-      if (!parseReportLine(l, line)) {
+      // an instance buffer's lines start with "name: " (the top buffer's with as many spaces)
+      // (top-buffer lines then only have more leading spaces, which the line scanner skips)
+      line.buffer = 0;
+      let i0 = 0;
+      while (l.charCodeAt(i0) === 32) i0++;
+      const sp = l.indexOf(' ', i0);
+      let parsed = false;
+      if (sp > i0 + 1 && l.charCodeAt(sp - 1) === 58 && parseReportLine(l.slice(sp + 1), line)) {
+        line.buffer = builder.bufferIndex(l.slice(i0, sp - 1));
+        parsed = true;
+      }
+      if (!parsed && !parseReportLine(l, line)) {
         // an event text with newlines in it (a print event): indented lines continue it
         if (last && (l.charCodeAt(0) === 32 || l.charCodeAt(0) === 9) && !last.stack) {
           last.text += '\n' + l;
@@ -144,6 +148,7 @@ export function readTextTrace(text: string, source: string, kind: TextKind, o: T
     p.text = line.text;
     p.stack = isStack ? [] : null;
     p.lost = lost;
+    p.buffer = line.buffer;
     last = p;
   }
   flush();
@@ -180,6 +185,8 @@ class TextTraceBuilder {
   private seenPid = new Set<number>();
   private cpuSeen = new Set<number>();
   private maxCpu = -1;
+  private lastCpu = -1;
+  private lastPid = -1;
 
   constructor(kind: TextKind, extra: { system: string; text: string }[]) {
     this.kernel = kind === 'ftrace';
@@ -287,6 +294,15 @@ class TextTraceBuilder {
     return this.encoderOf(tf.ev).encode(common, vals).slice();
   }
 
+  private bufferNames = [''];
+
+  /** The buffer of an instance prefix, added on first sight. */
+  bufferIndex(name: string): number {
+    let k = this.bufferNames.indexOf(name);
+    if (k < 0) k = this.bufferNames.push(name) - 1;
+    return k;
+  }
+
   /** nr_cpu_ids from the header: the size of cpumasks. */
   setCpus(n: number): void {
     if (n > 0 && n <= 65536) this.ctx.maskBytes = Math.max(this.ctx.maskBytes, Math.ceil(n / 64) * 8);
@@ -298,11 +314,15 @@ class TextTraceBuilder {
       this.maxCpu = e.cpu;
       this.ctx.maskBytes = Math.max(this.ctx.maskBytes, Math.ceil((e.cpu + 1) / 64) * 8);
     }
-    this.cpuSeen.add(e.cpu);
-    if (e.pid !== 0 && !this.seenPid.has(e.pid) && e.comm !== '<...>' && e.comm !== '<idle>') {
+    if (e.cpu !== this.lastCpu) {
+      this.cpuSeen.add(e.cpu);
+      this.lastCpu = e.cpu;
+    }
+    if (e.pid !== 0 && e.pid !== this.lastPid && !this.seenPid.has(e.pid) && e.comm !== '<...>' && e.comm !== '<idle>') {
       this.seenPid.add(e.pid);
       this.cmdlines.push(`${e.pid} ${e.comm}`);
     }
+    this.lastPid = e.pid;
     const flags = e.flags < 0 ? 0 : e.flags;
     const preempt = e.preempt < 0 ? 0 : e.preempt;
     const want = this.fullText(e);
@@ -324,7 +344,10 @@ class TextTraceBuilder {
     const i = b.length++;
     b.reserve(payload.length);
     const at = b.used;
-    b.data.set(payload, at);
+    const d = b.data;
+    const pl = payload.length;
+    if (pl <= 64) for (let k = 0; k < pl; k++) d[at + k] = payload[k];
+    else d.set(payload, at);
     // the same text from another task or context: its own common header
     b.data[at + 2] = flags;
     b.data[at + 3] = preempt;
@@ -344,7 +367,7 @@ class TextTraceBuilder {
     b.pid[i] = e.pid;
     b.flags[i] = flags;
     b.preempt[i] = preempt;
-    b.buffer[i] = 0;
+    b.buffer[i] = e.buffer;
     if (e.lost !== null) b.markLost(i, e.lost);
   }
 
@@ -385,7 +408,7 @@ class TextTraceBuilder {
       symbols: this.syms.symbols,
       printk: this.printk.printk,
       comms: new CommTable(this.cmdlines.join('\n') + '\n'),
-      buffers: [{ name: '', clock: 'local', pageSize: 4096, cpus: [...this.cpuSeen].sort((x, y) => x - y) }],
+      buffers: this.bufferNames.map((name) => ({ name, clock: 'local', pageSize: 4096, cpus: [...this.cpuSeen].sort((x, y) => x - y) })),
       options: { cpuStats: [], unknown: [] },
       tsBaseSec,
       warnings: o.warnings,
@@ -415,12 +438,16 @@ function sortBatches(batches: EventBatch[]): EventBatch[] {
   return out;
 }
 
-function copyRow(b: EventBatch, i: number, out: EventBatch): void {
+/** Copies row i of b to the next row of out: its columns, and its payload unless out shares b's arena. */
+function copyRow(b: EventBatch, i: number, out: EventBatch, sharedData = false): void {
   const j = out.length++;
-  out.reserve(b.size[i]);
-  out.data.set(b.data.subarray(b.off[i], b.off[i] + b.size[i]), out.used);
-  out.off[j] = out.used;
-  out.used += b.size[i];
+  if (sharedData) out.off[j] = b.off[i];
+  else {
+    out.reserve(b.size[i]);
+    out.data.set(b.data.subarray(b.off[i], b.off[i] + b.size[i]), out.used);
+    out.off[j] = out.used;
+    out.used += b.size[i];
+  }
   out.size[j] = b.size[i];
   out.ts[j] = b.ts[i];
   out.cpu[j] = b.cpu[i];
@@ -442,21 +469,7 @@ function* filterBatches(batches: EventBatch[], bo: BatchOptions): Iterable<Event
     const out = new EventBatch(b.length || 1, 0);
     out.data = b.data;
     out.dv = b.dv;
-    for (let i = 0; i < b.length; i++) {
-      if (!bo.cpus.has(b.cpu[i])) continue;
-      const j = out.length++;
-      out.ts[j] = b.ts[i];
-      out.cpu[j] = b.cpu[i];
-      out.type[j] = b.type[i];
-      out.pid[j] = b.pid[i];
-      out.flags[j] = b.flags[i];
-      out.preempt[j] = b.preempt[i];
-      out.buffer[j] = b.buffer[i];
-      out.off[j] = b.off[i];
-      out.size[j] = b.size[i];
-      const lost = b.lost?.get(i);
-      if (lost !== undefined) out.markLost(j, lost);
-    }
+    for (let i = 0; i < b.length; i++) if (bo.cpus.has(b.cpu[i])) copyRow(b, i, out, true);
     if (out.length) yield out;
   }
 }

@@ -159,3 +159,27 @@ describe('text input handling', () => {
     await expect(openTrace(write('z.gz', Buffer.from([0x1f, 0x8b, 1, 2, 3])))).rejects.toThrow(/gzip file that does not decompress/);
   });
 });
+
+describe('report text of instance buffers', () => {
+  it('"name: " prefixes put lines back in their buffers; printing gives the same bytes', async () => {
+    const { DatWriter } = await import('../../../src/io/dat/writer.ts');
+    const { parseEventFormat } = await import('../../../src/core/event-format.ts');
+    const { RecordEncoder } = await import('../../../src/core/record-encoder.ts');
+    const { loadCatalog } = await import('../../../src/core/catalog.ts');
+    const cat = loadCatalog();
+    const ev = cat.formats.find('ipi_send_cpu')[0];
+    const file = path.join(dir, 'inst.dat');
+    const w = await DatWriter.create(file, { headerPage: cat.headerPage, headerEvent: cat.headerEvent, ftraceFormats: [], systems: [{ system: 'ipi', texts: [ev.text] }], kallsyms: 'ffffffff81000000 T _stext\nffffffff81000100 T wakeup_preempt\n', printk: '', cmdlines: '7 seven\n', cpus: 2, clock: 'local', instances: ['foo', 'longer_name'] }, { version: 7, compression: 'zstd', bigEndian: false, longSize: 8, kernelLongSize: 8, pageSize: 4096, baseNs: 42n * 1_000_000_000n });
+    const enc = new RecordEncoder(parseEventFormat(ev.text, 'ipi'), true);
+    for (let i = 0; i < 30; i++) w.add(i % 2, 1000 * i, enc.encode({ pid: 7 }, [i % 2, 0xffffffff81000155n, 0n]), 0, undefined, i % 3);
+    await w.close();
+    const text = reportOf(await openTrace(file));
+    expect(text).toContain('longer_name:            seven-7     [');
+    const t = await openTrace(write('inst.txt', text));
+    expect(t.buffers.map((b) => b.name)).toEqual(['', 'foo', 'longer_name']);
+    expect(reportOf(t)).toBe(text);
+    const perBuffer = [0, 0, 0];
+    for (const b of t.batches()) for (let i = 0; i < b.length; i++) perBuffer[b.buffer[i]]++;
+    expect(perBuffer).toEqual([10, 10, 10]);
+  });
+});
