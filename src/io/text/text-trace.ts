@@ -10,7 +10,7 @@ import { printerFor } from '../../printfmt/event-text.ts';
 import { PluginState } from '../../printfmt/plugins.ts';
 import type { PrintEnv, RecordRef } from '../../printfmt/record.ts';
 import { kernelPrinter } from './ftrace-printer.ts';
-import { inverterFor, type InvertContext, type Inverter } from './invert.ts';
+import { inverterFor, rawInverter, type InvertContext, type Inverter } from './invert.ts';
 import { SynthPrintk, SynthSymbols } from './synth-tables.ts';
 import { parseFtraceLine, parseReportLine, type EventLine } from './text-lines.ts';
 
@@ -168,6 +168,7 @@ class TextTraceBuilder {
   private env: PrintEnv;
   private state = new PluginState();
   private inverters = new Map<EventFormat, Inverter | null>();
+  private rawInverters = new Map<EventFormat, Inverter | null>();
   private kernelPrinters = new Map<EventFormat, (r: RecordRef) => string>();
   private encoders = new Map<EventFormat, RecordEncoder>();
   private textFormats = new Map<string, { ev: EventFormat; keys: string[] }>();
@@ -216,6 +217,33 @@ class TextTraceBuilder {
     }
     const t = printerFor(ev, 8, false)(r, env, this.state);
     return t.endsWith('\n') && ev.name !== 'kernel_stack' ? t.slice(0, -1) : t;
+  }
+
+  /** Whether the text is `report -R` output (null: not known yet). */
+  private rawMode: boolean | null = null;
+
+  /** A record from -R text (" name=value" per field), if the raw printer gives the text back. */
+  private fromRaw(ev: EventFormat, e: Pending, want: string, common: { pid: number; flags: number; preempt: number }): Uint8Array | null {
+    if (this.kernel || e.text.charCodeAt(0) !== 32) return null;
+    let raw = this.rawInverters.get(ev);
+    if (raw === undefined) this.rawInverters.set(ev, (raw = ev.fieldError ? null : rawInverter(ev)));
+    const rv = raw ? raw(e.text, this.ctx) : null;
+    if (!rv) return null;
+    const p = this.encoderOf(ev).encode(common, rv).slice();
+    return this.renderRaw(ev, p, e.cpu) === want ? p : null;
+  }
+
+  /** The -R form of a record, as the report printer gives it. */
+  private renderRaw(ev: EventFormat, payload: Uint8Array, cpu: number): string {
+    const r = this.r;
+    this.env.symbols = this.syms.symbols;
+    this.env.printk = this.printk.printk;
+    r.data = payload;
+    r.dv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    r.off = 0;
+    r.size = payload.length;
+    r.cpu = cpu;
+    return printerFor(ev, 8, true)(r, this.env, this.state);
   }
 
   private encoderOf(ev: EventFormat): RecordEncoder {
@@ -275,6 +303,12 @@ class TextTraceBuilder {
       addrs.forEach((a, k) => dv.setBigUint64(16 + 8 * k, BigInt.asUintN(64, a), true));
       if (this.render(ev, p, e.cpu) === want) return p;
     } else if (ev) {
+      // a -R report: decided by the first event with a known format, whose text then starts " field0="
+      if (this.rawMode === null && ev.fields.length && !this.kernel) this.rawMode = e.text.startsWith(` ${ev.fields[0].name}=`);
+      if (this.rawMode) {
+        const p = this.fromRaw(ev, e, want, common);
+        if (p) return p;
+      }
       let inv = this.inverters.get(ev);
       if (inv === undefined) this.inverters.set(ev, (inv = ev.fieldError ? null : inverterFor(ev, 8, this.kernel)));
       const vals = inv ? inv(e.text, this.ctx) : null;
@@ -283,6 +317,10 @@ class TextTraceBuilder {
         const got = this.render(ev, p, e.cpu);
         if (got === want) return p;
         if (process.env.TRACELAB_DEBUG_TEXT) process.stderr.write(`text reader: ${e.name} does not print back:\n  ${want}\n  ${got}\n`);
+      }
+      if (this.rawMode === false) {
+        const p = this.fromRaw(ev, e, want, common);
+        if (p) return p;
       }
     }
     const tf = this.textFormat(e.name, e.text);

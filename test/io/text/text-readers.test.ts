@@ -183,3 +183,17 @@ describe('report text of instance buffers', () => {
     expect(perBuffer).toEqual([10, 10, 10]);
   });
 });
+
+describe('report -R text', () => {
+  it('reads back into real records: printing -R gives the same bytes, the default form what the .dat gives', async () => {
+    const dat = await openTrace(path.join(ROOT, 'samples/real-ipi.dat'));
+    const raw = reportOf(dat, { raw: true });
+    const t = await openTrace(write('raw.txt', raw));
+    expect([...t.formats.all()].filter((f) => f.system === 'text')).toEqual([]);
+    const back = reportOf(t, { raw: true });
+    if (back !== raw) expect.fail(firstDiff(raw, back));
+    const def = reportOf(t);
+    const want = readText(path.join(ROOT, 'samples/real-ipi.dat.report.txt.gz'));
+    if (def !== want) expect.fail(firstDiff(want, def));
+  });
+});
