@@ -72,42 +72,42 @@ function parseTime(line: string, at: number, out: EventLine): number {
 
 /**
  * A trace-cmd report event line, default (`comm-pid [cpu] ts: name: text`) or
- * -l (`comm-pid cpuFLAGS ts: ...`). The event text starts after trace-cmd's
- * padding of the name to 20 columns. False when the line is not an event.
+ * -l (`comm-pid cpuFLAGS ts: ...`), read in place from s[from, to) (no slice
+ * per line). The event text starts after trace-cmd's padding of the name to 20
+ * columns. False when the line is not an event.
  */
-export function parseReportLine(line: string, out: EventLine): boolean {
+export function parseReportLine(s: string, out: EventLine, from = 0, to = s.length): boolean {
   // the first "-digits" followed by spaces and "[digits]" (default) or "digits" + flags (-l)
-  let dash = line.indexOf('-');
-  while (dash >= 0) {
+  let dash = s.indexOf('-', from);
+  while (dash >= 0 && dash < to) {
     let i = dash + 1;
     let pid = 0;
     const p0 = i;
-    while (isDigit(line.charCodeAt(i))) pid = pid * 10 + (line.charCodeAt(i++) - 48);
-    if (i > p0 && line.charCodeAt(i) === 32) {
-      const sp = i;
-      while (line.charCodeAt(i) === 32) i++;
+    while (i < to && isDigit(s.charCodeAt(i))) pid = pid * 10 + (s.charCodeAt(i++) - 48);
+    if (i > p0 && s.charCodeAt(i) === 32) {
+      while (s.charCodeAt(i) === 32) i++;
       let colon = -1;
-      if (line.charCodeAt(i) === 91) {
+      if (s.charCodeAt(i) === 91) {
         // [cpu]
         let cpu = 0;
         let j = i + 1;
         const c0 = j;
-        while (isDigit(line.charCodeAt(j))) cpu = cpu * 10 + (line.charCodeAt(j++) - 48);
-        if (j > c0 && line.charCodeAt(j) === 93) {
-          colon = parseTime(line, j + 1, out);
+        while (isDigit(s.charCodeAt(j))) cpu = cpu * 10 + (s.charCodeAt(j++) - 48);
+        if (j > c0 && s.charCodeAt(j) === 93) {
+          colon = parseTime(s, j + 1, out);
           if (colon >= 0) {
             out.cpu = cpu;
             out.flags = -1;
             out.preempt = -1;
           }
         }
-      } else if (isDigit(line.charCodeAt(i))) {
+      } else if (isDigit(s.charCodeAt(i))) {
         let cpu = 0;
         let j = i;
-        while (isDigit(line.charCodeAt(j))) cpu = cpu * 10 + (line.charCodeAt(j++) - 48);
-        const fl = parseFlags(line.slice(j, j + 5));
+        while (isDigit(s.charCodeAt(j))) cpu = cpu * 10 + (s.charCodeAt(j++) - 48);
+        const fl = j + 5 <= to ? parseFlags(s.slice(j, j + 5)) : null;
         if (fl) {
-          colon = parseTime(line, j + 5, out);
+          colon = parseTime(s, j + 5, out);
           if (colon >= 0) {
             out.cpu = cpu;
             out.flags = fl.flags;
@@ -115,27 +115,27 @@ export function parseReportLine(line: string, out: EventLine): boolean {
           }
         }
       }
-      if (colon >= 0) {
+      if (colon >= 0 && colon < to) {
         out.pid = pid;
         // the same comm as the last line of this pid: reuse its string (no slice, no trim)
-        let c0 = 0;
-        while (line.charCodeAt(c0) === 32) c0++;
+        let c0 = from;
+        while (s.charCodeAt(c0) === 32) c0++;
         const known = commByPid.get(pid);
-        if (known !== undefined && dash - c0 === known.length && line.startsWith(known, c0)) out.comm = known;
-        else commByPid.set(pid, (out.comm = line.slice(c0, dash)));
-        return nameAndText(line, colon, out, true);
+        if (known !== undefined && dash - c0 === known.length && s.startsWith(known, c0)) out.comm = known;
+        else commByPid.set(pid, (out.comm = s.slice(c0, dash)));
+        return nameAndText(s, colon, out, true, to);
       }
     }
-    dash = line.indexOf('-', dash + 1);
+    dash = s.indexOf('-', dash + 1);
   }
   return false;
 }
 
-function nameAndText(line: string, colon: number, out: EventLine, padded: boolean): boolean {
+function nameAndText(line: string, colon: number, out: EventLine, padded: boolean, to = line.length): boolean {
   if (line.charCodeAt(colon + 1) !== 32) return false;
   const n0 = colon + 2;
   const n1 = line.indexOf(':', n0);
-  if (n1 <= n0) return false;
+  if (n1 <= n0 || n1 >= to) return false;
   // event names repeat: reuse the last string of that length when the text matches
   const len = n1 - n0;
   const cached = nameByLength[len];
@@ -145,8 +145,8 @@ function nameAndText(line: string, colon: number, out: EventLine, padded: boolea
   let t = n1 + 1;
   if (line.charCodeAt(t) === 32) t++;
   // trace-cmd pads "name: " to 20 columns of name
-  if (padded) for (let k = out.name.length; k < 20 && line.charCodeAt(t) === 32; k++) t++;
-  out.text = line.slice(t);
+  if (padded) for (let k = out.name.length; k < 20 && line.charCodeAt(t) === 32 && t < to; k++) t++;
+  out.text = line.slice(t, to);
   return true;
 }
 

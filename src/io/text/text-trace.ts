@@ -64,46 +64,54 @@ export function readTextTrace(text: string, source: string, kind: TextKind, o: T
   while (start < n) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = n;
-    const l = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
+    const ls = start;
+    const le = text.charCodeAt(end - 1) === 13 ? end - 1 : end;
     start = end + 1;
     lineNo++;
-    if (!l) continue;
+    if (le <= ls) continue;
     if (kind === 'report') {
-      if (!builder.count && !last && (l.startsWith('version = ') || /^CPU \d+ is empty$/.test(l))) {
-        header += l + '\n';
-        continue;
+      // event lines are read in place; other lines are sliced only when they are looked at
+      const c0 = text.charCodeAt(ls);
+      if (!builder.count && !last && (c0 === 118 || c0 === 67)) {
+        const l = text.slice(ls, le);
+        if (l.startsWith('version = ') || /^CPU \d+ is empty$/.test(l)) {
+          header += l + '\n';
+          continue;
+        }
       }
-      if (l.charCodeAt(0) === 99 && l.startsWith('cpus=')) {
+      if (c0 === 99 && text.startsWith('cpus=', ls)) {
+        const l = text.slice(ls, le);
         cpus = Number(l.slice(5)) || cpus;
         builder.setCpus(cpus);
         header += l + '\n';
         continue;
       }
-      if (l.charCodeAt(0) === 61 && l.startsWith('=> ') && last?.stack) {
-        const m = /^=> (.*?)(?: \(([0-9a-f]+)\))?$/.exec(l)!;
+      if (c0 === 61 && text.startsWith('=> ', ls) && last?.stack) {
+        const m = /^=> (.*?)(?: \(([0-9a-f]+)\))?$/.exec(text.slice(ls, le))!;
         const bare = m[2] === undefined && /^[0-9a-f]+$/.test(m[1]);
         last.stack.push({ name: bare ? '' : m[1], addr: m[2] !== undefined ? BigInt('0x' + m[2]) : bare ? BigInt('0x' + m[1]) : -1n });
         continue;
       }
-      const drop = l.charCodeAt(0) === 67 && l.startsWith('CPU:') ? /^CPU:(\d+) \[(?:(\d+) )?EVENTS DROPPED\]$/.exec(l) : null;
+      const drop = c0 === 67 && text.startsWith('CPU:', ls) ? /^CPU:(\d+) \[(?:(\d+) )?EVENTS DROPPED\]$/.exec(text.slice(ls, le)) : null;
       if (drop) {
         pendingLost.set(Number(drop[1]), drop[2] ? Number(drop[2]) : -1);
         continue;
       }
-      // an instance buffer's lines start with "name: " (the top buffer's with as many spaces)
-      // (top-buffer lines then only have more leading spaces, which the line scanner skips)
+      // an instance buffer's lines start with "name: " (the top buffer's with as many spaces,
+      // which the line scanner skips)
       line.buffer = 0;
-      let i0 = 0;
-      while (l.charCodeAt(i0) === 32) i0++;
-      const sp = l.indexOf(' ', i0);
+      let i0 = ls;
+      while (text.charCodeAt(i0) === 32) i0++;
+      const sp = text.indexOf(' ', i0);
       let parsed = false;
-      if (sp > i0 + 1 && l.charCodeAt(sp - 1) === 58 && parseReportLine(l.slice(sp + 1), line)) {
-        line.buffer = builder.bufferIndex(l.slice(i0, sp - 1));
+      if (sp > i0 + 1 && sp < le && text.charCodeAt(sp - 1) === 58 && parseReportLine(text, line, sp + 1, le)) {
+        line.buffer = builder.bufferIndex(text.slice(i0, sp - 1));
         parsed = true;
       }
-      if (!parsed && !parseReportLine(l, line)) {
+      if (!parsed && !parseReportLine(text, line, ls, le)) {
+        const l = text.slice(ls, le);
         // an event text with newlines in it (a print event): indented lines continue it
-        if (last && (l.charCodeAt(0) === 32 || l.charCodeAt(0) === 9) && !last.stack) {
+        if (last && (c0 === 32 || c0 === 9) && !last.stack) {
           last.text += '\n' + l;
           continue;
         }
@@ -111,6 +119,7 @@ export function readTextTrace(text: string, source: string, kind: TextKind, o: T
         continue;
       }
     } else {
+      const l = text.slice(ls, le);
       if (l.charCodeAt(0) === 35) {
         const p = /#P:(\d+)/.exec(l);
         if (p) builder.setCpus((cpus = Number(p[1])));
