@@ -75,7 +75,7 @@ export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
     total++;
   });
   if (!special && ![...readers.values()].some((r) => r)) {
-    throw new UserError(`no ${o.event ? `"${o.event}" ` : ''}event in ${trace.source} has a field "${o.by}" (by: callback, callsite, event, cpu, comm or a field name)`);
+    throw new UserError(`${trace.source}: no ${o.event ? `"${o.event}" ` : ''}events with a field "${o.by}" (by: callback, callsite, event, cpu, comm or a field name)`);
   }
   const seconds = spanSeconds(info);
   const rows = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));

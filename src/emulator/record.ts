@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCatalog } from '../core/catalog.ts';
 import { FormatRegistry } from '../core/formats.ts';
+import { UserError } from '../core/errors.ts';
 import { PrintkTable } from '../core/printk.ts';
 import { SymbolTable } from '../core/symbols.ts';
 import { DatWriter } from '../io/dat/writer.ts';
@@ -69,6 +70,7 @@ export function scenarioEvents(s: Scenario): EventSpec[] {
   for (const ef of s.event_filters) {
     const m = /^\s*([^\s:]+(?::[^\s:]+)?)\s*:\s+(.+)$/.exec(ef);
     if (!m) continue;
+    if (m[2].includes('$ISOLATED') && !s.isolated.trim()) throw new UserError(`scenario ${s.name}: the filter "${ef}" needs isolated CPUs, and "isolated" is empty (set isolated=LIST, or give your own -e/-f)`);
     const filter = m[2].replaceAll('$ISOLATED', s.isolated).replaceAll('$HOUSEKEEPING', s.housekeeping);
     let spec = specs.find((x) => x.event === m[1]);
     if (!spec) specs.push((spec = { event: m[1], filters: [] }));

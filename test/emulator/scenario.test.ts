@@ -69,3 +69,12 @@ describe('scenarios', () => {
     expect(() => parseDuration('3 weeks')).toThrow(/expected a time/);
   });
 });
+
+describe('scenario filters and an empty isolated set', () => {
+  it('says which filter needs isolated CPUs instead of a bare kernel error', async () => {
+    const { scenarioEvents } = await import('../../src/emulator/record.ts');
+    const s = preset('isolation-ipi');
+    applySet(s, 'isolated=');
+    expect(() => scenarioEvents(s)).toThrow(/filter "ipi:ipi_send_cpumask: cpumask & CPUS\{\$ISOLATED\}" needs isolated CPUs, and "isolated" is empty/);
+  });
+});
