@@ -2,9 +2,7 @@ import * as fs from 'node:fs';
 import { tableToIPC, type Table as ArrowTable } from 'apache-arrow';
 import type { Trace } from '../core/trace.ts';
 import { UserError } from '../core/errors.ts';
-import { eventMatcher } from './hist.ts';
-import { scan } from './scan.ts';
-import { EventColumns, expandsFields, type TableOptions } from './table.ts';
+import { fillColumns, type EventColumns, type TableOptions } from './table.ts';
 
 export type ExportFormat = 'csv' | 'json' | 'arrow' | 'parquet';
 export const EXPORT_FORMATS: ExportFormat[] = ['csv', 'json', 'arrow', 'parquet'];
@@ -20,27 +18,24 @@ const CHUNK = 1 << 16;
  * dictionary per column (so readers never meet differing batch dictionaries).
  */
 export async function exportEvents(trace: Trace, format: ExportFormat, out: string, o: TableOptions = {}): Promise<{ rows: number }> {
-  const cols = new EventColumns(trace, expandsFields(o));
-  const matches = eventMatcher(o.event);
   const fd = fs.openSync(out, 'w');
+  const text = format === 'csv' || format === 'json';
   let rows = 0;
   let wroteHeader = false;
-  const flushText = () => {
+  const flushText = (cols: EventColumns) => {
     const t = cols.take();
     if (!t.numRows && wroteHeader) return;
-    const text = format === 'csv' ? csvChunk(t, !wroteHeader) : jsonChunk(t, !wroteHeader, rows > 0);
+    const chunk = format === 'csv' ? csvChunk(t, !wroteHeader) : jsonChunk(t, !wroteHeader, rows > 0);
     wroteHeader = true;
     rows += t.numRows;
-    fs.writeSync(fd, text, null, 'utf8');
+    fs.writeSync(fd, chunk, null, 'utf8');
   };
   try {
-    scan(trace, o, (b, i, ev) => {
-      if (o.event && (!ev || !matches(ev))) return;
-      cols.add(b, i, ev);
-      if ((format === 'csv' || format === 'json') && cols.rows >= CHUNK) flushText();
+    const cols = fillColumns(trace, o, (c) => {
+      if (text && c.rows >= CHUNK) flushText(c);
     });
-    if (format === 'csv' || format === 'json') {
-      flushText();
+    if (text) {
+      flushText(cols);
       if (format === 'json') fs.writeSync(fd, rows ? '\n]\n' : ']\n');
     } else {
       const t = cols.take();

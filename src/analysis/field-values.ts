@@ -26,6 +26,16 @@ export function fieldReaders(trace: Trace, ev: EventFormat): FieldReader[] {
   return ev.fields.map((f) => (printkStrings.has(f.name) && !f.isArray && !f.isDynamic ? printkReader(trace, f, le) : readerOf(trace, f, symbolic.get(f.name), le)));
 }
 
+/** A field's reader by name, the readers of each format built once: what every report looks fields up with. */
+export function readerCache(trace: Trace): (ev: EventFormat, name: string) => FieldReader | undefined {
+  const byId = new Map<number, Map<string, FieldReader>>();
+  return (ev, name) => {
+    let m = byId.get(ev.id);
+    if (!m) byId.set(ev.id, (m = new Map(fieldReaders(trace, ev).map((r) => [r.name, r]))));
+    return m.get(name);
+  };
+}
+
 /** Fields printed with %pS (offset) or %ps (name only), and pointers printed with %s (tracepoint strings). */
 function printedAs(ev: EventFormat, longSize: number): { symbolic: Map<string, boolean>; printkStrings: Set<string> } {
   const symbolic = new Map<string, boolean>();

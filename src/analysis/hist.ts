@@ -2,7 +2,7 @@ import * as aq from 'arquero';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { UserError } from '../core/errors.ts';
-import { fieldReaders, type FieldReader } from './field-values.ts';
+import { readerCache } from './field-values.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
 export interface HistOptions extends Selection {
@@ -53,7 +53,8 @@ export function eventMatcher(spec: string | undefined): (ev: EventFormat) => boo
 export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
   const matches = eventMatcher(o.event);
   const counts = new Map<string, number>();
-  const readers = new Map<number, FieldReader | null>();
+  const field = readerCache(trace);
+  let hasField = false;
   const special = o.by === 'event' || o.by === 'cpu' || o.by === 'comm';
   let total = 0;
   const info = scan(trace, o, (b, i, ev) => {
@@ -61,12 +62,9 @@ export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
     let key: string;
     if (special) key = o.by === 'event' ? ev.name : o.by === 'cpu' ? String(b.cpu[i]) : trace.comms.get(b.pid[i]);
     else {
-      let r = readers.get(ev.id);
-      if (r === undefined) {
-        r = fieldReaders(trace, ev).find((f) => f.name === o.by) ?? null;
-        readers.set(ev.id, r);
-      }
+      const r = field(ev, o.by);
       if (!r) return;
+      hasField = true;
       const v = r.read(b, i);
       if (v === null) return;
       key = String(v);
@@ -74,7 +72,7 @@ export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
     counts.set(key, (counts.get(key) ?? 0) + 1);
     total++;
   });
-  if (!special && ![...readers.values()].some((r) => r)) {
+  if (!special && !hasField) {
     throw new UserError(`${trace.source}: no ${o.event ? `"${o.event}" ` : ''}events with a field "${o.by}" (by: callback, callsite, event, cpu, comm or a field name)`);
   }
   const seconds = spanSeconds(info);

@@ -1,7 +1,9 @@
 import * as aq from 'arquero';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
-import { fieldReaders, ipiTargetReader, type FieldReader } from './field-values.ts';
+import type { EventBatch } from '../core/batch.ts';
+import { ipiTargetReader, readerCache } from './field-values.ts';
+import { stackFrames } from '../core/kernel-stack.ts';
 import type { Report } from './hist.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
@@ -84,8 +86,9 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   for (const c of iso) per.set(c, { cpu: c, counts: zero(), total: 0, byCallback: new Map(), byCallsite: new Map(), bySender: new Map(), byComm: new Map(), kernelNs: 0, quietNs: 0, bins: o.timeline ? new Float64Array(o.timeline.bins) : null });
   const lastSeen = new Map<number, number>();
   const depthStart = new Map<number, { depth: number; since: number }>();
-  type Ipi = { targets: (b: import('../core/batch.ts').EventBatch, i: number) => number[]; callback: FieldReader | undefined; callsite: FieldReader | undefined };
-  const ipis = new Map<number, Ipi | null>();
+  const field = readerCache(trace);
+  // per event id: how to read an IPI's targets (null: not an IPI send)
+  const ipis = new Map<number, ((b: EventBatch, i: number) => number[]) | null>();
   // the IPI a CPU sent last, so a kernel_stack right after it can be credited
   const lastIpi = new Map<number, { targets: number }>();
   const chains = new Map<string, number>();
@@ -107,13 +110,15 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
     if (Number.isNaN(first)) first = t;
     if (!ev) return;
     const cpu = b.cpu[i];
-    let ipi = ipis.get(ev.id);
-    if (ipi === undefined) ipi = ipiOf(trace, ev, ipis);
-    if (ipi) {
-      const targets = ipi.targets(b, i);
+    let readTargets = ipis.get(ev.id);
+    if (readTargets === undefined) ipis.set(ev.id, (readTargets = ev.system === 'ipi' ? ipiTargetReader(trace, ev) : null));
+    if (readTargets) {
+      const targets = readTargets(b, i);
       let n = 0;
-      const cb = ipi.callback?.read(b, i);
-      const site = ipi.callsite?.read(b, i);
+      const cb = field(ev, 'callback')?.read(b, i);
+      const site = field(ev, 'callsite')?.read(b, i);
+      const key = cb === null || cb === undefined ? '(none)' : String(cb);
+      const siteKey = site === null || site === undefined ? null : String(site);
       const comm = trace.comms.get(b.pid[i]);
       for (const c of targets) {
         if (c >= isIso.length || !isIso[c]) continue;
@@ -121,9 +126,8 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
         n++;
         x.counts.ipi++;
         x.total++;
-        const key = cb === null || cb === undefined ? '(none)' : String(cb);
         x.byCallback.set(key, (x.byCallback.get(key) ?? 0) + 1);
-        if (site !== undefined && site !== null) x.byCallsite.set(String(site), (x.byCallsite.get(String(site)) ?? 0) + 1);
+        if (siteKey !== null) x.byCallsite.set(siteKey, (x.byCallsite.get(siteKey) ?? 0) + 1);
         x.bySender.set(cpu, (x.bySender.get(cpu) ?? 0) + 1);
         x.byComm.set(comm, (x.byComm.get(comm) ?? 0) + 1);
         touch(c, t);
@@ -143,7 +147,8 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
     lastIpi.delete(cpu);
     if (cpu >= isIso.length || !isIso[cpu]) return;
     const x = per.get(cpu)!;
-    const ee = ENTRY_EXIT[ev.name];
+    // own keys only: an event named "constructor" is not an entry/exit pair
+    const ee = Object.hasOwn(ENTRY_EXIT, ev.name) ? ENTRY_EXIT[ev.name] : undefined;
     let source: Source | null = null;
     if (ee) {
       const d = depthStart.get(cpu) ?? { depth: 0, since: 0 };
@@ -219,29 +224,10 @@ function zero(): Record<Source, number> {
   return Object.fromEntries(SOURCES.map((s) => [s, 0])) as Record<Source, number>;
 }
 
-function ipiOf(trace: Trace, ev: EventFormat, cache: Map<number, unknown>): { targets: ReturnType<typeof ipiTargetReader> & object; callback: FieldReader | undefined; callsite: FieldReader | undefined } | null {
-  const targets = ev.system === 'ipi' ? ipiTargetReader(trace, ev) : null;
-  let v = null;
-  if (targets) {
-    const readers = fieldReaders(trace, ev);
-    v = { targets, callback: readers.find((r) => r.name === 'callback'), callsite: readers.find((r) => r.name === 'callsite') };
-  }
-  cache.set(ev.id, v);
-  return v;
-}
-
 /** A kernel_stack as one line, innermost first, skipping the tracing frames. */
-function stackText(trace: Trace, ev: EventFormat, b: import('../core/batch.ts').EventBatch, i: number): string {
-  const le = !trace.bigEndian;
-  const size = ev.field('size');
-  const caller = ev.field('caller');
-  if (!caller) return '';
-  const long = trace.longSize === 4 ? 4 : 8;
-  const n = size ? b.dv.getInt32(b.off[i] + size.offset, le) : (b.size[i] - caller.offset) / long;
+function stackText(trace: Trace, ev: EventFormat, b: EventBatch, i: number): string {
   const names: string[] = [];
-  for (let k = 0; k < n && caller.offset + long * (k + 1) <= b.size[i]; k++) {
-    const at = b.off[i] + caller.offset + long * k;
-    const a = long === 8 ? b.dv.getBigUint64(at, le) : BigInt(b.dv.getUint32(at, le));
+  for (const a of stackFrames(ev, b.dv, b.off[i], b.size[i], !trace.bigEndian, trace.longSize)) {
     const s = trace.symbols.findBig(a);
     const name = s >= 0 ? trace.symbols.name(s) : '0x' + a.toString(16);
     if (name.startsWith('trace_event_raw_event_') || name.startsWith('trace_buffer_') || name === 'smp_call_function_many_cond' || name === '__irq_work_queue_local') continue;

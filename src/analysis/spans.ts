@@ -1,6 +1,7 @@
 import * as aq from 'arquero';
 import type { Trace } from '../core/trace.ts';
-import { fieldReaders, ipiTargetReader, type FieldReader } from './field-values.ts';
+import type { EventBatch } from '../core/batch.ts';
+import { ipiTargetReader, readerCache, type FieldReader } from './field-values.ts';
 import type { Report } from './hist.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
@@ -37,15 +38,14 @@ export function irqOffSpans(trace: Trace, sel: Selection = {}): Report<Distribut
   const dur: number[] = [];
   const caller: string[] = [];
   const parent: string[] = [];
-  const readers = new Map<number, FieldReader[]>();
+  const field = readerCache(trace);
+  const stext = trace.symbols.addressOf('_stext');
   scan(trace, sel, (b, i, ev) => {
     if (!ev || ev.system !== 'preemptirq' || (ev.name !== 'irq_disable' && ev.name !== 'irq_enable')) return;
     const c = b.cpu[i];
     if (ev.name === 'irq_disable') {
       if (open.has(c)) return;
-      let rs = readers.get(ev.id);
-      if (!rs) readers.set(ev.id, (rs = fieldReaders(trace, ev)));
-      open.set(c, { t: b.ts[i], caller: symbolAt(trace, rs, b, i, 'caller_offs'), parent: symbolAt(trace, rs, b, i, 'parent_offs') });
+      open.set(c, { t: b.ts[i], caller: symbolAt(trace, stext, field(ev, 'caller_offs'), b, i), parent: symbolAt(trace, stext, field(ev, 'parent_offs'), b, i) });
       return;
     }
     const o = open.get(c);
@@ -66,11 +66,10 @@ export function irqOffSpans(trace: Trace, sel: Selection = {}): Report<Distribut
 }
 
 /** preemptirq fields are offsets from _stext: the symbol they land in, as %pS prints it. */
-function symbolAt(trace: Trace, rs: FieldReader[], b: import('../core/batch.ts').EventBatch, i: number, name: string): string {
-  const r = rs.find((x) => x.name === name);
+function symbolAt(trace: Trace, stext: bigint, r: FieldReader | undefined, b: EventBatch, i: number): string {
   const v = r?.read(b, i);
   if (typeof v !== 'number') return '';
-  const a = trace.symbols.addressOf('_stext') + BigInt(v);
+  const a = stext + BigInt(v);
   const k = trace.symbols.findBig(a);
   return k < 0 ? '0x' + a.toString(16) : `${trace.symbols.name(k)}+0x${(a - trace.symbols.address(k)).toString(16)}`;
 }
@@ -82,14 +81,12 @@ export function rcuGracePeriods(trace: Trace, sel: Selection = {}): Report<Recor
   const seq: number[] = [];
   const start: number[] = [];
   const dur: number[] = [];
-  const readers = new Map<number, FieldReader[]>();
+  const field = readerCache(trace);
   scan(trace, sel, (b, i, ev) => {
     if (!ev || ev.name !== 'rcu_grace_period') return;
-    let rs = readers.get(ev.id);
-    if (!rs) readers.set(ev.id, (rs = fieldReaders(trace, ev)));
-    const name = String(rs.find((r) => r.name === 'rcuname')?.read(b, i) ?? '');
-    const what = String(rs.find((r) => r.name === 'gpevent')?.read(b, i) ?? '');
-    const s = Number(rs.find((r) => r.name === 'gp_seq')?.read(b, i) ?? 0);
+    const name = String(field(ev, 'rcuname')?.read(b, i) ?? '');
+    const what = String(field(ev, 'gpevent')?.read(b, i) ?? '');
+    const s = Number(field(ev, 'gp_seq')?.read(b, i) ?? 0);
     // the sequence of a period: start prints seq|1 ... end prints the next multiple of 4
     const key = `${name}/${(s + 3) >> 2}`;
     if (what === 'start') open.set(key, b.ts[i]);
@@ -132,7 +129,7 @@ export function probeHits(trace: Trace, sel: Selection = {}): Report<{ total: nu
 export function ipiLatency(trace: Trace, sel: Selection = {}): Report<Distribution & { unmatched: number }> {
   const pending = new Map<number, { t: number; from: number; callback: string }[]>();
   const targetsOf = new Map<number, ReturnType<typeof ipiTargetReader>>();
-  const cbOf = new Map<number, FieldReader | undefined>();
+  const field = readerCache(trace);
   const from: number[] = [];
   const to: number[] = [];
   const sent: number[] = [];
@@ -145,10 +142,9 @@ export function ipiLatency(trace: Trace, sel: Selection = {}): Report<Distributi
     if (tr === undefined) {
       tr = ev.system === 'ipi' ? ipiTargetReader(trace, ev) : null;
       targetsOf.set(ev.id, tr);
-      cbOf.set(ev.id, tr ? fieldReaders(trace, ev).find((r) => r.name === 'callback') : undefined);
     }
     if (tr) {
-      const cb = String(cbOf.get(ev.id)?.read(b, i) ?? '');
+      const cb = String(field(ev, 'callback')?.read(b, i) ?? '');
       for (const c of tr(b, i)) {
         let q = pending.get(c);
         if (!q) pending.set(c, (q = []));

@@ -232,13 +232,19 @@ export function expandsFields(o: TableOptions): boolean {
  * and the same as an arquero table for analysis.
  */
 export function eventArrow(trace: Trace, o: TableOptions = {}): ArrowTable {
+  return fillColumns(trace, o).take();
+}
+
+/** The selected events into columns; `afterRow` may take chunks out as they fill (exports). */
+export function fillColumns(trace: Trace, o: TableOptions, afterRow?: (cols: EventColumns) => void): EventColumns {
   const cols = new EventColumns(trace, expandsFields(o));
   const matches = eventMatcher(o.event);
   scan(trace, o, (b, i, ev) => {
     if (o.event && (!ev || !matches(ev))) return;
     cols.add(b, i, ev);
+    afterRow?.(cols);
   });
-  return cols.take();
+  return cols;
 }
 
 export function eventTable(trace: Trace, o: TableOptions = {}): aq.ColumnTable {

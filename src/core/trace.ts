@@ -64,6 +64,8 @@ export interface Trace {
   options: TraceOptions;
   /** Whole seconds added to every batch timestamp (see EventBatch). */
   tsBaseSec: number;
+  /** Report text read back: the header lines it had ("version = 6", "cpus=N", ...), printed again as they were. */
+  reportHeader?: string;
   /** Problems met while reading; reading went on past them. */
   warnings: string[];
   /** Events in order. Each call starts again from the first event. */

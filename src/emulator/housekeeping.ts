@@ -71,11 +71,7 @@ export class Housekeeping {
     for (const c of m.hk) m.cpus[c].task = this.pool[c % this.pool.length];
     for (const c of m.hk) m.cpus[c].rest = 'kernel';
     const stext = m.sym.addr('_stext');
-    const off = (site: string) => {
-      const plus = site.indexOf('+');
-      return Number(m.sym.at(site.slice(0, plus), Number(site.slice(plus + 1))) - stext);
-    };
-    this.irqOffSites = IRQ_OFF_SITES.map(([c, p]) => [off(c), off(p)]);
+    this.irqOffSites = IRQ_OFF_SITES.map(([c, p]) => [Number(m.sym.frame(c) - stext), Number(m.sym.frame(p) - stext)]);
   }
 
   private anyOn(...tps: Tracepoint[]): boolean {

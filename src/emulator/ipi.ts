@@ -26,7 +26,6 @@ export interface CallSpec {
  * receive side (call_function[_single] entry/exit around csd_function entry/exit).
  */
 export class Ipis {
-  private addr = new Map<string, bigint>();
   private readonly singleIrq: bigint;
   private readonly maskBytes: number;
 
@@ -35,14 +34,8 @@ export class Ipis {
     this.maskBytes = Math.ceil(m.cpus.length / 64) * 8;
   }
 
-  private a(nameOff: string): bigint {
-    let v = this.addr.get(nameOff);
-    if (v === undefined) {
-      const plus = nameOff.indexOf('+');
-      v = plus < 0 ? this.m.sym.addr(nameOff) : this.m.sym.at(nameOff.slice(0, plus), Number(nameOff.slice(plus + 1)));
-      this.addr.set(nameOff, v);
-    }
-    return v;
+  private a(frame: string): bigint {
+    return this.m.sym.frame(frame);
   }
 
   /** The csd a sender uses for a target (per-CPU cfd data of the sender). */

@@ -181,6 +181,8 @@ export interface KernelSymbols {
   at(name: string, offset: number): bigint;
   /** Size of a function (offsets into it stay below). */
   size(name: string): number;
+  /** A frame as the tracepoints and stacks write it, "func+0x1a7" or "func", as an address (memoised). */
+  frame(text: string): bigint;
   /** kallsyms text. */
   kallsyms: string;
   /** Address of a tracepoint string in printk_formats. */
@@ -215,6 +217,7 @@ const STRINGS = [
 export function buildKernelSymbols(): KernelSymbols {
   const addrs = new Map<string, bigint>();
   const sizes = new Map<string, number>();
+  const frames = new Map<string, bigint>();
   let a = TEXT_BASE;
   const lines: string[] = [];
   for (const [name, size] of FUNCTIONS) {
@@ -243,6 +246,15 @@ export function buildKernelSymbols(): KernelSymbols {
     at(name, offset) {
       if (offset >= this.size(name)) throw new Error(`${name}+0x${offset.toString(16)} lies outside ${name}`);
       return this.addr(name) + BigInt(offset);
+    },
+    frame(text) {
+      let v = frames.get(text);
+      if (v === undefined) {
+        const plus = text.indexOf('+');
+        v = plus < 0 ? this.addr(text) : this.at(text.slice(0, plus), Number(text.slice(plus + 1)));
+        frames.set(text, v);
+      }
+      return v;
     },
     size(name) {
       const v = sizes.get(name);

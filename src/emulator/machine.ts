@@ -77,11 +77,6 @@ export class Cpu {
   }
 }
 
-/** A source of work started by run(); `stop` reports at the end of recording. */
-export interface Subsystem {
-  start(): void;
-}
-
 /**
  * The emulated kernel: CPUs with context-tracking state, tasks, a clock and the
  * tracepoints. Work on a CPU happens in episodes (an interrupt, a syscall, a
@@ -127,7 +122,6 @@ export class Machine {
     for (const n of ['irq_disable', 'irq_enable']) want('preemptirq', n);
     for (const n of ['sys_enter', 'sys_exit']) want('raw_syscalls', n);
     for (const n of ['signal_generate', 'signal_deliver']) want('signal', n);
-    for (const n of ['tick_stop']) want('timer', n);
   }
 
   /** Every task that ever ran, for the saved_cmdlines of the trace. */
@@ -203,12 +197,6 @@ export class Machine {
   emit(tp: Tracepoint, cpu: number, t: number, flags: number, preempt: number, values: readonly (FieldValue | undefined)[], stack?: readonly bigint[]): void {
     if (!tp.on) return;
     this.tracing.fire(tp, cpu, t, this.cpus[cpu].task.pid, flags, preempt, values, stack);
-  }
-
-  /** The same for a task that is not (or not yet) the CPU's current one. */
-  emitAs(tp: Tracepoint, cpu: number, t: number, pid: number, flags: number, preempt: number, values: readonly (FieldValue | undefined)[], stack?: readonly bigint[]): void {
-    if (!tp.on) return;
-    this.tracing.fire(tp, cpu, t, pid, flags, preempt, values, stack);
   }
 
   /**

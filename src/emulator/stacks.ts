@@ -15,10 +15,7 @@ export class Stacks {
     const key = frames.join(' ');
     let c = this.cache.get(key);
     if (!c) {
-      c = frames.map((f) => {
-        const plus = f.indexOf('+');
-        return plus < 0 ? this.sym.addr(f) : this.sym.at(f.slice(0, plus), Number(f.slice(plus + 1)));
-      });
+      c = frames.map((f) => this.sym.frame(f));
       this.cache.set(key, c);
     }
     return c;

@@ -75,10 +75,16 @@ describe('hist', () => {
     expect(histMap(t, 'cpu', { event: 'ipi:ipi_send_cpu', filters: [] })).toEqual(
       new Map([...new Map(lines.map((l) => [/\[0*(\d+)\]/.exec(l)![1], 0]))].map(([k]) => [k, lines.filter((l) => /\[0*(\d+)\]/.exec(l)![1] === k).length])),
     );
-    // a field of the event: ipi_send_cpu's target cpu
+    // --by cpu is the CPU an event ran on (the trace has two)
     expect(histMap(t, 'cpu', { event: 'ipi_send_cpu' }).size).toBe(2);
-    const byField = hist(t, { by: 'cpu', event: 'ipi_send_cpu' });
-    expect(byField.summary.total).toBe(lines.length);
+    expect(hist(t, { by: 'cpu', event: 'ipi_send_cpu' }).summary.total).toBe(lines.length);
+    // --by a field of the event: csd_queue_cpu's func, as the report prints it
+    const funcs = new Map<string, number>();
+    for (const l of report.split('\n').filter((x) => x.includes(' csd_queue_cpu: '))) {
+      const fn = / func=(\S+)/.exec(l)![1];
+      funcs.set(fn, (funcs.get(fn) ?? 0) + 1);
+    }
+    expect(histMap(t, 'func', { event: 'csd_queue_cpu' })).toEqual(new Map([...funcs].sort((x, y) => y[1] - x[1])));
     const f = histMap(t, 'callback', { filters: [{ arg: 'ipi_send_cpu: cpu == 1', negative: false }] });
     expect([...f.values()].reduce((a, b) => a + b, 0)).toBe(byTarget.get('1'));
     const cpus = histMap(t, 'event', { cpus: new Set([0]) });

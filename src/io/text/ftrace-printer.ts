@@ -1,5 +1,6 @@
 import type { EventFormat } from '../../core/event-format.ts';
 import type { Trace } from '../../core/trace.ts';
+import { stackFrames } from '../../core/kernel-stack.ts';
 import { compiledPrint } from '../../printfmt/render.ts';
 import type { PrintEnv, RecordRef } from '../../printfmt/record.ts';
 import { ByteSink } from './byte-sink.ts';
@@ -30,7 +31,11 @@ export function printFtrace(trace: Trace, out: (chunk: Uint8Array) => void): { e
       let print = printers.get(id);
       if (print === undefined) {
         const ev = trace.formats.get(id);
-        print = ev ? kernelPrinter(ev, env) : null;
+        if (ev) {
+          const prefix = kernelEventPrefix(ev);
+          const body = kernelPrinter(ev, env);
+          print = (r) => prefix + body(r);
+        } else print = null;
         printers.set(id, print);
       }
       const pid = batch.pid[i];
@@ -89,22 +94,23 @@ export function kernelFlags(flags: number, pc: number): string {
   return c1 + c2 + c3 + (pc & 0xf ? (pc & 0xf).toString(16) : '.') + (pc & 0xf0 ? (pc >> 4).toString(16) : '.');
 }
 
+/** What the kernel puts before an event's text: "name: ", nothing for stack traces. */
+export function kernelEventPrefix(ev: EventFormat): string {
+  return ev.system === 'ftrace' && ev.name === 'kernel_stack' ? '' : ev.name + ': ';
+}
+
 /**
- * How the kernel prints one event after the context columns: `name: text`, the
- * stack tracer's lines, or the probe printers' forms. Symbols come from
+ * How the kernel prints an event's text (after "name: ", see kernelEventPrefix):
+ * the print fmt, the stack tracer's lines, or the probe printers' forms. Symbols come from
  * env.symbols at print time (a text reader's table grows while it reads).
  */
 export function kernelPrinter(ev: EventFormat, env: PrintEnv): (r: RecordRef) => string {
   const le = env.littleEndian;
   const u64 = (r: RecordRef, off: number) => r.dv.getBigUint64(r.off + off, le);
   if (ev.system === 'ftrace' && ev.name === 'kernel_stack') {
-    const size = ev.field('size');
-    const caller = ev.field('caller');
     return (r) => {
-      const n = size ? r.dv.getInt32(r.off + size.offset, le) : 0;
       let s = '<stack trace>';
-      for (let k = 0; k < n && caller && caller.offset + 8 * (k + 1) <= r.size; k++) {
-        const a = u64(r, caller.offset + 8 * k);
+      for (const a of stackFrames(ev, r.dv, r.off, r.size, le, env.longSize)) {
         const i = env.symbols.findBig(a);
         s += '\n => ' + (i >= 0 ? env.symbols.name(i) : a.toString(16));
       }
@@ -113,7 +119,6 @@ export function kernelPrinter(ev: EventFormat, env: PrintEnv): (r: RecordRef) =>
   }
   const cp = compiledPrint(ev, env.longSize);
   const render = cp.fmt.failed ? null : cp.render;
-  const name = ev.name + ': ';
   const ip = ev.field('__probe_ip');
   const func = ev.field('__probe_func');
   const retIp = ev.field('__probe_ret_ip');
@@ -129,11 +134,11 @@ export function kernelPrinter(ev: EventFormat, env: PrintEnv): (r: RecordRef) =>
       const text = render(r, env);
       const close = text.indexOf(')');
       const rest = close >= 0 ? text.slice(close + 1) : '';
-      if (ev.system === 'uprobes') return `${name}(0x${u64(r, (ip ?? func)!.offset).toString(16)})${rest}`;
-      if (ip) return `${name}(${sym(u64(r, ip.offset), true)})${rest}`;
-      return `${name}(${sym(u64(r, retIp!.offset), true)} <- ${sym(u64(r, func!.offset), false)})${rest}`;
+      if (ev.system === 'uprobes') return `(0x${u64(r, (ip ?? func)!.offset).toString(16)})${rest}`;
+      if (ip) return `(${sym(u64(r, ip.offset), true)})${rest}`;
+      return `(${sym(u64(r, retIp!.offset), true)} <- ${sym(u64(r, func!.offset), false)})${rest}`;
     };
   }
-  if (!render) return (r) => name + '[FAILED TO PARSE]';
-  return (r) => name + render(r, env);
+  if (!render) return () => '[FAILED TO PARSE]';
+  return (r) => render(r, env);
 }

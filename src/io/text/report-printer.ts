@@ -70,7 +70,7 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
   Object.assign(state, opts.plugin ?? {});
   const sink = new ByteSink(out);
   // a report read from text prints its own header back (old versions: "version = 6", "CPU 3 is empty")
-  sink.str((trace as { reportHeader?: string }).reportHeader ?? `cpus=${trace.cpus}\n`);
+  sink.str(trace.reportHeader ?? `cpus=${trace.cpus}\n`);
   const latency = (trace as { latencyText?: string | null }).latencyText;
   if (typeof latency === 'string') {
     sink.str(latency + '\n');

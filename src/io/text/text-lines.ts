@@ -25,29 +25,33 @@ const isDigit = (c: number) => c >= 48 && c <= 57;
 const commByPid = new Map<number, string>();
 const nameByLength: (string | undefined)[] = [];
 
-/** Flag characters -> common_flags bits and the preempt/migrate nibbles (libtraceevent and kernel forms). */
-export function parseFlags(s: string): { flags: number; preempt: number } | null {
-  if (s.length < 4 || s.length > 5) return null;
-  let flags = 0;
-  const c0 = s[0];
-  if (c0 === 'd') flags |= 0x01;
-  else if (c0 === 'X') flags |= 0x02;
-  else if (c0 === 'D') flags |= 0x81;
-  else if (c0 === 'b') flags |= 0x80;
-  else if (c0 !== '.') return null;
-  const c1 = s[1];
-  const nr: Record<string, number> = { '.': 0, N: 0x04, n: 0x04, p: 0x20, L: 0x22, l: 0x02, B: 0x26, b: 0x06 };
-  if (!Object.hasOwn(nr, c1)) return null;
-  flags |= nr[c1];
-  const c2 = s[2];
-  const hs: Record<string, number> = { '.': 0, h: 0x08, s: 0x10, H: 0x18, z: 0x40, Z: 0x48 };
-  if (!Object.hasOwn(hs, c2)) return null;
-  flags |= hs[c2];
-  const nib = (c: string) => (c === '.' ? 0 : /^[0-9a-f]$/.test(c) ? parseInt(c, 16) : -1);
-  const p = nib(s[3]);
-  const m = s.length === 5 ? nib(s[4]) : 0;
-  if (p < 0 || m < 0) return null;
-  return { flags, preempt: p | (m << 4) };
+/** need-resched and hardirq/softirq column letters -> common_flags bits (libtraceevent and kernel forms). */
+const NEED_RESCHED = new Map([['.', 0], ['N', 0x04], ['n', 0x04], ['p', 0x20], ['L', 0x22], ['l', 0x02], ['B', 0x26], ['b', 0x06]]);
+const IRQ_CONTEXT = new Map([['.', 0], ['h', 0x08], ['s', 0x10], ['H', 0x18], ['z', 0x40], ['Z', 0x48]]);
+const IRQS_OFF = new Map([['.', 0], ['d', 0x01], ['X', 0x02], ['D', 0x81], ['b', 0x80]]);
+
+/** '.' or a hex digit (a preempt or migrate-disable count); -1 otherwise. */
+function nibble(c: number): number {
+  if (c === 46) return 0;
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/**
+ * The latency flag columns (4 or 5 characters) as common_flags | preempt << 8
+ * (preempt: depth in the low nibble, migrate-disable in the high), or -1.
+ */
+export function parseFlags(s: string, at = 0, len = s.length - at): number {
+  if (len < 4 || len > 5) return -1;
+  const a = IRQS_OFF.get(s[at]);
+  const b = NEED_RESCHED.get(s[at + 1]);
+  const c = IRQ_CONTEXT.get(s[at + 2]);
+  if (a === undefined || b === undefined || c === undefined) return -1;
+  const p = nibble(s.charCodeAt(at + 3));
+  const m = len === 5 ? nibble(s.charCodeAt(at + 4)) : 0;
+  if (p < 0 || m < 0) return -1;
+  return a | b | c | ((p | (m << 4)) << 8);
 }
 
 /** "  5168.583513" -> sec, nsec, digits; from `at` up to the colon. Returns the colon index or -1. */
@@ -105,13 +109,13 @@ export function parseReportLine(s: string, out: EventLine, from = 0, to = s.leng
         let cpu = 0;
         let j = i;
         while (isDigit(s.charCodeAt(j))) cpu = cpu * 10 + (s.charCodeAt(j++) - 48);
-        const fl = j + 5 <= to ? parseFlags(s.slice(j, j + 5)) : null;
-        if (fl) {
+        const fl = j + 5 <= to ? parseFlags(s, j, 5) : -1;
+        if (fl >= 0) {
           colon = parseTime(s, j + 5, out);
           if (colon >= 0) {
             out.cpu = cpu;
-            out.flags = fl.flags;
-            out.preempt = fl.preempt;
+            out.flags = fl & 0xff;
+            out.preempt = fl >> 8;
           }
         }
       }
@@ -179,10 +183,10 @@ export function parseFtraceLine(line: string, out: EventLine): boolean {
   if (!isDigit(line.charCodeAt(i))) {
     const sp = line.indexOf(' ', i);
     if (sp < 0) return false;
-    const fl = parseFlags(line.slice(i, sp));
-    if (!fl) return false;
-    out.flags = fl.flags;
-    out.preempt = fl.preempt;
+    const fl = parseFlags(line, i, sp - i);
+    if (fl < 0) return false;
+    out.flags = fl & 0xff;
+    out.preempt = fl >> 8;
     i = sp;
   }
   const colon = parseTime(line, i, out);

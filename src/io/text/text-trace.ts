@@ -180,7 +180,7 @@ class TextTraceBuilder {
   private rawInverters = new Map<EventFormat, Inverter | null>();
   private kernelPrinters = new Map<EventFormat, (r: RecordRef) => string>();
   private encoders = new Map<EventFormat, RecordEncoder>();
-  private textFormats = new Map<string, { ev: EventFormat; keys: string[] }>();
+  private textFormats = new Map<string, { ev: EventFormat; keys: string[]; patterns: RegExp[] }>();
   private shapes = new Map<string, number>();
   private nextId = FIRST_TEXT_ID;
   // name -> text -> payload already checked (the common header is patched per event)
@@ -220,9 +220,7 @@ class TextTraceBuilder {
     if (this.kernel) {
       let kp = this.kernelPrinters.get(ev);
       if (!kp) this.kernelPrinters.set(ev, (kp = kernelPrinter(ev, env)));
-      // the kernel printer puts "name: " first (the line scanner took it off)
-      const t = kp(r);
-      return ev.system === 'ftrace' && ev.name === 'kernel_stack' ? t : t.slice(ev.name.length + 2);
+      return kp(r);
     }
     const t = printerFor(ev, 8, false)(r, env, this.state);
     return t.endsWith('\n') && ev.name !== 'kernel_stack' ? t.slice(0, -1) : t;
@@ -262,7 +260,7 @@ class TextTraceBuilder {
   }
 
   /** A text-only format for an event: its line as printed, and its key=value pairs as string fields. */
-  private textFormat(name: string, text: string): { ev: EventFormat; keys: string[] } {
+  private textFormat(name: string, text: string): { ev: EventFormat; keys: string[]; patterns: RegExp[] } {
     const keys: string[] = [];
     for (const m of text.matchAll(/(?:^|[\s,])([A-Za-z_][A-Za-z0-9_]{0,63})=/g)) if (!keys.includes(m[1]) && m[1] !== 'text' && keys.length < 32) keys.push(m[1]);
     let key = `${name}\0${keys.join(',')}`;
@@ -277,7 +275,8 @@ class TextTraceBuilder {
       // system "text": a plugin or special printer keyed on the real system must not take it
       const ev = parseEventFormat(formatText({ name, id: this.nextId++, fields, printFmt: '"%s", __get_str(text)' }), 'text');
       this.formats.addParsed(ev);
-      tf = { ev, keys };
+      // keys are [A-Za-z_][A-Za-z0-9_]*: safe inside a pattern, compiled once per format
+      tf = { ev, keys, patterns: keys.map((k) => new RegExp(`(?:^|[\\s,])${k}=([^\\s,]*)`)) };
       this.textFormats.set(key, tf);
       this.shapes.set(name, (this.shapes.get(name) ?? 0) + 1);
     }
@@ -334,8 +333,8 @@ class TextTraceBuilder {
     }
     const tf = this.textFormat(e.name, e.text);
     const vals: (FieldValue | undefined)[] = [want];
-    for (const k of tf.keys) {
-      const m = new RegExp(`(?:^|[\\s,])${k}=([^\\s,]*)`).exec(e.text);
+    for (const re of tf.patterns) {
+      const m = re.exec(e.text);
       vals.push(m ? m[1] : '');
     }
     return this.encoderOf(tf.ev).encode(common, vals).slice();
@@ -438,7 +437,7 @@ class TextTraceBuilder {
     const batches = sorted ? this.batches : sortBatches(this.batches);
     const cpus = Math.max(o.cpus, this.maxCpu + 1, 1);
     const catalog = loadCatalog();
-    const trace: Trace & { reportHeader?: string } = {
+    const trace: Trace = {
       source: o.source,
       kind: this.kernel ? 'ftrace-text' : 'report-text',
       version: 0,
