@@ -55,6 +55,24 @@ export class Housekeeping {
   private argView = new DataView(this.args.buffer);
   /** IRQ_OFF_SITES as offsets from _stext, the preemptirq fields. */
   private irqOffSites: [number, number][];
+  /** Field values reused from event to event (the encoder copies them): no array per event. */
+  private timerVec = [LOCAL_TIMER_VECTOR];
+  private tickStart: [bigint];
+  private tickEnd: [bigint];
+  private raiseTimer = [SOFTIRQ_TIMER];
+  private raiseRcu = [SOFTIRQ_RCU];
+  private raiseNet = [SOFTIRQ_NET_RX];
+  private vec = [0];
+  private wake: [string, number, number, number] = ['', 0, 0, 0];
+  private sys: [number, Uint8Array | number] = [0, 0];
+  private irq: [number, string | number] = [0, ''];
+  private csds = new Map<Task, bigint>();
+  /** Each generator's random stream (named, so enabling one leaves the others unchanged). */
+  private rTick: Rng;
+  private rSched: Rng;
+  private rSys: Rng;
+  private rIrq: Rng;
+  private rIrqOff: Rng;
 
   constructor(
     private m: Machine,
@@ -72,6 +90,13 @@ export class Housekeeping {
     for (const c of m.hk) m.cpus[c].rest = 'kernel';
     const stext = m.sym.addr('_stext');
     this.irqOffSites = IRQ_OFF_SITES.map(([c, p]) => [Number(m.sym.frame(c) - stext), Number(m.sym.frame(p) - stext)]);
+    this.rTick = m.rng.get('hk.tick');
+    this.rSched = m.rng.get('hk.sched');
+    this.rSys = m.rng.get('hk.syscalls');
+    this.rIrq = m.rng.get('hk.irqs');
+    this.rIrqOff = m.rng.get('hk.irqoff');
+    this.tickStart = [m.sym.str('Start scheduler-tick')];
+    this.tickEnd = [m.sym.str('End scheduler-tick')];
   }
 
   private anyOn(...tps: Tracepoint[]): boolean {
@@ -84,24 +109,24 @@ export class Housekeeping {
     const l = m.s.housekeeping_load;
     if (this.anyOn(tp.local_timer_entry, tp.local_timer_exit, tp.rcu_utilization, tp.softirq_raise, tp.softirq_entry, tp.softirq_exit, tp.rcu_invoke_callback)) {
       const period = 1e9 / m.s.hz;
-      const r = m.rng.get('hk.tick');
-      for (const c of m.hk) this.periodic(c, r.range(0, period), period, (t) => this.tick(c, t, r));
+      const r = this.rTick;
+      for (const c of m.hk) this.periodic(c, r.range(0, period), period, (t) => m.onCpu(c, t, this.tick));
     }
     if (this.anyOn(tp.sched_switch, tp.sched_wakeup, tp.csd_queue_cpu, tp.csd_function_entry, tp.csd_function_exit, tp.ipi_send_cpu, tp.call_function_single_entry, tp.call_function_single_exit, tp.reschedule_entry, tp.reschedule_exit, tp.rcu_utilization)) {
-      const r = m.rng.get('hk.sched');
-      this.poisson(r, l.context_switches_per_sec, (t) => this.wakeup(r.pick(this.load), t, r));
+      const r = this.rSched;
+      this.poisson(r, l.context_switches_per_sec, (t) => m.onCpu(r.pick(this.load), t, this.wakeup));
     }
     if (this.anyOn(tp.sys_enter, tp.sys_exit)) {
-      const r = m.rng.get('hk.syscalls');
-      this.poisson(r, l.syscalls_per_sec, (t) => this.syscall(r.pick(this.load), t, r));
+      const r = this.rSys;
+      this.poisson(r, l.syscalls_per_sec, (t) => m.onCpu(r.pick(this.load), t, this.syscall));
     }
     if (this.anyOn(tp.irq_handler_entry, tp.irq_handler_exit, tp.softirq_raise, tp.softirq_entry, tp.softirq_exit)) {
-      const r = m.rng.get('hk.irqs');
-      this.poisson(r, l.device_irqs_per_sec, (t) => this.deviceIrq(r.pick(m.hk), t, r));
+      const r = this.rIrq;
+      this.poisson(r, l.device_irqs_per_sec, (t) => m.onCpu(r.pick(m.hk), t, this.deviceIrq));
     }
     if (this.anyOn(tp.irq_disable, tp.irq_enable)) {
-      const r = m.rng.get('hk.irqoff');
-      this.poisson(r, l.irq_off_sections_per_sec * m.hk.length, (t) => this.irqOff(r.pick(m.hk), t, r));
+      const r = this.rIrqOff;
+      this.poisson(r, l.irq_off_sections_per_sec * m.hk.length, (t) => m.onCpu(r.pick(m.hk), t, this.irqOff));
     }
   }
 
@@ -131,32 +156,33 @@ export class Housekeeping {
   }
 
   /** A scheduler tick: rcu_utilization around the tick work; TIMER/RCU softirqs now and then. */
-  private tick(cpu: number, t: number, r: Rng): void {
+  private readonly tick = (t0: number, cpu: number): number => {
     const m = this.m;
-    m.onCpu(cpu, t, (t0) => {
-      const tp = m.tp;
-      const f = IRQS_OFF | HARDIRQ;
-      let now = t0;
-      m.emit(tp.local_timer_entry, cpu, now, f, 0, [LOCAL_TIMER_VECTOR]);
-      m.emit(tp.rcu_utilization, cpu, now + 500, f, 0, [m.sym.str('Start scheduler-tick')]);
-      m.emit(tp.rcu_utilization, cpu, now + 900, f, 0, [m.sym.str('End scheduler-tick')]);
-      const timers = r.chance(0.3);
-      const rcu = r.chance(0.05);
-      if (timers) m.emit(tp.softirq_raise, cpu, now + 1100, f, 0, [SOFTIRQ_TIMER]);
-      if (rcu) m.emit(tp.softirq_raise, cpu, now + 1200, f, 0, [SOFTIRQ_RCU]);
-      now += 1600 + r.int(800);
-      m.emit(tp.local_timer_exit, cpu, now, f, 0, [LOCAL_TIMER_VECTOR]);
-      now += 150;
-      if (timers) now = this.softirq(cpu, now, SOFTIRQ_TIMER, 1500 + r.int(4000));
-      if (rcu) now = this.softirq(cpu, now, SOFTIRQ_RCU, 2000 + r.int(3000));
-      return now;
-    });
-  }
+    const r = this.rTick;
+    const tp = m.tp;
+    const f = IRQS_OFF | HARDIRQ;
+    let now = t0;
+    m.emit(tp.local_timer_entry, cpu, now, f, 0, this.timerVec);
+    m.emit(tp.rcu_utilization, cpu, now + 500, f, 0, this.tickStart);
+    m.emit(tp.rcu_utilization, cpu, now + 900, f, 0, this.tickEnd);
+    const timers = r.chance(0.3);
+    const rcu = r.chance(0.05);
+    if (timers) m.emit(tp.softirq_raise, cpu, now + 1100, f, 0, this.raiseTimer);
+    if (rcu) m.emit(tp.softirq_raise, cpu, now + 1200, f, 0, this.raiseRcu);
+    now += 1600 + r.int(800);
+    m.emit(tp.local_timer_exit, cpu, now, f, 0, this.timerVec);
+    now += 150;
+    if (timers) now = this.softirq(cpu, now, SOFTIRQ_TIMER, 1500 + r.int(4000));
+    if (rcu) now = this.softirq(cpu, now, SOFTIRQ_RCU, 2000 + r.int(3000));
+    return now;
+  };
 
   private softirq(cpu: number, t: number, vec: number, dur: number): number {
     const tp = this.m.tp;
-    this.m.emit(tp.softirq_entry, cpu, t, SOFTIRQ, 0, [vec]);
-    this.m.emit(tp.softirq_exit, cpu, t + dur, SOFTIRQ, 0, [vec]);
+    const v = this.vec;
+    v[0] = vec;
+    this.m.emit(tp.softirq_entry, cpu, t, SOFTIRQ, 0, v);
+    this.m.emit(tp.softirq_exit, cpu, t + dur, SOFTIRQ, 0, v);
     return t + dur + 100;
   }
 
@@ -165,34 +191,50 @@ export class Housekeeping {
    * same CPU; a remote wakee is queued on its CPU's wakelist (csd + IPI,
    * sched_ttwu_pending) or, if that CPU runs something, a reschedule IPI.
    */
-  private wakeup(cpu: number, t: number, r: Rng): void {
+  private readonly wakeup = (t0: number, cpu: number): number => {
     const m = this.m;
-    m.onCpu(cpu, t, (t0) => {
-      const tp = m.tp;
-      const hk = this.load;
-      const wakee = this.pool[r.int(this.pool.length)];
-      const target = hk.length > 1 && r.chance(0.35) ? hk[(hk.indexOf(cpu) + 1 + r.int(hk.length - 1)) % hk.length] : cpu;
-      let now = t0 + 800;
-      if (target === cpu) {
-        m.emit(tp.sched_wakeup, cpu, now, IRQS_OFF | NEED_RESCHED, 2, [wakee.comm, wakee.pid, wakee.prio, cpu]);
-        now += 1500;
-        if (m.cpus[cpu].task !== wakee) m.switchTo(cpu, now, wakee, r.chance(0.6) ? 1 : 0x100);
-        return now + 2000;
-      }
-      if (r.chance(0.8)) {
-        const csd = 0xffff8881c2a40000n + BigInt(wakee.pid) * 0x2c40n + 0x48n;
-        now = this.ipis.wakelist(cpu, now, target, csd, (tt) => {
-          m.emit(tp.sched_wakeup, target, tt, IRQS_OFF | HARDIRQ | NEED_RESCHED, 0, [wakee.comm, wakee.pid, wakee.prio, target]);
-          return tt + 400;
-        });
-        this.switchLater(target, now + 4000, wakee, r);
-      } else {
-        m.emit(tp.sched_wakeup, cpu, now, IRQS_OFF, 2, [wakee.comm, wakee.pid, wakee.prio, target]);
-        now = this.ipis.resched(cpu, now + 300, target, (tt) => tt);
-        this.switchLater(target, now + 3000, wakee, r);
-      }
-      return now + 1200;
-    });
+    const r = this.rSched;
+    const tp = m.tp;
+    const hk = this.load;
+    const wakee = this.pool[r.int(this.pool.length)];
+    const target = hk.length > 1 && r.chance(0.35) ? hk[(hk.indexOf(cpu) + 1 + r.int(hk.length - 1)) % hk.length] : cpu;
+    let now = t0 + 800;
+    if (target === cpu) {
+      m.emit(tp.sched_wakeup, cpu, now, IRQS_OFF | NEED_RESCHED, 2, this.wakeValues(wakee, cpu));
+      now += 1500;
+      if (m.cpus[cpu].task !== wakee) m.switchTo(cpu, now, wakee, r.chance(0.6) ? 1 : 0x100);
+      return now + 2000;
+    }
+    if (r.chance(0.8)) {
+      const csd = this.wakeCsd(wakee);
+      now = this.ipis.wakelist(cpu, now, target, csd, (tt) => {
+        m.emit(tp.sched_wakeup, target, tt, IRQS_OFF | HARDIRQ | NEED_RESCHED, 0, this.wakeValues(wakee, target));
+        return tt + 400;
+      });
+      this.switchLater(target, now + 4000, wakee, r);
+    } else {
+      m.emit(tp.sched_wakeup, cpu, now, IRQS_OFF, 2, this.wakeValues(wakee, target));
+      now = this.ipis.resched(cpu, now + 300, target, (tt) => tt);
+      this.switchLater(target, now + 3000, wakee, r);
+    }
+    return now + 1200;
+  };
+
+  /** The wakee's task_struct wake_entry csd (one per task, computed once). */
+  private wakeCsd(t: Task): bigint {
+    let v = this.csds.get(t);
+    if (v === undefined) this.csds.set(t, (v = 0xffff8881c2a40000n + BigInt(t.pid) * 0x2c40n + 0x48n));
+    return v;
+  }
+
+  /** sched_wakeup's fields: comm, pid, prio, target_cpu. */
+  private wakeValues(wakee: Task, target: number): readonly (string | number)[] {
+    const v = this.wake;
+    v[0] = wakee.comm;
+    v[1] = wakee.pid;
+    v[2] = wakee.prio;
+    v[3] = target;
+    return v;
   }
 
   private switchLater(cpu: number, t: number, next: Task, r: Rng): void {
@@ -204,50 +246,55 @@ export class Housekeeping {
     });
   }
 
-  private syscall(cpu: number, t: number, r: Rng): void {
+  private readonly syscall = (t0: number, cpu: number): number => {
     const m = this.m;
-    m.onCpu(cpu, t, (t0) => {
-      const nr = r.weighted(SYSCALLS);
-      // args[6] written into one reused buffer: the encoder copies it
-      const dv = this.argView;
-      dv.setUint32(0, 3 + r.int(20), true);
-      dv.setUint32(8, r.int(0x7fffffff), true);
-      dv.setUint32(12, 0x7ffd, true);
-      dv.setUint32(16, 1 << r.int(14), true);
-      m.emit(m.tp.sys_enter, cpu, t0, 0, 0, [nr, this.args]);
-      const dur = 400 + Math.round(r.exp(2500));
-      m.emit(m.tp.sys_exit, cpu, t0 + dur, 0, 0, [nr, nr === 0 || nr === 1 ? 1 << r.int(14) : 0]);
-      return t0 + dur + 100;
-    });
-  }
+    const r = this.rSys;
+    const nr = r.weighted(SYSCALLS);
+    // args[6] written into one reused buffer: the encoder copies it
+    const dv = this.argView;
+    dv.setUint32(0, 3 + r.int(20), true);
+    dv.setUint32(8, r.int(0x7fffffff), true);
+    dv.setUint32(12, 0x7ffd, true);
+    dv.setUint32(16, 1 << r.int(14), true);
+    const v = this.sys;
+    v[0] = nr;
+    v[1] = this.args;
+    m.emit(m.tp.sys_enter, cpu, t0, 0, 0, v);
+    const dur = 400 + Math.round(r.exp(2500));
+    v[1] = nr === 0 || nr === 1 ? 1 << r.int(14) : 0;
+    m.emit(m.tp.sys_exit, cpu, t0 + dur, 0, 0, v);
+    return t0 + dur + 100;
+  };
 
-  private deviceIrq(cpu: number, t: number, r: Rng): void {
+  private readonly deviceIrq = (t0: number, cpu: number): number => {
     const m = this.m;
-    m.onCpu(cpu, t, (t0) => {
-      const tp = m.tp;
-      const [irq, name] = r.pick(DEVICE_IRQS);
-      const f = IRQS_OFF | HARDIRQ;
-      m.emit(tp.irq_handler_entry, cpu, t0, f, 0, [irq, name]);
-      const net = name.includes('input');
-      if (net) m.emit(tp.softirq_raise, cpu, t0 + 1500, f, 0, [SOFTIRQ_NET_RX]);
-      let now = t0 + 2500 + r.int(3000);
-      m.emit(tp.irq_handler_exit, cpu, now, f, 0, [irq, 1]);
-      now += 200;
-      if (net) now = this.softirq(cpu, now, SOFTIRQ_NET_RX, 3000 + r.int(12000));
-      else if (r.chance(0.2)) now = this.softirq(cpu, now, SOFTIRQ_SCHED, 800 + r.int(2000));
-      return now;
-    });
-  }
+    const r = this.rIrq;
+    const tp = m.tp;
+    const [irq, name] = r.pick(DEVICE_IRQS);
+    const f = IRQS_OFF | HARDIRQ;
+    const v = this.irq;
+    v[0] = irq;
+    v[1] = name;
+    m.emit(tp.irq_handler_entry, cpu, t0, f, 0, v);
+    const net = name.includes('input');
+    if (net) m.emit(tp.softirq_raise, cpu, t0 + 1500, f, 0, this.raiseNet);
+    let now = t0 + 2500 + r.int(3000);
+    v[1] = 1;
+    m.emit(tp.irq_handler_exit, cpu, now, f, 0, v);
+    now += 200;
+    if (net) now = this.softirq(cpu, now, SOFTIRQ_NET_RX, 3000 + r.int(12000));
+    else if (r.chance(0.2)) now = this.softirq(cpu, now, SOFTIRQ_SCHED, 800 + r.int(2000));
+    return now;
+  };
 
   /** An irqs-off section; lengths are mostly short with a long tail. */
-  private irqOff(cpu: number, t: number, r: Rng): void {
+  private readonly irqOff = (t0: number, cpu: number): number => {
     const m = this.m;
-    m.onCpu(cpu, t, (t0) => {
-      const site = r.pick(this.irqOffSites);
-      const dur = r.chance(0.02) ? 50_000 + r.int(400_000) : 300 + Math.round(r.exp(3000));
-      m.emit(m.tp.irq_disable, cpu, t0, IRQS_OFF, 0, site);
-      m.emit(m.tp.irq_enable, cpu, t0 + dur, 0, 0, site);
-      return t0 + dur + 50;
-    });
-  }
+    const r = this.rIrqOff;
+    const site = r.pick(this.irqOffSites);
+    const dur = r.chance(0.02) ? 50_000 + r.int(400_000) : 300 + Math.round(r.exp(3000));
+    m.emit(m.tp.irq_disable, cpu, t0, IRQS_OFF, 0, site);
+    m.emit(m.tp.irq_enable, cpu, t0 + dur, 0, 0, site);
+    return t0 + dur + 50;
+  };
 }

@@ -1,4 +1,5 @@
 import { HARDIRQ, IRQS_OFF, type Machine } from './machine.ts';
+import type { Rng } from './rng.ts';
 
 /** IRQ vectors as x86 numbers them (irq_vectors:* print them). */
 export const CALL_FUNCTION_VECTOR = 252;
@@ -28,10 +29,20 @@ export interface CallSpec {
 export class Ipis {
   private readonly singleIrq: bigint;
   private readonly maskBytes: number;
+  /** Looked up once: wakeups and reschedules send IPIs hundreds of thousands of times a run. */
+  private readonly lat: Rng;
+  private readonly wakelistSite: bigint;
+  private readonly ttwuPending: bigint;
+  private readonly preemptSite: bigint;
+  private reschedVec = [RESCHEDULE_VECTOR];
 
   constructor(private m: Machine) {
     this.singleIrq = m.sym.addr('generic_smp_call_function_single_interrupt');
     this.maskBytes = Math.ceil(m.cpus.length / 64) * 8;
+    this.lat = m.rng.get('ipi-latency');
+    this.wakelistSite = this.a('ttwu_queue_wakelist+0x11d');
+    this.ttwuPending = this.a('sched_ttwu_pending');
+    this.preemptSite = this.a('wakeup_preempt+0x55');
   }
 
   private a(frame: string): bigint {
@@ -73,7 +84,7 @@ export class Ipis {
     else if (sent.length > 1) m.emit(tp.ipi_send_cpumask, cpu, now, 0, 1, [this.mask(sent), callsite, func], spec.stack);
     now += 150;
     const vector = sent.length === 1 ? CALL_FUNCTION_SINGLE_VECTOR : CALL_FUNCTION_VECTOR;
-    const lat = m.rng.get('ipi-latency');
+    const lat = this.lat;
     for (const c of sent) this.receive(c, now + 600 + lat.int(900), vector, func, this.csd(cpu, c), spec.cost);
     if (local) {
       m.emit(tp.csd_function_entry, cpu, now, IRQS_OFF, 1, [func, 0n]);
@@ -94,7 +105,7 @@ export class Ipis {
     const csd = this.csd(cpu, target);
     m.emit(tp.csd_queue_cpu, cpu, t, 0, 1, [target, callsite, func, csd]);
     m.emit(tp.ipi_send_cpu, cpu, t + 40, 0, 1, [target, callsite, this.singleIrq], spec.stack);
-    this.receive(target, t + 700 + m.rng.get('ipi-latency').int(900), CALL_FUNCTION_SINGLE_VECTOR, func, csd, spec.cost);
+    this.receive(target, t + 700 + this.lat.int(900), CALL_FUNCTION_SINGLE_VECTOR, func, csd, spec.cost);
     return t + 2000 + spec.cost;
   }
 
@@ -129,11 +140,11 @@ export class Ipis {
   wakelist(cpu: number, t: number, target: number, csd: bigint, onArrive: (t: number) => number): number {
     const m = this.m;
     const tp = m.tp;
-    const callsite = this.a('ttwu_queue_wakelist+0x11d');
-    const func = this.a('sched_ttwu_pending');
+    const callsite = this.wakelistSite;
+    const func = this.ttwuPending;
     m.emit(tp.csd_queue_cpu, cpu, t, IRQS_OFF, 2, [target, callsite, func, csd]);
     m.emit(tp.ipi_send_cpu, cpu, t + 60, IRQS_OFF, 2, [target, callsite, this.singleIrq]);
-    this.receive(target, t + 800 + m.rng.get('ipi-latency').int(700), CALL_FUNCTION_SINGLE_VECTOR, func, csd, 300, onArrive);
+    this.receive(target, t + 800 + this.lat.int(700), CALL_FUNCTION_SINGLE_VECTOR, func, csd, 300, onArrive);
     return t + 400;
   }
 
@@ -141,13 +152,13 @@ export class Ipis {
   resched(cpu: number, t: number, target: number, then?: (t: number) => number): number {
     const m = this.m;
     const tp = m.tp;
-    m.emit(tp.ipi_send_cpu, cpu, t, IRQS_OFF, 2, [target, this.a('wakeup_preempt+0x55'), 0n]);
-    m.onCpu(target, t + 700 + m.rng.get('ipi-latency').int(600), (t0) => {
+    m.emit(tp.ipi_send_cpu, cpu, t, IRQS_OFF, 2, [target, this.preemptSite, 0n]);
+    m.onCpu(target, t + 700 + this.lat.int(600), (t0) => {
       let now = m.kernelEntry(target, t0);
       m.cpus[target].stats.ipisReceived++;
-      m.emit(tp.reschedule_entry, target, now, IRQS_OFF | HARDIRQ, 0, [RESCHEDULE_VECTOR]);
+      m.emit(tp.reschedule_entry, target, now, IRQS_OFF | HARDIRQ, 0, this.reschedVec);
       now += 300;
-      m.emit(tp.reschedule_exit, target, now, IRQS_OFF | HARDIRQ, 0, [RESCHEDULE_VECTOR]);
+      m.emit(tp.reschedule_exit, target, now, IRQS_OFF | HARDIRQ, 0, this.reschedVec);
       now += 200;
       if (then) now = then(now);
       m.kernelStay(target, t0, now);

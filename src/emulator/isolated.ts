@@ -8,6 +8,7 @@ const NR_WRITE = 1;
 const SIGKILL = 9;
 const SI_KERNEL = 0x80;
 const SYSCALL_NS = 350;
+const TIMER_VEC = [LOCAL_TIMER_VECTOR];
 
 /**
  * The isolated CPUs: one user task each that stays in user space, with the
@@ -70,39 +71,45 @@ export class IsolatedLoad {
 
   /** The residual 1 Hz tick nohz_full keeps. */
   private tick(cpu: number, t: number): void {
-    const m = this.m;
-    m.onCpu(cpu, t, (t0) => {
-      const tp = m.tp;
-      let now = m.kernelEntry(cpu, t0);
-      const f = IRQS_OFF | HARDIRQ;
-      m.emit(tp.local_timer_entry, cpu, now, f, 0, [LOCAL_TIMER_VECTOR]);
-      m.emit(tp.rcu_utilization, cpu, now + 700, f, 0, [m.sym.str('Start scheduler-tick')]);
-      m.emit(tp.rcu_utilization, cpu, now + 1100, f, 0, [m.sym.str('End scheduler-tick')]);
-      now += 1900;
-      m.emit(tp.local_timer_exit, cpu, now, f, 0, [LOCAL_TIMER_VECTOR]);
-      now += 300;
-      m.kernelStay(cpu, t0, now);
-      return now;
-    });
+    this.m.onCpu(cpu, t, this.tickEpisode);
   }
 
-  /** Traced periodic syscalls: sys_enter/sys_exit pairs, one action per syscall. */
+  private readonly tickEpisode = (t0: number, cpu: number): number => {
+    const m = this.m;
+    const tp = m.tp;
+    let now = m.kernelEntry(cpu, t0);
+    const f = IRQS_OFF | HARDIRQ;
+    m.emit(tp.local_timer_entry, cpu, now, f, 0, TIMER_VEC);
+    m.emit(tp.rcu_utilization, cpu, now + 700, f, 0, [m.sym.str('Start scheduler-tick')]);
+    m.emit(tp.rcu_utilization, cpu, now + 1100, f, 0, [m.sym.str('End scheduler-tick')]);
+    now += 1900;
+    m.emit(tp.local_timer_exit, cpu, now, f, 0, TIMER_VEC);
+    now += 300;
+    m.kernelStay(cpu, t0, now);
+    return now;
+  };
+
+  /** Traced periodic syscalls: sys_enter/sys_exit pairs, one action per syscall (and no object made per syscall). */
   private syscalls(cpu: number, first: number, period: number): void {
     const m = this.m;
-    const step = (t: number) => {
-      if (t >= m.end) return;
-      m.onCpu(cpu, t, (t0) => {
-        let now = m.kernelEntry(cpu, t0);
-        m.emit(m.tp.sys_enter, cpu, now, 0, 0, [NR_CLOCK_GETTIME, CLOCK_GETTIME_ARGS]);
-        now += SYSCALL_NS;
-        m.emit(m.tp.sys_exit, cpu, now, 0, 0, [NR_CLOCK_GETTIME, 0]);
-        m.kernelStay(cpu, t0, now);
-        return now;
-      });
-      m.at(t + period, () => step(t + period));
+    const enter = [NR_CLOCK_GETTIME, argBytes([1n, 0x7ffd3a1c2e40n])];
+    const exit = [NR_CLOCK_GETTIME, 0];
+    const episode = (t0: number): number => {
+      let now = m.kernelEntry(cpu, t0);
+      m.emit(m.tp.sys_enter, cpu, now, 0, 0, enter);
+      now += SYSCALL_NS;
+      m.emit(m.tp.sys_exit, cpu, now, 0, 0, exit);
+      m.kernelStay(cpu, t0, now);
+      return now;
     };
-    const CLOCK_GETTIME_ARGS = argBytes([1n, 0x7ffd3a1c2e40n]);
-    m.at(first, () => step(first));
+    let t = first;
+    const step = () => {
+      if (t >= m.end) return;
+      m.onCpu(cpu, t, episode);
+      t += period;
+      m.at(t, step);
+    };
+    m.at(first, step);
   }
 
   /**

@@ -96,6 +96,10 @@ export class Machine {
   private nextPid = 4000;
   /** Events emitted that are not recorded by any filter still cost nothing: enabled checks come first. */
   readonly tp: Record<string, Tracepoint> = {};
+  /** sched_switch and rcu_utilization values, reused from switch to switch (the encoder copies them). */
+  private sw: [string, number, number, number, string, number, number] = ['', 0, 0, 0, '', 0, 0];
+  private csStart: [bigint];
+  private csEnd: [bigint];
 
   constructor(
     readonly s: Scenario,
@@ -122,6 +126,21 @@ export class Machine {
     for (const n of ['irq_disable', 'irq_enable']) want('preemptirq', n);
     for (const n of ['sys_enter', 'sys_exit']) want('raw_syscalls', n);
     for (const n of ['signal_generate', 'signal_deliver']) want('signal', n);
+    this.csStart = [sym.str('Start context switch')];
+    this.csEnd = [sym.str('End context switch')];
+  }
+
+  /** sched_switch's fields for prev -> next. */
+  private switchValues(prev: Task, prevState: number, next: Task): readonly (string | number)[] {
+    const v = this.sw;
+    v[0] = prev.comm;
+    v[1] = prev.pid;
+    v[2] = prev.prio;
+    v[3] = prevState;
+    v[4] = next.comm;
+    v[5] = next.pid;
+    v[6] = next.prio;
+    return v;
   }
 
   /** Every task that ever ran, for the saved_cmdlines of the trace. */
@@ -146,7 +165,7 @@ export class Machine {
     this.switchTo(cpu, t, task, prev === c.idle ? 0 : 0x100);
     let now = fn(t + 1200);
     now += 200;
-    if (sw.on) this.emit(sw, cpu, now, 0, 0, [task.comm, task.pid, task.prio, sleepState, prev.comm, prev.pid, prev.prio]);
+    if (sw.on) this.emit(sw, cpu, now, 0, 0, this.switchValues(task, sleepState, prev));
     c.task = prev;
     return now + 1500;
   }
@@ -158,9 +177,9 @@ export class Machine {
     const sw = this.tp.sched_switch;
     if (sw.on) {
       const ru = this.tp.rcu_utilization;
-      if (ru.on) this.emit(ru, cpu, t, IRQS_OFF, 1, [this.sym.str('Start context switch')]);
-      if (ru.on) this.emit(ru, cpu, t + 150, IRQS_OFF, 1, [this.sym.str('End context switch')]);
-      this.emit(sw, cpu, t + 300, IRQS_OFF, 0, [prev.comm, prev.pid, prev.prio, prevState, next.comm, next.pid, next.prio]);
+      if (ru.on) this.emit(ru, cpu, t, IRQS_OFF, 1, this.csStart);
+      if (ru.on) this.emit(ru, cpu, t + 150, IRQS_OFF, 1, this.csEnd);
+      this.emit(sw, cpu, t + 300, IRQS_OFF, 0, this.switchValues(prev, prevState, next));
     }
     c.task = next;
   }
@@ -172,13 +191,14 @@ export class Machine {
 
   /**
    * Runs an episode on a CPU at time t (or when the CPU is free). The episode
-   * gets its start time and returns when it ends.
+   * gets its start time and the CPU, and returns when it ends; a generator can
+   * so pass one function made once rather than a closure per arrival.
    */
-  onCpu(cpu: number, t: number, episode: (t: number) => number): void {
+  onCpu(cpu: number, t: number, episode: (t: number, cpu: number) => number): void {
     const c0 = this.cpus[cpu];
     if (t === this.now && c0.busyUntil <= t) {
       // due now on a free CPU: run it without a trip through the queue
-      const end = episode(t);
+      const end = episode(t, cpu);
       if (end > c0.busyUntil) c0.busyUntil = end;
       return;
     }
@@ -188,7 +208,7 @@ export class Machine {
         this.onCpu(cpu, c.busyUntil, episode);
         return;
       }
-      const end = episode(t);
+      const end = episode(t, cpu);
       if (end > c.busyUntil) c.busyUntil = end;
     });
   }

@@ -122,19 +122,9 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
       uname: 'Linux tracelab 6.18.0-tracelab #1 SMP PREEMPT_DYNAMIC x86_64',
       version: '3.1.6',
     },
-    { version, compression: version === 7 ? 'zstd' : 'none', bigEndian: false, longSize: 8, kernelLongSize: 8, pageSize: 4096, baseNs: BigInt(Math.round(s.uptime)) * 1_000_000_000n },
+    { version, compression: version === 7 ? 'zstd' : 'none', bigEndian: false, longSize: 8, kernelLongSize: 8, pageSize: 4096, baseNs: BigInt(Math.round(s.uptime)) * 1_000_000_000n, compressInWorker: true },
   );
-  const last = new Float64Array(s.cpus);
-  let events = 0;
-  tracing.sink = {
-    add(cpu, ts, payload, off, len) {
-      // an episode never emits before the previous one on its CPU ended; guard anyway
-      if (ts < last[cpu]) ts = last[cpu];
-      last[cpu] = ts;
-      events++;
-      writer.add(cpu, ts, payload, off, len);
-    },
-  };
+  tracing.attach(writer.cpuBuilders());
 
   const ipis = new Ipis(m);
   const sources = new Sources(m, ipis);
@@ -150,13 +140,15 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
   const q = m.q;
   let n = 0;
   while (q.size && q.peekTime() < durationNs) {
-    const a = q.pop()!;
-    m.now = a.t;
-    a.run();
-    if ((++n & 0xffff) === 0 && o.progress) o.progress(m.now, durationNs, events);
+    m.now = q.peekTime();
+    q.pop()!();
+    if ((++n & 0xff) === 0) {
+      if (writer.congested) await writer.drain();
+      if ((n & 0xffff) === 0 && o.progress) o.progress(m.now, durationNs, tracing.committed);
+    }
   }
   iso.finish();
-  o.progress?.(durationNs, durationNs, events);
+  o.progress?.(durationNs, durationNs, tracing.committed);
 
   writer.setCmdlines(m.tasks.map((t) => `${t.pid} ${t.comm}\n`).join(''));
   await writer.close();
@@ -177,7 +169,7 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
     seed,
     durationNs,
     cpus: s.cpus,
-    events,
+    events: tracing.committed,
     counts: tracing.counts(),
     isolated,
     probes: probes.probes.length ? probes.timeline : null,

@@ -28,7 +28,8 @@ export class Rng {
 
   /** Uniform 32-bit unsigned integer. */
   u32(): number {
-    const r = Math.imul(Math.imul(this.b, 5) << 7 | Math.imul(this.b, 5) >>> 25, 9) >>> 0;
+    const b5 = Math.imul(this.b, 5);
+    const r = Math.imul((b5 << 7) | (b5 >>> 25), 9) >>> 0;
     const t = (this.b << 9) >>> 0;
     this.c ^= this.a;
     this.d ^= this.b;
@@ -70,11 +71,11 @@ export class Rng {
   /** Picks by weight; weights need not sum to 1. */
   weighted<T>(items: readonly (readonly [T, number])[]): T {
     let total = 0;
-    for (const [, w] of items) total += w;
+    for (let i = 0; i < items.length; i++) total += items[i][1];
     let x = this.next() * total;
-    for (const [v, w] of items) {
-      x -= w;
-      if (x < 0) return v;
+    for (let i = 0; i < items.length; i++) {
+      x -= items[i][1];
+      if (x < 0) return items[i][0];
     }
     return items[items.length - 1][0];
   }

@@ -3,6 +3,7 @@ import type { FormatRegistry } from '../core/formats.ts';
 import { UserError } from '../core/errors.ts';
 import { RecordEncoder, type FieldValue } from '../core/record-encoder.ts';
 import { SymbolTable } from '../core/symbols.ts';
+import type { PageBuilder } from '../io/dat/page-builder.ts';
 import { compileKernelFilter, FilterError, type FilterRecord } from '../filter/kernel-filter.ts';
 
 /** One `-e SYSTEM[:EVENT]` with the `-f` filters that follow it, as trace-cmd record takes them. */
@@ -11,10 +12,8 @@ export interface EventSpec {
   filters: string[];
 }
 
-/** Where recorded events go: the trace.dat writer's per-CPU page builders. */
-export interface EventSink {
-  add(cpu: number, ts: number, payload: Uint8Array, off: number, len: number): void;
-}
+/** Where recorded events go: the trace.dat writer's page builders, one per CPU. */
+export type EventSink = readonly PageBuilder[];
 
 /**
  * A tracepoint of the emulated kernel. `on` is checked first on every fire, so
@@ -55,7 +54,11 @@ export interface TracingOptions {
 export class Tracing {
   readonly points = new Map<string, Tracepoint>();
   readonly byId = new Map<number, Tracepoint>();
-  sink: EventSink | null = null;
+  private sink: EventSink | null = null;
+  /** Each CPU's last event time: an event is never written before it. */
+  private last: Float64Array;
+  /** Records committed, all events together. */
+  committed = 0;
   stacks = false;
   private rec: FilterRecord = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, pid: 0 };
   private stackPayload = new Uint8Array(16 + 8 * 64);
@@ -65,6 +68,7 @@ export class Tracing {
   commOf: (cpu: number) => string = () => '';
 
   constructor(private o: TracingOptions) {
+    this.last = new Float64Array(o.nrCpus);
     for (const f of o.formats.all()) {
       const tp = new Tracepoint(f, true);
       this.points.set(`${f.system}:${f.name}`, tp);
@@ -147,26 +151,55 @@ export class Tracing {
     return found;
   }
 
+  /** Sends committed records to these page builders (one per CPU). */
+  attach(sink: EventSink): void {
+    this.sink = sink;
+  }
+
   /**
-   * Fires a tracepoint: encodes, filters, commits. Returns whether a record
-   * was written (so callers can add a stack trace of their own context).
+   * Fires a tracepoint: encodes, filters, commits. Like the kernel, the record
+   * is reserved and written straight into its CPU's ring-buffer page when it
+   * fits there, filtered in place, and discarded (zeroed again) when the
+   * filter says no; otherwise it goes through the encoder's buffer and add().
+   * Returns whether a record was written (so callers can add a stack trace
+   * of their own context).
    */
   fire(tp: Tracepoint, cpu: number, ts: number, pid: number, flags: number, preempt: number, values: readonly (FieldValue | undefined)[], stack?: readonly bigint[]): boolean {
+    // an episode never emits before the previous one on its CPU ended; guard anyway
+    if (ts < this.last[cpu]) ts = this.last[cpu];
     const enc = tp.encoder;
-    const len = enc.write(pid, flags, preempt, values);
-    const payload = enc.bytes;
+    const pb = this.sink ? this.sink[cpu] : null;
+    const len = enc.size(values);
+    let off = pb ? pb.reserve(ts, len) : -1;
+    let b: Uint8Array;
+    let dv: DataView;
+    if (off >= 0) {
+      b = pb!.currentPage;
+      dv = pb!.currentView;
+      enc.writeAt(b, dv, off, len, pid, flags, preempt, values);
+    } else {
+      enc.write(pid, flags, preempt, values);
+      b = enc.bytes;
+      dv = enc.dv;
+    }
     if (tp.filter) {
       const r = this.rec;
-      r.data = payload;
-      r.dv = enc.dv;
-      r.off = 0;
+      r.data = b;
+      r.dv = dv;
+      r.off = off >= 0 ? off : 0;
       r.size = len;
       r.cpu = cpu;
       r.pid = pid;
-      if (!tp.filter(r)) return false;
+      if (!tp.filter(r)) {
+        if (off >= 0) b.fill(0, off, off + len);
+        return false;
+      }
     }
     tp.count++;
-    this.sink?.add(cpu, ts, payload, 0, len);
+    this.committed++;
+    this.last[cpu] = ts;
+    if (off >= 0) pb!.commit(ts, len);
+    else pb?.add(ts, b, 0, len);
     if (this.stacks && stack && this.stackId >= 0) this.fireStack(cpu, ts, pid, flags, preempt, stack);
     return true;
   }
@@ -185,7 +218,8 @@ export class Tracing {
     for (let k = 0; k < n; k++) dv.setBigUint64(16 + 8 * k, stack[k], true);
     const tp = this.byId.get(this.stackId)!;
     tp.count++;
-    this.sink?.add(cpu, ts, b, 0, 16 + 8 * n);
+    this.committed++;
+    this.sink?.[cpu].add(ts, b, 0, 16 + 8 * n);
   }
 
   /** Committed record counts per event name, for summaries and tests. */

@@ -1,5 +1,5 @@
 import * as zlib from 'node:zlib';
-import { compress as zstdCompress, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
+import { compressUsingDict, createCCtx, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
 
 /**
  * Compression of trace.dat v7 sections and chunks. zstd comes from
@@ -23,13 +23,22 @@ export function loadZstd(): Promise<void> {
   return (zstdReady ??= zstdInit());
 }
 
+/**
+ * One compression context for the thread, reused: ZSTD_compress would build
+ * and free a context per chunk, which costs a third of the time on 40 KB
+ * chunks. With no dictionary the frames are byte-identical to ZSTD_compress's.
+ */
+let cctx = 0;
+const NO_DICT = new Uint8Array(0);
+
 const zstd: Codec = {
   name: 'zstd',
   decompress(data, size) {
     return zstdDecompress(data, { defaultHeapSize: Math.max(size, 1) }).subarray(0, size);
   },
   compress(data) {
-    return zstdCompress(data, ZSTD_LEVEL);
+    if (!cctx) cctx = createCCtx();
+    return compressUsingDict(cctx, data, NO_DICT, ZSTD_LEVEL);
   },
 };
 

@@ -40,6 +40,7 @@ export async function writeDatFrom(trace: Trace, path: string, flavour: DatFlavo
       kernelLongSize: trace.kernelLongSize === 4 ? 4 : 8,
       pageSize: trace.pageSize,
       baseNs: BigInt(trace.tsBaseSec) * 1_000_000_000n,
+      compressInWorker: true,
     },
   );
   for (const b of trace.batches()) {
@@ -48,6 +49,7 @@ export async function writeDatFrom(trace: Trace, path: string, flavour: DatFlavo
       if (lost !== undefined) w.markLost(b.cpu[i], lost, b.buffer[i]);
       w.add(b.cpu[i], b.ts[i], b.data, b.off[i], b.size[i], b.buffer[i]);
     }
+    if (w.congested) await w.drain();
   }
   const events = w.eventCount;
   await w.close();

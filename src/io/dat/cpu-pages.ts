@@ -1,13 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Codec } from './codecs.ts';
+import type { ChunkCompressor } from './chunk-compressor.ts';
 
 /**
  * One CPU's finished pages until the file is assembled. trace.dat stores each
  * CPU's data contiguously, but events arrive interleaved, so pages are kept per
  * CPU: compressed into chunks of 10 pages (as trace-cmd does) when the file is
- * compressed, and spilled to a temporary file past a memory budget.
+ * compressed (the staging buffer is reused: the compressor copies what it keeps),
+ * and spilled to a temporary file past a memory budget.
  */
 export class CpuPages {
   private parts: Uint8Array[] = [];
@@ -22,10 +23,21 @@ export class CpuPages {
 
   constructor(
     private pageSize: number,
-    private codec: Codec | null,
+    private codec: ChunkCompressor | null,
     private le: boolean,
     private budget = 16 << 20,
   ) {}
+
+  /** Stores a compressed chunk with its sizes (the compressor's callback, in chunk order). */
+  private readonly chunkDone = (c: Uint8Array, plainSize: number): void => {
+    const out = new Uint8Array(8 + c.length);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, c.length, this.le);
+    dv.setUint32(4, plainSize, this.le);
+    out.set(c, 8);
+    this.chunks++;
+    this.store(out);
+  };
 
   addPage(page: Uint8Array): void {
     this.pages++;
@@ -43,14 +55,7 @@ export class CpuPages {
     if (!this.staged || !this.staging) return;
     const plain = this.staging.subarray(0, this.staged * this.pageSize);
     this.staged = 0;
-    const c = this.codec!.compress(plain);
-    const out = new Uint8Array(8 + c.length);
-    const dv = new DataView(out.buffer);
-    dv.setUint32(0, c.length, this.le);
-    dv.setUint32(4, plain.length, this.le);
-    out.set(c, 8);
-    this.chunks++;
-    this.store(out);
+    this.codec!.submit(plain, this.chunkDone);
   }
 
   private store(b: Uint8Array): void {
@@ -72,7 +77,7 @@ export class CpuPages {
     }
   }
 
-  /** Completes the last chunk. */
+  /** Completes the last chunk (hands it to the compressor: wait for that before writeTo). */
   finish(): void {
     if (this.codec) this.compressPending();
   }

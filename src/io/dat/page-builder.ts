@@ -17,6 +17,12 @@ export interface PageBuilderOptions {
 
 const MAX_DELTA = (1 << 27) - 1;
 
+/** Payload bytes on the page: padded to 4, and 8 stored as 12 (the kernel never writes 8). */
+function paddedLength(len: number): number {
+  const plen = (len + 3) & ~3;
+  return plen === 8 ? 12 : plen;
+}
+
 export class PageBuilder {
   private page: Uint8Array;
   private dv: DataView;
@@ -53,8 +59,7 @@ export class PageBuilder {
    */
   add(ts: number, payload: Uint8Array, off = 0, len = payload.length - off): void {
     const le = this.o.le;
-    let plen = (len + 3) & ~3;
-    if (plen === 8) plen = 12;
+    const plen = paddedLength(len);
     const big = plen > 112;
     const evSize = (big ? 8 : 4) + plen;
     if (evSize + 8 > this.capacity) throw new Error(`event of ${len} bytes does not fit a ${this.o.pageSize}-byte page`);
@@ -90,6 +95,45 @@ export class PageBuilder {
     this.used += evSize;
     this.lastTs = ts;
     this.count++;
+  }
+
+  /**
+   * Where a `len`-byte payload at `ts` would go in `page` if it fits the
+   * current page with a plain delta (the common case), or -1 (then add() it).
+   * The bytes there are zero; a writer fills them and calls commit(), or zeroes
+   * what it wrote to drop the event (a filter said no), as the kernel discards.
+   */
+  reserve(ts: number, len: number): number {
+    if (this.used === 0 || ts < this.lastTs || ts - this.lastTs > MAX_DELTA) return -1;
+    const plen = paddedLength(len);
+    const head = plen > 112 ? 8 : 4;
+    if (this.used + head + plen > this.capacity) return -1;
+    return this.dataOffset + this.used + head;
+  }
+
+  /** Commits the event reserve() placed: its header, and the page's use. */
+  commit(ts: number, len: number): void {
+    const plen = paddedLength(len);
+    const at = this.dataOffset + this.used;
+    if (plen > 112) {
+      this.header(at, 0, ts - this.lastTs);
+      this.dv.setUint32(at + 4, plen + 4, this.o.le);
+      this.used += 8 + plen;
+    } else {
+      this.header(at, plen >> 2, ts - this.lastTs);
+      this.used += 4 + plen;
+    }
+    this.lastTs = ts;
+    this.count++;
+  }
+
+  /** The page being filled and a view of it (for reserve()). */
+  get currentPage(): Uint8Array {
+    return this.page;
+  }
+
+  get currentView(): DataView {
+    return this.dv;
   }
 
   /**

@@ -38,11 +38,15 @@ export async function replicateDat(trace: Trace, path: string, rounds: number, f
       kernelLongSize: trace.kernelLongSize === 4 ? 4 : 8,
       pageSize: trace.pageSize,
       baseNs: BigInt(trace.tsBaseSec) * 1_000_000_000n,
+      compressInWorker: true,
     },
   );
   for (let r = 0; r < rounds; r++) {
     const shift = r * span;
-    for (const b of batches) for (let i = 0; i < b.length; i++) w.add(b.cpu[i], b.ts[i] + shift, b.data, b.off[i], b.size[i], b.buffer[i]);
+    for (const b of batches) {
+      for (let i = 0; i < b.length; i++) w.add(b.cpu[i], b.ts[i] + shift, b.data, b.off[i], b.size[i], b.buffer[i]);
+      if (w.congested) await w.drain();
+    }
   }
   const events = w.eventCount;
   await w.close();

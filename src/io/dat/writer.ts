@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { codecFor, type Codec } from './codecs.ts';
+import { ChunkCompressor } from './chunk-compressor.ts';
 import { CpuPages } from './cpu-pages.ts';
 import { OptionId } from './layouts.ts';
 import { PageBuilder } from './page-builder.ts';
@@ -38,6 +39,11 @@ export interface DatWriteOptions {
   pageSize: number;
   /** Absolute ns of relative time 0 (timestamps given to add() are relative). */
   baseNs: bigint;
+  /**
+   * Compress on a worker thread once the file grows (a producer that awaits
+   * drain() when `congested`, as the emulator does); otherwise in this thread.
+   */
+  compressInWorker?: boolean;
 }
 
 class Out {
@@ -155,6 +161,7 @@ export class DatWriter {
   private builders: PageBuilder[][];
   private pages: CpuPages[][];
   private codec: Codec | null;
+  private compressor: ChunkCompressor | null;
 
   private constructor(
     private path: string,
@@ -163,6 +170,7 @@ export class DatWriter {
     codec: Codec | null,
   ) {
     this.codec = codec;
+    this.compressor = codec ? new ChunkCompressor(codec, !!o.compressInWorker) : null;
     const nbuf = 1 + (meta.instances?.length ?? 0);
     this.pages = [];
     this.builders = [];
@@ -170,7 +178,7 @@ export class DatWriter {
       const ps: CpuPages[] = [];
       const bs: PageBuilder[] = [];
       for (let c = 0; c < meta.cpus; c++) {
-        const cp = new CpuPages(o.pageSize, codec, !o.bigEndian);
+        const cp = new CpuPages(o.pageSize, this.compressor, !o.bigEndian);
         ps.push(cp);
         bs.push(new PageBuilder({ pageSize: o.pageSize, commitSize: o.kernelLongSize, le: !o.bigEndian, onPage: (p) => cp.addPage(p) }, o.baseNs));
       }
@@ -189,6 +197,11 @@ export class DatWriter {
   /** Adds an event to a CPU of a buffer (0 = top); `ts` in ns relative to baseNs, non-decreasing per CPU. */
   add(cpu: number, ts: number, payload: Uint8Array, off = 0, len = payload.length - off, buffer = 0): void {
     this.builders[buffer][cpu].add(ts, payload, off, len);
+  }
+
+  /** The page builders of a buffer's CPUs, for a producer that writes records in place (PageBuilder.reserve). */
+  cpuBuilders(buffer = 0): readonly PageBuilder[] {
+    return this.builders[buffer];
   }
 
   /** Writes an absolute time stamp record on a CPU (type 31). */
@@ -212,6 +225,15 @@ export class DatWriter {
     return n;
   }
 
+  /** Compression is falling behind (worker mode): the producer should await drain(). */
+  get congested(): boolean {
+    return this.compressor !== null && this.compressor.congested;
+  }
+
+  drain(): Promise<void> {
+    return this.compressor ? this.compressor.drain() : Promise.resolve();
+  }
+
   async close(): Promise<void> {
     for (let b = 0; b < this.builders.length; b++) {
       for (let c = 0; c < this.builders[b].length; c++) {
@@ -219,6 +241,7 @@ export class DatWriter {
         this.pages[b][c].finish();
       }
     }
+    await this.compressor?.finish();
     const fd = fs.openSync(this.path, 'w');
     try {
       const out = new Out(fd, !this.o.bigEndian);
