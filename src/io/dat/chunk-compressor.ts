@@ -6,11 +6,16 @@ import type { Codec } from './codecs.ts';
 /** Receives a compressed chunk; chunks of one compressor arrive in the order they were submitted. */
 export type ChunkDone = (compressed: Uint8Array, plainSize: number) => void;
 
+/** Node's worker_threads only: under Deno (the notebooks) compression stays in this thread. */
+const isNode = typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
+
 /** Chunks compressed in this thread before the worker is started: small files never pay for a thread. */
 const WORKER_AFTER_CHUNKS = 64;
 /** Chunks in flight at most before a producer should wait (drain()); each holds 10 pages. */
 const HIGH_WATER = 48;
 const LOW_WATER = 16;
+/** A worker that returns nothing for this long with chunks in flight is taken for stuck: its work is redone here. */
+const STALL_MS = 10_000;
 
 /**
  * Compresses trace.dat chunks, in this thread or, for a producer that can
@@ -26,7 +31,7 @@ export class ChunkCompressor {
   private submitted = 0;
   /** In flight on the worker, oldest first: the slot holding each chunk. */
   private queue: { slot: number; size: number; done: ChunkDone }[] = [];
-  /** Chunks travel in slots of shared memory: a message carries only a slot number. */
+  /** Chunks travel in slots of shared memory: a message shares the slot, it copies nothing. */
   private slots: Uint8Array[] = [];
   private freeSlots: number[] = [];
   private waiters: (() => void)[] = [];
@@ -44,7 +49,7 @@ export class ChunkCompressor {
   /** Compresses `plain` (free for reuse when this returns) and hands the result to `done`. */
   submit(plain: Uint8Array, done: ChunkDone): void {
     this.submitted++;
-    if (this.useWorker && !this.failed && !this.worker && this.submitted > this.workerAfter) this.start();
+    if (this.useWorker && !this.failed && !this.worker && this.submitted > this.workerAfter && isNode) this.start();
     if (!this.worker) {
       done(this.codec.compress(plain), plain.length);
       return;
@@ -64,19 +69,43 @@ export class ChunkCompressor {
   /** Resolves once no more than a few chunks are in flight. */
   drain(): Promise<void> {
     if (this.queue.length <= LOW_WATER) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.progress();
   }
 
   /** Resolves when every chunk is done; stops the worker. */
   async finish(): Promise<void> {
-    while (this.queue.length) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    while (this.queue.length) await this.progress();
     const w = this.worker;
     this.worker = null;
     if (w) await w.terminate();
   }
 
+  /** Resolves at the next wake(); a worker silent for STALL_MS is given up. */
+  private progress(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const w = this.worker;
+      const timer = setTimeout(() => {
+        if (w) {
+          void w.terminate();
+          this.fallBack(w);
+        }
+      }, STALL_MS);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   private start(): void {
-    const w = spawnWorker(this.codec.name);
+    let w: Worker;
+    try {
+      w = spawnWorker(this.codec.name);
+    } catch {
+      // no worker here (e.g. the sources without tsx): compression stays in this thread
+      this.failed = true;
+      return;
+    }
     w.unref();
     w.on('message', (c: Uint8Array) => {
       const job = this.queue.shift()!;
@@ -123,7 +152,7 @@ export class ChunkCompressor {
  */
 function spawnWorker(codec: string): Worker {
   const self = import.meta.url;
-  const opts = { workerData: { codec }, stdout: false, stderr: false };
+  const opts = { workerData: { codec } };
   if (!self.endsWith('.ts')) return new Worker(new URL('./compress-worker.js', self), opts);
   const tsx = createRequire(self).resolve('tsx/cjs/api');
   const file = fileURLToPath(new URL('./compress-worker.ts', self));
