@@ -391,9 +391,7 @@ class TextTraceBuilder {
     b.reserve(payload.length);
     const at = b.used;
     const d = b.data;
-    const pl = payload.length;
-    if (pl <= 64) for (let k = 0; k < pl; k++) d[at + k] = payload[k];
-    else d.set(payload, at);
+    d.set(payload, at);
     // the same text from another task or context: its own common header
     b.data[at + 2] = flags;
     b.data[at + 3] = preempt;
