@@ -7,6 +7,55 @@ import type { Scenario } from './scenario.ts';
 import { cpuSets } from './scenario.ts';
 import type { Tracepoint, Tracing } from './tracing.ts';
 
+/** The tracepoints the emulated kernel fires, by name. */
+export type Tracepoints = ReturnType<typeof tracepoints>;
+
+/**
+ * Looked up once. An object literal, so V8 gives it a fixed shape: filled in
+ * by computed names, it fell into dictionary mode and every `m.tp.x` of every
+ * emit was a hash lookup.
+ */
+function tracepoints(t: Tracing) {
+  const r = (sys: string, name: string) => t.require(sys, name);
+  return {
+    ipi_send_cpu: r('ipi', 'ipi_send_cpu'),
+    ipi_send_cpumask: r('ipi', 'ipi_send_cpumask'),
+    csd_queue_cpu: r('csd', 'csd_queue_cpu'),
+    csd_function_entry: r('csd', 'csd_function_entry'),
+    csd_function_exit: r('csd', 'csd_function_exit'),
+    call_function_entry: r('irq_vectors', 'call_function_entry'),
+    call_function_exit: r('irq_vectors', 'call_function_exit'),
+    call_function_single_entry: r('irq_vectors', 'call_function_single_entry'),
+    call_function_single_exit: r('irq_vectors', 'call_function_single_exit'),
+    reschedule_entry: r('irq_vectors', 'reschedule_entry'),
+    reschedule_exit: r('irq_vectors', 'reschedule_exit'),
+    local_timer_entry: r('irq_vectors', 'local_timer_entry'),
+    local_timer_exit: r('irq_vectors', 'local_timer_exit'),
+    irq_work_entry: r('irq_vectors', 'irq_work_entry'),
+    irq_work_exit: r('irq_vectors', 'irq_work_exit'),
+    irq_handler_entry: r('irq', 'irq_handler_entry'),
+    irq_handler_exit: r('irq', 'irq_handler_exit'),
+    softirq_raise: r('irq', 'softirq_raise'),
+    softirq_entry: r('irq', 'softirq_entry'),
+    softirq_exit: r('irq', 'softirq_exit'),
+    sched_switch: r('sched', 'sched_switch'),
+    sched_wakeup: r('sched', 'sched_wakeup'),
+    sched_waking: r('sched', 'sched_waking'),
+    sched_process_exit: r('sched', 'sched_process_exit'),
+    sched_process_fork: r('sched', 'sched_process_fork'),
+    rcu_utilization: r('rcu', 'rcu_utilization'),
+    rcu_grace_period: r('rcu', 'rcu_grace_period'),
+    rcu_callback: r('rcu', 'rcu_callback'),
+    rcu_invoke_callback: r('rcu', 'rcu_invoke_callback'),
+    irq_disable: r('preemptirq', 'irq_disable'),
+    irq_enable: r('preemptirq', 'irq_enable'),
+    sys_enter: r('raw_syscalls', 'sys_enter'),
+    sys_exit: r('raw_syscalls', 'sys_exit'),
+    signal_generate: r('signal', 'signal_generate'),
+    signal_deliver: r('signal', 'signal_deliver'),
+  };
+}
+
 /** trace_flag_type bits of common_flags. */
 export const IRQS_OFF = 0x01;
 export const NEED_RESCHED = 0x04;
@@ -95,7 +144,7 @@ export class Machine {
   now = 0;
   private nextPid = 4000;
   /** Events emitted that are not recorded by any filter still cost nothing: enabled checks come first. */
-  readonly tp: Record<string, Tracepoint> = {};
+  readonly tp: Tracepoints;
   /** sched_switch and rcu_utilization values, reused from switch to switch (the encoder copies them). */
   private sw: [string, number, number, number, string, number, number] = ['', 0, 0, 0, '', 0, 0];
   private csStart: [bigint];
@@ -116,16 +165,7 @@ export class Machine {
     this.cpus = Array.from({ length: s.cpus }, (_, c) => new Cpu(c, isoSet.has(c), { pid: 0, comm: `swapper/${c}`, prio: 120 }));
     for (const c of this.cpus) c.rest = 'idle';
     tracing.commOf = (cpu) => this.cpus[cpu].task.comm;
-    const want = (sys: string, name: string) => (this.tp[name] = tracing.require(sys, name));
-    for (const n of ['ipi_send_cpu', 'ipi_send_cpumask']) want('ipi', n);
-    for (const n of ['csd_queue_cpu', 'csd_function_entry', 'csd_function_exit']) want('csd', n);
-    for (const n of ['call_function_entry', 'call_function_exit', 'call_function_single_entry', 'call_function_single_exit', 'reschedule_entry', 'reschedule_exit', 'local_timer_entry', 'local_timer_exit', 'irq_work_entry', 'irq_work_exit']) want('irq_vectors', n);
-    for (const n of ['irq_handler_entry', 'irq_handler_exit', 'softirq_raise', 'softirq_entry', 'softirq_exit']) want('irq', n);
-    for (const n of ['sched_switch', 'sched_wakeup', 'sched_waking', 'sched_process_exit', 'sched_process_fork']) want('sched', n);
-    for (const n of ['rcu_utilization', 'rcu_grace_period', 'rcu_callback', 'rcu_invoke_callback']) want('rcu', n);
-    for (const n of ['irq_disable', 'irq_enable']) want('preemptirq', n);
-    for (const n of ['sys_enter', 'sys_exit']) want('raw_syscalls', n);
-    for (const n of ['signal_generate', 'signal_deliver']) want('signal', n);
+    this.tp = tracepoints(tracing);
     this.csStart = [sym.str('Start context switch')];
     this.csEnd = [sym.str('End context switch')];
   }
