@@ -26,13 +26,25 @@ export function fieldReaders(trace: Trace, ev: EventFormat): FieldReader[] {
   return ev.fields.map((f) => (printkStrings.has(f.name) && !f.isArray && !f.isDynamic ? printkReader(trace, f, le) : readerOf(trace, f, symbolic.get(f.name), le)));
 }
 
-/** A field's reader by name, the readers of each format built once: what every report looks fields up with. */
-export function readerCache(trace: Trace): (ev: EventFormat, name: string) => FieldReader | undefined {
-  const byId = new Map<number, Map<string, FieldReader>>();
-  return (ev, name) => {
-    let m = byId.get(ev.id);
-    if (!m) byId.set(ev.id, (m = new Map(fieldReaders(trace, ev).map((r) => [r.name, r]))));
-    return m.get(name);
+/**
+ * Field readers by name, each format's readers built once: what every report
+ * looks fields up with. `readerCache(trace)('callback')` is taken once, before
+ * the scan; per event it costs one lookup by format id.
+ */
+export function readerCache(trace: Trace): (name: string) => (ev: EventFormat) => FieldReader | undefined {
+  const byFormat = new Map<number, Map<string, FieldReader>>();
+  return (name) => {
+    // null: the format has no such field
+    const byId = new Map<number, FieldReader | null>();
+    return (ev) => {
+      const known = byId.get(ev.id);
+      if (known !== undefined) return known ?? undefined;
+      let m = byFormat.get(ev.id);
+      if (!m) byFormat.set(ev.id, (m = new Map(fieldReaders(trace, ev).map((r) => [r.name, r]))));
+      const r = m.get(name);
+      byId.set(ev.id, r ?? null);
+      return r;
+    };
   };
 }
 

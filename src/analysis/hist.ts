@@ -53,16 +53,16 @@ export function eventMatcher(spec: string | undefined): (ev: EventFormat) => boo
 export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
   const matches = eventMatcher(o.event);
   const counts = new Map<string, number>();
-  const field = readerCache(trace);
-  let hasField = false;
   const special = o.by === 'event' || o.by === 'cpu' || o.by === 'comm';
+  const field = special ? null : readerCache(trace)(o.by);
+  let hasField = false;
   let total = 0;
   const info = scan(trace, o, (b, i, ev) => {
     if (!ev || !matches(ev)) return;
     let key: string;
     if (special) key = o.by === 'event' ? ev.name : o.by === 'cpu' ? String(b.cpu[i]) : trace.comms.get(b.pid[i]);
     else {
-      const r = field(ev, o.by);
+      const r = field!(ev);
       if (!r) return;
       hasField = true;
       const v = r.read(b, i);

@@ -87,6 +87,8 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   const lastSeen = new Map<number, number>();
   const depthStart = new Map<number, { depth: number; since: number }>();
   const field = readerCache(trace);
+  const callback = field('callback');
+  const callsite = field('callsite');
   // per event id: how to read an IPI's targets (null: not an IPI send)
   const ipis = new Map<number, ((b: EventBatch, i: number) => number[]) | null>();
   // the IPI a CPU sent last, so a kernel_stack right after it can be credited
@@ -115,8 +117,8 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
     if (readTargets) {
       const targets = readTargets(b, i);
       let n = 0;
-      const cb = field(ev, 'callback')?.read(b, i);
-      const site = field(ev, 'callsite')?.read(b, i);
+      const cb = callback(ev)?.read(b, i);
+      const site = callsite(ev)?.read(b, i);
       const key = cb === null || cb === undefined ? '(none)' : String(cb);
       const siteKey = site === null || site === undefined ? null : String(site);
       const comm = trace.comms.get(b.pid[i]);

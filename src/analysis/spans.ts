@@ -39,13 +39,15 @@ export function irqOffSpans(trace: Trace, sel: Selection = {}): Report<Distribut
   const caller: string[] = [];
   const parent: string[] = [];
   const field = readerCache(trace);
+  const callerOffs = field('caller_offs');
+  const parentOffs = field('parent_offs');
   const stext = trace.symbols.addressOf('_stext');
   scan(trace, sel, (b, i, ev) => {
     if (!ev || ev.system !== 'preemptirq' || (ev.name !== 'irq_disable' && ev.name !== 'irq_enable')) return;
     const c = b.cpu[i];
     if (ev.name === 'irq_disable') {
       if (open.has(c)) return;
-      open.set(c, { t: b.ts[i], caller: symbolAt(trace, stext, field(ev, 'caller_offs'), b, i), parent: symbolAt(trace, stext, field(ev, 'parent_offs'), b, i) });
+      open.set(c, { t: b.ts[i], caller: symbolAt(trace, stext, callerOffs(ev), b, i), parent: symbolAt(trace, stext, parentOffs(ev), b, i) });
       return;
     }
     const o = open.get(c);
@@ -82,11 +84,14 @@ export function rcuGracePeriods(trace: Trace, sel: Selection = {}): Report<Recor
   const start: number[] = [];
   const dur: number[] = [];
   const field = readerCache(trace);
+  const rcuname = field('rcuname');
+  const gpevent = field('gpevent');
+  const gpSeq = field('gp_seq');
   scan(trace, sel, (b, i, ev) => {
     if (!ev || ev.name !== 'rcu_grace_period') return;
-    const name = String(field(ev, 'rcuname')?.read(b, i) ?? '');
-    const what = String(field(ev, 'gpevent')?.read(b, i) ?? '');
-    const s = Number(field(ev, 'gp_seq')?.read(b, i) ?? 0);
+    const name = String(rcuname(ev)?.read(b, i) ?? '');
+    const what = String(gpevent(ev)?.read(b, i) ?? '');
+    const s = Number(gpSeq(ev)?.read(b, i) ?? 0);
     // the sequence of a period: start prints seq|1 ... end prints the next multiple of 4
     const key = `${name}/${(s + 3) >> 2}`;
     if (what === 'start') open.set(key, b.ts[i]);
@@ -129,7 +134,7 @@ export function probeHits(trace: Trace, sel: Selection = {}): Report<{ total: nu
 export function ipiLatency(trace: Trace, sel: Selection = {}): Report<Distribution & { unmatched: number }> {
   const pending = new Map<number, { t: number; from: number; callback: string }[]>();
   const targetsOf = new Map<number, ReturnType<typeof ipiTargetReader>>();
-  const field = readerCache(trace);
+  const callbackOf = readerCache(trace)('callback');
   const from: number[] = [];
   const to: number[] = [];
   const sent: number[] = [];
@@ -144,7 +149,7 @@ export function ipiLatency(trace: Trace, sel: Selection = {}): Report<Distributi
       targetsOf.set(ev.id, tr);
     }
     if (tr) {
-      const cb = String(field(ev, 'callback')?.read(b, i) ?? '');
+      const cb = String(callbackOf(ev)?.read(b, i) ?? '');
       for (const c of tr(b, i)) {
         let q = pending.get(c);
         if (!q) pending.set(c, (q = []));

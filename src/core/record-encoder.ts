@@ -79,10 +79,10 @@ export class RecordEncoder {
 
   /**
    * The same into the encoder's own buffer (`bytes`, `dv`), returning the
-   * record's length, with no object made per event.
+   * record's length, with no object made per event. `total` is size(values)
+   * when the caller has it already.
    */
-  write(pid: number, flags: number, preempt: number, values: readonly (FieldValue | undefined)[]): number {
-    const total = this.size(values);
+  write(pid: number, flags: number, preempt: number, values: readonly (FieldValue | undefined)[], total = this.size(values)): number {
     if (this.buf.length < total) {
       this.buf = new Uint8Array(Math.max(total, this.buf.length * 2));
       this.dv = new DataView(this.buf.buffer);

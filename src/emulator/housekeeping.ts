@@ -1,4 +1,4 @@
-import { LOCAL_TIMER_VECTOR, type Ipis } from './ipi.ts';
+import { TIMER_VALUES, type Ipis } from './ipi.ts';
 import { HARDIRQ, IRQS_OFF, NEED_RESCHED, SOFTIRQ, type Machine, type Task } from './machine.ts';
 import type { Rng } from './rng.ts';
 import type { Tracepoint } from './tracing.ts';
@@ -56,9 +56,6 @@ export class Housekeeping {
   /** IRQ_OFF_SITES as offsets from _stext, the preemptirq fields. */
   private irqOffSites: [number, number][];
   /** Field values reused from event to event (the encoder copies them): no array per event. */
-  private timerVec = [LOCAL_TIMER_VECTOR];
-  private tickStart: [bigint];
-  private tickEnd: [bigint];
   private raiseTimer = [SOFTIRQ_TIMER];
   private raiseRcu = [SOFTIRQ_RCU];
   private raiseNet = [SOFTIRQ_NET_RX];
@@ -95,8 +92,6 @@ export class Housekeeping {
     this.rSys = m.rng.get('hk.syscalls');
     this.rIrq = m.rng.get('hk.irqs');
     this.rIrqOff = m.rng.get('hk.irqoff');
-    this.tickStart = [m.sym.str('Start scheduler-tick')];
-    this.tickEnd = [m.sym.str('End scheduler-tick')];
   }
 
   private anyOn(...tps: Tracepoint[]): boolean {
@@ -162,15 +157,15 @@ export class Housekeeping {
     const tp = m.tp;
     const f = IRQS_OFF | HARDIRQ;
     let now = t0;
-    m.emit(tp.local_timer_entry, cpu, now, f, 0, this.timerVec);
-    m.emit(tp.rcu_utilization, cpu, now + 500, f, 0, this.tickStart);
-    m.emit(tp.rcu_utilization, cpu, now + 900, f, 0, this.tickEnd);
+    m.emit(tp.local_timer_entry, cpu, now, f, 0, TIMER_VALUES);
+    m.emit(tp.rcu_utilization, cpu, now + 500, f, 0, m.tickStart);
+    m.emit(tp.rcu_utilization, cpu, now + 900, f, 0, m.tickEnd);
     const timers = r.chance(0.3);
     const rcu = r.chance(0.05);
     if (timers) m.emit(tp.softirq_raise, cpu, now + 1100, f, 0, this.raiseTimer);
     if (rcu) m.emit(tp.softirq_raise, cpu, now + 1200, f, 0, this.raiseRcu);
     now += 1600 + r.int(800);
-    m.emit(tp.local_timer_exit, cpu, now, f, 0, this.timerVec);
+    m.emit(tp.local_timer_exit, cpu, now, f, 0, TIMER_VALUES);
     now += 150;
     if (timers) now = this.softirq(cpu, now, SOFTIRQ_TIMER, 1500 + r.int(4000));
     if (rcu) now = this.softirq(cpu, now, SOFTIRQ_RCU, 2000 + r.int(3000));

@@ -7,6 +7,8 @@ export const CALL_FUNCTION_SINGLE_VECTOR = 251;
 export const RESCHEDULE_VECTOR = 253;
 export const IRQ_WORK_VECTOR = 246;
 export const LOCAL_TIMER_VECTOR = 236;
+/** local_timer_entry/exit's values, shared by every tick (the encoder only reads them). */
+export const TIMER_VALUES: readonly number[] = [LOCAL_TIMER_VECTOR];
 
 /** A cross-CPU function call: what runs remotely and where the request comes from. */
 export interface CallSpec {

@@ -1,4 +1,4 @@
-import { LOCAL_TIMER_VECTOR } from './ipi.ts';
+import { TIMER_VALUES } from './ipi.ts';
 import { HARDIRQ, IRQS_OFF, type Machine } from './machine.ts';
 import { FROM_SYSCALL } from './stacks.ts';
 
@@ -8,7 +8,6 @@ const NR_WRITE = 1;
 const SIGKILL = 9;
 const SI_KERNEL = 0x80;
 const SYSCALL_NS = 350;
-const TIMER_VEC = [LOCAL_TIMER_VECTOR];
 
 /**
  * The isolated CPUs: one user task each that stays in user space, with the
@@ -38,7 +37,7 @@ export class IsolatedLoad {
           c.sysLen = SYSCALL_NS + (s.kernel.defer_ipis ? s.kernel.deferral_entry_cost_ns : 0);
         }
       }
-      this.poisson(cpu, `isolated.tick.${cpu}`, s.sources.residual_ticks_per_sec, (t) => this.tick(cpu, t));
+      this.poisson(cpu, `isolated.tick.${cpu}`, s.sources.residual_ticks_per_sec, (t) => m.onCpu(cpu, t, this.tick));
       this.poisson(cpu, `isolated.fault.${cpu}`, s.isolated_load.page_faults_per_sec, (t) => this.at(cpu, t, 'fault'));
     }
   }
@@ -70,20 +69,16 @@ export class IsolatedLoad {
   }
 
   /** The residual 1 Hz tick nohz_full keeps. */
-  private tick(cpu: number, t: number): void {
-    this.m.onCpu(cpu, t, this.tickEpisode);
-  }
-
-  private readonly tickEpisode = (t0: number, cpu: number): number => {
+  private readonly tick = (t0: number, cpu: number): number => {
     const m = this.m;
     const tp = m.tp;
     let now = m.kernelEntry(cpu, t0);
     const f = IRQS_OFF | HARDIRQ;
-    m.emit(tp.local_timer_entry, cpu, now, f, 0, TIMER_VEC);
-    m.emit(tp.rcu_utilization, cpu, now + 700, f, 0, [m.sym.str('Start scheduler-tick')]);
-    m.emit(tp.rcu_utilization, cpu, now + 1100, f, 0, [m.sym.str('End scheduler-tick')]);
+    m.emit(tp.local_timer_entry, cpu, now, f, 0, TIMER_VALUES);
+    m.emit(tp.rcu_utilization, cpu, now + 700, f, 0, m.tickStart);
+    m.emit(tp.rcu_utilization, cpu, now + 1100, f, 0, m.tickEnd);
     now += 1900;
-    m.emit(tp.local_timer_exit, cpu, now, f, 0, TIMER_VEC);
+    m.emit(tp.local_timer_exit, cpu, now, f, 0, TIMER_VALUES);
     now += 300;
     m.kernelStay(cpu, t0, now);
     return now;

@@ -149,6 +149,9 @@ export class Machine {
   private sw: [string, number, number, number, string, number, number] = ['', 0, 0, 0, '', 0, 0];
   private csStart: [bigint];
   private csEnd: [bigint];
+  /** rcu_utilization's values around a scheduler tick (housekeeping and residual ticks). */
+  readonly tickStart: readonly [bigint];
+  readonly tickEnd: readonly [bigint];
 
   constructor(
     readonly s: Scenario,
@@ -168,6 +171,8 @@ export class Machine {
     this.tp = tracepoints(tracing);
     this.csStart = [sym.str('Start context switch')];
     this.csEnd = [sym.str('End context switch')];
+    this.tickStart = [sym.str('Start scheduler-tick')];
+    this.tickEnd = [sym.str('End scheduler-tick')];
   }
 
   /** sched_switch's fields for prev -> next. */

@@ -1,4 +1,4 @@
-import { IRQ_WORK_VECTOR, LOCAL_TIMER_VECTOR, type CallSpec, type Ipis } from './ipi.ts';
+import { IRQ_WORK_VECTOR, TIMER_VALUES, type CallSpec, type Ipis } from './ipi.ts';
 import { DEFER_SINGLE_SYNC, DEFER_SYNC_CORE, DEFER_TLB_FLUSH, HARDIRQ, IRQS_OFF, SOFTIRQ, type Machine, type Task } from './machine.ts';
 import { FROM_KWORKER, FROM_SYSCALL, FROM_TIMER_IRQ } from './stacks.ts';
 
@@ -125,10 +125,10 @@ export class Sources {
       m.onCpu(cpu, t, (t0) => {
         let now = m.kernelEntry(cpu, t0);
         const f = IRQS_OFF | HARDIRQ;
-        m.emit(tp.local_timer_entry, cpu, now, f, 0, [LOCAL_TIMER_VECTOR]);
+        m.emit(tp.local_timer_entry, cpu, now, f, 0, TIMER_VALUES);
         m.emit(tp.softirq_raise, cpu, now + 900, f, 0, [SOFTIRQ_TIMER]);
         now += 1800;
-        m.emit(tp.local_timer_exit, cpu, now, f, 0, [LOCAL_TIMER_VECTOR]);
+        m.emit(tp.local_timer_exit, cpu, now, f, 0, TIMER_VALUES);
         now += 200;
         m.emit(tp.softirq_entry, cpu, now, SOFTIRQ, 0, [SOFTIRQ_TIMER]);
         now += 1400;

@@ -178,7 +178,7 @@ export class Tracing {
       dv = pb!.currentView;
       enc.writeAt(b, dv, off, len, pid, flags, preempt, values);
     } else {
-      enc.write(pid, flags, preempt, values);
+      enc.write(pid, flags, preempt, values, len);
       b = enc.bytes;
       dv = enc.dv;
     }

@@ -25,8 +25,8 @@ export function loadZstd(): Promise<void> {
 
 /**
  * One compression context for the thread, reused: ZSTD_compress would build
- * and free a context per chunk, which costs a third of the time on 40 KB
- * chunks. With no dictionary the frames are byte-identical to ZSTD_compress's.
+ * and free a context per chunk, which took 25-36% of the time on 40 KB
+ * chunks (measured on samples of an emulated trace). With no dictionary the frames are byte-identical to ZSTD_compress's.
  */
 let cctx = 0;
 const NO_DICT = new Uint8Array(0);

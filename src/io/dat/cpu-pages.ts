@@ -23,7 +23,7 @@ export class CpuPages {
 
   constructor(
     private pageSize: number,
-    private codec: ChunkCompressor | null,
+    private compressor: ChunkCompressor | null,
     private le: boolean,
     private budget = 16 << 20,
   ) {}
@@ -41,7 +41,7 @@ export class CpuPages {
 
   addPage(page: Uint8Array): void {
     this.pages++;
-    if (!this.codec) {
+    if (!this.compressor) {
       this.store(page.slice());
       return;
     }
@@ -55,7 +55,7 @@ export class CpuPages {
     if (!this.staged || !this.staging) return;
     const plain = this.staging.subarray(0, this.staged * this.pageSize);
     this.staged = 0;
-    this.codec!.submit(plain, this.chunkDone);
+    this.compressor!.submit(plain, this.chunkDone);
   }
 
   private store(b: Uint8Array): void {
@@ -79,12 +79,12 @@ export class CpuPages {
 
   /** Completes the last chunk (hands it to the compressor: wait for that before writeTo). */
   finish(): void {
-    if (this.codec) this.compressPending();
+    if (this.compressor) this.compressPending();
   }
 
   /** Writes everything (with the chunk count first when compressed) to `fd` at its current position. */
   writeTo(fd: number): void {
-    if (this.codec) {
+    if (this.compressor) {
       const n = new Uint8Array(4);
       new DataView(n.buffer).setUint32(0, this.chunks, this.le);
       fs.writeSync(fd, n);
@@ -104,7 +104,7 @@ export class CpuPages {
 
   /** Bytes writeTo writes. */
   get writtenSize(): number {
-    return this.size + (this.codec ? 4 : 0);
+    return this.size + (this.compressor ? 4 : 0);
   }
 
   dispose(): void {

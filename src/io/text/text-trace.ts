@@ -207,16 +207,22 @@ class TextTraceBuilder {
     this.env = { littleEndian: true, longSize: 8, symbols: this.syms.symbols, printk: this.printk.printk, comms: new CommTable(''), kernel: this.kernel };
   }
 
-  private render(ev: EventFormat, payload: Uint8Array, cpu: number): string {
-    const env = this.env;
+  /** The reused record view over a payload, with the symbol tables as they are now (they grow while reading). */
+  private record(payload: Uint8Array, cpu: number): RecordRef {
     const r = this.r;
-    env.symbols = this.syms.symbols;
-    env.printk = this.printk.printk;
+    this.env.symbols = this.syms.symbols;
+    this.env.printk = this.printk.printk;
     r.data = payload;
     r.dv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
     r.off = 0;
     r.size = payload.length;
     r.cpu = cpu;
+    return r;
+  }
+
+  private render(ev: EventFormat, payload: Uint8Array, cpu: number): string {
+    const env = this.env;
+    const r = this.record(payload, cpu);
     if (this.kernel) {
       let kp = this.kernelPrinters.get(ev);
       if (!kp) this.kernelPrinters.set(ev, (kp = kernelPrinter(ev, env)));
@@ -242,15 +248,7 @@ class TextTraceBuilder {
 
   /** The -R form of a record, as the report printer gives it. */
   private renderRaw(ev: EventFormat, payload: Uint8Array, cpu: number): string {
-    const r = this.r;
-    this.env.symbols = this.syms.symbols;
-    this.env.printk = this.printk.printk;
-    r.data = payload;
-    r.dv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-    r.off = 0;
-    r.size = payload.length;
-    r.cpu = cpu;
-    return printerFor(ev, 8, true)(r, this.env, this.state);
+    return printerFor(ev, 8, true)(this.record(payload, cpu), this.env, this.state);
   }
 
   private encoderOf(ev: EventFormat): RecordEncoder {
