@@ -84,7 +84,7 @@ function summaryText(s: RecordSummary, wall: number, where: string): string {
     const secs = s.durationNs / 1e9;
     lines.push(
       `  isolated CPUs (${i.cpus}): ${i.ipisReceived} interrupts received (${(i.ipisReceived / secs).toFixed(2)}/s), ${i.kernelEntries} kernel entries, ${(i.kernelNs / 1e6).toFixed(3)} ms in the kernel` +
-        (i.deferred || i.deferralCostNs ? `; deferral: ${i.deferred} IPIs deferred into ${i.deferredRuns} runs, entry cost ${(i.deferralCostNs / 1e6).toFixed(3)} ms` : '') +
+        (i.deferred || i.sentInKernel ? `; deferral: ${i.deferred} IPIs deferred into ${i.deferredRuns} runs on kernel entry (${(i.deferralCostNs / 1e6).toFixed(3)} ms added there), ${i.sentInKernel} sent anyway to CPUs in the kernel` : '') +
         (i.killed ? `; ${i.killed} tasks killed (dataplane-strict)` : ''),
     );
   }

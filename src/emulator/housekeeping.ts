@@ -1,12 +1,21 @@
 import { TIMER_VALUES, type Ipis } from './ipi.ts';
 import { HARDIRQ, IRQS_OFF, NEED_RESCHED, SOFTIRQ, type Machine, type Task } from './machine.ts';
 import type { Rng } from './rng.ts';
-import type { Tracepoint } from './tracing.ts';
 
 const SOFTIRQ_TIMER = 1;
 const SOFTIRQ_NET_RX = 3;
 const SOFTIRQ_SCHED = 7;
 const SOFTIRQ_RCU = 9;
+
+/**
+ * The longest each load episode runs (ns), for onLoad(): the load yields to
+ * always-on work due within that time.
+ */
+const TICK_BOUND = 14_000;
+const WAKEUP_BOUND = 8_000;
+const SYSCALL_BOUND = 60_000;
+const IRQ_BOUND = 22_000;
+const IRQ_OFF_BOUND = 451_000;
 
 /** Syscalls of a compile/hackbench mix: number, weight. */
 const SYSCALLS: [number, number][] = [
@@ -43,9 +52,10 @@ const DEVICE_IRQS: [irq: number, name: string][] = [
  * The housekeeping CPUs under rteval-like load (kernel build + hackbench):
  * timer ticks, context switches and wakeups (remote ones through the wakelist
  * IPI), syscalls, device interrupts with their softirqs, and irqs-off
- * sections. Each generator starts only if one of its events is traced, so a
- * recording of IPIs alone is not slowed by millions of untraced ticks; each
- * has its own random stream, so enabling one leaves the others unchanged.
+ * sections. The load starts only if one of its events is traced, so a
+ * recording of IPIs to isolated CPUs is not slowed by millions of untraced
+ * ticks; it never moves always-on work (Machine.onLoad), and has random
+ * streams of its own.
  */
 export class Housekeeping {
   private pool: Task[] = [];
@@ -94,35 +104,31 @@ export class Housekeeping {
     this.rIrqOff = m.rng.get('hk.irqoff');
   }
 
-  private anyOn(...tps: Tracepoint[]): boolean {
-    return tps.some((t) => t.on);
+  /**
+   * The load runs whole or not at all: only when one of the events it (or
+   * the RCU kthreads, which share its CPUs) emits is recorded. Its parts
+   * contend for the CPUs, so starting some of them would change the others.
+   */
+  static needed(m: Machine): boolean {
+    const tp = m.tp;
+    return [tp.local_timer_entry, tp.local_timer_exit, tp.rcu_utilization, tp.softirq_raise, tp.softirq_entry, tp.softirq_exit, tp.rcu_invoke_callback, tp.rcu_callback, tp.rcu_grace_period, tp.sched_switch, tp.sched_wakeup, tp.csd_queue_cpu, tp.csd_function_entry, tp.csd_function_exit, tp.ipi_send_cpu, tp.call_function_single_entry, tp.call_function_single_exit, tp.call_function_entry, tp.call_function_exit, tp.reschedule_entry, tp.reschedule_exit, tp.sys_enter, tp.sys_exit, tp.irq_handler_entry, tp.irq_handler_exit, tp.irq_disable, tp.irq_enable].some((t) => t.on);
   }
 
   start(): void {
     const m = this.m;
-    const tp = m.tp;
     const l = m.s.housekeeping_load;
-    if (this.anyOn(tp.local_timer_entry, tp.local_timer_exit, tp.rcu_utilization, tp.softirq_raise, tp.softirq_entry, tp.softirq_exit, tp.rcu_invoke_callback)) {
-      const period = 1e9 / m.s.hz;
-      const r = this.rTick;
-      for (const c of m.hk) this.periodic(c, r.range(0, period), period, (t) => m.onCpu(c, t, this.tick));
-    }
-    if (this.anyOn(tp.sched_switch, tp.sched_wakeup, tp.csd_queue_cpu, tp.csd_function_entry, tp.csd_function_exit, tp.ipi_send_cpu, tp.call_function_single_entry, tp.call_function_single_exit, tp.reschedule_entry, tp.reschedule_exit, tp.rcu_utilization)) {
-      const r = this.rSched;
-      this.poisson(r, l.context_switches_per_sec, (t) => m.onCpu(r.pick(this.load), t, this.wakeup));
-    }
-    if (this.anyOn(tp.sys_enter, tp.sys_exit)) {
-      const r = this.rSys;
-      this.poisson(r, l.syscalls_per_sec, (t) => m.onCpu(r.pick(this.load), t, this.syscall));
-    }
-    if (this.anyOn(tp.irq_handler_entry, tp.irq_handler_exit, tp.softirq_raise, tp.softirq_entry, tp.softirq_exit)) {
-      const r = this.rIrq;
-      this.poisson(r, l.device_irqs_per_sec, (t) => m.onCpu(r.pick(m.hk), t, this.deviceIrq));
-    }
-    if (this.anyOn(tp.irq_disable, tp.irq_enable)) {
-      const r = this.rIrqOff;
-      this.poisson(r, l.irq_off_sections_per_sec * m.hk.length, (t) => m.onCpu(r.pick(m.hk), t, this.irqOff));
-    }
+    if (!Housekeeping.needed(m)) return;
+    const period = 1e9 / m.s.hz;
+    const rt = this.rTick;
+    for (const c of m.hk) this.periodic(c, rt.range(0, period), period, (t) => m.onLoad(c, t, TICK_BOUND, this.tick));
+    const rs = this.rSched;
+    this.poisson(rs, l.context_switches_per_sec, (t) => m.onLoad(rs.pick(this.load), t, WAKEUP_BOUND, this.wakeup));
+    const ry = this.rSys;
+    this.poisson(ry, l.syscalls_per_sec, (t) => m.onLoad(ry.pick(this.load), t, SYSCALL_BOUND, this.syscall));
+    const ri = this.rIrq;
+    this.poisson(ri, l.device_irqs_per_sec, (t) => m.onLoad(ri.pick(m.hk), t, IRQ_BOUND, this.deviceIrq));
+    const ro = this.rIrqOff;
+    this.poisson(ro, l.irq_off_sections_per_sec * m.hk.length, (t) => m.onLoad(ro.pick(m.hk), t, IRQ_OFF_BOUND, this.irqOff));
   }
 
   private periodic(cpu: number, first: number, period: number, fn: (t: number) => void): void {
@@ -156,28 +162,32 @@ export class Housekeeping {
     const r = this.rTick;
     const tp = m.tp;
     const f = IRQS_OFF | HARDIRQ;
+    const d = m.depth(cpu);
     let now = t0;
-    m.emit(tp.local_timer_entry, cpu, now, f, 0, TIMER_VALUES);
-    m.emit(tp.rcu_utilization, cpu, now + 500, f, 0, m.tickStart);
-    m.emit(tp.rcu_utilization, cpu, now + 900, f, 0, m.tickEnd);
+    m.emit(tp.local_timer_entry, cpu, now, f, d, TIMER_VALUES);
+    m.emit(tp.rcu_utilization, cpu, now + 500, f, d, m.tickStart);
+    m.emit(tp.rcu_utilization, cpu, now + 900, f, d, m.tickEnd);
     const timers = r.chance(0.3);
     const rcu = r.chance(0.05);
-    if (timers) m.emit(tp.softirq_raise, cpu, now + 1100, f, 0, this.raiseTimer);
-    if (rcu) m.emit(tp.softirq_raise, cpu, now + 1200, f, 0, this.raiseRcu);
+    if (timers) m.emit(tp.softirq_raise, cpu, now + 1100, f, d, this.raiseTimer);
+    if (rcu) m.emit(tp.softirq_raise, cpu, now + 1200, f, d, this.raiseRcu);
     now += 1600 + r.int(800);
-    m.emit(tp.local_timer_exit, cpu, now, f, 0, TIMER_VALUES);
+    m.emit(tp.local_timer_exit, cpu, now, f, d, TIMER_VALUES);
     now += 150;
     if (timers) now = this.softirq(cpu, now, SOFTIRQ_TIMER, 1500 + r.int(4000));
     if (rcu) now = this.softirq(cpu, now, SOFTIRQ_RCU, 2000 + r.int(3000));
     return now;
   };
 
+  /** A softirq run on irq exit: irqs on, the interrupted context's preemption depth (`..s1.` on idle). */
   private softirq(cpu: number, t: number, vec: number, dur: number): number {
-    const tp = this.m.tp;
+    const m = this.m;
+    const tp = m.tp;
     const v = this.vec;
+    const d = m.depth(cpu);
     v[0] = vec;
-    this.m.emit(tp.softirq_entry, cpu, t, SOFTIRQ, 0, v);
-    this.m.emit(tp.softirq_exit, cpu, t + dur, SOFTIRQ, 0, v);
+    m.emit(tp.softirq_entry, cpu, t, SOFTIRQ, d, v);
+    m.emit(tp.softirq_exit, cpu, t + dur, SOFTIRQ, d, v);
     return t + dur + 100;
   }
 
@@ -195,7 +205,8 @@ export class Housekeeping {
     const target = hk.length > 1 && r.chance(0.35) ? hk[(hk.indexOf(cpu) + 1 + r.int(hk.length - 1)) % hk.length] : cpu;
     let now = t0 + 800;
     if (target === cpu) {
-      m.emit(tp.sched_wakeup, cpu, now, IRQS_OFF | NEED_RESCHED, 2, this.wakeValues(wakee, cpu));
+      // try_to_wake_up() under p->pi_lock and the runqueue lock: the real `dN.3.`/`d..3.`
+      m.emit(tp.sched_wakeup, cpu, now, IRQS_OFF | NEED_RESCHED, 3, this.wakeValues(wakee, cpu));
       now += 1500;
       if (m.cpus[cpu].task !== wakee) m.switchTo(cpu, now, wakee, r.chance(0.6) ? 1 : 0x100);
       return now + 2000;
@@ -203,12 +214,13 @@ export class Housekeeping {
     if (r.chance(0.8)) {
       const csd = this.wakeCsd(wakee);
       now = this.ipis.wakelist(cpu, now, target, csd, (tt) => {
-        m.emit(tp.sched_wakeup, target, tt, IRQS_OFF | HARDIRQ | NEED_RESCHED, 0, this.wakeValues(wakee, target));
+        // sched_ttwu_pending() in the IPI handler, under the runqueue lock: the real `dNh2.` on idle
+        m.emit(tp.sched_wakeup, target, tt, IRQS_OFF | HARDIRQ | NEED_RESCHED, m.depth(target) + 1, this.wakeValues(wakee, target));
         return tt + 400;
       });
       this.switchLater(target, now + 4000, wakee, r);
     } else {
-      m.emit(tp.sched_wakeup, cpu, now, IRQS_OFF, 2, this.wakeValues(wakee, target));
+      m.emit(tp.sched_wakeup, cpu, now, IRQS_OFF, 3, this.wakeValues(wakee, target));
       now = this.ipis.resched(cpu, now + 300, target, (tt) => tt);
       this.switchLater(target, now + 3000, wakee, r);
     }
@@ -234,7 +246,7 @@ export class Housekeeping {
 
   private switchLater(cpu: number, t: number, next: Task, r: Rng): void {
     const m = this.m;
-    m.onCpu(cpu, t, (t0) => {
+    m.onLoad(cpu, t, 2000, (t0) => {
       if (m.cpus[cpu].task === next) return t0;
       m.switchTo(cpu, t0, next, r.chance(0.5) ? 1 : 0x100);
       return t0 + 1800;
@@ -255,7 +267,7 @@ export class Housekeeping {
     v[0] = nr;
     v[1] = this.args;
     m.emit(m.tp.sys_enter, cpu, t0, 0, 0, v);
-    const dur = 400 + Math.round(r.exp(2500));
+    const dur = 400 + Math.min(SYSCALL_BOUND - 600, Math.round(r.exp(2500)));
     v[1] = nr === 0 || nr === 1 ? 1 << r.int(14) : 0;
     m.emit(m.tp.sys_exit, cpu, t0 + dur, 0, 0, v);
     return t0 + dur + 100;
@@ -267,29 +279,35 @@ export class Housekeeping {
     const tp = m.tp;
     const [irq, name] = r.pick(DEVICE_IRQS);
     const f = IRQS_OFF | HARDIRQ;
+    const d = m.depth(cpu);
     const v = this.irq;
     v[0] = irq;
     v[1] = name;
-    m.emit(tp.irq_handler_entry, cpu, t0, f, 0, v);
+    m.emit(tp.irq_handler_entry, cpu, t0, f, d, v);
     const net = name.includes('input');
-    if (net) m.emit(tp.softirq_raise, cpu, t0 + 1500, f, 0, this.raiseNet);
+    if (net) m.emit(tp.softirq_raise, cpu, t0 + 1500, f, d, this.raiseNet);
     let now = t0 + 2500 + r.int(3000);
     v[1] = 1;
-    m.emit(tp.irq_handler_exit, cpu, now, f, 0, v);
+    m.emit(tp.irq_handler_exit, cpu, now, f, d, v);
     now += 200;
     if (net) now = this.softirq(cpu, now, SOFTIRQ_NET_RX, 3000 + r.int(12000));
     else if (r.chance(0.2)) now = this.softirq(cpu, now, SOFTIRQ_SCHED, 800 + r.int(2000));
     return now;
   };
 
-  /** An irqs-off section; lengths are mostly short with a long tail. */
+  /**
+   * An irqs-off section; lengths are mostly short with a long tail. Both
+   * tracepoints fire with irqs off (trace_hardirqs_off() after disabling,
+   * trace_hardirqs_on() before enabling), and nothing else runs on the CPU
+   * in between: interrupts wait for it.
+   */
   private readonly irqOff = (t0: number, cpu: number): number => {
     const m = this.m;
     const r = this.rIrqOff;
     const site = r.pick(this.irqOffSites);
-    const dur = r.chance(0.02) ? 50_000 + r.int(400_000) : 300 + Math.round(r.exp(3000));
+    const dur = r.chance(0.02) ? 50_000 + r.int(400_000) : 300 + Math.min(40_000, Math.round(r.exp(3000)));
     m.emit(m.tp.irq_disable, cpu, t0, IRQS_OFF, 0, site);
-    m.emit(m.tp.irq_enable, cpu, t0 + dur, 0, 0, site);
+    m.emit(m.tp.irq_enable, cpu, t0 + dur, IRQS_OFF, 0, site);
     return t0 + dur + 50;
   };
 }

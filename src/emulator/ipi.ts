@@ -1,4 +1,4 @@
-import { HARDIRQ, IRQS_OFF, type Machine } from './machine.ts';
+import { HARDIRQ, IRQS_OFF, NEED_RESCHED, type Machine, type QueuedCall } from './machine.ts';
 import type { Rng } from './rng.ts';
 
 /** IRQ vectors as x86 numbers them (irq_vectors:* print them). */
@@ -16,7 +16,7 @@ export interface CallSpec {
   func: string;
   /** Return address of the sender (the `callsite=` of the events), e.g. "on_each_cpu_cond_mask+0x20". */
   callsite: string;
-  /** DEFER_* kind when the deferral may postpone it for CPUs in user space (0: never). */
+  /** DEFER_* kind when the series may postpone it for CPUs in user space (0: never). */
   kind: number;
   /** ns the function runs on a receiver. */
   cost: number;
@@ -24,27 +24,43 @@ export interface CallSpec {
   stack?: readonly bigint[];
 }
 
+/** Sender-side costs: queueing one csd (csd_lock + llist_add), one x2APIC ICR write per destination. */
+const CSD_QUEUE_NS = 25;
+const ICR_WRITE_NS = 20;
+/** Handler overhead around the functions (__flush_smp_call_function_queue), and the return. */
+const HANDLER_IN_NS = 180;
+const HANDLER_OUT_NS = 90;
+const IRQ_RETURN_NS = 250;
+
 /**
- * The IPI layer of kernel/smp.c: csd queueing, the send tracepoints and the
- * receive side (call_function[_single] entry/exit around csd_function entry/exit).
+ * The IPI layer of kernel/smp.c, per kernel version (KernelProfile): csd
+ * queueing onto the target's call_single_queue, the send tracepoints, and the
+ * receive side, where one interrupt runs every function queued by then.
  */
 export class Ipis {
-  private readonly singleIrq: bigint;
+  private readonly generic: bigint;
   private readonly maskBytes: number;
-  /** Looked up once: wakeups and reschedules send IPIs hundreds of thousands of times a run. */
+  /**
+   * IPI delivery latencies: one stream for always-on senders, one for the
+   * housekeeping load's wakeups, so that simulating the load or not leaves
+   * the always-on draws as they were.
+   */
   private readonly lat: Rng;
+  private readonly latLoad: Rng;
   private readonly wakelistSite: bigint;
   private readonly ttwuPending: bigint;
   private readonly preemptSite: bigint;
   private reschedVec = [RESCHEDULE_VECTOR];
+  private vec = [0];
 
   constructor(private m: Machine) {
-    this.singleIrq = m.sym.addr('generic_smp_call_function_single_interrupt');
+    this.generic = m.sym.addr('generic_smp_call_function_single_interrupt');
     this.maskBytes = Math.ceil(m.cpus.length / 64) * 8;
     this.lat = m.rng.get('ipi-latency');
+    this.latLoad = m.rng.get('ipi-latency.load');
     this.wakelistSite = this.a('ttwu_queue_wakelist+0x11d');
     this.ttwuPending = this.a('sched_ttwu_pending');
-    this.preemptSite = this.a('wakeup_preempt+0x55');
+    this.preemptSite = this.a(`${m.kernel.wakeupPreempt}+0x55`);
   }
 
   private a(frame: string): bigint {
@@ -64,108 +80,180 @@ export class Ipis {
   }
 
   /**
-   * smp_call_function_many_cond() from `cpu` in process context: targets the
-   * deferral does not postpone get a csd and one IPI (ipi_send_cpu for one
-   * target, ipi_send_cpumask for several, callback = the function as in the
-   * seed-004 kernels); with `local` the function also runs on the sender.
-   * Returns when the sender is done.
+   * llist_add() onto the target's call_single_queue: true when it was empty
+   * at that time (an IPI is needed; the caller then says when its handler
+   * will run, with sent()).
+   */
+  private enqueue(target: number, call: QueuedCall): boolean {
+    const c = this.m.cpus[target];
+    c.csq.push(call);
+    return c.csqUntil <= call.at;
+  }
+
+  /** An IPI to `target` arrives at t: its handler takes the queue when the CPU lets it. */
+  private sent(target: number, t: number, vector: number): number {
+    const c = this.m.cpus[target];
+    const start = c.freeAt(t);
+    c.csqUntil = start;
+    this.handler(target, t, vector);
+    return start;
+  }
+
+  /**
+   * smp_call_function_many_cond() from `cpu` in process context (the
+   * on_each_cpu_cond_mask() of text_poke_bp_batch, flush_tlb_kernel_range,
+   * flush_tlb_all), v6.4 and v6.18 alike in what it does:
+   * - cond_func: with the series, ct_set_cpu_work() on every isolated target
+   *   (a cmpxchg on its context-tracking word); a target in user space gets
+   *   the work deferred and is cleared from cfd->cpumask.
+   * - each remaining target gets its csd queued (6.6+: trace_csd_queue_cpu);
+   *   those whose queue was empty go in cfd->cpumask_ipi.
+   * - 6.4/6.5 only: trace_ipi_send_cpumask(cfd->cpumask, _RET_IP_, func) once.
+   * - one target: send_call_function_single_ipi() (ipi_send_cpu), several:
+   *   send_call_function_ipi_mask() (ipi_send_cpumask), both traced with
+   *   generic_smp_call_function_single_interrupt since 5c3124975e15 (6.4).
+   * - run_local: func on the sender with irqs off (6.6+: csd_function_entry/exit, csd NULL).
+   * - SCF_WAIT: csd_lock_wait() on every queued target's csd.
+   * Returns when the sender is done. Runs with preemption disabled
+   * (on_each_cpu_cond_mask's preempt_disable() and smp's get_cpu()): depth 2.
    */
   many(cpu: number, t: number, targets: readonly number[], spec: CallSpec, local: boolean): number {
     const m = this.m;
     const tp = m.tp;
-    const sent: number[] = [];
-    for (const c of targets) if (c !== cpu && !m.defers(c, t, spec.kind)) sent.push(c);
+    const k = m.kernel;
     const callsite = this.a(spec.callsite);
     const func = this.a(spec.func);
     let now = t;
-    for (const c of sent) {
-      m.emit(tp.csd_queue_cpu, cpu, now, 0, 1, [c, callsite, func, this.csd(cpu, c)]);
-      now += 25;
+    const queued: number[] = [];
+    const ipi: number[] = [];
+    for (const c of targets) {
+      if (c === cpu) continue;
+      const d = m.tryDefer(c, now, spec.kind);
+      now += d.ns;
+      if (d.deferred) continue;
+      queued.push(c);
+      const csd = this.csd(cpu, c);
+      if (k.csdEvents) m.emit(tp.csd_queue_cpu, cpu, now, 0, 2, [c, callsite, func, csd]);
+      if (this.enqueue(c, { func, csd, cost: spec.cost, at: now })) ipi.push(c);
+      now += CSD_QUEUE_NS;
     }
-    if (sent.length === 1) m.emit(tp.ipi_send_cpu, cpu, now, 0, 1, [sent[0], callsite, this.singleIrq], spec.stack);
-    else if (sent.length > 1) m.emit(tp.ipi_send_cpumask, cpu, now, 0, 1, [this.mask(sent), callsite, func], spec.stack);
-    now += 150;
-    const vector = sent.length === 1 ? CALL_FUNCTION_SINGLE_VECTOR : CALL_FUNCTION_VECTOR;
-    const lat = this.lat;
-    for (const c of sent) this.receive(c, now + 600 + lat.int(900), vector, func, this.csd(cpu, c), spec.cost);
+    if (k.callTracedAsIpi && queued.length) m.emit(tp.ipi_send_cpumask, cpu, now, 0, 2, [this.mask(queued), callsite, func], spec.stack);
+    if (ipi.length === 1) m.emit(tp.ipi_send_cpu, cpu, now, 0, 2, [ipi[0], callsite, this.generic], spec.stack);
+    else if (ipi.length > 1) m.emit(tp.ipi_send_cpumask, cpu, now, 0, 2, [this.mask(ipi), callsite, this.generic], spec.stack);
+    now += 100 + ICR_WRITE_NS * ipi.length;
+    const vector = ipi.length === 1 ? CALL_FUNCTION_SINGLE_VECTOR : CALL_FUNCTION_VECTOR;
+    let done = now;
+    for (const c of ipi) {
+      // csd_lock_wait(): the target runs our function once it takes the interrupt; what it is
+      // doing now (always-on work, a syscall) is known, what the load does there is not waited for
+      const start = this.sent(c, now + 600 + this.lat.int(900), vector);
+      const end = start + HANDLER_IN_NS + spec.cost + HANDLER_OUT_NS;
+      if (end > done) done = end;
+    }
     if (local) {
-      m.emit(tp.csd_function_entry, cpu, now, IRQS_OFF, 1, [func, 0n]);
+      if (k.csdEvents) m.emit(tp.csd_function_entry, cpu, now, IRQS_OFF, 2, [func, 0n]);
       now += spec.cost;
-      m.emit(tp.csd_function_exit, cpu, now, IRQS_OFF, 1, [func, 0n]);
+      if (k.csdEvents) m.emit(tp.csd_function_exit, cpu, now, IRQS_OFF, 2, [func, 0n]);
     }
-    // wait for the remote functions (csd_lock_wait), a few µs on an idle machine
-    return now + (sent.length ? 1500 + spec.cost : 100);
-  }
-
-  /** smp_call_function_single() from `cpu` to one `target` (callsite generic_exec_single). */
-  single(cpu: number, t: number, target: number, spec: CallSpec): number {
-    const m = this.m;
-    if (m.defers(target, t, spec.kind)) return t + 100;
-    const tp = m.tp;
-    const callsite = this.a(spec.callsite);
-    const func = this.a(spec.func);
-    const csd = this.csd(cpu, target);
-    m.emit(tp.csd_queue_cpu, cpu, t, 0, 1, [target, callsite, func, csd]);
-    m.emit(tp.ipi_send_cpu, cpu, t + 40, 0, 1, [target, callsite, this.singleIrq], spec.stack);
-    this.receive(target, t + 700 + this.lat.int(900), CALL_FUNCTION_SINGLE_VECTOR, func, csd, spec.cost);
-    return t + 2000 + spec.cost;
+    return Math.max(now, done) + 100;
   }
 
   /**
-   * The receive side: an interrupt on `cpu` (a kernel entry if it was in user
-   * space) running the queued function.
+   * __smp_call_single_queue() for a remote wakeup (ttwu_queue_wakelist()):
+   * 6.4 traces ipi_send_cpu with sched_ttwu_pending, 6.6+ csd_queue_cpu;
+   * then, if the queue was empty, the IPI traced with generic_... Called
+   * under p->pi_lock with irqs off (the real 6.18 `d..2.`).
    */
-  receive(cpu: number, t: number, vector: number, func: bigint, csd: bigint, cost: number, extra?: (t: number) => number): void {
-    const m = this.m;
-    m.onCpu(cpu, t, (t0) => {
-      const tp = m.tp;
-      let now = m.kernelEntry(cpu, t0);
-      m.cpus[cpu].stats.ipisReceived++;
-      const entry = vector === CALL_FUNCTION_VECTOR ? tp.call_function_entry : tp.call_function_single_entry;
-      const exit = vector === CALL_FUNCTION_VECTOR ? tp.call_function_exit : tp.call_function_single_exit;
-      const f = IRQS_OFF | HARDIRQ;
-      m.emit(entry, cpu, now, f, 0, [vector]);
-      now += 180;
-      m.emit(tp.csd_function_entry, cpu, now, f, 0, [func, csd]);
-      now += cost;
-      if (extra) now = extra(now);
-      m.emit(tp.csd_function_exit, cpu, now, f, 0, [func, csd]);
-      now += 90;
-      m.emit(exit, cpu, now, f, 0, [vector]);
-      now += 250;
-      m.kernelStay(cpu, t0, now);
-      return now;
-    });
-  }
-
-  /** A remote wakeup through the wakelist: csd + IPI, the woken task switched in on arrival. */
   wakelist(cpu: number, t: number, target: number, csd: bigint, onArrive: (t: number) => number): number {
     const m = this.m;
     const tp = m.tp;
     const callsite = this.wakelistSite;
     const func = this.ttwuPending;
-    m.emit(tp.csd_queue_cpu, cpu, t, IRQS_OFF, 2, [target, callsite, func, csd]);
-    m.emit(tp.ipi_send_cpu, cpu, t + 60, IRQS_OFF, 2, [target, callsite, this.singleIrq]);
-    this.receive(target, t + 800 + this.lat.int(700), CALL_FUNCTION_SINGLE_VECTOR, func, csd, 300, onArrive);
+    if (m.kernel.csdEvents) m.emit(tp.csd_queue_cpu, cpu, t, IRQS_OFF, 2, [target, callsite, func, csd]);
+    else m.emit(tp.ipi_send_cpu, cpu, t, IRQS_OFF, 2, [target, callsite, func]);
+    if (this.enqueue(target, { func, csd, cost: 300, then: onArrive, at: t })) {
+      m.emit(tp.ipi_send_cpu, cpu, t + 60, IRQS_OFF, 2, [target, callsite, this.generic]);
+      this.sent(target, t + 800 + this.latLoad.int(700), CALL_FUNCTION_SINGLE_VECTOR);
+    }
     return t + 400;
   }
 
-  /** A reschedule IPI (smp_send_reschedule from wakeup_preempt): callback 0x0. */
+  /**
+   * The receive side (sysvec_call_function[_single] ->
+   * __flush_smp_call_function_queue()): takes everything queued by then and
+   * runs it; a kernel entry if the CPU was in user space. Preemption depth is
+   * that of the interrupted context; a wakeup inside sets need-resched.
+   */
+  private handler(cpu: number, t: number, vector: number): void {
+    const m = this.m;
+    const c = m.cpus[cpu];
+    const episode = (t0: number): number => {
+      const tp = m.tp;
+      const calls: QueuedCall[] = [];
+      let keep = 0;
+      for (const q of c.csq) {
+        if (q.at <= t0) calls.push(q);
+        else c.csq[keep++] = q;
+      }
+      c.csq.length = keep;
+      let now = m.kernelEntry(cpu, t0);
+      c.stats.ipisReceived++;
+      const single = vector === CALL_FUNCTION_SINGLE_VECTOR;
+      const depth = m.depth(cpu);
+      let f = IRQS_OFF | HARDIRQ;
+      const v = this.vec;
+      v[0] = vector;
+      m.emit(single ? tp.call_function_single_entry : tp.call_function_entry, cpu, now, f, depth, v);
+      now += HANDLER_IN_NS;
+      for (const q of calls) {
+        if (m.kernel.csdEvents) m.emit(tp.csd_function_entry, cpu, now, f, depth, [q.func, q.csd]);
+        now += q.cost;
+        if (q.then) {
+          now = q.then(now);
+          f |= NEED_RESCHED;
+        }
+        if (m.kernel.csdEvents) m.emit(tp.csd_function_exit, cpu, now, f, depth, [q.func, q.csd]);
+      }
+      now += HANDLER_OUT_NS;
+      v[0] = vector;
+      m.emit(single ? tp.call_function_single_exit : tp.call_function_exit, cpu, now, f, depth, v);
+      now += IRQ_RETURN_NS;
+      m.kernelStay(cpu, t0, now);
+      return now;
+    };
+    if (c.isolated) m.onCpu(cpu, t, episode);
+    else m.onLoad(cpu, t, HANDLER_BOUND, episode);
+  }
+
+  /**
+   * A reschedule IPI: resched_curr() inlined into the wakeup's preemption
+   * check (smp_send_reschedule(): trace_ipi_send_cpu(cpu, _RET_IP_, NULL),
+   * callback 0x0), sent under the runqueue lock (`d..2.`); need-resched is
+   * set on the target before, so its handler shows `dNh`.
+   */
   resched(cpu: number, t: number, target: number, then?: (t: number) => number): number {
     const m = this.m;
     const tp = m.tp;
     m.emit(tp.ipi_send_cpu, cpu, t, IRQS_OFF, 2, [target, this.preemptSite, 0n]);
-    m.onCpu(target, t + 700 + this.lat.int(600), (t0) => {
+    const episode = (t0: number): number => {
       let now = m.kernelEntry(target, t0);
       m.cpus[target].stats.ipisReceived++;
-      m.emit(tp.reschedule_entry, target, now, IRQS_OFF | HARDIRQ, 0, this.reschedVec);
+      const f = IRQS_OFF | HARDIRQ | NEED_RESCHED;
+      const depth = m.depth(target);
+      m.emit(tp.reschedule_entry, target, now, f, depth, this.reschedVec);
       now += 300;
-      m.emit(tp.reschedule_exit, target, now, IRQS_OFF | HARDIRQ, 0, this.reschedVec);
+      m.emit(tp.reschedule_exit, target, now, f, depth, this.reschedVec);
       now += 200;
       if (then) now = then(now);
       m.kernelStay(target, t0, now);
       return now;
-    });
+    };
+    const at = t + 700 + this.latLoad.int(600);
+    if (m.cpus[target].isolated) m.onCpu(target, at, episode);
+    else m.onLoad(target, at, HANDLER_BOUND, episode);
     return t + 200;
   }
 }
+
+/** The longest an IPI handler on a housekeeping CPU runs (its functions included). */
+const HANDLER_BOUND = 20_000;

@@ -1,18 +1,17 @@
-import { TIMER_VALUES } from './ipi.ts';
-import { HARDIRQ, IRQS_OFF, type Machine } from './machine.ts';
+import { IRQS_OFF, type Machine } from './machine.ts';
 import { FROM_SYSCALL } from './stacks.ts';
 
-/** The syscall the bad-case loop makes, and the one a strict task is killed for. */
-const NR_CLOCK_GETTIME = 228;
+/** The syscall the bad-case loop makes (getppid: no vDSO, it always enters the kernel), and the one a strict task is killed for. */
+const NR_GETPPID = 110;
 const NR_WRITE = 1;
 const SIGKILL = 9;
 const SI_KERNEL = 0x80;
-const SYSCALL_NS = 350;
 
 /**
- * The isolated CPUs: one user task each that stays in user space, with the
- * nohz_full residual tick, optional periodic syscalls (the bad case) and page
- * faults; in dataplane-strict mode the first synchronous kernel entry kills it.
+ * The isolated CPUs: one user task each that stays in user space (its tick
+ * stopped: nothing runs there unless sent), with optional periodic syscalls
+ * (the bad case) and page faults; in dataplane-strict mode the first
+ * synchronous kernel entry kills it.
  */
 export class IsolatedLoad {
   constructor(private m: Machine) {}
@@ -29,20 +28,20 @@ export class IsolatedLoad {
       if (period > 0) {
         const first = 1000 + phase.int(period);
         if (s.kernel.dataplane_strict) this.at(cpu, first, 'syscall');
-        else if (m.tp.sys_enter.on || m.tp.sys_exit.on) this.syscalls(cpu, first, period);
         else {
-          // untraced, the syscalls are arithmetic: 50k episodes per CPU-second would dominate the run
+          // the windows are computed the same way traced or not; tracing only writes them out
           c.sysPeriod = period;
           c.sysPhase = first;
-          c.sysLen = SYSCALL_NS + (s.kernel.defer_ipis ? s.kernel.deferral_entry_cost_ns : 0);
+          // ct_kernel_enter() and ct_kernel_exit() each do one atomic on the context-tracking word
+          c.sysLen = s.hw.syscall_ns + 2 * s.hw.atomic_ns;
+          if (m.tp.sys_enter.on || m.tp.sys_exit.on) this.traceSyscalls(cpu);
         }
       }
-      this.poisson(cpu, `isolated.tick.${cpu}`, s.sources.residual_ticks_per_sec, (t) => m.onCpu(cpu, t, this.tick));
       this.poisson(cpu, `isolated.fault.${cpu}`, s.isolated_load.page_faults_per_sec, (t) => this.at(cpu, t, 'fault'));
     }
   }
 
-  /** Kernel entries of periodic syscalls that were not emitted one by one. */
+  /** Kernel entries of the periodic syscalls, and deferred work they ran, accounted at the end. */
   finish(): void {
     const m = this.m;
     for (const cpu of m.iso) {
@@ -51,8 +50,7 @@ export class IsolatedLoad {
       const n = c.sysPhase < m.end ? Math.floor((m.end - 1 - c.sysPhase) / c.sysPeriod) + 1 : 0;
       c.stats.kernelEntries += n;
       c.stats.kernelNs += n * c.sysLen;
-      if (m.s.kernel.defer_ipis) c.stats.deferralCostNs += n * m.s.kernel.deferral_entry_cost_ns;
-      if (c.deferred && c.nextSyscall(c.deferredSince) < m.end) c.stats.deferredRuns++;
+      m.settle(c, m.end);
     }
   }
 
@@ -68,43 +66,27 @@ export class IsolatedLoad {
     this.m.at(r.exp(mean), () => next(this.m.now));
   }
 
-  /** The residual 1 Hz tick nohz_full keeps. */
-  private readonly tick = (t0: number, cpu: number): number => {
+  /**
+   * sys_enter/sys_exit of the periodic syscalls, one action per grid point,
+   * written where the computed window is (an interrupt may have delayed it;
+   * deferred work run on entry lengthens it).
+   */
+  private traceSyscalls(cpu: number): void {
     const m = this.m;
-    const tp = m.tp;
-    let now = m.kernelEntry(cpu, t0);
-    const f = IRQS_OFF | HARDIRQ;
-    m.emit(tp.local_timer_entry, cpu, now, f, 0, TIMER_VALUES);
-    m.emit(tp.rcu_utilization, cpu, now + 700, f, 0, m.tickStart);
-    m.emit(tp.rcu_utilization, cpu, now + 1100, f, 0, m.tickEnd);
-    now += 1900;
-    m.emit(tp.local_timer_exit, cpu, now, f, 0, TIMER_VALUES);
-    now += 300;
-    m.kernelStay(cpu, t0, now);
-    return now;
-  };
-
-  /** Traced periodic syscalls: sys_enter/sys_exit pairs, one action per syscall (and no object made per syscall). */
-  private syscalls(cpu: number, first: number, period: number): void {
-    const m = this.m;
-    const enter = [NR_CLOCK_GETTIME, argBytes([1n, 0x7ffd3a1c2e40n])];
-    const exit = [NR_CLOCK_GETTIME, 0];
-    const episode = (t0: number): number => {
-      let now = m.kernelEntry(cpu, t0);
-      m.emit(m.tp.sys_enter, cpu, now, 0, 0, enter);
-      now += SYSCALL_NS;
-      m.emit(m.tp.sys_exit, cpu, now, 0, 0, exit);
-      m.kernelStay(cpu, t0, now);
-      return now;
-    };
-    let t = first;
+    const c = m.cpus[cpu];
+    const enter = [NR_GETPPID, argBytes([])];
+    const exit = [NR_GETPPID, 3900];
+    let g = c.sysPhase;
     const step = () => {
-      if (t >= m.end) return;
-      m.onCpu(cpu, t, episode);
-      t += period;
-      m.at(t, step);
+      if (g >= m.end) return;
+      const s = c.syscallStart(g);
+      m.settle(c, s);
+      m.emit(m.tp.sys_enter, cpu, s, 0, 0, enter);
+      m.emit(m.tp.sys_exit, cpu, s + c.syscallLen(s), 0, 0, exit);
+      g += c.sysPeriod;
+      m.at(g, step);
     };
-    m.at(first, step);
+    m.at(g, step);
   }
 
   /**

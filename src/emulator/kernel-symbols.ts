@@ -171,6 +171,9 @@ const FUNCTIONS: [name: string, size: number][] = [
   ['delayed_put_task_struct', 0x90],
   ['file_free_rcu', 0x40],
   ['i_callback', 0x30],
+  ['check_preempt_curr', 0x90],
+  ['tick_nohz_handler', 0xc0],
+  ['__x64_sys_getppid', 0x30],
   ['zz_etext', 0x10],
 ];
 

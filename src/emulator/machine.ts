@@ -6,6 +6,7 @@ import { Stacks } from './stacks.ts';
 import type { Scenario } from './scenario.ts';
 import { cpuSets } from './scenario.ts';
 import type { Tracepoint, Tracing } from './tracing.ts';
+import { kernelProfile, type KernelProfile } from './kernel-version.ts';
 
 /** The tracepoints the emulated kernel fires, by name. */
 export type Tracepoints = ReturnType<typeof tracepoints>;
@@ -17,12 +18,14 @@ export type Tracepoints = ReturnType<typeof tracepoints>;
  */
 function tracepoints(t: Tracing) {
   const r = (sys: string, name: string) => t.require(sys, name);
+  // events a kernel version lacks (csd before 6.6) exist here but can never be enabled
+  const v = (sys: string, name: string) => t.point(sys, name) ?? t.absent(sys, name);
   return {
     ipi_send_cpu: r('ipi', 'ipi_send_cpu'),
     ipi_send_cpumask: r('ipi', 'ipi_send_cpumask'),
-    csd_queue_cpu: r('csd', 'csd_queue_cpu'),
-    csd_function_entry: r('csd', 'csd_function_entry'),
-    csd_function_exit: r('csd', 'csd_function_exit'),
+    csd_queue_cpu: v('csd', 'csd_queue_cpu'),
+    csd_function_entry: v('csd', 'csd_function_entry'),
+    csd_function_exit: v('csd', 'csd_function_exit'),
     call_function_entry: r('irq_vectors', 'call_function_entry'),
     call_function_exit: r('irq_vectors', 'call_function_exit'),
     call_function_single_entry: r('irq_vectors', 'call_function_single_entry'),
@@ -33,6 +36,11 @@ function tracepoints(t: Tracing) {
     local_timer_exit: r('irq_vectors', 'local_timer_exit'),
     irq_work_entry: r('irq_vectors', 'irq_work_entry'),
     irq_work_exit: r('irq_vectors', 'irq_work_exit'),
+    hrtimer_expire_entry: r('timer', 'hrtimer_expire_entry'),
+    hrtimer_expire_exit: r('timer', 'hrtimer_expire_exit'),
+    timer_expire_entry: r('timer', 'timer_expire_entry'),
+    timer_expire_exit: r('timer', 'timer_expire_exit'),
+    timer_start: r('timer', 'timer_start'),
     irq_handler_entry: r('irq', 'irq_handler_entry'),
     irq_handler_exit: r('irq', 'irq_handler_exit'),
     softirq_raise: r('irq', 'softirq_raise'),
@@ -68,10 +76,14 @@ export interface Task {
   prio: number;
 }
 
-/** Kinds of kernel-only work the deferral can postpone (one bit each: they coalesce). */
+/**
+ * Kinds of kernel-only work the deferral series (seed 004, v1 patches 11-14)
+ * can postpone: one bit each in the target's context-tracking word, so they
+ * coalesce (ct_set_cpu_work() sets a bit; ct_work_flush() runs each set bit
+ * once on kernel entry).
+ */
 export const DEFER_SYNC_CORE = 1;
 export const DEFER_TLB_FLUSH = 2;
-export const DEFER_SINGLE_SYNC = 4;
 
 export interface CpuStats {
   kernelEntries: number;
@@ -79,28 +91,66 @@ export interface CpuStats {
   ipisReceived: number;
   deferred: number;
   deferredRuns: number;
+  /** Time the deferral added to kernel entries (work run there, context-tracking line fetched back). */
   deferralCostNs: number;
+  /** IPIs of a deferrable kind sent anyway because the target was in the kernel. */
+  sentInKernel: number;
   /** The isolated task was killed (dataplane-strict). */
   killed: boolean;
 }
 
+/** A function queued on a CPU's call_single_queue (kernel/smp.c), run by its next IPI handler. */
+export interface QueuedCall {
+  func: bigint;
+  csd: bigint;
+  cost: number;
+  /** Work the function does besides its cost (a wakeup's sched_wakeup), returning when it is done. */
+  then?: (t: number) => number;
+  /** When it was queued: a handler takes what is queued by the time it runs (llist_del_all()). */
+  at: number;
+}
+
 export class Cpu {
   task: Task;
-  /** The CPU is inside a kernel episode until this time. */
+  /** Always-on work (interference sources, IPI handlers of isolated CPUs, probes) holds the CPU until this time. */
   busyUntil = 0;
+  /** The housekeeping load holds the CPU until this time; only the load itself waits for it. */
+  loadUntil = 0;
   /** Between episodes: what the CPU runs (isolated CPUs: their user task; dead tasks leave it idle). */
   rest: 'user' | 'idle' | 'kernel' = 'kernel';
-  /** Pending deferred work (DEFER_* bits), and since when. */
+  /** Pending deferred work (DEFER_* bits). */
   deferred = 0;
-  deferredSince = 0;
-  /** A user task that makes a syscall every sysPeriod ns (from sysPhase, lasting sysLen): the bad case. */
+  /**
+   * The isolated task's periodic syscalls (the bad case): one every
+   * sysPeriod ns from sysPhase, each sysLen ns in the kernel. The windows are
+   * computed, not simulated one by one, and the same computation decides
+   * whether the CPU is in the kernel whether sys_enter/exit are traced or not.
+   */
   sysPeriod = 0;
   sysPhase = 0;
   sysLen = 0;
+  /** The grid syscall an interrupt delayed, and where it started instead (the end of that interrupt). */
+  shiftG = -1;
+  shiftStart = -1;
+  /** Start of the syscall that runs the pending deferred work, and the time that adds to it. */
+  flushAt = -1;
+  flushLen = 0;
+  lastFlushAt = -1;
+  lastFlushLen = 0;
   alive = true;
-  readonly stats: CpuStats = { kernelEntries: 0, kernelNs: 0, ipisReceived: 0, deferred: 0, deferredRuns: 0, deferralCostNs: 0, killed: false };
+  /**
+   * call_single_queue: functions queued and not yet run, and when the
+   * handler of the IPI already sent for them will take them (-1: none). The
+   * simulation runs a sender's whole episode at once, ahead of its targets,
+   * so "is the queue empty now" is asked of that time, not of the queue.
+   */
+  readonly csq: QueuedCall[] = [];
+  csqUntil = -1;
+  readonly stats: CpuStats = { kernelEntries: 0, kernelNs: 0, ipisReceived: 0, deferred: 0, deferredRuns: 0, deferralCostNs: 0, sentInKernel: 0, killed: false };
   /** csd addresses per CPU: the per-CPU call_single_data of each CPU. */
   readonly csdBase: bigint;
+  /** Times at which always-on work is due here (the load yields to them). */
+  readonly reserved: number[] = [];
 
   constructor(
     readonly id: number,
@@ -111,18 +161,74 @@ export class Cpu {
     this.csdBase = 0xffff888104cf0000n + BigInt(id) * 0x40000n;
   }
 
-  /** In user space at time t: not inside an episode and running a user task. */
-  inUser(t: number): boolean {
-    if (t < this.busyUntil || this.rest !== 'user' || !this.alive) return false;
-    if (this.sysPeriod && t >= this.sysPhase && (t - this.sysPhase) % this.sysPeriod < this.sysLen) return false;
-    return true;
+  /** The end of the periodic syscall that holds the CPU at t, or 0. */
+  inSyscall(t: number): number {
+    if (!this.sysPeriod || t < this.sysPhase) return 0;
+    const p = this.sysPeriod;
+    const g = this.sysPhase + Math.floor((t - this.sysPhase) / p) * p;
+    for (const x of [g, g - p]) {
+      if (x < this.sysPhase) continue;
+      const s = this.syscallStart(x);
+      const e = s + this.syscallLen(s);
+      if (t >= s && t < e) return e;
+    }
+    return 0;
   }
 
-  /** The next periodic syscall entry at or after t (Infinity without one). */
-  nextSyscall(t: number): number {
+  /** Where the grid syscall at g starts (an interrupt running at g delays it to its end). */
+  syscallStart(g: number): number {
+    return g === this.shiftG ? this.shiftStart : g;
+  }
+
+  /** How long the syscall starting at s stays in the kernel: deferred work it runs adds to it. */
+  syscallLen(s: number): number {
+    return this.sysLen + (s === this.flushAt ? this.flushLen : s === this.lastFlushAt ? this.lastFlushLen : 0);
+  }
+
+  /** The first periodic syscall grid point after t (Infinity without them). */
+  nextGrid(t: number): number {
     if (!this.sysPeriod) return Infinity;
-    if (t <= this.sysPhase) return this.sysPhase;
-    return this.sysPhase + Math.ceil((t - this.sysPhase) / this.sysPeriod) * this.sysPeriod;
+    if (t < this.sysPhase) return this.sysPhase;
+    return this.sysPhase + (Math.floor((t - this.sysPhase) / this.sysPeriod) + 1) * this.sysPeriod;
+  }
+
+  /** When an interrupt arriving at t can run: after the always-on work and the syscall in progress. */
+  freeAt(t: number): number {
+    const f = t > this.busyUntil ? t : this.busyUntil;
+    const e = this.inSyscall(f);
+    return e || f;
+  }
+
+  /** In user space at time t: not inside an episode or a syscall, and running a user task. */
+  inUser(t: number): boolean {
+    if (t < this.busyUntil || this.rest !== 'user' || !this.alive) return false;
+    return !this.inSyscall(t);
+  }
+
+  /** An interrupt ran over [s, e): a syscall the task was about to make waits for its end. */
+  interrupted(s: number, e: number): void {
+    if (!this.sysPeriod) return;
+    const g = this.nextGrid(s);
+    if (g < e && g !== this.shiftG) {
+      this.shiftG = g;
+      this.shiftStart = e;
+    }
+  }
+
+  reserve(t: number): void {
+    this.reserved.push(t);
+  }
+
+  release(t: number): void {
+    const k = this.reserved.indexOf(t);
+    if (k >= 0) this.reserved.splice(k, 1);
+  }
+
+  /** The earliest always-on work due in [from, to), or -1. */
+  reservedIn(from: number, to: number): number {
+    let best = -1;
+    for (const r of this.reserved) if (r >= from && r < to && (best < 0 || r < best)) best = r;
+    return best;
   }
 }
 
@@ -131,6 +237,15 @@ export class Cpu {
  * tracepoints. Work on a CPU happens in episodes (an interrupt, a syscall, a
  * context switch) that emit their events in time order; an episode that
  * arrives while the CPU is busy waits, as an interrupt waits for irqs-on.
+ *
+ * Causality: what the kernel does must not depend on what is traced, yet the
+ * housekeeping load (millions of ticks, switches and syscalls) is simulated
+ * only when one of its events is recorded. So work comes in two classes.
+ * Always-on work (interference sources, the isolated CPUs, probes) never
+ * waits for the load: it reserves its slot when scheduled, and the load,
+ * which waits for everything, yields to a reservation that falls inside one
+ * of its episodes (a woken kworker preempts the load: CFS wakeup preemption).
+ * Switching the load on or off therefore moves no always-on episode.
  */
 export class Machine {
   readonly q = new ActionQueue();
@@ -141,6 +256,7 @@ export class Machine {
   readonly iso: number[];
   readonly rng: Streams;
   readonly stacks: Stacks;
+  readonly kernel: KernelProfile;
   now = 0;
   private nextPid = 4000;
   /** Events emitted that are not recorded by any filter still cost nothing: enabled checks come first. */
@@ -149,7 +265,7 @@ export class Machine {
   private sw: [string, number, number, number, string, number, number] = ['', 0, 0, 0, '', 0, 0];
   private csStart: [bigint];
   private csEnd: [bigint];
-  /** rcu_utilization's values around a scheduler tick (housekeeping and residual ticks). */
+  /** rcu_utilization's values around a scheduler tick. */
   readonly tickStart: readonly [bigint];
   readonly tickEnd: readonly [bigint];
 
@@ -161,6 +277,7 @@ export class Machine {
   ) {
     this.rng = new Streams(seed);
     this.stacks = new Stacks(sym);
+    this.kernel = kernelProfile(s.kernel.version);
     const { hk, iso } = cpuSets(s);
     this.hk = hk;
     this.iso = iso;
@@ -198,6 +315,17 @@ export class Machine {
   }
 
   /**
+   * Preemption depth of what a CPU runs, as the events inside an interrupt
+   * show it: the idle task runs with preemption disabled (do_idle() from
+   * cpu_startup_entry()), tasks in user space or preemptible kernel code at 0.
+   * The real 6.18 traces: local_timer_entry `d.h1.` on <idle>, `d.h..` on tasks.
+   */
+  depth(cpu: number): number {
+    const c = this.cpus[cpu];
+    return c.task === c.idle ? 1 : 0;
+  }
+
+  /**
    * Runs `fn` on a CPU as `task` (a kworker or process woken for the job),
    * with the context switches in and out when sched_switch is traced.
    * `sleepState` is the state it leaves in (0x80 idle kworker, 1 sleeping).
@@ -206,26 +334,29 @@ export class Machine {
     const c = this.cpus[cpu];
     const prev = c.task;
     if (prev === task) return fn(t);
-    const sw = this.tp.sched_switch;
     this.switchTo(cpu, t, task, prev === c.idle ? 0 : 0x100);
     let now = fn(t + 1200);
     now += 200;
-    if (sw.on) this.emit(sw, cpu, now, 0, 0, this.switchValues(task, sleepState, prev));
-    c.task = prev;
+    this.switchTo(cpu, now, prev, sleepState);
     return now + 1500;
   }
 
-  /** A context switch on a CPU, taking 300 ns from t (prevState: 0 runnable, 0x100 preempted, 1 S, 0x80 I, 0x20 Z). */
+  /**
+   * A context switch on a CPU, taking 300 ns from t (prevState: 0 runnable,
+   * 0x100 preempted, 1 S, 0x80 I, 0x20 Z). __schedule() (6.18): rcu_note_context_switch()
+   * traces Start/End context switch with irqs off at depth 1, then the
+   * runqueue lock makes it 2 at trace_sched_switch (`d..2.` on every real switch).
+   */
   switchTo(cpu: number, t: number, next: Task, prevState: number): void {
     const c = this.cpus[cpu];
     const prev = c.task;
     const sw = this.tp.sched_switch;
-    if (sw.on) {
-      const ru = this.tp.rcu_utilization;
-      if (ru.on) this.emit(ru, cpu, t, IRQS_OFF, 1, this.csStart);
-      if (ru.on) this.emit(ru, cpu, t + 150, IRQS_OFF, 1, this.csEnd);
-      this.emit(sw, cpu, t + 300, IRQS_OFF, 0, this.switchValues(prev, prevState, next));
+    const ru = this.tp.rcu_utilization;
+    if (ru.on) {
+      this.emit(ru, cpu, t, IRQS_OFF, 1, this.csStart);
+      this.emit(ru, cpu, t + 150, IRQS_OFF, 1, this.csEnd);
     }
+    if (sw.on) this.emit(sw, cpu, t + 300, IRQS_OFF, 2, this.switchValues(prev, prevState, next));
     c.task = next;
   }
 
@@ -235,27 +366,58 @@ export class Machine {
   }
 
   /**
-   * Runs an episode on a CPU at time t (or when the CPU is free). The episode
-   * gets its start time and the CPU, and returns when it ends; a generator can
-   * so pass one function made once rather than a closure per arrival.
+   * Always-on work: an episode on a CPU at time t (or when the CPU is free of
+   * other always-on work and, on an isolated CPU, of the syscall in progress).
+   * The episode gets its start time and the CPU and returns when it ends. A
+   * slot in the future is reserved, so the load yields to it.
    */
   onCpu(cpu: number, t: number, episode: (t: number, cpu: number) => number): void {
     const c0 = this.cpus[cpu];
-    if (t === this.now && c0.busyUntil <= t) {
-      // due now on a free CPU: run it without a trip through the queue
-      const end = episode(t, cpu);
-      if (end > c0.busyUntil) c0.busyUntil = end;
+    if (t === this.now && c0.freeAt(t) === t && c0.loadUntil <= t) {
+      this.runAlwaysOn(c0, t, episode);
       return;
     }
-    this.q.at(t, () => {
+    const slot = Math.round(t);
+    c0.reserve(slot);
+    this.q.at(slot, () => {
       const c = this.cpus[cpu];
-      if (c.busyUntil > t) {
-        this.onCpu(cpu, c.busyUntil, episode);
+      c.release(slot);
+      // work that came unannounced while the load was mid-episode waits for it (the load yields to reservations)
+      let f = c.freeAt(slot);
+      if (c.loadUntil > f) f = c.loadUntil;
+      if (f > slot) {
+        this.onCpu(cpu, f, episode);
         return;
       }
-      const end = episode(t, cpu);
-      if (end > c.busyUntil) c.busyUntil = end;
+      this.runAlwaysOn(c, slot, episode);
     });
+  }
+
+  private runAlwaysOn(c: Cpu, t: number, episode: (t: number, cpu: number) => number): void {
+    const end = episode(t, c.id);
+    if (end > c.busyUntil) c.busyUntil = end;
+    c.interrupted(t, end);
+  }
+
+  /**
+   * Housekeeping load: an episode of at most `bound` ns that waits for
+   * everything else on the CPU and yields to always-on work due before it
+   * would end.
+   */
+  onLoad(cpu: number, t: number, bound: number, episode: (t: number, cpu: number) => number): void {
+    const c = this.cpus[cpu];
+    let start = t;
+    if (c.busyUntil > start) start = c.busyUntil;
+    if (c.loadUntil > start) start = c.loadUntil;
+    const r = c.reservedIn(t, start + bound);
+    if (start > this.now || r >= 0) {
+      // wait for the CPU, or for the reserved work (its action was queued earlier, so it runs first)
+      const when = r >= 0 && r >= start ? r : start;
+      this.q.at(when, () => this.onLoad(cpu, when, bound, episode));
+      return;
+    }
+    const end = episode(start, cpu);
+    if (end > c.loadUntil) c.loadUntil = end;
   }
 
   /** Emits a tracepoint on a CPU for its current task; one branch when the event is off. */
@@ -264,28 +426,46 @@ export class Machine {
     this.tracing.fire(tp, cpu, t, this.cpus[cpu].task.pid, flags, preempt, values, stack);
   }
 
+  /** ns one deferred kind takes when it finally runs (the same work the IPI would have done). */
+  private workNs(kinds: number): number {
+    return (kinds & DEFER_SYNC_CORE ? SYNC_CORE_NS : 0) + (kinds & DEFER_TLB_FLUSH ? FLUSH_TLB_ALL_NS : 0);
+  }
+
   /**
-   * The user->kernel transition of an isolated CPU (context tracking): with the
-   * deferral built in, every entry pays the extra atomic, and runs the work
-   * deferred while the CPU was in user space. Returns the time after it.
+   * Deferred work that a periodic syscall has run by time t is accounted
+   * (the syscall windows are computed, so this happens when someone looks).
+   */
+  settle(c: Cpu, t: number): void {
+    if (c.deferred && c.flushAt >= 0 && t >= c.flushAt) {
+      c.stats.deferredRuns++;
+      c.stats.deferralCostNs += c.flushLen;
+      c.stats.kernelNs += c.flushLen;
+      c.lastFlushAt = c.flushAt;
+      c.lastFlushLen = c.flushLen;
+      c.deferred = 0;
+      c.flushAt = -1;
+    }
+  }
+
+  /**
+   * The user->kernel transition of an isolated CPU for an interrupt or
+   * exception at t (ct_kernel_enter() via irqentry_enter_from_user_mode()).
+   * With the series, pending deferred work runs here (ct_work_flush()), and
+   * the context-tracking word, written by the senders, is fetched back.
+   * Returns the time after it.
    */
   kernelEntry(cpu: number, t: number): number {
     const c = this.cpus[cpu];
     if (!c.isolated || !c.inUser(t)) return t;
+    this.settle(c, t);
     c.stats.kernelEntries++;
-    if (!this.s.kernel.defer_ipis) return t;
-    const cost = this.s.kernel.deferral_entry_cost_ns;
+    if (!c.deferred) return t;
+    const cost = this.workNs(c.deferred) + this.s.hw.line_transfer_ns;
     c.stats.deferralCostNs += cost;
-    t += cost;
-    if (c.deferred) {
-      // coalesced: each kind runs once whatever number of IPIs it replaced
-      if (c.deferred & DEFER_SYNC_CORE) t += 350;
-      if (c.deferred & DEFER_TLB_FLUSH) t += 1800;
-      if (c.deferred & DEFER_SINGLE_SYNC) t += 600;
-      c.stats.deferredRuns++;
-      c.deferred = 0;
-    }
-    return t;
+    c.stats.deferredRuns++;
+    c.deferred = 0;
+    c.flushAt = -1;
+    return t + cost;
   }
 
   /** Accounts a kernel stay of an isolated CPU. */
@@ -295,21 +475,40 @@ export class Machine {
   }
 
   /**
-   * Whether an IPI of a deferrable kind to `cpu` at time t is deferred instead
-   * of sent: only with the switch on, and only to isolated CPUs in user space.
+   * The series' cond function for a deferrable IPI to `cpu` at t
+   * (ct_set_cpu_work(): a cmpxchg on the target's context-tracking word that
+   * succeeds only while it is in user space). Returns the sender's cost and
+   * whether the work was deferred. Without the series, or for work that
+   * cannot wait (kind 0), nothing is tried.
    */
-  defers(cpu: number, t: number, kind: number): boolean {
-    if (!this.s.kernel.defer_ipis || !kind) return false;
+  tryDefer(cpu: number, t: number, kind: number): { deferred: boolean; ns: number } {
+    if (!this.s.kernel.defer_ipis || !kind) return NOT_TRIED;
     const c = this.cpus[cpu];
-    if (!c.isolated || !c.inUser(t)) return false;
-    // a periodic syscall since the last deferral already ran the pending work
-    if (c.deferred && c.nextSyscall(c.deferredSince) <= t) {
-      c.stats.deferredRuns++;
-      c.deferred = 0;
+    if (!c.isolated) return NOT_TRIED;
+    const ns = this.s.hw.line_transfer_ns;
+    if (!c.inUser(t)) {
+      c.stats.sentInKernel++;
+      return { deferred: false, ns };
     }
-    if (!c.deferred) c.deferredSince = t;
+    this.settle(c, t);
     c.deferred |= kind;
     c.stats.deferred++;
-    return true;
+    // the next periodic syscall runs it (unless an interrupt gets there first)
+    if (c.sysPeriod) {
+      c.flushAt = c.syscallStart(c.nextGrid(t));
+      c.flushLen = this.workNs(c.deferred) + ns;
+    }
+    return { deferred: true, ns };
   }
 }
+
+const NOT_TRIED = { deferred: false, ns: 0 };
+
+/**
+ * What the deferred functions cost when they run: sync_core() is a
+ * serialising IRET-to-self (arch/x86 sync_core(), a few hundred cycles);
+ * __flush_tlb_all() toggles CR4.PGE, dropping every TLB entry, and the
+ * misses that follow (about a microsecond on a server part).
+ */
+export const SYNC_CORE_NS = 250;
+export const FLUSH_TLB_ALL_NS = 1200;

@@ -1,7 +1,10 @@
+import { Housekeeping } from './housekeeping.ts';
 import { HARDIRQ, IRQS_OFF, SOFTIRQ, type Machine, type Task } from './machine.ts';
 
 const SOFTIRQ_RCU = 9;
 const CALLBACKS = ['delayed_put_task_struct', 'file_free_rcu', 'i_callback'];
+/** The longest a grace-period kthread step runs on its CPU (it is housekeeping load: traced only when recorded). */
+const GP_BOUND = 8000;
 
 /**
  * RCU: rcu_preempt grace periods with callbacks queued during one and invoked
@@ -28,7 +31,8 @@ export class Rcu {
   start(): void {
     const m = this.m;
     const tp = m.tp;
-    if (!(tp.rcu_grace_period.on || tp.rcu_callback.on || tp.rcu_invoke_callback.on) || !(m.s.rcu.grace_periods_per_sec > 0)) return;
+    // housekeeping load: it runs with the rest of the load (Housekeeping.needed)
+    if (!Housekeeping.needed(m) || !(m.s.rcu.grace_periods_per_sec > 0)) return;
     const r = m.rng.get('rcu');
     const gap = 1e9 / m.s.rcu.grace_periods_per_sec;
     const cpu = m.hk[0];
@@ -37,7 +41,7 @@ export class Rcu {
       const seq = (this.seq += 4);
       const len = 2_000_000 + Math.round(r.exp(3_000_000));
       const name = m.sym.str('rcu_preempt');
-      m.onCpu(cpu, t, (t0) => m.borrow(cpu, t0, this.gpTask, 0x80, (t1) => {
+      m.onLoad(cpu, t, GP_BOUND, (t0) => m.borrow(cpu, t0, this.gpTask, 0x80, (t1) => {
         m.emit(tp.rcu_grace_period, cpu, t1, 0, 0, [name, seq - 3, m.sym.str('start')]);
         return t1 + 2500;
       }));
@@ -48,17 +52,17 @@ export class Rcu {
         const rhp = 0xffff888100000000n + BigInt(r.int(0x3fffffff)) * 0x40n;
         const func = m.sym.addr(r.pick(CALLBACKS));
         cbs.push({ rhp, func, cpu: c });
-        m.onCpu(c, t + Math.round(r.range(0.1, 0.9) * len), (t0) => {
+        m.onLoad(c, t + Math.round(r.range(0.1, 0.9) * len), 1000, (t0) => {
           m.emit(tp.rcu_callback, c, t0, IRQS_OFF, 0, [name, rhp, func, cbs.filter((x) => x.cpu === c).length]);
           return t0 + 300;
         });
       }
-      m.onCpu(cpu, t + len, (t0) => m.borrow(cpu, t0, this.gpTask, 0x80, (t1) => {
+      m.onLoad(cpu, t + len, GP_BOUND, (t0) => m.borrow(cpu, t0, this.gpTask, 0x80, (t1) => {
         m.emit(tp.rcu_grace_period, cpu, t1, 0, 0, [name, seq, m.sym.str('end')]);
         return t1 + 1800;
       }));
       for (const c of new Set(cbs.map((x) => x.cpu))) {
-        m.onCpu(c, t + len + 200_000 + r.int(800_000), (t0) => {
+        m.onLoad(c, t + len + 200_000 + r.int(800_000), 2000 + 400 * cbs.length, (t0) => {
           let now = t0;
           m.emit(tp.softirq_raise, c, now, IRQS_OFF | HARDIRQ, 0, [SOFTIRQ_RCU]);
           now += 500;

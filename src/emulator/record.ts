@@ -11,11 +11,13 @@ import { Housekeeping } from './housekeeping.ts';
 import { Ipis } from './ipi.ts';
 import { IsolatedLoad } from './isolated.ts';
 import { buildKernelSymbols } from './kernel-symbols.ts';
+import { kernelProfile, missingSystems, type KernelProfile } from './kernel-version.ts';
 import { Machine } from './machine.ts';
 import { Probes, type ProbeTimeline } from './probes.ts';
 import { Rcu } from './rcu.ts';
 import { parseDuration, type Scenario } from './scenario.ts';
 import { Sources } from './sources.ts';
+import { Timers } from './timers.ts';
 import { Tracing, type EventSpec } from './tracing.ts';
 
 export type RecordFormat = 'dat' | 'dat-v6';
@@ -44,8 +46,10 @@ export interface IsolatedSummary {
   /** IPIs the deferral kept from isolated CPUs, and the coalesced runs that replaced them. */
   deferred: number;
   deferredRuns: number;
-  /** Total cost of the deferral's extra atomic on kernel entries (ns). */
+  /** Time the deferral added to isolated CPUs' kernel entries: the deferred work, and the context-tracking line fetched back (ns). */
   deferralCostNs: number;
+  /** Deferrable IPIs sent anyway: the target was in the kernel when ct_set_cpu_work() tried it. */
+  sentInKernel: number;
   /** Time isolated CPUs spent in the kernel (ns). */
   kernelNs: number;
   killed: number;
@@ -79,10 +83,14 @@ export function scenarioEvents(s: Scenario): EventSpec[] {
   return specs;
 }
 
-/** A fresh copy of the catalog: a recording adds its probes' formats to it. */
-function freshFormats(): FormatRegistry {
+/**
+ * A fresh copy of the catalog for one kernel version (a recording adds its
+ * probes' formats to it): the systems that version lacks are left out.
+ */
+function freshFormats(kernel: KernelProfile): FormatRegistry {
   const reg = new FormatRegistry(8);
-  for (const { system, texts } of loadCatalog().formats.systems()) for (const t of texts) reg.add(system, t);
+  const skip = new Set(missingSystems(kernel));
+  for (const { system, texts } of loadCatalog().formats.systems()) if (!skip.has(system)) for (const t of texts) reg.add(system, t);
   return reg;
 }
 
@@ -95,13 +103,19 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
   const seed = o.seed ?? 1;
   const durationNs = o.durationNs ?? parseDuration(s.duration);
   const sym = buildKernelSymbols();
-  const formats = freshFormats();
+  const kernel = kernelProfile(s.kernel.version);
+  const formats = freshFormats(kernel);
   const printk = new PrintkTable(sym.printk);
   const tracing = new Tracing({ formats, nrCpus: s.cpus, symbols: new SymbolTable(sym.kallsyms), printk: (a) => printk.findBig(a) });
   const m = new Machine(s, sym, tracing, seed);
   m.end = durationNs;
   const probes = new Probes(m, tracing);
-  tracing.configure(o.events ?? scenarioEvents(s));
+  const specs = o.events ?? scenarioEvents(s).filter((x) => !missingSystems(kernel).includes(x.event.split(/[:/]/)[0]));
+  for (const x of specs) {
+    const sys = x.event.split(/[:/]/)[0];
+    if (missingSystems(kernel).includes(sys)) throw new UserError(`-e ${x.event}: kernel ${kernel.version} has no ${sys} events (include/trace/events/csd.h came in 6.6); record with --set kernel.version=6.18`);
+  }
+  tracing.configure(specs);
   tracing.stacks = !!o.stacks;
 
   const catalog = loadCatalog();
@@ -119,7 +133,7 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
       cmdlines: '',
       cpus: s.cpus,
       clock: 'local',
-      uname: 'Linux tracelab 6.18.0-tracelab #1 SMP PREEMPT_DYNAMIC x86_64',
+      uname: kernel.uname,
       version: '3.1.6',
     },
     { version, compression: version === 7 ? 'zstd' : 'none', bigEndian: false, longSize: 8, kernelLongSize: 8, pageSize: 4096, baseNs: BigInt(Math.round(s.uptime)) * 1_000_000_000n, compressInWorker: true },
@@ -131,9 +145,11 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
   const hk = new Housekeeping(m, ipis);
   const iso = new IsolatedLoad(m);
   const rcu = new Rcu(m);
+  const timers = new Timers(m);
   hk.start();
   iso.start();
   sources.start();
+  timers.start();
   rcu.start();
   probes.start(sources, rcu);
 
@@ -153,7 +169,7 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
   writer.setCmdlines(m.tasks.map((t) => `${t.pid} ${t.comm}\n`).join(''));
   await writer.close();
 
-  const isolated: IsolatedSummary = { cpus: m.iso.length, kernelEntries: 0, ipisReceived: 0, deferred: 0, deferredRuns: 0, deferralCostNs: 0, kernelNs: 0, killed: 0 };
+  const isolated: IsolatedSummary = { cpus: m.iso.length, kernelEntries: 0, ipisReceived: 0, deferred: 0, deferredRuns: 0, deferralCostNs: 0, sentInKernel: 0, kernelNs: 0, killed: 0 };
   for (const c of m.iso) {
     const st = m.cpus[c].stats;
     isolated.kernelEntries += st.kernelEntries;
@@ -161,6 +177,7 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
     isolated.deferred += st.deferred;
     isolated.deferredRuns += st.deferredRuns;
     isolated.deferralCostNs += st.deferralCostNs;
+    isolated.sentInKernel += st.sentInKernel;
     isolated.kernelNs += st.kernelNs;
     if (st.killed) isolated.killed++;
   }

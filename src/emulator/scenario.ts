@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { UserError } from '../core/errors.ts';
 import { parseKernelCpulist } from '../filter/cpulist-kernel.ts';
+import { isKernelVersion, KERNEL_VERSIONS } from './kernel-version.ts';
 
 /**
  * What the emulated machine is and does. Every field is a knob a reviewer can
@@ -23,14 +24,23 @@ export interface Scenario {
   /** Uptime in seconds when the recording starts. */
   uptime: number;
   kernel: {
+    /** The kernel modelled: "6.4" (the seed's, with the cpumask-filter patches) or "6.18"; it decides which IPI tracepoints fire and what they log. */
+    version: string;
     /** Defer kernel-only IPIs to isolated CPUs in user space until their next kernel entry (seed 004). */
     defer_ipis: boolean;
-    /** Cost of the extra atomic every kernel entry pays when deferral is built in (ns). */
-    deferral_entry_cost_ns: number;
     /** PR_DATAPLANE_STRICT: a synchronous kernel entry of an isolated task kills it (seed 003). */
     dataplane_strict: boolean;
     /** Unregister probes in one batch, paying one RCU-tasks grace period (seed 002). */
     batch_unregister: boolean;
+  };
+  /** Costs of the hardware, which the kernel's mechanisms are built from. */
+  hw: {
+    /** A locked read-modify-write on a cache line the CPU owns (context tracking does one per kernel entry and exit). */
+    atomic_ns: number;
+    /** Fetching a cache line another CPU wrote (a sender's cmpxchg on the target's context-tracking word, and the target's next access). */
+    line_transfer_ns: number;
+    /** Entry, the work and exit of the isolated task's syscall (getppid), atomics excluded. */
+    syscall_ns: number;
   };
   housekeeping_load: {
     /** Compiler processes: syscalls, forks and exits (freed vmalloc stacks lead to vunmap purges). */
@@ -45,28 +55,24 @@ export interface Scenario {
   };
   isolated_load: {
     task: string;
-    /** 0: stays in user space. Above 0: a syscall every this many µs (the "bad case"). */
+    /** 0: stays in user space. Above 0: a getppid() every this many µs (the "bad case"): it really enters the kernel. */
     syscall_interval_us: number;
     page_faults_per_sec: number;
   };
-  /** Interference sources, events per second for the whole machine. */
+  /** Interference sources: activity on housekeeping CPUs, per second for the whole machine. */
   sources: {
-    /** BPF programs JIT-compiled: 3 text-poke syncs (do_sync_core) each. */
+    /** BPF programs JIT-compiled: text_poke_bp_batch() syncs every CPU (do_sync_core) three times each. */
     bpf_jit: number;
-    /** Static key flips: 3 text-poke syncs each. */
+    /** Static key flips: the same three text-poke syncs each. */
     static_keys: number;
-    /** vunmap purges: flush_tlb_kernel_range -> do_flush_tlb_all on every CPU. */
+    /** vmap purges (__purge_vmap_area_lazy): flush_tlb_kernel_range() -> do_flush_tlb_all on every CPU. */
     vunmap_purges: number;
-    /** percpu reclaim: flush_tlb_all from pcpu_balance_workfn (never deferred). */
+    /** percpu reclaims (pcpu_balance_workfn): flush_tlb_all(), which the series does not defer. */
     pcpu_reclaims: number;
-    /** Kernel-only syncs that reach a single CPU (generic_smp_call_function_single_interrupt). */
-    single_cpu_syncs: number;
-    /** Share of those that the deferral can postpone. */
-    single_cpu_syncs_deferrable: number;
-    /** Timers (dev_watchdog) re-armed on isolated CPUs: nohz_full_kick_func self-IPIs. */
-    watchdog_kicks: number;
-    /** Residual ticks per isolated CPU per second (nohz_full keeps a slow tick for timekeeping). */
-    residual_ticks_per_sec: number;
+    /** Network devices with a TX watchdog: dev_watchdog() re-arms its timer on the CPU it runs on every watchdog period. */
+    netdev_watchdogs: number;
+    /** dev->watchdog_timeo in seconds (5 for most drivers). */
+    watchdog_timeo_s: number;
   };
   rcu: {
     grace_periods_per_sec: number;
@@ -98,10 +104,11 @@ const BASE: Scenario = {
   duration: '10s',
   hz: 1000,
   uptime: 3500,
-  kernel: { defer_ipis: false, deferral_entry_cost_ns: 40, dataplane_strict: false, batch_unregister: false },
+  kernel: { version: '6.18', defer_ipis: false, dataplane_strict: false, batch_unregister: false },
+  hw: { atomic_ns: 20, line_transfer_ns: 150, syscall_ns: 260 },
   housekeeping_load: { kernel_build: true, hackbench: true, context_switches_per_sec: 3000, syscalls_per_sec: 4000, device_irqs_per_sec: 40, irq_off_sections_per_sec: 2000 },
   isolated_load: { task: 'rt-loop', syscall_interval_us: 0, page_faults_per_sec: 0 },
-  sources: { bpf_jit: 0.12, static_keys: 0.04, vunmap_purges: 0.18, pcpu_reclaims: 0.017, single_cpu_syncs: 0.66, single_cpu_syncs_deferrable: 0.97, watchdog_kicks: 0.26, residual_ticks_per_sec: 1 },
+  sources: { bpf_jit: 0.12, static_keys: 0.04, vunmap_purges: 0.18, pcpu_reclaims: 0.017, netdev_watchdogs: 1, watchdog_timeo_s: 5 },
   rcu: { grace_periods_per_sec: 20, callbacks_per_gp: 6 },
   probes: { kprobes: [], uprobes: [], hits_per_sec: 0, unregister_at: '', hog_cpu: -1 },
   events: ['ipi', 'csd', 'irq_vectors', 'irq', 'sched:sched_switch', 'sched:sched_wakeup', 'rcu:rcu_utilization'],
@@ -119,27 +126,32 @@ export const PRESETS: Record<string, Preset> = {
       housekeeping: '0-3',
       isolated: '4-79',
       duration: '20m',
-      events: ['ipi:ipi_send_cpumask', 'ipi:ipi_send_cpu'],
+      // the seed's kernel: v6.4 with the cpumask-filter patches (--set kernel.version=6.18 for today's)
+      kernel: { version: '6.4' },
+      events: ['ipi:ipi_send_cpumask', 'ipi:ipi_send_cpu', 'csd:csd_queue_cpu'],
       // the seed's recording: only IPIs aimed at isolated CPUs, so every event is interference
-      event_filters: ['ipi:ipi_send_cpumask: cpumask & CPUS{$ISOLATED}', 'ipi:ipi_send_cpu: cpu & CPUS{$ISOLATED}'],
+      // on 6.6+ also csd_queue_cpu, the only event there that names the function (6.4 has none)
+      event_filters: ['ipi:ipi_send_cpumask: cpumask & CPUS{$ISOLATED}', 'ipi:ipi_send_cpu: cpu & CPUS{$ISOLATED}', 'csd:csd_queue_cpu: cpu & CPUS{$ISOLATED}'],
     },
   },
   'isolation-ipi-syscalls': {
-    description: 'the bad case (Nadav Amit): as isolation-ipi, but isolated tasks enter the kernel every 20 µs; deferral costs on every entry',
+    description: 'the bad case (Nadav Amit): as isolation-ipi, but isolated tasks call getppid() every 20 µs, so IPIs find them in the kernel and deferred work runs on their entries',
     patch: {
       cpus: 80,
       housekeeping: '0-3',
       isolated: '4-79',
       duration: '20m',
+      kernel: { version: '6.4' },
       isolated_load: { task: 'rt-syscaller', syscall_interval_us: 20, page_faults_per_sec: 0 },
-      events: ['ipi:ipi_send_cpumask', 'ipi:ipi_send_cpu'],
-      event_filters: ['ipi:ipi_send_cpumask: cpumask & CPUS{$ISOLATED}', 'ipi:ipi_send_cpu: cpu & CPUS{$ISOLATED}'],
+      events: ['ipi:ipi_send_cpumask', 'ipi:ipi_send_cpu', 'csd:csd_queue_cpu'],
+      // on 6.6+ also csd_queue_cpu, the only event there that names the function (6.4 has none)
+      event_filters: ['ipi:ipi_send_cpumask: cpumask & CPUS{$ISOLATED}', 'ipi:ipi_send_cpu: cpu & CPUS{$ISOLATED}', 'csd:csd_queue_cpu: cpu & CPUS{$ISOLATED}'],
     },
   },
   'dataplane-strict': {
     description: 'seed 003: PR_DATAPLANE_STRICT tasks on 2-7 that occasionally make a syscall or take a page fault, and get SIGKILL',
     patch: {
-      kernel: { defer_ipis: false, deferral_entry_cost_ns: 40, dataplane_strict: true, batch_unregister: false },
+      kernel: { version: '6.18', defer_ipis: false, dataplane_strict: true, batch_unregister: false },
       isolated_load: { task: 'dp-worker', syscall_interval_us: 0, page_faults_per_sec: 0.3 },
       events: ['signal', 'sched:sched_process_exit', 'sched:sched_switch', 'raw_syscalls', 'ipi'],
     },
@@ -148,7 +160,7 @@ export const PRESETS: Record<string, Preset> = {
     description: 'seed 001: kprobes armed with text patching (do_sync_core IPIs), then removed: freeing their trampolines waits for RCU-tasks, held up by a preempted CPU hog',
     patch: {
       probes: { kprobes: ['do_sys_openat2 dfd=%di', 'vfs_read', 'r:vfs_write ret=$retval', 'tcp_sendmsg size=%dx'], uprobes: [], hits_per_sec: 400, unregister_at: '6s', hog_cpu: 1 },
-      events: ['kprobes', 'ipi', 'rcu:rcu_grace_period', 'sched:sched_switch'],
+      events: ['kprobes', 'ipi', 'csd:csd_queue_cpu', 'rcu:rcu_grace_period', 'sched:sched_switch'],
     },
   },
   'uprobe-batch': {
@@ -276,7 +288,9 @@ export function check(s: Scenario, where: string): void {
   if (!iso) throw new UserError(`${where}: "isolated" must be a cpulist of CPUs below ${s.cpus}, not "${s.isolated}"`);
   for (const c of iso) if (hk.has(c)) throw new UserError(`${where}: CPU ${c} is both housekeeping and isolated`);
   if (s.hz < 1 || s.hz > 10000) throw new UserError(`${where}: "hz" must be between 1 and 10000`);
-  if (s.sources.single_cpu_syncs_deferrable > 1) throw new UserError(`${where}: "sources.single_cpu_syncs_deferrable" is a share, between 0 and 1`);
+  if (!isKernelVersion(s.kernel.version)) throw new UserError(`${where}: "kernel.version" must be one of ${KERNEL_VERSIONS.join(', ')}, not "${s.kernel.version}"`);
+  if (!Number.isInteger(s.sources.netdev_watchdogs) || s.sources.netdev_watchdogs > 64) throw new UserError(`${where}: "sources.netdev_watchdogs" must be an integer from 0 to 64`);
+  if (!(s.sources.watchdog_timeo_s >= 1)) throw new UserError(`${where}: "sources.watchdog_timeo_s" must be at least 1`);
   parseDuration(s.duration, `${where}: "duration"`);
   if (s.probes.unregister_at) parseDuration(s.probes.unregister_at, `${where}: "probes.unregister_at"`);
   if (s.probes.hog_cpu >= 0 && !hk.has(s.probes.hog_cpu)) throw new UserError(`${where}: "probes.hog_cpu" must be a housekeeping CPU`);

@@ -1,14 +1,12 @@
-import { IRQ_WORK_VECTOR, TIMER_VALUES, type CallSpec, type Ipis } from './ipi.ts';
-import { DEFER_SINGLE_SYNC, DEFER_SYNC_CORE, DEFER_TLB_FLUSH, HARDIRQ, IRQS_OFF, SOFTIRQ, type Machine, type Task } from './machine.ts';
-import { FROM_KWORKER, FROM_SYSCALL, FROM_TIMER_IRQ } from './stacks.ts';
-
-const SOFTIRQ_TIMER = 1;
+import type { CallSpec, Ipis } from './ipi.ts';
+import { DEFER_SYNC_CORE, DEFER_TLB_FLUSH, FLUSH_TLB_ALL_NS, SYNC_CORE_NS, type Machine, type Task } from './machine.ts';
+import { FROM_KWORKER, FROM_SYSCALL } from './stacks.ts';
 
 /**
  * The interference sources of seed 004, each an independent Poisson process
- * with its own random stream: text patching (BPF JIT, static keys), kernel TLB
- * flushes (vunmap purges, percpu reclaim), single-CPU syncs, and the
- * dev_watchdog timer kicking nohz_full CPUs.
+ * with its own random stream: text patching (BPF JIT, static keys) and kernel
+ * TLB flushes (vunmap purges, percpu reclaim), all on_each_cpu() calls from
+ * housekeeping CPUs. (The dev_watchdog timers are in timers.ts.)
  */
 export class Sources {
   private kworkers: Task[] = [];
@@ -30,34 +28,37 @@ export class Sources {
     this.poisson('static_keys', s.static_keys, (t, cpu) => this.m.borrow(cpu, t, this.kworkers[cpu], 0x80, (t) => this.textPoke(cpu, t, 'jump_label')));
     this.poisson('vunmap_purges', s.vunmap_purges, (t, cpu) => this.m.borrow(cpu, t, this.kworkers[cpu], 0x80, (t) => this.tlbFlushAll(cpu, t, true)));
     this.poisson('pcpu_reclaims', s.pcpu_reclaims, (t, cpu) => this.m.borrow(cpu, t, this.kworkers[cpu], 0x80, (t) => this.tlbFlushAll(cpu, t, false)));
-    const single = this.m.rng.get('single_cpu_syncs.kind');
-    this.poisson('single_cpu_syncs', s.single_cpu_syncs, (t, cpu) => {
-      const target = this.m.rng.get('single_cpu_syncs.target').pick(this.m.iso.length ? this.m.iso : this.m.hk);
-      const deferrable = single.chance(s.single_cpu_syncs_deferrable);
-      return this.m.borrow(cpu, t, this.kworkers[cpu], 0x80, (t) => this.ipis.single(cpu, t, target, this.singleSpec(deferrable)));
-    });
-    if (this.m.iso.length && s.watchdog_kicks > 0) this.watchdog(s.watchdog_kicks);
   }
 
-  /** Arrivals at `rate` per second, each an episode on a random housekeeping CPU. */
+  /**
+   * Arrivals at `rate` per second, each an episode on a random housekeeping
+   * CPU. The next arrival is drawn and put on its CPU as soon as one starts,
+   * so its slot is reserved long before it comes (the load yields to it).
+   */
   private poisson(name: string, rate: number, episode: (t: number, cpu: number) => number): void {
     if (!(rate > 0)) return;
     const r = this.m.rng.get(name);
     const mean = 1e9 / rate;
-    const next = (t: number) => {
+    const schedule = (t: number) => {
       if (t >= this.m.end) return;
       const cpu = r.pick(this.m.hk);
-      this.m.onCpu(cpu, t, (t0) => episode(t0, cpu));
-      this.m.at(t + r.exp(mean), () => next(this.m.now));
+      this.m.onCpu(cpu, t, (t0) => {
+        schedule(t0 + r.exp(mean));
+        return episode(t0, cpu);
+      });
     };
-    this.m.at(r.exp(mean), () => next(this.m.now));
+    schedule(r.exp(mean));
   }
 
   private stacks(...frames: string[]): readonly bigint[] {
     return this.m.stacks.chain(...frames);
   }
 
-  /** text_poke_bp_batch: three on_each_cpu(do_sync_core) rounds. */
+  /**
+   * text_poke_bp_batch(): three text_poke_sync() rounds, each
+   * on_each_cpu(do_sync_core, NULL, 1) (arch/x86/kernel/alternative.c, 6.4;
+   * smp_text_poke_batch_finish() in 6.18 does the same three syncs).
+   */
   private textPoke(cpu: number, t: number, why: 'bpf' | 'jump_label' | 'kprobe'): number {
     const tail =
       why === 'bpf'
@@ -69,7 +70,7 @@ export class Sources {
       func: 'do_sync_core',
       callsite: 'on_each_cpu_cond_mask+0x20',
       kind: DEFER_SYNC_CORE,
-      cost: 250,
+      cost: SYNC_CORE_NS,
       stack: this.stacks('trace_event_raw_event_ipi_send_cpumask+0xe5', 'smp_call_function_many_cond+0x3f2', 'on_each_cpu_cond_mask+0x20', 'text_poke_bp_batch+0x1c7', ...tail),
     };
     let now = t;
@@ -90,62 +91,10 @@ export class Sources {
     return this.ipis.many(cpu, t + 500, this.allCpus, {
       func: 'do_flush_tlb_all',
       callsite: 'on_each_cpu_cond_mask+0x20',
+      // the series defers only flush_tlb_kernel_range() (v1 patches 13-14): pcpu's flush_tlb_all() still IPIs
       kind: vunmap ? DEFER_TLB_FLUSH : 0,
-      cost: 1200,
+      cost: FLUSH_TLB_ALL_NS,
       stack: this.stacks('trace_event_raw_event_ipi_send_cpumask+0xe5', 'smp_call_function_many_cond+0x3f2', 'on_each_cpu_cond_mask+0x20', ...tail),
     }, true);
-  }
-
-  private singleSpec(deferrable: boolean): CallSpec {
-    return {
-      func: deferrable ? 'do_sync_core' : 'flush_tlb_func',
-      callsite: 'generic_exec_single+0x36',
-      kind: deferrable ? DEFER_SINGLE_SYNC : 0,
-      cost: deferrable ? 250 : 900,
-      stack: this.stacks('trace_event_raw_event_ipi_send_cpu+0x8d', 'generic_exec_single+0x36', 'smp_call_function_single+0xef', ...FROM_KWORKER),
-    };
-  }
-
-  /**
-   * dev_watchdog re-arms its timer from the timer softirq of a residual tick on
-   * an isolated CPU: __mod_timer kicks the nohz_full CPU with an irq_work
-   * self-IPI (ipi_send_cpu to itself, callback nohz_full_kick_func).
-   */
-  private watchdog(rate: number): void {
-    const r = this.m.rng.get('watchdog_kicks');
-    const mean = 1e9 / rate;
-    const m = this.m;
-    const tp = m.tp;
-    const kick = m.sym.addr('nohz_full_kick_func');
-    const callsite = m.sym.at('irq_work_queue_on', 0x77);
-    const stack = this.stacks('trace_event_raw_event_ipi_send_cpu+0x88', '__irq_work_queue_local+0x5d', 'irq_work_queue_on+0x77', '__mod_timer+0x2b1', 'dev_watchdog+0x230', 'call_timer_fn+0x24', '__run_timers+0x1fe', 'run_timer_softirq+0x66', '__do_softirq+0xc8', ...FROM_TIMER_IRQ);
-    const next = (t: number) => {
-      if (t >= m.end) return;
-      const cpu = r.pick(m.iso);
-      m.onCpu(cpu, t, (t0) => {
-        let now = m.kernelEntry(cpu, t0);
-        const f = IRQS_OFF | HARDIRQ;
-        m.emit(tp.local_timer_entry, cpu, now, f, 0, TIMER_VALUES);
-        m.emit(tp.softirq_raise, cpu, now + 900, f, 0, [SOFTIRQ_TIMER]);
-        now += 1800;
-        m.emit(tp.local_timer_exit, cpu, now, f, 0, TIMER_VALUES);
-        now += 200;
-        m.emit(tp.softirq_entry, cpu, now, SOFTIRQ, 0, [SOFTIRQ_TIMER]);
-        now += 1400;
-        m.emit(tp.ipi_send_cpu, cpu, now, SOFTIRQ | IRQS_OFF, 0, [cpu, callsite, kick], stack);
-        now += 900;
-        m.emit(tp.softirq_exit, cpu, now, SOFTIRQ, 0, [SOFTIRQ_TIMER]);
-        now += 300;
-        m.emit(tp.irq_work_entry, cpu, now, f, 0, [IRQ_WORK_VECTOR]);
-        now += 400;
-        m.emit(tp.irq_work_exit, cpu, now, f, 0, [IRQ_WORK_VECTOR]);
-        now += 300;
-        m.cpus[cpu].stats.ipisReceived++;
-        m.kernelStay(cpu, t0, now);
-        return now;
-      });
-      m.at(t + r.exp(mean), () => next(m.now));
-    };
-    m.at(r.exp(mean), () => next(m.now));
   }
 }

@@ -1,6 +1,7 @@
 import type { EventFormat } from '../core/event-format.ts';
 import type { FormatRegistry } from '../core/formats.ts';
 import { UserError } from '../core/errors.ts';
+import { loadCatalog } from '../core/catalog.ts';
 import { RecordEncoder, type FieldValue } from '../core/record-encoder.ts';
 import { SymbolTable } from '../core/symbols.ts';
 import type { PageBuilder } from '../io/dat/page-builder.ts';
@@ -87,6 +88,17 @@ export class Tracing {
     const tp = this.point(system, name);
     if (!tp) throw new Error(`event catalog has no ${system}:${name}`);
     return tp;
+  }
+
+  /**
+   * A tracepoint this kernel does not have (csd:* before 6.6): it has the
+   * catalog's format so code paths can name it, is never enabled and never
+   * reaches the trace.dat.
+   */
+  absent(system: string, name: string): Tracepoint {
+    const f = loadCatalog().formats.find(name, system)[0];
+    if (!f) throw new Error(`event catalog has no ${system}:${name}`);
+    return new Tracepoint(f, true);
   }
 
   /** Adds a dynamic event (a kprobe or uprobe) to the catalog and the tracepoints. */

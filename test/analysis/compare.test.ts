@@ -22,8 +22,8 @@ describe('compare', () => {
   });
 
   it('normalises per minute when the traces cover different times; --isolated counts IPIs received', async () => {
-    const before = await run('isolation-ipi', ['sources.watchdog_kicks=2'], { duration: '60s' });
-    const after = await run('isolation-ipi', ['sources.watchdog_kicks=2'], { duration: '180s' });
+    const before = await run('isolation-ipi', ['sources.netdev_watchdogs=3'], { duration: '60s' });
+    const after = await run('isolation-ipi', ['sources.netdev_watchdogs=3'], { duration: '180s' });
     const r = compare(before.trace, after.trace);
     expect(r.summary.perMinute).toBe(true);
     const row = (r.table.objects() as Record<string, number | string>[]).find((x) => x.callback === 'nohz_full_kick_func+0x0')!;

@@ -24,7 +24,9 @@ describe('scenarios', () => {
     expect(scenarioEvents(s)).toEqual([
       { event: 'ipi:ipi_send_cpumask', filters: ['cpumask & CPUS{4-79}'] },
       { event: 'ipi:ipi_send_cpu', filters: ['cpu & CPUS{4-79}'] },
+      { event: 'csd:csd_queue_cpu', filters: ['cpu & CPUS{4-79}'] },
     ]);
+    expect(s.kernel.version).toBe('6.4');
   });
 
   it('$ISOLATED follows --set isolated', () => {
