@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../src/core/errors.ts';
 import { FilterError } from '../src/filter/kernel-filter.ts';
 import { register as registerChart } from './chart.ts';
+import { register as registerCheck } from './check.ts';
 import { register as registerCompare } from './compare.ts';
 import { register as registerConvert } from './convert.ts';
 import { register as registerDemo } from './demo.ts';
@@ -30,6 +31,7 @@ registerCompare(program);
 registerConvert(program);
 registerDemo(program);
 registerChart(program);
+registerCheck(program);
 
 try {
   await program.parseAsync(process.argv);
