@@ -95,7 +95,7 @@ describe('tracelab record and scenarios (CLI)', () => {
   it('bad settings are named, not stack-traced', () => {
     const a = run(['record', '--set', 'kernel.deferipis=on', '-o', path.join(dir, 'x.dat')]);
     expect(a.status).toBe(1);
-    expect(a.err).toMatch(/^tracelab: --set kernel.deferipis: unknown key \(known here: defer_ipis/);
+    expect(a.err).toMatch(/^tracelab: --set kernel.deferipis: unknown key \(known here: version, defer_ipis/);
     const b = run(['record', '-f', 'cpu == 1', '-e', 'ipi_send_cpu']);
     expect(b.status).toBe(1);
     expect(b.err).toBe('tracelab: -f must follow the -e it filters\n');
