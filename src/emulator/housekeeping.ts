@@ -221,7 +221,7 @@ export class Housekeeping {
       this.switchLater(target, now + 4000, wakee, r);
     } else {
       m.emit(tp.sched_wakeup, cpu, now, IRQS_OFF, 3, this.wakeValues(wakee, target));
-      now = this.ipis.resched(cpu, now + 300, target, (tt) => tt);
+      now = this.ipis.resched(cpu, now + 300, target);
       this.switchLater(target, now + 3000, wakee, r);
     }
     return now + 1200;

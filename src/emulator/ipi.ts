@@ -1,4 +1,4 @@
-import { HARDIRQ, IRQS_OFF, NEED_RESCHED, type Machine, type QueuedCall } from './machine.ts';
+import { DEFER_DONE, DEFER_NOT_TRIED, HARDIRQ, IRQS_OFF, NEED_RESCHED, type Machine, type QueuedCall } from './machine.ts';
 import type { Rng } from './rng.ts';
 
 /** IRQ vectors as x86 numbers them (irq_vectors:* print them). */
@@ -50,12 +50,21 @@ export class Ipis {
   private readonly wakelistSite: bigint;
   private readonly ttwuPending: bigint;
   private readonly preemptSite: bigint;
+  /** Field values reused from event to event (the encoder copies them): no array per event. */
   private reschedVec = [RESCHEDULE_VECTOR];
   private vec = [0];
+  private queueVals: [number, bigint, bigint, bigint] = [0, 0n, 0n, 0n];
+  private sendVals: [number | Uint8Array, bigint, bigint] = [0, 0n, 0n];
+  private funcVals: [bigint, bigint] = [0n, 0n];
+  private maskBuf: Uint8Array;
+  /** The handlers' episodes, made once (an IPI a closure would allocate hundreds of thousands a run). */
+  private readonly singleHandler = (t0: number, cpu: number): number => this.flush(t0, cpu, CALL_FUNCTION_SINGLE_VECTOR);
+  private readonly maskHandler = (t0: number, cpu: number): number => this.flush(t0, cpu, CALL_FUNCTION_VECTOR);
 
   constructor(private m: Machine) {
     this.generic = m.sym.addr('generic_smp_call_function_single_interrupt');
     this.maskBytes = Math.ceil(m.cpus.length / 64) * 8;
+    this.maskBuf = new Uint8Array(this.maskBytes);
     this.lat = m.rng.get('ipi-latency');
     this.latLoad = m.rng.get('ipi-latency.load');
     this.wakelistSite = this.a('ttwu_queue_wakelist+0x11d');
@@ -72,11 +81,39 @@ export class Ipis {
     return this.m.cpus[target].csdBase + BigInt(sender) * 0x20n;
   }
 
-  /** A cpumask field value: nr_cpu_ids bits in unsigned longs, little endian. */
-  mask(cpus: readonly number[]): Uint8Array {
-    const b = new Uint8Array(this.maskBytes);
+  /** A cpumask field value: nr_cpu_ids bits in unsigned longs, little endian (one buffer, reused: the encoder copies it). */
+  private mask(cpus: readonly number[]): Uint8Array {
+    const b = this.maskBuf;
+    b.fill(0);
     for (const c of cpus) b[c >> 3] |= 1 << (c & 7);
     return b;
+  }
+
+  /** ipi_send_cpu / ipi_send_cpumask's values: target (a CPU or a mask), callsite, callback. */
+  private send(target: number | Uint8Array, callsite: bigint, callback: bigint): readonly (number | Uint8Array | bigint)[] {
+    const v = this.sendVals;
+    v[0] = target;
+    v[1] = callsite;
+    v[2] = callback;
+    return v;
+  }
+
+  /** csd_queue_cpu's values: cpu, callsite, func, csd. */
+  private queuedValues(cpu: number, callsite: bigint, func: bigint, csd: bigint): readonly (number | bigint)[] {
+    const v = this.queueVals;
+    v[0] = cpu;
+    v[1] = callsite;
+    v[2] = func;
+    v[3] = csd;
+    return v;
+  }
+
+  /** csd_function_entry/exit's values: func, csd. */
+  private funcValues(func: bigint, csd: bigint): readonly bigint[] {
+    const v = this.funcVals;
+    v[0] = func;
+    v[1] = csd;
+    return v;
   }
 
   /**
@@ -129,17 +166,17 @@ export class Ipis {
     for (const c of targets) {
       if (c === cpu) continue;
       const d = m.tryDefer(c, now, spec.kind);
-      now += d.ns;
-      if (d.deferred) continue;
+      if (d !== DEFER_NOT_TRIED) now += m.s.hw.line_transfer_ns;
+      if (d === DEFER_DONE) continue;
       queued.push(c);
       const csd = this.csd(cpu, c);
-      if (k.csdEvents) m.emit(tp.csd_queue_cpu, cpu, now, 0, 2, [c, callsite, func, csd]);
+      if (k.csdEvents) m.emit(tp.csd_queue_cpu, cpu, now, 0, 2, this.queuedValues(c, callsite, func, csd));
       if (this.enqueue(c, { func, csd, cost: spec.cost, at: now })) ipi.push(c);
       now += CSD_QUEUE_NS;
     }
-    if (k.callTracedAsIpi && queued.length) m.emit(tp.ipi_send_cpumask, cpu, now, 0, 2, [this.mask(queued), callsite, func], spec.stack);
-    if (ipi.length === 1) m.emit(tp.ipi_send_cpu, cpu, now, 0, 2, [ipi[0], callsite, this.generic], spec.stack);
-    else if (ipi.length > 1) m.emit(tp.ipi_send_cpumask, cpu, now, 0, 2, [this.mask(ipi), callsite, this.generic], spec.stack);
+    if (k.callTracedAsIpi && queued.length && tp.ipi_send_cpumask.on) m.emit(tp.ipi_send_cpumask, cpu, now, 0, 2, this.send(this.mask(queued), callsite, func), spec.stack);
+    if (ipi.length === 1) m.emit(tp.ipi_send_cpu, cpu, now, 0, 2, this.send(ipi[0], callsite, this.generic), spec.stack);
+    else if (ipi.length > 1 && tp.ipi_send_cpumask.on) m.emit(tp.ipi_send_cpumask, cpu, now, 0, 2, this.send(this.mask(ipi), callsite, this.generic), spec.stack);
     now += 100 + ICR_WRITE_NS * ipi.length;
     const vector = ipi.length === 1 ? CALL_FUNCTION_SINGLE_VECTOR : CALL_FUNCTION_VECTOR;
     let done = now;
@@ -151,9 +188,9 @@ export class Ipis {
       if (end > done) done = end;
     }
     if (local) {
-      if (k.csdEvents) m.emit(tp.csd_function_entry, cpu, now, IRQS_OFF, 2, [func, 0n]);
+      if (k.csdEvents) m.emit(tp.csd_function_entry, cpu, now, IRQS_OFF, 2, this.funcValues(func, 0n));
       now += spec.cost;
-      if (k.csdEvents) m.emit(tp.csd_function_exit, cpu, now, IRQS_OFF, 2, [func, 0n]);
+      if (k.csdEvents) m.emit(tp.csd_function_exit, cpu, now, IRQS_OFF, 2, this.funcValues(func, 0n));
     }
     return Math.max(now, done) + 100;
   }
@@ -169,60 +206,61 @@ export class Ipis {
     const tp = m.tp;
     const callsite = this.wakelistSite;
     const func = this.ttwuPending;
-    if (m.kernel.csdEvents) m.emit(tp.csd_queue_cpu, cpu, t, IRQS_OFF, 2, [target, callsite, func, csd]);
-    else m.emit(tp.ipi_send_cpu, cpu, t, IRQS_OFF, 2, [target, callsite, func]);
+    if (m.kernel.csdEvents) m.emit(tp.csd_queue_cpu, cpu, t, IRQS_OFF, 2, this.queuedValues(target, callsite, func, csd));
+    else m.emit(tp.ipi_send_cpu, cpu, t, IRQS_OFF, 2, this.send(target, callsite, func));
     if (this.enqueue(target, { func, csd, cost: 300, then: onArrive, at: t })) {
-      m.emit(tp.ipi_send_cpu, cpu, t + 60, IRQS_OFF, 2, [target, callsite, this.generic]);
+      m.emit(tp.ipi_send_cpu, cpu, t + 60, IRQS_OFF, 2, this.send(target, callsite, this.generic));
       this.sent(target, t + 800 + this.latLoad.int(700), CALL_FUNCTION_SINGLE_VECTOR);
     }
     return t + 400;
   }
 
-  /**
-   * The receive side (sysvec_call_function[_single] ->
-   * __flush_smp_call_function_queue()): takes everything queued by then and
-   * runs it; a kernel entry if the CPU was in user space. Preemption depth is
-   * that of the interrupted context; a wakeup inside sets need-resched.
-   */
+  /** The receive side of an IPI sent to `cpu`, arriving at t. */
   private handler(cpu: number, t: number, vector: number): void {
     const m = this.m;
-    const c = m.cpus[cpu];
-    const episode = (t0: number): number => {
-      const tp = m.tp;
-      const calls: QueuedCall[] = [];
-      let keep = 0;
-      for (const q of c.csq) {
-        if (q.at <= t0) calls.push(q);
-        else c.csq[keep++] = q;
-      }
-      c.csq.length = keep;
-      let now = m.kernelEntry(cpu, t0);
-      c.stats.ipisReceived++;
-      const single = vector === CALL_FUNCTION_SINGLE_VECTOR;
-      const depth = m.depth(cpu);
-      let f = IRQS_OFF | HARDIRQ;
-      const v = this.vec;
-      v[0] = vector;
-      m.emit(single ? tp.call_function_single_entry : tp.call_function_entry, cpu, now, f, depth, v);
-      now += HANDLER_IN_NS;
-      for (const q of calls) {
-        if (m.kernel.csdEvents) m.emit(tp.csd_function_entry, cpu, now, f, depth, [q.func, q.csd]);
-        now += q.cost;
-        if (q.then) {
-          now = q.then(now);
-          f |= NEED_RESCHED;
-        }
-        if (m.kernel.csdEvents) m.emit(tp.csd_function_exit, cpu, now, f, depth, [q.func, q.csd]);
-      }
-      now += HANDLER_OUT_NS;
-      v[0] = vector;
-      m.emit(single ? tp.call_function_single_exit : tp.call_function_exit, cpu, now, f, depth, v);
-      now += IRQ_RETURN_NS;
-      m.kernelStay(cpu, t0, now);
-      return now;
-    };
-    if (c.isolated) m.onCpu(cpu, t, episode);
+    const episode = vector === CALL_FUNCTION_SINGLE_VECTOR ? this.singleHandler : this.maskHandler;
+    if (m.cpus[cpu].isolated) m.onCpu(cpu, t, episode);
     else m.onLoad(cpu, t, HANDLER_BOUND, episode);
+  }
+
+  /**
+   * sysvec_call_function[_single] -> __flush_smp_call_function_queue(): takes
+   * everything queued by t0 (llist_del_all()) and runs it; a kernel entry if
+   * the CPU was in user space. Preemption depth is that of the interrupted
+   * context; a wakeup inside sets need-resched.
+   */
+  private flush(t0: number, cpu: number, vector: number): number {
+    const m = this.m;
+    const tp = m.tp;
+    const c = m.cpus[cpu];
+    let now = m.kernelEntry(cpu, t0);
+    c.stats.ipisReceived++;
+    const single = vector === CALL_FUNCTION_SINGLE_VECTOR;
+    const depth = m.depth(cpu);
+    let f = IRQS_OFF | HARDIRQ;
+    const v = this.vec;
+    v[0] = vector;
+    m.emit(single ? tp.call_function_single_entry : tp.call_function_entry, cpu, now, f, depth, v);
+    now += HANDLER_IN_NS;
+    for (const q of c.csq) {
+      if (q.at > t0) continue;
+      if (m.kernel.csdEvents) m.emit(tp.csd_function_entry, cpu, now, f, depth, this.funcValues(q.func, q.csd));
+      now += q.cost;
+      if (q.then) {
+        now = q.then(now);
+        f |= NEED_RESCHED;
+      }
+      if (m.kernel.csdEvents) m.emit(tp.csd_function_exit, cpu, now, f, depth, this.funcValues(q.func, q.csd));
+    }
+    // what was queued after t0 stays for the next handler
+    let keep = 0;
+    for (const q of c.csq) if (q.at > t0) c.csq[keep++] = q;
+    c.csq.length = keep;
+    now += HANDLER_OUT_NS;
+    m.emit(single ? tp.call_function_single_exit : tp.call_function_exit, cpu, now, f, depth, v);
+    now += IRQ_RETURN_NS;
+    m.kernelStay(cpu, t0, now);
+    return now;
   }
 
   /**
@@ -231,28 +269,30 @@ export class Ipis {
    * callback 0x0), sent under the runqueue lock (`d..2.`); need-resched is
    * set on the target before, so its handler shows `dNh`.
    */
-  resched(cpu: number, t: number, target: number, then?: (t: number) => number): number {
+  resched(cpu: number, t: number, target: number): number {
     const m = this.m;
-    const tp = m.tp;
-    m.emit(tp.ipi_send_cpu, cpu, t, IRQS_OFF, 2, [target, this.preemptSite, 0n]);
-    const episode = (t0: number): number => {
-      let now = m.kernelEntry(target, t0);
-      m.cpus[target].stats.ipisReceived++;
-      const f = IRQS_OFF | HARDIRQ | NEED_RESCHED;
-      const depth = m.depth(target);
-      m.emit(tp.reschedule_entry, target, now, f, depth, this.reschedVec);
-      now += 300;
-      m.emit(tp.reschedule_exit, target, now, f, depth, this.reschedVec);
-      now += 200;
-      if (then) now = then(now);
-      m.kernelStay(target, t0, now);
-      return now;
-    };
+    m.emit(m.tp.ipi_send_cpu, cpu, t, IRQS_OFF, 2, this.send(target, this.preemptSite, 0n));
     const at = t + 700 + this.latLoad.int(600);
-    if (m.cpus[target].isolated) m.onCpu(target, at, episode);
-    else m.onLoad(target, at, HANDLER_BOUND, episode);
+    if (m.cpus[target].isolated) m.onCpu(target, at, this.reschedHandler);
+    else m.onLoad(target, at, HANDLER_BOUND, this.reschedHandler);
     return t + 200;
   }
+
+  /** sysvec_reschedule_ipi on the target. */
+  private readonly reschedHandler = (t0: number, cpu: number): number => {
+    const m = this.m;
+    const tp = m.tp;
+    let now = m.kernelEntry(cpu, t0);
+    m.cpus[cpu].stats.ipisReceived++;
+    const f = IRQS_OFF | HARDIRQ | NEED_RESCHED;
+    const depth = m.depth(cpu);
+    m.emit(tp.reschedule_entry, cpu, now, f, depth, this.reschedVec);
+    now += 300;
+    m.emit(tp.reschedule_exit, cpu, now, f, depth, this.reschedVec);
+    now += 200;
+    m.kernelStay(cpu, t0, now);
+    return now;
+  };
 }
 
 /** The longest an IPI handler on a housekeeping CPU runs (its functions included). */

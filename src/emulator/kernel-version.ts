@@ -73,7 +73,7 @@ export function kernelProfile(version: string): KernelProfile {
   return PROFILES[version];
 }
 
-/** Event systems a version does not have: their formats stay out of its trace.dat and -e cannot name them. */
-export function missingSystems(p: KernelProfile): string[] {
-  return p.csdEvents ? [] : ['csd'];
+/** Event systems a version does not have, and why: their formats stay out of its trace.dat and -e cannot name them. */
+export function missingSystems(p: KernelProfile): { system: string; why: string }[] {
+  return p.csdEvents ? [] : [{ system: 'csd', why: `kernel ${p.version} has no csd events (include/trace/events/csd.h came in 6.6); record with --set kernel.version=6.18` }];
 }

@@ -1,3 +1,4 @@
+import { IRQS_OFF } from '../core/trace-flags.ts';
 import type { FieldValue } from '../core/record-encoder.ts';
 import { ActionQueue } from './action-queue.ts';
 import type { KernelSymbols } from './kernel-symbols.ts';
@@ -64,11 +65,7 @@ function tracepoints(t: Tracing) {
   };
 }
 
-/** trace_flag_type bits of common_flags. */
-export const IRQS_OFF = 0x01;
-export const NEED_RESCHED = 0x04;
-export const HARDIRQ = 0x08;
-export const SOFTIRQ = 0x10;
+export { HARDIRQ, IRQS_OFF, NEED_RESCHED, SOFTIRQ } from '../core/trace-flags.ts';
 
 export interface Task {
   pid: number;
@@ -166,13 +163,15 @@ export class Cpu {
     if (!this.sysPeriod || t < this.sysPhase) return 0;
     const p = this.sysPeriod;
     const g = this.sysPhase + Math.floor((t - this.sysPhase) / p) * p;
-    for (const x of [g, g - p]) {
-      if (x < this.sysPhase) continue;
-      const s = this.syscallStart(x);
-      const e = s + this.syscallLen(s);
-      if (t >= s && t < e) return e;
-    }
-    return 0;
+    // the syscall of this grid point, or of the one before (an interrupt may have pushed it past g)
+    return this.syscallHolding(g, t) || (g - p >= this.sysPhase ? this.syscallHolding(g - p, t) : 0);
+  }
+
+  /** The end of the grid syscall at g if it holds the CPU at t, or 0. */
+  private syscallHolding(g: number, t: number): number {
+    const s = this.syscallStart(g);
+    const e = s + this.syscallLen(s);
+    return t >= s && t < e ? e : 0;
   }
 
   /** Where the grid syscall at g starts (an interrupt running at g delays it to its end). */
@@ -426,9 +425,13 @@ export class Machine {
     this.tracing.fire(tp, cpu, t, this.cpus[cpu].task.pid, flags, preempt, values, stack);
   }
 
-  /** ns one deferred kind takes when it finally runs (the same work the IPI would have done). */
-  private workNs(kinds: number): number {
-    return (kinds & DEFER_SYNC_CORE ? SYNC_CORE_NS : 0) + (kinds & DEFER_TLB_FLUSH ? FLUSH_TLB_ALL_NS : 0);
+  /**
+   * What running the deferred kinds adds to a kernel entry: each kind's work
+   * once (the same work the IPI would have done), and the context-tracking
+   * line the senders wrote, fetched back.
+   */
+  private flushNs(kinds: number): number {
+    return (kinds & DEFER_SYNC_CORE ? SYNC_CORE_NS : 0) + (kinds & DEFER_TLB_FLUSH ? FLUSH_TLB_ALL_NS : 0) + this.s.hw.line_transfer_ns;
   }
 
   /**
@@ -460,7 +463,7 @@ export class Machine {
     this.settle(c, t);
     c.stats.kernelEntries++;
     if (!c.deferred) return t;
-    const cost = this.workNs(c.deferred) + this.s.hw.line_transfer_ns;
+    const cost = this.flushNs(c.deferred);
     c.stats.deferralCostNs += cost;
     c.stats.deferredRuns++;
     c.deferred = 0;
@@ -477,18 +480,17 @@ export class Machine {
   /**
    * The series' cond function for a deferrable IPI to `cpu` at t
    * (ct_set_cpu_work(): a cmpxchg on the target's context-tracking word that
-   * succeeds only while it is in user space). Returns the sender's cost and
-   * whether the work was deferred. Without the series, or for work that
-   * cannot wait (kind 0), nothing is tried.
+   * succeeds only while it is in user space). Without the series, or for
+   * work that cannot wait (kind 0), nothing is tried. A try costs the sender
+   * a cache-line transfer (Machine.s.hw.line_transfer_ns).
    */
-  tryDefer(cpu: number, t: number, kind: number): { deferred: boolean; ns: number } {
-    if (!this.s.kernel.defer_ipis || !kind) return NOT_TRIED;
+  tryDefer(cpu: number, t: number, kind: number): DeferResult {
+    if (!this.s.kernel.defer_ipis || !kind) return DEFER_NOT_TRIED;
     const c = this.cpus[cpu];
-    if (!c.isolated) return NOT_TRIED;
-    const ns = this.s.hw.line_transfer_ns;
+    if (!c.isolated) return DEFER_NOT_TRIED;
     if (!c.inUser(t)) {
       c.stats.sentInKernel++;
-      return { deferred: false, ns };
+      return DEFER_REFUSED;
     }
     this.settle(c, t);
     c.deferred |= kind;
@@ -496,13 +498,17 @@ export class Machine {
     // the next periodic syscall runs it (unless an interrupt gets there first)
     if (c.sysPeriod) {
       c.flushAt = c.syscallStart(c.nextGrid(t));
-      c.flushLen = this.workNs(c.deferred) + ns;
+      c.flushLen = this.flushNs(c.deferred);
     }
-    return { deferred: true, ns };
+    return DEFER_DONE;
   }
 }
 
-const NOT_TRIED = { deferred: false, ns: 0 };
+/** What tryDefer() did: nothing, tried and failed (the target is in the kernel: send the IPI), or deferred. */
+export const DEFER_NOT_TRIED = 0;
+export const DEFER_REFUSED = 1;
+export const DEFER_DONE = 2;
+export type DeferResult = typeof DEFER_NOT_TRIED | typeof DEFER_REFUSED | typeof DEFER_DONE;
 
 /**
  * What the deferred functions cost when they run: sync_core() is a

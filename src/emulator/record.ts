@@ -89,7 +89,7 @@ export function scenarioEvents(s: Scenario): EventSpec[] {
  */
 function freshFormats(kernel: KernelProfile): FormatRegistry {
   const reg = new FormatRegistry(8);
-  const skip = new Set(missingSystems(kernel));
+  const skip = new Set(missingSystems(kernel).map((x) => x.system));
   for (const { system, texts } of loadCatalog().formats.systems()) if (!skip.has(system)) for (const t of texts) reg.add(system, t);
   return reg;
 }
@@ -106,16 +106,12 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
   const kernel = kernelProfile(s.kernel.version);
   const formats = freshFormats(kernel);
   const printk = new PrintkTable(sym.printk);
-  const tracing = new Tracing({ formats, nrCpus: s.cpus, symbols: new SymbolTable(sym.kallsyms), printk: (a) => printk.findBig(a) });
+  const tracing = new Tracing({ formats, nrCpus: s.cpus, symbols: new SymbolTable(sym.kallsyms), printk: (a) => printk.findBig(a), lacking: missingSystems(kernel) });
   const m = new Machine(s, sym, tracing, seed);
   m.end = durationNs;
   const probes = new Probes(m, tracing);
-  const specs = o.events ?? scenarioEvents(s).filter((x) => !missingSystems(kernel).includes(x.event.split(/[:/]/)[0]));
-  for (const x of specs) {
-    const sys = x.event.split(/[:/]/)[0];
-    if (missingSystems(kernel).includes(sys)) throw new UserError(`-e ${x.event}: kernel ${kernel.version} has no ${sys} events (include/trace/events/csd.h came in 6.6); record with --set kernel.version=6.18`);
-  }
-  tracing.configure(specs);
+  // a preset's default events serve every version: those this kernel lacks are left out; an -e of them is an error
+  tracing.configure(o.events ?? scenarioEvents(s).filter((x) => !tracing.lacks(x.event)));
   tracing.stacks = !!o.stacks;
 
   const catalog = loadCatalog();

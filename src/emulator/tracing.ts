@@ -45,6 +45,8 @@ export interface TracingOptions {
   nrCpus: number;
   symbols: SymbolTable;
   printk: (addr: bigint) => string | null;
+  /** Systems this kernel does not have, and why (-e naming one fails with that reason). */
+  lacking?: readonly { system: string; why: string }[];
 }
 
 /**
@@ -149,6 +151,16 @@ export class Tracing {
     }
   }
 
+  /** Whether an -e names only events of a system this kernel lacks (by system, SYSTEM:EVENT, or an event of it). */
+  lacks(spec: string): { system: string; why: string } | undefined {
+    const lacking = this.o.lacking;
+    if (!lacking?.length) return undefined;
+    const m = /^([^:/]+)[:/]/.exec(spec);
+    // a bare name is an event (its system from the catalog of every version) or a system
+    const sys = m ? m[1] : (loadCatalog().formats.find(spec)[0]?.system ?? spec);
+    return lacking.find((x) => x.system === sys);
+  }
+
   private resolve(spec: string): Tracepoint[] {
     if (spec === 'all') return [...this.points.values()].filter((tp) => tp.format.system !== 'ftrace');
     const m = /^([^:/]+)[:/](.+)$/.exec(spec);
@@ -159,7 +171,10 @@ export class Tracing {
       found = all.filter((tp) => tp.format.name === spec);
       if (!found.length) found = all.filter((tp) => tp.format.system === spec);
     }
-    if (!found.length) throw new UserError(`no event "${spec}" in the emulated kernel (see tracelab record --list-events)`);
+    if (!found.length) {
+      const lacking = this.lacks(spec);
+      throw new UserError(lacking ? `-e ${spec}: ${lacking.why}` : `no event "${spec}" in the emulated kernel (see tracelab record --list-events)`);
+    }
     return found;
   }
 

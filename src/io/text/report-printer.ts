@@ -1,3 +1,4 @@
+import { HARDIRQ, IRQS_NOSUPPORT, IRQS_OFF, NEED_RESCHED, SOFTIRQ } from '../../core/trace-flags.ts';
 import type { EventBatch } from '../../core/batch.ts';
 import type { EventFormat } from '../../core/event-format.ts';
 import type { Trace } from '../../core/trace.ts';
@@ -42,11 +43,11 @@ function rpad(s: string, w: number): string {
 
 /** libtraceevent's latency column: irqs-off, need-resched, hardirq/softirq, preempt depth, migrate-disable. */
 export function latencyFlags(flags: number, pc: number): string {
-  const hard = flags & 0x08;
-  const soft = flags & 0x10;
+  const hard = flags & HARDIRQ;
+  const soft = flags & SOFTIRQ;
   return (
-    (flags & 0x01 ? 'd' : flags & 0x02 ? 'X' : '.') +
-    (flags & 0x04 ? 'N' : '.') +
+    (flags & IRQS_OFF ? 'd' : flags & IRQS_NOSUPPORT ? 'X' : '.') +
+    (flags & NEED_RESCHED ? 'N' : '.') +
     (hard && soft ? 'H' : hard ? 'h' : soft ? 's' : '.') +
     (pc & 0xf ? (pc & 0xf).toString(16) : '.') +
     (pc & 0xf0 ? (pc >> 4).toString(16) : '.')

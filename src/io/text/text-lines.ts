@@ -1,3 +1,5 @@
+import * as F from '../../core/trace-flags.ts';
+
 /**
  * Scanning the lines of trace-cmd report text and of the kernel's trace text
  * by hand (indexOf and char codes, no regex per line): one reused object per
@@ -26,9 +28,9 @@ const commByPid = new Map<number, string>();
 const nameByLength: (string | undefined)[] = [];
 
 /** need-resched and hardirq/softirq column letters -> common_flags bits (libtraceevent and kernel forms). */
-const NEED_RESCHED = new Map([['.', 0], ['N', 0x04], ['n', 0x04], ['p', 0x20], ['L', 0x22], ['l', 0x02], ['B', 0x26], ['b', 0x06]]);
-const IRQ_CONTEXT = new Map([['.', 0], ['h', 0x08], ['s', 0x10], ['H', 0x18], ['z', 0x40], ['Z', 0x48]]);
-const IRQS_OFF = new Map([['.', 0], ['d', 0x01], ['X', 0x02], ['D', 0x81], ['b', 0x80]]);
+const NEED_RESCHED_COL = new Map([['.', 0], ['N', F.NEED_RESCHED], ['n', F.NEED_RESCHED], ['p', F.PREEMPT_RESCHED], ['L', F.PREEMPT_RESCHED | F.NEED_RESCHED_LAZY], ['l', F.NEED_RESCHED_LAZY], ['B', F.PREEMPT_RESCHED | F.NEED_RESCHED | F.NEED_RESCHED_LAZY], ['b', F.NEED_RESCHED | F.NEED_RESCHED_LAZY]]);
+const IRQ_CONTEXT = new Map([['.', 0], ['h', F.HARDIRQ], ['s', F.SOFTIRQ], ['H', F.HARDIRQ | F.SOFTIRQ], ['z', F.NMI], ['Z', F.NMI | F.HARDIRQ]]);
+const IRQS_OFF_COL = new Map([['.', 0], ['d', F.IRQS_OFF], ['X', F.IRQS_NOSUPPORT], ['D', F.IRQS_OFF | F.BH_OFF], ['b', F.BH_OFF]]);
 
 /** '.' or a hex digit (a preempt or migrate-disable count); -1 otherwise. */
 function nibble(c: number): number {
@@ -44,8 +46,8 @@ function nibble(c: number): number {
  */
 export function parseFlags(s: string, at = 0, len = s.length - at): number {
   if (len < 4 || len > 5) return -1;
-  const a = IRQS_OFF.get(s[at]);
-  const b = NEED_RESCHED.get(s[at + 1]);
+  const a = IRQS_OFF_COL.get(s[at]);
+  const b = NEED_RESCHED_COL.get(s[at + 1]);
   const c = IRQ_CONTEXT.get(s[at + 2]);
   if (a === undefined || b === undefined || c === undefined) return -1;
   const p = nibble(s.charCodeAt(at + 3));
