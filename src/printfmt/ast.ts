@@ -39,6 +39,8 @@ export class Arg {
   left: Arg | null = null;
   right: Arg | null = null;
   prio = 0;
+  /** A parenthesised sub-expression, kept whole when parsing as C does (the kernel's own printing). */
+  paren = false;
 
   static of(kind: ArgKind): Arg {
     const a = new Arg();

@@ -45,6 +45,13 @@ class Parser {
     private lx: Lexer,
     private ev: EventFormat,
     private longSize: number,
+    /**
+     * Parse as C does: a parenthesised operand is never rotated into. libtraceevent
+     * rotates across parentheses, so `REC->flags & (A | B)` evaluates there as
+     * `(REC->flags & A) | B` (trace-cmd prints that, and so does `report`); the
+     * kernel's vsprintf evaluates the C.
+     */
+    private cSyntax = false,
   ) {}
 
   private fail(msg: string): never {
@@ -147,7 +154,7 @@ class Parser {
       }
       right = new Arg();
       t = this.processArgToken(right, t);
-      if (right.kind === 'op' && opPrio(arg.op) < opPrio(right.op)) {
+      if (right.kind === 'op' && !right.paren && opPrio(arg.op) < opPrio(right.op)) {
         arg.right = right.left;
         const tmp = arg.clone();
         arg.copyFrom(right);
@@ -206,6 +213,7 @@ class Parser {
     if (t[0] === T.OP) t = this.processOp(arg, t[1]);
     if (t[0] === T.ITEM && t[1] === ')') return this.processEntry(arg);
     this.expect(t, T.DELIM, ')');
+    arg.paren = this.cSyntax;
     t = this.lx.item();
     if (isItemType(t[0]) || (t[0] === T.DELIM && t[1] === '(')) {
       if (arg.kind !== 'atom') this.fail('previous needed to be an atom');
@@ -523,12 +531,12 @@ function consolidate(arg: Arg): void {
  * Parses an event's print fmt. Never throws: a print fmt libtraceevent cannot
  * parse gives `failed` (the event prints its raw fields, as trace-cmd does).
  */
-export function parsePrintFmt(ev: EventFormat, longSize: number): PrintFmt {
+export function parsePrintFmt(ev: EventFormat, longSize: number, cSyntax = false): PrintFmt {
   const empty: PrintFmt = { format: '', args: [], segments: [], failed: null };
   if (ev.fieldError) return { ...empty, failed: ev.fieldError };
   if (ev.printOffset < 0) return { ...empty, failed: 'no print fmt' };
   const lx = new Lexer(ev.text, ev.printOffset);
-  const p = new Parser(lx, ev, longSize);
+  const p = new Parser(lx, ev, longSize, cSyntax);
   let format = '';
   let args: Arg[] = [];
   try {

@@ -5,8 +5,8 @@ import type { PrintEnv, RecordRef } from './record.ts';
 
 /**
  * The libtraceevent plugins trace-cmd loads by default that replace an event's
- * print fmt: sched_switch / sched_wakeup (which also teach the comm table), and
- * the ftrace function / kernel_stack printers.
+ * print fmt: sched_switch / sched_wakeup (which also teach the comm table),
+ * the ftrace function / kernel_stack printers, and hrtimer's.
  */
 export type Plugin = (ev: EventFormat, r: RecordRef, env: PrintEnv, state: PluginState) => string;
 
@@ -175,7 +175,48 @@ const rawData: Plugin = (ev, r, env) => {
   return out;
 };
 
+/**
+ * tep_print_num_field(): a field printed with `fmt` (an unsigned value), or
+ * nothing and null when the event lacks it (with `err`, libtraceevent's
+ * "CAN'T FIND FIELD" text instead).
+ */
+function numField(ev: EventFormat, r: RecordRef, env: PrintEnv, name: string, fmt: 'hex' | 'dec', err: boolean): string | null {
+  const v = fieldVal(ev, r, env, name, false);
+  if ('e' in v) return err ? `CAN'T FIND FIELD "${name}"` : null;
+  return fmt === 'hex' ? '0x' + v.v.toString(16) : v.v.toString();
+}
+
+/**
+ * tep_print_func_field(): the function containing the address as
+ * "name/0x<func->addr - val>" (libtraceevent subtracts the other way round,
+ * so an address inside the function prints a wrapped 64-bit offset), or the
+ * address as 0x%08llx when no symbol holds it.
+ */
+function funcField(ev: EventFormat, r: RecordRef, env: PrintEnv, name: string, err: boolean): string | null {
+  const v = fieldVal(ev, r, env, name, false);
+  if ('e' in v) return err ? `CAN'T FIND FIELD "${name}"` : null;
+  const i = env.symbols.findBig(v.v);
+  if (i < 0) return '0x' + v.v.toString(16).padStart(8, '0');
+  return `${env.symbols.name(i)}/0x${BigInt.asUintN(64, env.symbols.address(i) - v.v).toString(16)}`;
+}
+
+/** plugin_hrtimer.c, hrtimer_expire_entry: `hrtimer=0x.. now=.. function=name/0x..` (the print fmt's order is hrtimer, function, now). */
+const hrtimerExpire: Plugin = (ev, r, env) => {
+  const timer = numField(ev, r, env, 'timer', 'hex', false) ?? numField(ev, r, env, 'hrtimer', 'hex', true);
+  const fn = funcField(ev, r, env, 'function', false);
+  return `hrtimer=${timer} now=${numField(ev, r, env, 'now', 'dec', true)}${fn === null ? '' : ` function=${fn}`}`;
+};
+
+/** plugin_hrtimer.c, hrtimer_start: `hrtimer=0x.. function=name/0x.. expires=.. softexpires=..` (mode and was_armed not printed). */
+const hrtimerStart: Plugin = (ev, r, env) => {
+  const timer = numField(ev, r, env, 'timer', 'hex', false) ?? numField(ev, r, env, 'hrtimer', 'hex', true);
+  const fn = funcField(ev, r, env, 'function', false);
+  return `hrtimer=${timer}${fn === null ? '' : ` function=${fn}`} expires=${numField(ev, r, env, 'expires', 'dec', true)} softexpires=${numField(ev, r, env, 'softexpires', 'dec', true)}`;
+};
+
 const PLUGINS: Record<string, Plugin> = {
+  'timer/hrtimer_expire_entry': hrtimerExpire,
+  'timer/hrtimer_start': hrtimerStart,
   'sched/sched_switch': schedSwitch,
   'sched/sched_wakeup': schedWakeup,
   'sched/sched_wakeup_new': schedWakeup,

@@ -18,14 +18,20 @@ export interface CompiledPrint {
 }
 
 const compiled = new WeakMap<EventFormat, CompiledPrint>();
+const compiledKernel = new WeakMap<EventFormat, CompiledPrint>();
 
-/** The compiled print fmt of an event, parsed on first use and kept. */
-export function compiledPrint(ev: EventFormat, longSize: number): CompiledPrint {
-  let c = compiled.get(ev);
+/**
+ * The compiled print fmt of an event, parsed on first use and kept: as
+ * libtraceevent parses it (what trace-cmd report prints), or with `kernel` as
+ * the kernel's C does (what /sys/kernel/tracing/trace shows).
+ */
+export function compiledPrint(ev: EventFormat, longSize: number, kernel = false): CompiledPrint {
+  const cache = kernel ? compiledKernel : compiled;
+  let c = cache.get(ev);
   if (!c) {
-    const fmt = parsePrintFmt(ev, longSize);
+    const fmt = parsePrintFmt(ev, longSize, kernel);
     c = { fmt, render: fmt.failed ? () => '' : compileSegments(fmt.segments) };
-    compiled.set(ev, c);
+    cache.set(ev, c);
   }
   return c;
 }

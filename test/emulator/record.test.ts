@@ -31,12 +31,16 @@ describe('tracelab record: determinism', () => {
   });
 
   it('nohz_full: no tick on an isolated CPU in user space, only the expiries of timers on its base', async () => {
-    const ev = [{ event: 'irq_vectors:local_timer_entry', filters: ['CPU & CPUS{4-79}'] }, { event: 'timer:timer_expire_entry', filters: ['CPU & CPUS{4-79}'] }];
+    const ev = ['irq_vectors:local_timer_entry', 'timer:timer_expire_entry', 'timer:hrtimer_expire_entry'].map((event) => ({ event, filters: ['CPU & CPUS{4-79}'] }));
     const r = await run('isolation-ipi', [], { duration: '20s', events: ev });
     // one NIC watchdog timer (its CPU drawn at boot: an isolated one for seed 1), every 5 s
     expect(r.summary.counts.local_timer_entry).toBe(4);
     expect(r.summary.counts.timer_expire_entry).toBe(4);
     for (const l of linesOf(r.report, 'timer_expire_entry')) expect(l).toContain('function=dev_watchdog');
+    // the tick's hrtimer, as trace-cmd's hrtimer plugin prints it (tick_sched_timer on 6.4, tick_nohz_handler from 6.10)
+    const hr = linesOf(r.report, 'hrtimer_expire_entry');
+    expect(hr.length).toBe(4);
+    for (const l of hr) expect(l).toMatch(/ hrtimer_expire_entry: hrtimer=0xffff[0-9a-f]{12} now=\d+ function=tick_sched_timer\/0x0$/);
     const none = await run('isolation-ipi', ['sources.netdev_watchdogs=0'], { duration: '20s', events: ev });
     expect(none.summary.counts.local_timer_entry ?? 0).toBe(0);
   });

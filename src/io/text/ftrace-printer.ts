@@ -1,3 +1,4 @@
+import { BH_OFF, HARDIRQ, IRQS_OFF, NEED_RESCHED, NEED_RESCHED_LAZY, NMI, PREEMPT_RESCHED, SOFTIRQ } from '../../core/trace-flags.ts';
 import type { EventFormat } from '../../core/event-format.ts';
 import type { Trace } from '../../core/trace.ts';
 import { stackFrames } from '../../core/kernel-stack.ts';
@@ -80,14 +81,14 @@ const HEADER = (entries: number, cpus: number) =>
 
 /** trace_print_lat_fmt: the kernel's 5-character flags column. */
 export function kernelFlags(flags: number, pc: number): string {
-  const irqsOff = flags & 0x01;
-  const bhOff = flags & 0x80;
-  const nr = flags & 0x04;
-  const lazy = flags & 0x02;
-  const pr = flags & 0x20;
-  const hard = flags & 0x08;
-  const soft = flags & 0x10;
-  const nmi = flags & 0x40;
+  const irqsOff = flags & IRQS_OFF;
+  const bhOff = flags & BH_OFF;
+  const nr = flags & NEED_RESCHED;
+  const lazy = flags & NEED_RESCHED_LAZY;
+  const pr = flags & PREEMPT_RESCHED;
+  const hard = flags & HARDIRQ;
+  const soft = flags & SOFTIRQ;
+  const nmi = flags & NMI;
   const c1 = irqsOff && bhOff ? 'D' : irqsOff ? 'd' : bhOff ? 'b' : '.';
   const c2 = nr && lazy && pr ? 'B' : nr && pr ? 'N' : lazy && pr ? 'L' : nr && lazy ? 'b' : nr ? 'n' : pr ? 'p' : lazy ? 'l' : '.';
   const c3 = nmi && hard ? 'Z' : nmi ? 'z' : hard && soft ? 'H' : hard ? 'h' : soft ? 's' : '.';
@@ -117,7 +118,7 @@ export function kernelPrinter(ev: EventFormat, env: PrintEnv): (r: RecordRef) =>
       return s;
     };
   }
-  const cp = compiledPrint(ev, env.longSize);
+  const cp = compiledPrint(ev, env.longSize, true);
   const render = cp.fmt.failed ? null : cp.render;
   const ip = ev.field('__probe_ip');
   const func = ev.field('__probe_func');

@@ -69,8 +69,8 @@ export function symbolAddress(text: string, ctx: InvertContext, withOffset: bool
  * match anything and set nothing; the caller re-renders the record and keeps it
  * only if the text comes out the same, so an approximate match never passes.
  */
-export function genericInverter(ev: EventFormat, longSize: number): Inverter | null {
-  const cp = compiledPrint(ev, longSize);
+export function genericInverter(ev: EventFormat, longSize: number, kernel = false): Inverter | null {
+  const cp = compiledPrint(ev, longSize, kernel);
   if (cp.fmt.failed) return null;
   const index = new Map(ev.fields.map((f, i) => [f.name, i]));
   const parts: string[] = [];
@@ -310,12 +310,81 @@ function schedWakeupPlugin(ev: EventFormat): Inverter | null {
 }
 
 /**
+ * trace-cmd's hrtimer plugin forms (plugin_hrtimer.c): hrtimer_expire_entry
+ * `hrtimer=0x.. now=N function=name/0xOFF` and hrtimer_start `hrtimer=0x..
+ * function=name/0xOFF expires=N softexpires=N`, where OFF is the symbol's
+ * address minus the value (64-bit wrap). Fields the plugin leaves out (mode,
+ * was_armed) stay unset; the caller keeps a record only if it prints back the same.
+ */
+function hrtimerPlugin(ev: EventFormat): Inverter | null {
+  const idx = (n: string) => ev.fields.findIndex((f) => f.name === n);
+  const timer = idx('hrtimer') >= 0 ? idx('hrtimer') : idx('timer');
+  const fn = idx('function');
+  if (timer < 0 || fn < 0) return null;
+  const start = ev.name === 'hrtimer_start';
+  const [a, b] = start ? [idx('expires'), idx('softexpires')] : [idx('now'), -1];
+  if (a < 0 || (start && b < 0)) return null;
+  const re = start ? /^hrtimer=0x([0-9a-f]+) function=(\S+) expires=(\d+) softexpires=(\d+)$/ : /^hrtimer=0x([0-9a-f]+) now=(\d+) function=(\S+)$/;
+  return (text, ctx) => {
+    const m = re.exec(text);
+    if (!m) return null;
+    const func = start ? m[2] : m[3];
+    const f = /^([\w.$]+)\/0x([0-9a-f]+)$/.exec(func);
+    const addr = f ? ctx.syms.address(f[1], BigInt.asUintN(64, -BigInt('0x' + f[2]))) : /^0x[0-9a-f]+$/.test(func) ? BigInt(func) : null;
+    if (addr === null) return null;
+    const vals: (FieldValue | undefined)[] = new Array(ev.fields.length);
+    vals[timer] = BigInt('0x' + m[1]);
+    vals[fn] = addr;
+    vals[a] = BigInt(start ? m[3] : m[2]);
+    if (start) vals[b] = BigInt(m[4]);
+    return vals;
+  };
+}
+
+/** timer_start's flag letters (include/trace/events/timer.h: TIMER_MIGRATING, _DEFERRABLE, _PINNED, _IRQSAFE). */
+const TIMER_FLAGS: Record<string, number> = { M: 0x40000, D: 0x80000, P: 0x100000, I: 0x200000 };
+
+/**
+ * timer_start (5.x-6.x): `timer=%p function=%ps expires=%lu [timeout=%ld]
+ * bucket_expiry=%lu cpu=%u idx=%u flags=%s`, where timeout is expires - now
+ * and cpu, idx and the flag letters are all parts of the one flags field:
+ * each printed value is an expression the generic inverter cannot solve, so
+ * the fields are rebuilt here (now = expires - timeout; flags = cpu | idx << 22
+ * | letters). The caller keeps the record only if it prints back the same.
+ */
+function timerStart(ev: EventFormat, longSize: number, kernel: boolean): Inverter | null {
+  const idx = (n: string) => ev.fields.findIndex((f) => f.name === n);
+  const [timer, fn, expires, bucket, now, flags] = ['timer', 'function', 'expires', 'bucket_expiry', 'now', 'flags'].map(idx);
+  if ([timer, fn, expires, bucket, now, flags].some((i) => i < 0)) return genericInverter(ev, longSize, kernel);
+  const re = /^timer=(?:0x)?([0-9a-f]+) function=(\S+) expires=(\d+) \[timeout=(-?\d+)\] bucket_expiry=(\d+) cpu=(\d+) idx=(\d+) flags=([A-Z|]*)$/;
+  return (text, ctx) => {
+    const m = re.exec(text);
+    if (!m) return null;
+    const func = symbolAddress(m[2], ctx, false);
+    if (func === null) return null;
+    let bits = Number(m[6]) | (Number(m[7]) << 22);
+    for (const l of m[8] ? m[8].split('|') : []) {
+      if (!Object.hasOwn(TIMER_FLAGS, l)) return null;
+      bits |= TIMER_FLAGS[l];
+    }
+    const vals: (FieldValue | undefined)[] = new Array(ev.fields.length);
+    vals[timer] = BigInt('0x' + m[1]);
+    vals[fn] = func;
+    vals[expires] = BigInt(m[3]);
+    vals[now] = BigInt.asUintN(64, BigInt(m[3]) - BigInt(m[4]));
+    vals[bucket] = BigInt(m[5]);
+    vals[flags] = bits >>> 0;
+    return vals;
+  };
+}
+
+/**
  * kprobe/uprobe events in kernel text: `(func+0x0/0x20) args`, `(caller+0x5a/0x100
  * <- func) args`, `(0x7f...) args`. The probe point is turned back into the
  * hex form of the print fmt, which the generic inverter then reads.
  */
 function probeKernel(ev: EventFormat, longSize: number): Inverter | null {
-  const gen = genericInverter(ev, longSize);
+  const gen = genericInverter(ev, longSize, true);
   if (!gen) return null;
   const ret = ev.field('__probe_ret_ip') !== undefined;
   return (text, ctx) => {
@@ -342,7 +411,9 @@ export function inverterFor(ev: EventFormat, longSize: number, kernel: boolean):
   if (kernel && (ev.system === 'kprobes' || ev.system === 'uprobes') && (ev.field('__probe_ip') || ev.field('__probe_func'))) return probeKernel(ev, longSize);
   if (ev.system === 'sched' && ev.name === 'sched_switch') return kernel ? schedSwitchKernel(ev) : schedSwitchPlugin(ev);
   if (!kernel && ev.system === 'sched' && (ev.name === 'sched_wakeup' || ev.name === 'sched_wakeup_new' || ev.name === 'sched_waking')) return schedWakeupPlugin(ev);
-  return genericInverter(ev, longSize);
+  if (!kernel && ev.system === 'timer' && (ev.name === 'hrtimer_expire_entry' || ev.name === 'hrtimer_start')) return hrtimerPlugin(ev);
+  if (ev.system === 'timer' && ev.name === 'timer_start') return timerStart(ev, longSize, kernel);
+  return genericInverter(ev, longSize, kernel);
 }
 
 /**

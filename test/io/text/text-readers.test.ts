@@ -37,14 +37,6 @@ function eventsOf(t: Trace, usRound = false): string[] {
 /** trace-cmd report outputs beside the real traces: the reader's input, and what printing it back must give. */
 const reports = [...findFiles(path.join(ROOT, 'samples'), /\.report(-l|-t)?\.txt(\.gz)?$/), ...findFiles(SHARED, /\.dat\.report(-l|-t)?\.txt(\.gz)?$/)];
 
-
-/**
- * Every system the emulator fires but timer: timer_start's print fmt computes
- * its timeout, cpu and idx from the fields, which the text reader cannot
- * invert yet (a known gap, named in the closing note).
- */
-const EMU_SYSTEMS = ['ipi', 'csd', 'irq_vectors', 'irq', 'sched', 'rcu', 'preemptirq', 'raw_syscalls', 'signal'];
-
 describe('report text: reading and printing back gives the same bytes', () => {
   it('has reports to read', () => expect(reports.length).toBeGreaterThan(10));
   for (const file of reports) {
@@ -87,7 +79,7 @@ describe('report text holds the same events and fields as the trace.dat', () => 
 
 describe('kernel trace text', () => {
   it('an emulated run printed as the kernel would reads back as the same events and prints the same text', async () => {
-    const r = await run('kprobe-trampolines', [], { duration: '7s', stacks: true, events: [...EMU_SYSTEMS.map((event) => ({ event, filters: [] })), { event: 'kprobes', filters: [] }] });
+    const r = await run('kprobe-trampolines', [], { duration: '7s', stacks: true, events: [{ event: 'all', filters: [] }, { event: 'kprobes', filters: [] }] });
     const chunks: Uint8Array[] = [];
     printFtrace(r.trace, (c) => chunks.push(c));
     const text = Buffer.concat(chunks).toString('latin1');
