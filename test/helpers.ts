@@ -67,11 +67,12 @@ export function firstDiff(a: string, b: string): string {
   return 'identical';
 }
 
-/** A fresh temporary folder, removed when the process exits. */
+/**
+ * A fresh temporary folder under the run's TMPDIR, removed with it when the
+ * run ends (test/global-setup.ts; a worker's exit handlers never run).
+ */
 export function tempDir(prefix = 'tracelab-test-'): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  process.on('exit', () => fs.rmSync(d, { recursive: true, force: true }));
-  return d;
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 /** The trace-cmd report output stored beside a trace (FILE.report[SUFFIX].txt or .txt.gz), or null. */
