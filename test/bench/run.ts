@@ -222,7 +222,14 @@ async function benchAnalysis(file: string, traceCmdSeconds: number | null): Prom
   console.log(`\nanalysis on ${path.basename(file)} (${(fs.statSync(file).size / 1e6).toFixed(0)} MB)`);
   console.log(`  event table: ${rows} rows in ${best.toFixed(2)} s = ${fmtRate(rows / best)} (goal >= 5 M/s), ${(bytes / rows).toFixed(1)} bytes/event (goal <= 40)`);
   for (const args of [['hist', file], ['hist', file, '--by', 'event'], ['interference', file, '--isolated', '1']]) {
-    const r = timeRss(args);
+    let r: { seconds: number; rssMb: number };
+    try {
+      r = timeRss(args);
+    } catch (e) {
+      // a trace without the key (no IPI events for hist's default --by callback): say so, time the rest
+      console.log(`  ${args[0]} ${args.slice(2).join(' ')}: n/a (${(e as Error).message.split('\n')[0]})`);
+      continue;
+    }
     console.log(`  ${args[0]} ${args.slice(2).join(' ')}: ${r.seconds.toFixed(2)} s (${fmtRate(rows / r.seconds)}), peak RSS ${r.rssMb.toFixed(0)} MB${traceCmdSeconds ? `; trace-cmd report alone takes ${(traceCmdSeconds / r.seconds).toFixed(1)}x as long` : ''}`);
   }
 }
