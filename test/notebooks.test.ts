@@ -26,7 +26,7 @@ const pngs = (html: string) => (html.match(/src="data:image\/png;base64,/g) ?? [
 
 // Deno's kernel (unstable, 2.9) now and then delivers a display after nbclient has
 // finished the cell, on a loaded machine; a rerun of the notebook settles it.
-describe.skipIf(!jupyter || !fs.existsSync(kernel))('notebooks (Deno kernel, nbconvert --execute)', { retry: 2 }, () => {
+describe.skipIf(!jupyter || !fs.existsSync(kernel))('notebooks (Deno kernel, nbconvert --execute; needs jupyter-nbconvert and the Deno kernel, see notebooks/README.md)', { retry: 2 }, () => {
   it('01: the seed-004 review on emulated traces', () => {
     const html = execute('01-seed004-review');
     expect(html).toMatch(/generic_smp_call_function_single_interrupt\+0x0 +817 +17 +-800 +0\.02/);

@@ -80,7 +80,7 @@ describe('charts', async () => {
   });
 
   const chromium = '/usr/bin/chromium';
-  it.skipIf(!fs.existsSync(chromium))('renders in a real headless Chromium: charts drawn, no console errors, no network', async () => {
+  it.skipIf(!fs.existsSync(chromium))('renders in a real headless Chromium: charts drawn, no console errors, no network (needs chromium)', async () => {
     const file = path.join(dir, 'review.html');
     fs.writeFileSync(file, reviewPage(before.trace, after.trace, { isolated: ISO, commands: ['tracelab record --scenario isolation-ipi ...'] }));
     const { chromium: pw } = await import('playwright-core');

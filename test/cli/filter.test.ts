@@ -40,7 +40,7 @@ describe('tracelab report -F', () => {
   ];
   for (const args of cases) {
     it(`${args.join(' ')} matches trace-cmd`, (ctx) => {
-      if (!hasTraceCmd()) return ctx.skip();
+      if (!hasTraceCmd()) return ctx.skip('needs trace-cmd');
       const ours = run(['report', ...args, sample]);
       expect(ours.status).toBe(0);
       expect(ours.out === traceCmdReport(sample, args).out).toBe(true);

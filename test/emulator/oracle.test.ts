@@ -4,7 +4,7 @@ import { firstDiff, hasTraceCmd, traceCmdReport, reportOf } from '../helpers.ts'
 import { run } from './record-helpers.ts';
 
 /** Every preset, v6 and v7, all events and stacks: the real trace-cmd reads it without a word and prints what we print. */
-describe.skipIf(!hasTraceCmd())('emulator output in the real trace-cmd', () => {
+describe.skipIf(!hasTraceCmd())('emulator output in the real trace-cmd (needs trace-cmd)', () => {
   for (const name of presetNames()) {
     for (const format of ['dat', 'dat-v6'] as const) {
       it(`${name} (${format === 'dat' ? 'v7 zstd' : 'v6'})`, async () => {
