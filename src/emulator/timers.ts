@@ -3,9 +3,6 @@ import { HARDIRQ, IRQS_OFF, SOFTIRQ, type Machine } from './machine.ts';
 import { FROM_TIMER_IRQ } from './stacks.ts';
 
 const SOFTIRQ_TIMER = 1;
-const HZ = 1000;
-/** INITIAL_JIFFIES on 64-bit: ((unsigned long)(unsigned int) (-300*HZ)). */
-const INITIAL_JIFFIES = 4294967296 - 300 * HZ;
 /** TIMER_CPUMASK bits of timer->flags: the CPU whose base holds the timer. */
 const TIMER_CPU_MASK = 0x0003ffff;
 
@@ -61,8 +58,11 @@ export class Timers {
     }
   }
 
+  /** jiffies at t: CONFIG_HZ is the scenario's hz, from INITIAL_JIFFIES ((unsigned long)(unsigned int) (-300*HZ) on 64-bit). */
   private jiffies(t: number): number {
-    return INITIAL_JIFFIES + Math.floor((this.m.s.uptime * 1e9 + t) / (1e9 / HZ));
+    const hz = this.m.s.hz;
+    const ns = BigInt(Math.round(this.m.s.uptime * 1e9)) + BigInt(Math.round(t));
+    return 4294967296 - 300 * hz + Number((ns * BigInt(hz)) / 1_000_000_000n);
   }
 
   /** One expiry of a dev_watchdog timer on an isolated CPU, from user space and back. */
@@ -88,7 +88,7 @@ export class Timers {
     const watchdog = m.sym.addr('dev_watchdog');
     m.emit(tp.timer_expire_entry, cpu, now + 400, soft, depth, [timer, j, watchdog, j]);
     now += 1000;
-    const expires = j + m.s.sources.watchdog_timeo_s * HZ;
+    const expires = j + m.s.sources.watchdog_timeo_s * m.s.hz;
     // __mod_timer() under the base lock, irqs off
     m.emit(tp.timer_start, cpu, now, soft | IRQS_OFF, depth + 1, [timer, watchdog, expires, expires, j, cpu & TIMER_CPU_MASK]);
     now += 400;
