@@ -44,6 +44,7 @@ export function printReportOutput(o: Record<string, unknown>, table: aq.ColumnTa
 
 /** Maps and sets as plain JSON values. */
 function plain(v: unknown): unknown {
+  if (v && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') return plain((v as { toJSON(): unknown }).toJSON());
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), plain(x)]));
   if (v instanceof Set) return [...v];
   if (Array.isArray(v)) return v.map(plain);

@@ -3,9 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { compare } from '../src/analysis/compare.ts';
+import { formatCpuList, parseCpuList } from '../src/core/cpulist.ts';
 import { record } from '../src/emulator/record.ts';
 import { applySets, preset } from '../src/emulator/scenario.ts';
-import { textTable } from '../src/charts/text-table.ts';
+import { compareText } from '../src/charts/compare-text.ts';
 import { openTrace } from '../src/io/open.ts';
 import { progressBar } from './progress.ts';
 
@@ -32,7 +33,12 @@ export function register(program: Command): void {
       const [b, a] = [await openTrace(files[0]), await openTrace(files[1])];
       const c = compare(b, a);
       process.stdout.write(`\n$ tracelab compare ${files[0]} ${files[1]}\n`);
-      process.stdout.write(textTable(c.table, { decimals: { ratio: 2 }, footer: { callback: 'total', before: c.summary.before.total, after: c.summary.after.total, ratio: c.summary.ratio } }));
+      process.stdout.write(compareText(c.table, c.summary));
+      // the same runs counted once per IPI, from request to handler (v6.4 traces each IPI twice)
+      const isolated = parseCpuList(preset('isolation-ipi').isolated);
+      const ci = compare(b, a, { isolated });
+      process.stdout.write(`\n$ tracelab compare ${files[0]} ${files[1]} --isolated ${formatCpuList(isolated)}\n`);
+      process.stdout.write(compareText(ci.table, ci.summary));
       process.stdout.write(`\nseed 004 (v6.4 vs the series): do_flush_tlb_all 236 -> 22, do_sync_core 576 -> 0, generic_smp_call_function_single_interrupt 814 -> 24, nohz_full_kick_func 309 -> 307\n`);
       if (!o.keep) fs.rmSync(dir, { recursive: true, force: true });
     });

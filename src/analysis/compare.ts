@@ -1,14 +1,20 @@
 import * as aq from 'arquero';
+import { UserError } from '../core/errors.ts';
 import type { Trace } from '../core/trace.ts';
 import { hist, type Report } from './hist.ts';
-import { interference } from './interference.ts';
+import { interference, type InterferenceSummary } from './interference.ts';
+import { rateChange, type RateChange } from './poisson.ts';
 import type { Selection } from './scan.ts';
 
 export interface CompareOptions extends Selection {
-  /** Key to compare (default callback). */
+  /**
+   * Key to compare. Without `isolated`: callback (default), callsite, event,
+   * cpu, comm or a field name, counting events. With `isolated`: function
+   * (default; "callback" means it too), cpu, callsite or sender, counting IPIs.
+   */
   by?: string;
   event?: string;
-  /** Count IPIs received by these CPUs (masks exploded) instead of events. */
+  /** Count IPIs to these CPUs, from request to handler (v6.4's double trace counted once), instead of events. */
   isolated?: readonly number[];
   /**
    * Counts per minute: 'auto' (default) when the traces' spans differ by more
@@ -26,7 +32,7 @@ export interface CompareSide {
 
 export interface CompareSummary {
   by: string;
-  /** What is counted: "events" or "IPIs received by isolated CPUs". */
+  /** What is counted, in words. */
   counting: string;
   before: CompareSide;
   after: CompareSide;
@@ -34,35 +40,68 @@ export interface CompareSummary {
   perMinute: boolean;
   /** after/before of the totals (normalised when perMinute). */
   ratio: number | null;
+  /** The totals row: delta (normalised when perMinute) and the 95% interval of the rate ratio. */
+  totalDelta: number;
+  totalChange: RateChange;
+  /** The two traces recorded different things: rows that need the missing events are not comparable. */
+  warnings: string[];
 }
 
+interface Side {
+  counts: Map<string, number>;
+  seconds: number;
+  total: number;
+  /** What the trace recorded, for the warning when the two differ. */
+  recorded: Set<string>;
+}
+
+const IPI_KEYS = ['function', 'cpu', 'callsite', 'sender'];
+
 /**
- * The seed-004 table: each key's count before and after, the change and the
- * ratio; normalised per minute when the two traces cover different times. With `isolated`, counts are IPIs received by those CPUs.
+ * The seed-004 table: each key's count before and after, the change, the
+ * ratio and whether the change is beyond Poisson noise (95%); normalised per
+ * minute when the two traces cover different times. With `isolated`, counts
+ * are IPIs to those CPUs, received when both traces hold the handlers.
  */
 export function compare(before: Trace, after: Trace, o: CompareOptions = {}): Report<CompareSummary> {
-  const by = o.by ?? 'callback';
-  const side = (t: Trace): { counts: Map<string, number>; seconds: number; total: number } => {
-    if (o.isolated && by === 'callback') {
-      const r = interference(t, { ...o, isolated: o.isolated });
-      return { counts: new Map(r.summary.byCallback), seconds: r.summary.seconds, total: r.summary.totals.ipi };
-    }
-    const h = hist(t, { ...o, by });
-    const keys = h.table.array(by) as string[];
-    const counts = h.table.array('count') as number[];
-    return { counts: new Map(keys.map((k, i) => [k, counts[i]])), seconds: h.summary.seconds, total: h.summary.total };
-  };
-  const b = side(before);
-  const a = side(after);
+  const ipiMode = !!o.isolated;
+  const by = ipiMode ? (o.by === undefined || o.by === 'callback' ? 'function' : o.by) : (o.by ?? 'callback');
+  if (ipiMode && !IPI_KEYS.includes(by)) throw new UserError(`compare --isolated --by: expected ${IPI_KEYS.join(', ')}, not "${by}"`);
+  let counting = 'events';
+  let b: Side;
+  let a: Side;
+  if (ipiMode) {
+    const ib = interference(before, { ...o, isolated: o.isolated! }).summary;
+    const ia = interference(after, { ...o, isolated: o.isolated! }).summary;
+    const received = by === 'cpu' && ib.ipis.sides.receive && ia.ipis.sides.receive;
+    counting = `IPIs ${received ? 'received by' : 'sent to'} isolated CPUs (${o.isolated!.length})`;
+    b = ipiSide(ib, by, received);
+    a = ipiSide(ia, by, received);
+  } else {
+    const side = (t: Trace): Side => {
+      const h = hist(t, { ...o, by });
+      const keys = h.table.array(by) as string[];
+      const counts = h.table.array('count') as number[];
+      return { counts: new Map(keys.map((k, i) => [k, counts[i]])), seconds: h.summary.seconds, total: h.summary.total, recorded: new Set(h.summary.eventsSeen) };
+    };
+    b = side(before);
+    a = side(after);
+  }
   const auto = b.seconds > 0 && a.seconds > 0 && Math.abs(a.seconds - b.seconds) / Math.max(a.seconds, b.seconds) > 0.05;
   const perMinute = o.perMinute === undefined || o.perMinute === 'auto' ? auto : o.perMinute && b.seconds > 0 && a.seconds > 0;
   const keys = [...new Set([...b.counts.keys(), ...a.counts.keys()])];
-  keys.sort((x, y) => (b.counts.get(y) ?? 0) - (b.counts.get(x) ?? 0) || (a.counts.get(y) ?? 0) - (a.counts.get(x) ?? 0) || (x < y ? -1 : x > y ? 1 : 0));
+  // ties in CPU order (numerically), else by name
+  const tie = (x: string, y: string) => (/^\d+$/.test(x) && /^\d+$/.test(y) ? Number(x) - Number(y) : x < y ? -1 : x > y ? 1 : 0);
+  keys.sort((x, y) => (b.counts.get(y) ?? 0) - (b.counts.get(x) ?? 0) || (a.counts.get(y) ?? 0) - (a.counts.get(x) ?? 0) || tie(x, y));
   const norm = (n: number, s: number) => (perMinute ? (n / s) * 60 : n);
   const bv = keys.map((k) => b.counts.get(k) ?? 0);
   const av = keys.map((k) => a.counts.get(k) ?? 0);
   const bn = bv.map((n) => norm(n, b.seconds));
   const an = av.map((n) => norm(n, a.seconds));
+  // without per-minute the reader compares raw counts, so the test compares them as equal spans too
+  const tb = perMinute ? b.seconds : 1;
+  const ta = perMinute ? a.seconds : 1;
+  const changes = keys.map((_, i) => rateChange(bv[i], tb, av[i], ta));
   const cols: Record<string, unknown[]> = { [by]: keys, before: bv, after: av };
   if (perMinute) {
     cols.before_per_min = bn;
@@ -70,17 +109,57 @@ export function compare(before: Trace, after: Trace, o: CompareOptions = {}): Re
   }
   cols.delta = keys.map((_, i) => an[i] - bn[i]);
   cols.ratio = keys.map((_, i) => (bn[i] ? an[i] / bn[i] : null));
-  const tb = norm(b.total, b.seconds);
-  const ta = norm(a.total, a.seconds);
+  cols.ratio_95 = changes.map(interval);
+  cols.change = changes.map((c) => c.verdict);
+  const nb = norm(b.total, b.seconds);
+  const na = norm(a.total, a.seconds);
   return {
     table: aq.table(cols),
     summary: {
       by,
-      counting: o.isolated && by === 'callback' ? `IPIs received by isolated CPUs ${o.isolated.length}` : 'events',
+      counting,
       before: { source: before.source, seconds: b.seconds, total: b.total },
       after: { source: after.source, seconds: a.seconds, total: a.total },
       perMinute,
-      ratio: tb ? ta / tb : null,
+      ratio: nb ? na / nb : null,
+      totalDelta: na - nb,
+      totalChange: rateChange(b.total, tb, a.total, ta),
+      warnings: recordedWarnings(b.recorded, a.recorded),
     },
   };
+}
+
+/** "0.02..0.05", the 95% interval of the rate ratio as text. */
+export function interval(c: RateChange): string {
+  if (c.low === null || c.high === null) return '';
+  const f = (v: number) => (v === Infinity ? 'inf' : v === 0 ? '0' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.01 ? v.toFixed(2) : v.toPrecision(2));
+  return `${f(c.low)}..${f(c.high)}`;
+}
+
+function ipiSide(s: InterferenceSummary, by: string, received: boolean): Side {
+  const counts = new Map<string, number>();
+  const add = (k: string, n: number) => n && counts.set(k, (counts.get(k) ?? 0) + n);
+  if (by === 'function') for (const f of s.ipis.functions) add(f.function, f.ipiSent);
+  else if (by === 'cpu') for (const x of s.perCpu) add(String(x.cpu), received ? x.ipi.received : x.ipi.sent);
+  else if (by === 'callsite') for (const [k, n] of s.ipis.byCallsite) add(k, n);
+  else for (const [k, n] of s.ipis.bySenderComm) add(k, n);
+  let total = 0;
+  for (const n of counts.values()) total += n;
+  const recorded = new Set<string>();
+  const sides = s.ipis.sides;
+  if (sides.queue) recorded.add(`IPI requests (${sides.queue})`);
+  if (sides.send) recorded.add('IPI sends (ipi_send_*)');
+  if (sides.receive) recorded.add('IPI handlers (irq_vectors)');
+  if (sides.run) recorded.add('csd_function_entry');
+  for (const [k, v] of Object.entries(s.noise.recorded)) if (v) recorded.add(`${k} events`);
+  return { counts, seconds: s.seconds, total, recorded };
+}
+
+function recordedWarnings(b: Set<string>, a: Set<string>): string[] {
+  const onlyB = [...b].filter((x) => !a.has(x));
+  const onlyA = [...a].filter((x) => !b.has(x));
+  const w: string[] = [];
+  if (onlyB.length) w.push(`only the before trace has ${onlyB.join(', ')}: the after counts of those are not comparable (not recorded is not 0)`);
+  if (onlyA.length) w.push(`only the after trace has ${onlyA.join(', ')}: the before counts of those are not comparable (not recorded is not 0)`);
+  return w;
 }

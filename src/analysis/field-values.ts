@@ -190,11 +190,14 @@ function readerOf(trace: Trace, f: FieldFormat, symbolic: boolean | undefined, l
   }
 }
 
-/** The CPUs an IPI event targets: ipi_send_cpu's cpu, ipi_send_cpumask's mask (exploded), else none. */
+/**
+ * The CPUs an IPI event targets: ipi_send_cpu's cpu, ipi_send_cpumask's mask
+ * and arm's ipi_raise target_cpus (exploded), else none.
+ */
 export function ipiTargetReader(trace: Trace, ev: EventFormat): ((b: EventBatch, i: number) => number[]) | null {
   const le = !trace.bigEndian;
-  const mask = ev.field('cpumask');
-  if (ev.name === 'ipi_send_cpumask' && mask && mask.isDynamic) {
+  const mask = ev.field(ev.name === 'ipi_raise' ? 'target_cpus' : 'cpumask');
+  if ((ev.name === 'ipi_send_cpumask' || ev.name === 'ipi_raise') && mask && mask.isDynamic) {
     return (b, i) => {
       const v = b.dv.getUint32(b.off[i] + mask.offset, le);
       let start = v & 0xffff;

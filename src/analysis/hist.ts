@@ -28,6 +28,8 @@ export interface HistSummary {
   total: number;
   distinct: number;
   seconds: number;
+  /** Every event type the selection held (SYSTEM:NAME), whether or not it had the key. */
+  eventsSeen: string[];
 }
 
 export interface Report<S> {
@@ -57,7 +59,9 @@ export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
   const field = special ? null : readerCache(trace)(o.by);
   let hasField = false;
   let total = 0;
+  const seen = new Set<EventFormat>();
   const info = scan(trace, o, (b, i, ev) => {
+    if (ev) seen.add(ev);
     if (!ev || !matches(ev)) return;
     let key: string;
     if (special) key = o.by === 'event' ? ev.name : o.by === 'cpu' ? String(b.cpu[i]) : trace.comms.get(b.pid[i]);
@@ -83,5 +87,5 @@ export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
     share: rows.map((r) => (total ? r[1] / total : 0)),
     rate: rows.map((r) => (seconds ? r[1] / seconds : 0)),
   });
-  return { table, summary: { by: o.by, event: o.event ?? null, total, distinct: rows.length, seconds } };
+  return { table, summary: { by: o.by, event: o.event ?? null, total, distinct: rows.length, seconds, eventsSeen: [...seen].map((e) => `${e.system}:${e.name}`).sort() } };
 }

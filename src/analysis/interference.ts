@@ -1,35 +1,35 @@
 import * as aq from 'arquero';
-import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
-import type { EventBatch } from '../core/batch.ts';
-import { ipiTargetReader, readerCache } from './field-values.ts';
-import { stackFrames } from '../core/kernel-stack.ts';
 import type { Report } from './hist.ts';
+import { IpiCollector, sorted, type IpiCausalitySummary, type IpiTargetStats } from './ipi-causality.ts';
+import { NoiseCollector, type CpuNoise, type NoiseSummary } from './noise.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
 export interface InterferenceOptions extends Selection {
   isolated: readonly number[];
+  /** The task each isolated CPU is there for (pid or comm); default the one that ran longest there. */
+  task?: string;
   /** Also count disturbances per CPU in time bins: from `first` (ns, trace-relative), `width` ns each. */
   timeline?: { first: number; width: number; bins: number };
 }
 
-/** Kinds of disturbance an isolated CPU suffers. */
-export const SOURCES = ['ipi', 'irq', 'softirq', 'tick', 'irq_work', 'switch', 'syscall', 'fault'] as const;
+/**
+ * What disturbed an isolated CPU, each counted once: IPIs (received, or sent
+ * to it when the trace has no handlers), ticks, other hard irqs, softirqs,
+ * other tasks running, the task's own syscalls and faults, NMIs.
+ */
+export const SOURCES = ['ipi', 'tick', 'irq', 'softirq', 'thread', 'syscall', 'fault', 'nmi'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export interface CpuInterference {
   cpu: number;
-  counts: Record<Source, number>;
+  /** null: the trace has no events for that source. */
+  counts: Record<Source, number | null>;
   total: number;
-  /** IPIs by callback, callsite, sending CPU and sending comm. */
-  byCallback: Map<string, number>;
-  byCallsite: Map<string, number>;
-  bySender: Map<number, number>;
-  byComm: Map<string, number>;
-  /** ns inside kernel episodes seen on the CPU (entry/exit pairs). */
-  kernelNs: number;
-  /** Longest stretch with nothing aimed at or happening on the CPU (ns). */
-  quietNs: number;
+  ipi: IpiTargetStats;
+  noise: CpuNoise;
+  /** The function most IPIs to this CPU ran. */
+  topFunction: string;
   /** Disturbances per time bin, with `timeline`. */
   bins: Float64Array | null;
 }
@@ -37,205 +37,143 @@ export interface CpuInterference {
 export interface InterferenceSummary {
   isolated: number[];
   seconds: number;
-  totals: Record<Source, number>;
+  /** Whether `ipi` counts handler entries on the CPU ("received") or targets of sends ("sent"). */
+  ipiCounted: 'received' | 'sent' | null;
+  totals: Record<Source, number | null>;
   total: number;
   perSecond: number;
-  byCallback: [string, number][];
-  bySender: [number, number][];
-  byComm: [string, number][];
-  /** Call chains (kernel_stack after an IPI send) by how many IPIs they sent to isolated CPUs. */
-  chains: [string, number][];
-  kernelNs: number;
+  /** Noise summed over the isolated CPUs (ns), null when no noise class was recorded. */
+  noiseNs: number | null;
+  maxNoiseNs: number | null;
   /** The shortest of the per-CPU longest quiet stretches (the worst CPU), ns. */
-  worstQuietNs: number;
+  worstQuietNs: number | null;
+  /** What the figures could not see, each naming the events to record. */
+  notes: string[];
+  /** The IPI path (its per-target figures are in perCpu[].ipi). */
+  ipis: Omit<IpiCausalitySummary, 'perTarget'>;
+  /** What the noise pass recorded (its per-CPU figures are in perCpu[].noise). */
+  noise: Omit<NoiseSummary, 'perCpu'>;
   perCpu: CpuInterference[];
 }
 
-const ENTRY_EXIT: Record<string, [Source | null, 'in' | 'out']> = {
-  local_timer_entry: ['tick', 'in'],
-  local_timer_exit: [null, 'out'],
-  call_function_entry: [null, 'in'],
-  call_function_exit: [null, 'out'],
-  call_function_single_entry: [null, 'in'],
-  call_function_single_exit: [null, 'out'],
-  reschedule_entry: [null, 'in'],
-  reschedule_exit: [null, 'out'],
-  irq_work_entry: ['irq_work', 'in'],
-  irq_work_exit: [null, 'out'],
-  irq_handler_entry: ['irq', 'in'],
-  irq_handler_exit: [null, 'out'],
-  softirq_entry: ['softirq', 'in'],
-  softirq_exit: [null, 'out'],
-  sys_enter: ['syscall', 'in'],
-  sys_exit: [null, 'out'],
-};
+/** Hard-irq handlers that are IPIs (counted as ipi, not irq) and the tick. */
+const IPI_HANDLERS = /^(call_function|call_function_single|reschedule|irq_work|ipi .*)$/;
+/** noise's handler labels for softirqs and NMIs. */
+const NOT_HARDIRQ = /^(softirq .*|nmi)$/;
 
 /**
- * Everything that disturbed each isolated CPU: IPIs aimed at it (from
- * ipi_send_cpu targets and exploded ipi_send_cpumask masks, by callback,
- * callsite, sender CPU and comm), and what ran on it (IRQ handlers, softirqs,
- * ticks, irq_work, context switches, syscalls and faults of its own task), time
- * in the kernel and the longest quiet stretch. Works on seed-004 style traces
- * that hold only IPI sends as well as on full ones. Streams the trace once.
+ * Everything that disturbed each isolated CPU, in one pass: the IPI path
+ * joined from request to handler (ipiCausality: by function, callsite, sender,
+ * with latency and the requests that needed no IPI) and the noise each CPU
+ * suffered (noise: episodes with durations, nested net, max single noise,
+ * longest quiet stretch). Works from whatever the trace holds and says what it
+ * could not see: a figure whose events were not recorded is null, never 0.
  */
 export function interference(trace: Trace, o: InterferenceOptions): Report<InterferenceSummary> {
   const iso = [...new Set(o.isolated)].sort((a, b) => a - b);
-  const isIso = new Uint8Array(Math.max(trace.cpus, ...iso.map((c) => c + 1), 1));
-  for (const c of iso) isIso[c] = 1;
-  const per = new Map<number, CpuInterference>();
-  for (const c of iso) per.set(c, { cpu: c, counts: zero(), total: 0, byCallback: new Map(), byCallsite: new Map(), bySender: new Map(), byComm: new Map(), kernelNs: 0, quietNs: 0, bins: o.timeline ? new Float64Array(o.timeline.bins) : null });
-  const lastSeen = new Map<number, number>();
-  const depthStart = new Map<number, { depth: number; since: number }>();
-  const field = readerCache(trace);
-  const callback = field('callback');
-  const callsite = field('callsite');
-  // per event id: how to read an IPI's targets (null: not an IPI send)
-  const ipis = new Map<number, ((b: EventBatch, i: number) => number[]) | null>();
-  // the IPI a CPU sent last, so a kernel_stack right after it can be credited
-  const lastIpi = new Map<number, { targets: number }>();
-  const chains = new Map<string, number>();
-  let first = NaN;
+  const ipi = new IpiCollector(trace, iso);
+  const nz = new NoiseCollector(trace, { measure: iso, task: o.task });
   const tl = o.timeline;
-  const touch = (cpu: number, t: number) => {
-    const c = per.get(cpu)!;
-    if (tl && c.bins) {
-      const k = Math.floor((t - tl.first) / tl.width);
-      if (k >= 0 && k < tl.bins) c.bins[k]++;
-      else if (k >= tl.bins) c.bins[tl.bins - 1]++;
-    }
-    const prev = lastSeen.get(cpu) ?? first;
-    if (t - prev > c.quietNs) c.quietNs = t - prev;
-    lastSeen.set(cpu, t);
+  const isoSet = new Set(iso);
+  // disturbances per bin, counted both ways until the trace says which side it has
+  const sendBins = new Map<number, Float64Array>();
+  const hitBins = new Map<number, Float64Array>();
+  const bin = (m: Map<number, Float64Array>, cpu: number, t: number) => {
+    let a = m.get(cpu);
+    if (!a) m.set(cpu, (a = new Float64Array(tl!.bins)));
+    const k = Math.min(tl!.bins - 1, Math.floor((t - tl!.first) / tl!.width));
+    if (k >= 0) a[k]++;
   };
+  const starts = tl ? new Set(['ipi_send_cpu', 'ipi_send_cpumask', 'ipi_raise']) : null;
   const info = scan(trace, o, (b, i, ev) => {
+    ipi.visit(b, i, ev);
+    nz.visit(b, i, ev);
+    if (!starts || !ev) return;
     const t = b.ts[i];
-    if (Number.isNaN(first)) first = t;
-    if (!ev) return;
-    const cpu = b.cpu[i];
-    let readTargets = ipis.get(ev.id);
-    if (readTargets === undefined) ipis.set(ev.id, (readTargets = ev.system === 'ipi' ? ipiTargetReader(trace, ev) : null));
-    if (readTargets) {
-      const targets = readTargets(b, i);
-      let n = 0;
-      const cb = callback(ev)?.read(b, i);
-      const site = callsite(ev)?.read(b, i);
-      const key = cb === null || cb === undefined ? '(none)' : String(cb);
-      const siteKey = site === null || site === undefined ? null : String(site);
-      const comm = trace.comms.get(b.pid[i]);
-      for (const c of targets) {
-        if (c >= isIso.length || !isIso[c]) continue;
-        const x = per.get(c)!;
-        n++;
-        x.counts.ipi++;
-        x.total++;
-        x.byCallback.set(key, (x.byCallback.get(key) ?? 0) + 1);
-        if (siteKey !== null) x.byCallsite.set(siteKey, (x.byCallsite.get(siteKey) ?? 0) + 1);
-        x.bySender.set(cpu, (x.bySender.get(cpu) ?? 0) + 1);
-        x.byComm.set(comm, (x.byComm.get(comm) ?? 0) + 1);
-        touch(c, t);
-      }
-      lastIpi.set(cpu, { targets: n });
-      return;
-    }
-    if (ev.system === 'ftrace' && ev.name === 'kernel_stack') {
-      const sent = lastIpi.get(cpu);
-      lastIpi.delete(cpu);
-      if (sent && sent.targets) {
-        const chain = stackText(trace, ev, b, i);
-        chains.set(chain, (chains.get(chain) ?? 0) + sent.targets);
-      }
-      return;
-    }
-    lastIpi.delete(cpu);
-    if (cpu >= isIso.length || !isIso[cpu]) return;
-    const x = per.get(cpu)!;
-    // own keys only: an event named "constructor" is not an entry/exit pair
-    const ee = Object.hasOwn(ENTRY_EXIT, ev.name) ? ENTRY_EXIT[ev.name] : undefined;
-    let source: Source | null = null;
-    if (ee) {
-      const d = depthStart.get(cpu) ?? { depth: 0, since: 0 };
-      if (ee[1] === 'in') {
-        if (d.depth === 0) d.since = t;
-        d.depth++;
-        source = ee[0];
-      } else if (d.depth > 0) {
-        d.depth--;
-        if (d.depth === 0) x.kernelNs += t - d.since;
-      }
-      depthStart.set(cpu, d);
-    } else if (ev.name === 'sched_switch') source = 'switch';
-    else if (ev.name === 'page_fault_user' || ev.name === 'page_fault_kernel') source = 'fault';
-    if (source) {
-      x.counts[source]++;
-      x.total++;
-    }
-    touch(cpu, t);
+    if (ev.system === 'ipi' && starts.has(ev.name)) {
+      for (const c of ipi.lastTargets()) if (isoSet.has(c)) bin(sendBins, c, t);
+    } else if (isoSet.has(b.cpu[i]) && isDisturbance(ev.system, ev.name)) bin(hitBins, b.cpu[i], t);
   });
-  const end = info.last;
-  for (const c of iso) {
-    const x = per.get(c)!;
-    const prev = lastSeen.get(c) ?? first;
-    if (!Number.isNaN(end) && end - prev > x.quietNs) x.quietNs = end - prev;
-  }
+  const { perTarget, ...ipis } = ipi.finish(info).summary;
+  const { perCpu: noisePerCpu, ...noise } = nz.finish(info).summary;
   const seconds = spanSeconds(info);
-  const perCpu = iso.map((c) => per.get(c)!);
-  const totals = zero();
-  let total = 0;
-  let kernelNs = 0;
-  const byCallback = new Map<string, number>();
-  const bySender = new Map<number, number>();
-  const byComm = new Map<string, number>();
-  for (const x of perCpu) {
-    for (const s of SOURCES) totals[s] += x.counts[s];
-    total += x.total;
-    kernelNs += x.kernelNs;
-    for (const [k, v] of x.byCallback) byCallback.set(k, (byCallback.get(k) ?? 0) + v);
-    for (const [k, v] of x.bySender) bySender.set(k, (bySender.get(k) ?? 0) + v);
-    for (const [k, v] of x.byComm) byComm.set(k, (byComm.get(k) ?? 0) + v);
-  }
-  const sorted = <K>(m: Map<K, number>) => [...m].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
-  const table = aq.table({
-    cpu: perCpu.map((x) => x.cpu),
-    total: perCpu.map((x) => x.total),
-    ...Object.fromEntries(SOURCES.map((s) => [s, perCpu.map((x) => x.counts[s])])),
-    per_second: perCpu.map((x) => (seconds ? x.total / seconds : 0)),
-    kernel_us: perCpu.map((x) => x.kernelNs / 1000),
-    longest_quiet_ms: perCpu.map((x) => x.quietNs / 1e6),
-    top_callback: perCpu.map((x) => sorted(x.byCallback)[0]?.[0] ?? ''),
+  const counted = ipis.sides.receive ? 'received' : ipis.sides.send ? 'sent' : null;
+  const perCpu = iso.map((cpu, k): CpuInterference => {
+    const x = perTarget.find((p) => p.cpu === cpu)!;
+    const n = noisePerCpu[k];
+    const handlers = [...n.byHandler];
+    const sum = (f: (label: string) => boolean) => handlers.filter(([l]) => f(l)).reduce((s, [, v]) => s + v.count, 0);
+    const irqRec = noise.recorded.irq;
+    const counts: Record<Source, number | null> = {
+      ipi: counted === 'received' ? x.received : counted === 'sent' ? x.sent : null,
+      tick: irqRec ? sum((l) => l === 'local_timer') : null,
+      irq: irqRec ? sum((l) => l !== 'local_timer' && !IPI_HANDLERS.test(l) && !NOT_HARDIRQ.test(l)) : null,
+      softirq: n.classes.softirq?.count ?? null,
+      thread: n.classes.thread?.count ?? null,
+      syscall: n.classes.syscall?.count ?? null,
+      fault: n.classes.fault?.count ?? null,
+      nmi: n.classes.nmi?.count ?? null,
+    };
+    let bins: Float64Array | null = null;
+    if (tl) {
+      bins = new Float64Array(tl.bins);
+      const own = hitBins.get(cpu);
+      if (own) bins.set(own);
+      const sends = counted === 'sent' ? sendBins.get(cpu) : undefined;
+      if (sends) for (let j = 0; j < tl.bins; j++) bins[j] += sends[j];
+    }
+    const top = sorted(x.byFunction)[0];
+    return { cpu, counts, total: SOURCES.reduce((s, k) => s + (counts[k] ?? 0), 0), ipi: x, noise: n, topFunction: top?.[0] ?? '', bins };
   });
+  const totals = Object.fromEntries(SOURCES.map((k) => [k, perCpu.some((x) => x.counts[k] !== null) ? perCpu.reduce((s, x) => s + (x.counts[k] ?? 0), 0) : null])) as Record<Source, number | null>;
+  const total = perCpu.reduce((s, x) => s + x.total, 0);
+  const known = perCpu.filter((x) => x.noise.noiseNs !== null);
+  const notes = [...ipis.notes, ...noise.notes];
   return {
-    table,
+    table: interferenceTable(perCpu, ipis),
     summary: {
       isolated: iso,
       seconds,
+      ipiCounted: counted,
       totals,
       total,
       perSecond: seconds ? total / seconds : 0,
-      byCallback: sorted(byCallback),
-      bySender: sorted(bySender),
-      byComm: sorted(byComm),
-      chains: sorted(chains),
-      kernelNs,
-      worstQuietNs: perCpu.length ? Math.min(...perCpu.map((x) => x.quietNs)) : 0,
+      noiseNs: known.length ? known.reduce((s, x) => s + x.noise.noiseNs!, 0) : null,
+      maxNoiseNs: known.length ? Math.max(...known.map((x) => x.noise.maxNoiseNs!)) : null,
+      worstQuietNs: known.length ? Math.min(...known.map((x) => x.noise.longestQuietNs!)) : null,
+      notes,
+      ipis,
+      noise,
       perCpu,
     },
   };
 }
 
-function zero(): Record<Source, number> {
-  return Object.fromEntries(SOURCES.map((s) => [s, 0])) as Record<Source, number>;
+/** Events counted in the time bins of a CPU's own disturbances (the handler entries and switches). */
+function isDisturbance(system: string, name: string): boolean {
+  if (system === 'irq_vectors') return name.endsWith('_entry');
+  if (system === 'irq') return name === 'irq_handler_entry' || name === 'softirq_entry';
+  if (system === 'ipi') return name === 'ipi_entry';
+  if (system === 'raw_syscalls') return name === 'sys_enter';
+  if (system === 'sched') return name === 'sched_switch';
+  return system === 'exceptions' || (system === 'nmi' && name === 'nmi_handler');
 }
 
-/** A kernel_stack as one line, innermost first, skipping the tracing frames. */
-function stackText(trace: Trace, ev: EventFormat, b: EventBatch, i: number): string {
-  const names: string[] = [];
-  for (const a of stackFrames(ev, b.dv, b.off[i], b.size[i], !trace.bigEndian, trace.longSize)) {
-    const s = trace.symbols.findBig(a);
-    const name = s >= 0 ? trace.symbols.name(s) : '0x' + a.toString(16);
-    if (name.startsWith('trace_event_raw_event_') || name.startsWith('trace_buffer_') || name === 'smp_call_function_many_cond' || name === '__irq_work_queue_local') continue;
-    names.push(name);
-  }
-  return names.slice(0, 6).join(' <- ');
+/** Per isolated CPU: what disturbed it (counts), how much (µs) and the quiet it had. */
+function interferenceTable(perCpu: CpuInterference[], ipis: Omit<IpiCausalitySummary, 'perTarget'>): aq.ColumnTable {
+  const us = (v: number | null) => (v === null ? null : v / 1000);
+  return aq.table({
+    cpu: perCpu.map((x) => x.cpu),
+    total: perCpu.map((x) => x.total),
+    ...Object.fromEntries(SOURCES.map((k) => [k, perCpu.map((x) => x.counts[k])])),
+    ipi_p99_us: perCpu.map((x) => (ipis.sides.receive ? us(x.ipi.latency.quantile(0.99)) : null)),
+    noise_us: perCpu.map((x) => us(x.noise.noiseNs)),
+    available_pct: perCpu.map((x) => (x.noise.noiseNs === null || !x.noise.windowNs ? null : 100 * (1 - x.noise.noiseNs / x.noise.windowNs))),
+    max_noise_us: perCpu.map((x) => us(x.noise.maxNoiseNs)),
+    longest_quiet_us: perCpu.map((x) => us(x.noise.longestQuietNs)),
+    resident: perCpu.map((x) => x.noise.resident ?? 'n/a'),
+    top_function: perCpu.map((x) => x.topFunction),
+  });
 }
 
 /**

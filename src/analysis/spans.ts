@@ -1,7 +1,7 @@
 import * as aq from 'arquero';
 import type { Trace } from '../core/trace.ts';
 import type { EventBatch } from '../core/batch.ts';
-import { ipiTargetReader, readerCache, type FieldReader } from './field-values.ts';
+import { readerCache, type FieldReader } from './field-values.ts';
 import type { Report } from './hist.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
@@ -123,54 +123,4 @@ export function probeHits(trace: Trace, sel: Selection = {}): Report<{ total: nu
   const rows = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const total = rows.reduce((s, r) => s + r[1], 0);
   return { table: aq.table({ probe: rows.map((r) => r[0]), count: rows.map((r) => r[1]), rate: rows.map((r) => (seconds ? r[1] / seconds : 0)) }), summary: { total, seconds } };
-}
-
-/**
- * IPI latency: from each send (ipi_send_cpu, or ipi_send_cpumask exploded) to
- * the next matching handler entry on the target (call_function[_single]_entry,
- * reschedule_entry, irq_work_entry). Sends whose entry never shows are counted
- * as unmatched.
- */
-export function ipiLatency(trace: Trace, sel: Selection = {}): Report<Distribution & { unmatched: number }> {
-  const pending = new Map<number, { t: number; from: number; callback: string }[]>();
-  const targetsOf = new Map<number, ReturnType<typeof ipiTargetReader>>();
-  const callbackOf = readerCache(trace)('callback');
-  const from: number[] = [];
-  const to: number[] = [];
-  const sent: number[] = [];
-  const lat: number[] = [];
-  const callback: string[] = [];
-  const ENTRIES = new Set(['call_function_entry', 'call_function_single_entry', 'reschedule_entry', 'irq_work_entry']);
-  scan(trace, sel, (b, i, ev) => {
-    if (!ev) return;
-    let tr = targetsOf.get(ev.id);
-    if (tr === undefined) {
-      tr = ev.system === 'ipi' ? ipiTargetReader(trace, ev) : null;
-      targetsOf.set(ev.id, tr);
-    }
-    if (tr) {
-      const cb = String(callbackOf(ev)?.read(b, i) ?? '');
-      for (const c of tr(b, i)) {
-        let q = pending.get(c);
-        if (!q) pending.set(c, (q = []));
-        q.push({ t: b.ts[i], from: b.cpu[i], callback: cb });
-      }
-      return;
-    }
-    if (!ENTRIES.has(ev.name)) return;
-    const q = pending.get(b.cpu[i]);
-    if (!q || !q.length) return;
-    // one handler runs everything queued so far
-    for (const s of q) {
-      from.push(s.from);
-      to.push(b.cpu[i]);
-      sent.push(abs(trace, s.t));
-      lat.push(b.ts[i] - s.t);
-      callback.push(s.callback);
-    }
-    q.length = 0;
-  });
-  let unmatched = 0;
-  for (const q of pending.values()) unmatched += q.length;
-  return { table: aq.table({ from_cpu: from, to_cpu: to, sent_ns: sent, latency_ns: lat, callback }), summary: { ...distribution(lat), unmatched } };
 }

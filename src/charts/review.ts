@@ -1,10 +1,10 @@
 import type { Trace } from '../core/trace.ts';
 import { formatCpuList } from '../core/cpulist.ts';
 import { compare } from '../analysis/compare.ts';
-import { interference, interferenceOverTime } from '../analysis/interference.ts';
+import { interference, interferenceOverTime, type InterferenceSummary } from '../analysis/interference.ts';
 import { compareSpec, heatmapSpec, interferenceSpec } from './specs.ts';
 import { htmlPage, type HtmlSection } from './render.ts';
-import { textTable } from './text-table.ts';
+import { compareText } from './compare-text.ts';
 
 export interface ReviewOptions {
   isolated: number[];
@@ -19,18 +19,19 @@ export interface ReviewOptions {
  */
 export function reviewPage(before: Trace, after: Trace, o: ReviewOptions): string {
   const iso = formatCpuList(o.isolated);
-  const c = compare(before, after, {});
+  const c = compare(before, after, { isolated: o.isolated });
   const ib = interference(before, { isolated: o.isolated });
   const ia = interference(after, { isolated: o.isolated });
   const hb = interferenceOverTime(before, { isolated: o.isolated, bins: 40 });
   const ha = interferenceOverTime(after, { isolated: o.isolated, bins: 40 });
-  const table = textTable(c.table, { decimals: { ratio: 2, delta: c.summary.perMinute ? 2 : 0, before_per_min: 2, after_per_min: 2 }, footer: { [c.summary.by]: 'total', before: c.summary.before.total, after: c.summary.after.total, ratio: c.summary.ratio } });
+  const table = compareText(c.table, c.summary);
+  const line = (s: InterferenceSummary) => `${s.total} disturbances (${s.perSecond.toFixed(3)}/s), ${s.ipiCounted ? `${s.totals.ipi} IPIs ${s.ipiCounted}` : 'IPIs n/a'}, noise ${s.noiseNs === null ? 'n/a' : `${(s.noiseNs / 1000).toFixed(1)} us`}, max single noise ${s.maxNoiseNs === null ? 'n/a' : `${(s.maxNoiseNs / 1000).toFixed(1)} us`}`;
   const totals = `isolated CPUs ${iso}:
-  before: ${ib.summary.total} interruptions (${ib.summary.perSecond.toFixed(3)}/s), ${(ib.summary.kernelNs / 1e6).toFixed(3)} ms in the kernel
-  after:  ${ia.summary.total} interruptions (${ia.summary.perSecond.toFixed(3)}/s), ${(ia.summary.kernelNs / 1e6).toFixed(3)} ms in the kernel`;
+  before: ${line(ib.summary)}
+  after:  ${line(ia.summary)}`;
   const sections: HtmlSection[] = [
     { title: 'How this was made', text: o.commands.join('\n') },
-    { title: `Callbacks before and after (${c.summary.counting})`, text: table, spec: compareSpec(c.table, c.summary) },
+    { title: `Functions before and after (${c.summary.counting})`, text: table, spec: compareSpec(c.table, c.summary) },
     { title: 'Interruptions of isolated CPUs', text: totals },
     { title: 'Before: what interrupted each isolated CPU', spec: interferenceSpec(ib.summary, before.source) },
     { title: 'After: what interrupted each isolated CPU', spec: interferenceSpec(ia.summary, after.source) },

@@ -9,6 +9,8 @@ export interface TextTableOptions {
   footer?: Record<string, string | number | null>;
   /** Column headers to print instead of the names. */
   headers?: Record<string, string>;
+  /** What a null number prints as (default "-"); the analyses print "n/a": not recorded is not 0. */
+  missing?: string;
 }
 
 /**
@@ -24,7 +26,7 @@ export function textTable(table: aq.ColumnTable, o: TextTableOptions = {}): stri
   if (o.footer) rows.push(names.map((c) => o.footer![c] ?? null));
   const numeric = names.map((_, k) => rows.every((r) => r[k] === null || typeof r[k] === 'number'));
   const cell = (v: string | number | null, k: number): string => {
-    if (v === null || v === undefined) return numeric[k] ? '-' : '';
+    if (v === null || v === undefined) return numeric[k] ? (o.missing ?? '-') : '';
     if (typeof v !== 'number') return String(v);
     const name = names[k];
     if (o.percent?.includes(name)) return `${(v * 100).toFixed(1)}%`;

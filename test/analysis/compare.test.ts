@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compare } from '../../src/analysis/compare.ts';
+import { rateChange } from '../../src/analysis/poisson.ts';
 import { callbackCounts, run } from '../emulator/record-helpers.ts';
 
 describe('compare', () => {
@@ -18,7 +19,10 @@ describe('compare', () => {
     }
     expect(rows.find((x) => x.callback === 'do_sync_core+0x0')!.after).toBe(0);
     expect(r.summary.perMinute).toBe(false);
-    expect(r.table.columnNames()).toEqual(['callback', 'before', 'after', 'delta', 'ratio']);
+    expect(r.table.columnNames()).toEqual(['callback', 'before', 'after', 'delta', 'ratio', 'ratio_95', 'change']);
+    expect(r.summary.totalDelta).toBe(r.summary.after.total - r.summary.before.total);
+    expect(r.summary.totalChange.verdict).toBe('fewer');
+    expect(r.summary.warnings).toEqual([]);
   });
 
   it('normalises per minute when the traces cover different times; --isolated counts IPIs received', async () => {
@@ -31,9 +35,31 @@ describe('compare', () => {
     expect(row.ratio).toBeGreaterThan(0.7);
     expect(row.ratio).toBeLessThan(1.3);
     const iso = compare(before.trace, after.trace, { isolated: Array.from({ length: 76 }, (_, k) => k + 4) });
-    const cpumaskRow = (iso.table.objects() as Record<string, number | string>[]).find((x) => x.callback === 'do_sync_core+0x0')!;
-    // a broadcast to 76 isolated CPUs counts 76 times
+    const cpumaskRow = (iso.table.objects() as Record<string, number | string>[]).find((x) => x.function === 'do_sync_core')!;
+    // a broadcast to 76 isolated CPUs counts 76 times, and once only (v6.4 traces it twice)
     expect((cpumaskRow.before as number) % 76).toBe(0);
-    expect(iso.summary.counting).toMatch(/IPIs received/);
+    expect(iso.summary.counting).toMatch(/IPIs sent to isolated CPUs \(76\)/);
+    expect(iso.table.array('function')).not.toContain('generic_smp_call_function_single_interrupt');
+    const byCpu = compare(before.trace, after.trace, { isolated: [4, 5], by: 'cpu' });
+    expect(byCpu.table.array('cpu')).toEqual(['4', '5']);
+  });
+
+  it('tells a change from Poisson noise: the exact 95% interval of the rate ratio', () => {
+    // 10 -> 0 over equal spans: p = after/n has upper Clopper-Pearson bound 1 - 0.025^(1/10)
+    const p = 1 - 0.025 ** (1 / 10);
+    const c = rateChange(10, 1, 0, 1);
+    expect(c.low).toBe(0);
+    expect(c.high).toBeCloseTo(p / (1 - p), 6);
+    expect(c.verdict).toBe('fewer');
+    expect(rateChange(22, 1, 24, 1).verdict).toBe('within noise');
+    expect(rateChange(236, 1, 22, 1).verdict).toBe('fewer');
+    expect(rateChange(20, 1, 60, 1).verdict).toBe('more');
+    // the same counts over three times the span are the same rate
+    expect(rateChange(20, 1, 60, 3).verdict).toBe('within noise');
+    expect(rateChange(0, 1, 0, 1)).toEqual({ low: null, high: null, verdict: 'none' });
+    // large counts take the Wilson interval, which stays close to the exact one
+    const big = rateChange(50000, 1, 50500, 1);
+    expect(big.low!).toBeLessThan(1.01);
+    expect(big.high!).toBeGreaterThan(1.01);
   });
 });

@@ -61,7 +61,7 @@ describe('charts', async () => {
   it('text tables and bars for a mail', () => {
     const c = compare(before.trace, after.trace);
     const t = textTable(c.table);
-    expect(t.split('\n')[0]).toMatch(/^callback +before +after +delta +ratio$/);
+    expect(t.split('\n')[0]).toMatch(/^callback +before +after +delta +ratio +ratio_95 +change$/);
     expect(t.split('\n').every((l) => l === l.trimEnd())).toBe(true);
     expect(textBars(['a', 'bb'], [10, 5], 10)).toBe('a   10  ##########\nbb   5  #####\n');
   });
@@ -73,7 +73,7 @@ describe('charts', async () => {
     expect(/<(script|link|img)[^>]+(src|href)=/i.test(markup)).toBe(false);
     expect((html.match(/<script>/g) ?? []).length).toBe(4);
     expect(html.includes('vegaEmbed(')).toBe(true);
-    expect(html.includes('Callbacks before and after')).toBe(true);
+    expect(html.includes('Functions before and after (IPIs sent to isolated CPUs')).toBe(true);
     expect(html.length).toBeGreaterThan(500_000);
     const page = htmlPage('x', [{ title: '</script><b>', text: '<i>' }]);
     expect(page).toContain('&#60;/script&#62;&#60;b&#62;');

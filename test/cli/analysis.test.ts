@@ -37,23 +37,51 @@ describe('analysis commands (CLI)', () => {
     expect(e.out).toMatch(/\nsched_switch +\d+ +100\.0%/);
   });
 
-  it('compare: the seed table', () => {
+  it('compare: the seed table, with its Poisson interval; --isolated counts IPIs once, under their function', () => {
     const t = run(['compare', before, after]);
     expect(t.status).toBe(0);
-    expect(t.out).toMatch(/callback +before +after +delta +ratio\n/);
-    expect(t.out).toMatch(/\ndo_sync_core\+0x0 +\d+ +0 +-\d+ +0\.00\n/);
+    expect(t.out).toMatch(/callback +before +after +delta +ratio +ratio 95% +change\n/);
+    expect(t.out).toMatch(/\ndo_sync_core\+0x0 +\d+ +0 +-\d+ +0\.00 +0\.\.0\.[\d]+ +fewer\n/);
+    // the totals row has its own delta, ratio and interval
+    expect(t.out).toMatch(/\ntotal +\d+ +\d+ +-\d+ +0\.\d\d +[\d.]+\.\.[\d.]+ +fewer\n/);
     const j = JSON.parse(run(['compare', before, after, '--json', '--isolated', '4-79']).out);
-    expect(j.summary.counting).toMatch(/IPIs received/);
+    expect(j.summary.counting).toMatch(/IPIs sent to isolated CPUs \(76\)/);
+    expect(j.summary.by).toBe('function');
+    expect(j.rows.map((r: { function: string }) => r.function)).toContain('do_sync_core');
+    expect(j.rows.map((r: { function: string }) => r.function)).not.toContain('generic_smp_call_function_single_interrupt');
     expect(run(['compare', before, after, '--per-minute', 'sometimes']).err).toMatch(/--per-minute: expected on, off or auto/);
   });
 
-  it('interference: totals, callbacks, senders, per CPU', () => {
+  it('compare warns when the two traces recorded different events', () => {
+    const full = path.join(dir, 'full.dat');
+    run(['record', '--duration', '10s', '-e', 'ipi', '-e', 'irq_vectors', '-o', full, '-q']);
+    const t = run(['compare', before, full, '--isolated', '4-79', '--by', 'cpu']);
+    expect(t.status).toBe(0);
+    expect(t.out).toMatch(/warning: only the after trace has IPI handlers \(irq_vectors\)/);
+  });
+
+  it('interference: IPIs by function and sender, noise in us, n/a where not recorded', () => {
     const t = run(['interference', before, '--isolated', '4-79']);
     expect(t.status).toBe(0);
-    expect(t.out).toMatch(/^isolated CPUs 4-79: \d+ interruptions in [\d.]+ s/);
-    expect(t.out).toContain('IPIs by callback:');
-    expect(t.out).toMatch(/\nper CPU:\ncpu +total +ipi /);
+    expect(t.out).toMatch(/^isolated CPUs 4-79 over [\d.]+ s \(.*\):\n  IPIs sent to them \(no handlers recorded\): \d+;/);
+    expect(t.out).toMatch(/\n  noise: n\/a in all;/);
+    expect(t.out).toContain('IPIs to isolated CPUs by function');
+    expect(t.out).toMatch(/\ndo_sync_core +\d+ +\d+ +0 +n\/a/);
+    expect(t.out).toMatch(/\nper isolated CPU \(counts; durations in us\):\ncpu +total +ipi +tick +irq /);
+    expect(t.out).toMatch(/\n  4 +\d+ +\d+ +n\/a +n\/a +n\/a/);
+    expect(t.out).toMatch(/record -e irq_vectors/);
     expect(run(['interference', before, '--isolated', 'four']).err).toBe('tracelab: --isolated: expected a CPU list such as 4-79 or 2,4-6, not "four"\n');
+  });
+
+  it('noise and ipi: per CPU and per function, on a real trace', () => {
+    const n = run(['noise', sample]);
+    expect(n.status).toBe(0);
+    expect(n.out).toMatch(/\ncpu +resident +interruptions +noise_us +available_pct +max_noise_us +longest_quiet_us/);
+    expect(n.out).toMatch(/\n +0 +<idle>-0 +\d+ /);
+    const i = run(['ipi', sample, '--isolated', '1']);
+    expect(i.status).toBe(0);
+    expect(i.out).toMatch(/\nsched_ttwu_pending +820 +695 +125 +695 +695 /);
+    expect(run(['noise', sample, '--merge-gap', 'lots']).err).toBe('tracelab: --merge-gap: expected a number of nanoseconds, not "lots"\n');
   });
 
   it('convert: csv/json/arrow/parquet files', () => {

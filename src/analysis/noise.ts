@@ -1,0 +1,490 @@
+import * as aq from 'arquero';
+import type { EventBatch } from '../core/batch.ts';
+import type { EventFormat } from '../core/event-format.ts';
+import type { Trace } from '../core/trace.ts';
+import { readerCache, type FieldReader } from './field-values.ts';
+import type { Report } from './hist.ts';
+import { scan, type ScanInfo, type Selection } from './scan.ts';
+
+/**
+ * What takes a CPU away from its task, in rtla osnoise's classes (NMI, IRQ,
+ * softirq, thread) plus the task's own kernel entries (syscalls; page faults,
+ * which x86's exceptions events show without an end, so counted, not timed).
+ */
+export const NOISE_CLASSES = ['nmi', 'irq', 'softirq', 'thread', 'syscall', 'fault'] as const;
+export type NoiseClass = (typeof NOISE_CLASSES)[number];
+
+/** The events each class needs, for the "not recorded" notes. */
+export const NOISE_EVENTS: Record<NoiseClass, string> = {
+  nmi: '-e nmi:nmi_handler',
+  irq: '-e irq_vectors -e irq:irq_handler_entry -e irq:irq_handler_exit',
+  softirq: '-e irq:softirq_entry -e irq:softirq_exit',
+  thread: '-e sched:sched_switch',
+  syscall: '-e raw_syscalls',
+  fault: '-e exceptions',
+};
+
+export interface NoiseOptions extends Selection {
+  /** The CPUs to measure (default: every CPU with events). */
+  measure?: readonly number[];
+  /**
+   * The task each CPU is there for: a pid or a comm. Default: the task that
+   * ran longest on that CPU (idle included, so on an idle isolated CPU every
+   * task that runs is noise).
+   */
+  task?: string;
+  /**
+   * Pieces this close (ns) are one interruption: an irq_exit() that runs
+   * softirqs, or a wakeup's switch right after the irq, never gives the CPU
+   * back to the task in between. Default 2000.
+   */
+  mergeGapNs?: number;
+  /** Keep every interruption (start and duration, ns) in `CpuNoise.episodes`. */
+  episodes?: boolean;
+}
+
+export interface ClassNoise {
+  count: number;
+  /** Net of what nested inside (an irq inside a softirq counts as irq). */
+  ns: number;
+  maxNs: number;
+}
+
+export interface CpuNoise {
+  cpu: number;
+  /** The task the CPU is there for, as "comm-pid" (null: no sched_switch recorded). */
+  resident: string | null;
+  windowNs: number;
+  /** Interruptions (merged pieces), their total and longest; null when no class was recorded. */
+  interruptions: number | null;
+  noiseNs: number | null;
+  maxNoiseNs: number | null;
+  /** The longest stretch between interruptions (from the trace's start and to its end). */
+  longestQuietNs: number | null;
+  /** Per class; null when the trace has none of the class's events. */
+  classes: Record<NoiseClass, ClassNoise | null>;
+  /** IRQ time by handler (local_timer, call_function_single, irq, ...) and softirqs by vector. */
+  byHandler: Map<string, ClassNoise>;
+  /** Each interruption's start (trace-relative ns) and duration, with `episodes`. */
+  episodes: { start: number[]; durationNs: number[] } | null;
+}
+
+export interface NoiseSummary {
+  /** Which classes the trace holds events for. */
+  recorded: Record<NoiseClass, boolean>;
+  notes: string[];
+  windowNs: number;
+  mergeGapNs: number;
+  perCpu: CpuNoise[];
+}
+
+const enum Cls {
+  Irq = 0,
+  Softirq = 1,
+  Syscall = 2,
+  Nmi = 3,
+}
+
+interface Frame {
+  cls: Cls;
+  start: number;
+  child: number;
+  label: string;
+  /** A syscall frame resumed after a context switch, not a new entry. */
+  resumed: boolean;
+}
+
+/** Pieces of noise, 6 numbers each: start, end, cls, pid, irq-ish ns inside, 1 if a new entry. */
+class Pieces {
+  v = new Float64Array(6 * 64);
+  n = 0;
+  push(start: number, end: number, cls: number, pid: number, irqish: number, entry: boolean): void {
+    if ((this.n + 1) * 6 > this.v.length) {
+      const w = new Float64Array(this.v.length * 2);
+      w.set(this.v);
+      this.v = w;
+    }
+    this.v.set([start, end, cls, pid, irqish, entry ? 1 : 0], this.n * 6);
+    this.n++;
+  }
+}
+
+interface CpuState {
+  stack: Frame[];
+  pid: number;
+  runStart: number;
+  /** The last time an event showed `pid` running. */
+  lastSeen: number;
+  runtime: Map<number, number>;
+  pieces: Pieces;
+  /** Runs of each task: start, end, pid (3 numbers each, in `runs.v`). */
+  runs: Pieces;
+  byHandler: Map<string, ClassNoise>;
+  counts: Record<'irq' | 'softirq' | 'nmi' | 'fault', ClassNoise>;
+}
+
+type Role =
+  | { kind: 'in' | 'out'; cls: Cls; label: (b: EventBatch, i: number) => string }
+  | { kind: 'nmi'; delta: FieldReader | undefined }
+  | { kind: 'switch'; next: FieldReader | undefined }
+  | { kind: 'fault' }
+  | null;
+
+/** include/trace/events/irq.h softirq_name[], by vec. */
+const SOFTIRQ = ['HI', 'TIMER', 'NET_TX', 'NET_RX', 'BLOCK', 'IRQ_POLL', 'TASKLET', 'SCHED', 'HRTIMER', 'RCU'];
+
+/**
+ * Noise per CPU the way rtla osnoise reports it, from the trace's own events:
+ * every interruption an episode with a start and a duration (hard irqs and
+ * IPI handlers from irq_vectors/irq/ipi, softirqs, NMIs, other tasks running,
+ * the task's own syscalls), nested episodes accounted net of what they nest
+ * (kernel/trace/trace_osnoise.c does the same with its interference
+ * counters), and the longest quiet stretch between interruptions. A class the
+ * trace has no events for is null, never 0.
+ */
+export function noise(trace: Trace, o: NoiseOptions = {}): Report<NoiseSummary> {
+  const c = new NoiseCollector(trace, o);
+  const info = scan(trace, o, (b, i, ev) => c.visit(b, i, ev));
+  return c.finish(info);
+}
+
+export class NoiseCollector {
+  private readonly roles = new Map<number, Role>();
+  private readonly field: ReturnType<typeof readerCache>;
+  private readonly cpus = new Map<number, CpuState>();
+  private readonly inSyscall = new Set<number>();
+  readonly recorded: Record<NoiseClass, boolean> = { nmi: false, irq: false, softirq: false, thread: false, syscall: false, fault: false };
+  private sawDeviceIrq = false;
+  /** Events that showed another task than the last sched_switch put on their CPU. */
+  private lostSwitches = 0;
+  private sawVectors = false;
+  private first = NaN;
+  private readonly only: Set<number> | null;
+  private readonly mergeGapNs: number;
+
+  constructor(private readonly trace: Trace, private readonly o: NoiseOptions = {}) {
+    this.field = readerCache(trace);
+    this.only = o.measure ? new Set(o.measure) : null;
+    for (const c of o.measure ?? []) this.state(c);
+    this.mergeGapNs = o.mergeGapNs ?? 2000;
+  }
+
+  private role(ev: EventFormat): Role {
+    let r = this.roles.get(ev.id);
+    if (r !== undefined) return r;
+    r = null;
+    const f = (n: string) => this.field(n)(ev);
+    const name = ev.name;
+    if (ev.system === 'irq_vectors' && (name.endsWith('_entry') || name.endsWith('_exit'))) {
+      const label = name.slice(0, name.lastIndexOf('_'));
+      r = { kind: name.endsWith('_entry') ? 'in' : 'out', cls: Cls.Irq, label: () => label };
+    } else if (ev.system === 'irq' && (name === 'irq_handler_entry' || name === 'irq_handler_exit')) {
+      const irq = f('irq');
+      const dev = f('name');
+      r = { kind: name === 'irq_handler_entry' ? 'in' : 'out', cls: Cls.Irq, label: (b, i) => `irq ${irq?.read(b, i) ?? '?'}${dev ? ' ' + dev.read(b, i) : ''}` };
+    } else if (ev.system === 'ipi' && (name === 'ipi_entry' || name === 'ipi_exit')) {
+      const reason = f('reason');
+      r = { kind: name === 'ipi_entry' ? 'in' : 'out', cls: Cls.Irq, label: (b, i) => `ipi ${reason?.read(b, i) ?? '?'}` };
+    } else if (ev.system === 'irq' && (name === 'softirq_entry' || name === 'softirq_exit')) {
+      const vec = f('vec');
+      r = { kind: name === 'softirq_entry' ? 'in' : 'out', cls: Cls.Softirq, label: (b, i) => `softirq ${SOFTIRQ[Number(vec?.read(b, i))] ?? vec?.read(b, i)}` };
+    } else if (ev.system === 'raw_syscalls' && (name === 'sys_enter' || name === 'sys_exit')) r = { kind: name === 'sys_enter' ? 'in' : 'out', cls: Cls.Syscall, label: () => 'syscall' };
+    else if (ev.system === 'nmi' && name === 'nmi_handler') r = { kind: 'nmi', delta: f('delta_ns') };
+    else if (ev.system === 'sched' && name === 'sched_switch') r = { kind: 'switch', next: f('next_pid') };
+    else if (ev.system === 'exceptions' && name.startsWith('page_fault')) r = { kind: 'fault' };
+    this.roles.set(ev.id, r);
+    return r;
+  }
+
+  private state(cpu: number): CpuState {
+    let s = this.cpus.get(cpu);
+    if (!s) {
+      const z = () => ({ count: 0, ns: 0, maxNs: 0 });
+      this.cpus.set(cpu, (s = { stack: [], pid: -1, runStart: NaN, lastSeen: NaN, runtime: new Map(), pieces: new Pieces(), runs: new Pieces(), byHandler: new Map(), counts: { irq: z(), softirq: z(), nmi: z(), fault: z() } }));
+    }
+    return s;
+  }
+
+  private account(s: CpuState, cls: 'irq' | 'softirq' | 'nmi', label: string, net: number): void {
+    add(s.counts[cls], net);
+    let h = s.byHandler.get(label);
+    if (!h) s.byHandler.set(label, (h = { count: 0, ns: 0, maxNs: 0 }));
+    add(h, net);
+  }
+
+  /** Closes the top frame at `t`; a frame closing an empty stack is a piece. */
+  private close(s: CpuState, t: number): void {
+    const f = s.stack.pop()!;
+    const dur = Math.max(0, t - f.start);
+    const net = Math.max(0, dur - f.child);
+    if (f.cls === Cls.Irq) this.account(s, 'irq', f.label, net);
+    else if (f.cls === Cls.Softirq) this.account(s, 'softirq', f.label, net);
+    const parent = s.stack[s.stack.length - 1];
+    if (parent) parent.child += dur;
+    else s.pieces.push(f.start, t, f.cls, s.pid, f.cls === Cls.Syscall ? f.child : dur, !f.resumed);
+  }
+
+  visit(b: EventBatch, i: number, ev: EventFormat | undefined): void {
+    const t = b.ts[i];
+    if (Number.isNaN(this.first)) this.first = t;
+    const r = ev ? this.role(ev) : null;
+    const cpu = b.cpu[i];
+    // every event says which task runs on its CPU, whether or not it is a noise event
+    if (!this.only || this.only.has(cpu)) this.follow(b, i, t, r);
+    if (!r) return;
+    switch (r.kind) {
+      case 'in':
+      case 'out':
+        if (r.cls === Cls.Irq) {
+          this.recorded.irq = true;
+          if (ev!.system === 'irq') this.sawDeviceIrq = true;
+          else this.sawVectors = true;
+        } else if (r.cls === Cls.Softirq) this.recorded.softirq = true;
+        else this.recorded.syscall = true;
+        break;
+      case 'nmi':
+        this.recorded.nmi = true;
+        break;
+      case 'switch':
+        this.recorded.thread = true;
+        break;
+      case 'fault':
+        this.recorded.fault = true;
+        break;
+    }
+    if (this.only && !this.only.has(cpu)) {
+      // a task's syscall state follows it across CPUs
+      if (r.kind === 'in' && r.cls === Cls.Syscall) this.inSyscall.add(b.pid[i]);
+      else if (r.kind === 'out' && r.cls === Cls.Syscall) this.inSyscall.delete(b.pid[i]);
+      return;
+    }
+    const s = this.state(cpu);
+    switch (r.kind) {
+      case 'in':
+        if (r.cls === Cls.Syscall) this.inSyscall.add(b.pid[i]);
+        s.stack.push({ cls: r.cls, start: t, child: 0, label: r.label(b, i), resumed: false });
+        return;
+      case 'out': {
+        if (r.cls === Cls.Syscall) this.inSyscall.delete(b.pid[i]);
+        const k = findLast(s.stack, r.cls);
+        if (k < 0) {
+          // entered before the trace began (or since the task last ran here): it started no later than that
+          if (r.cls === Cls.Syscall && !s.stack.length) s.pieces.push(Math.max(this.first, s.runStart), t, Cls.Syscall, s.pid, 0, false);
+          return;
+        }
+        // frames above the match lost their exit (events dropped): close them here
+        while (s.stack.length > k) this.close(s, t);
+        return;
+      }
+      case 'nmi': {
+        const d = Math.max(0, Number(r.delta?.read(b, i) ?? 0));
+        this.account(s, 'nmi', 'nmi', d);
+        const top = s.stack[s.stack.length - 1];
+        if (top) top.child += d;
+        else s.pieces.push(t - d, t, Cls.Nmi, s.pid, d, true);
+        return;
+      }
+      case 'fault':
+        add(s.counts.fault, 0);
+        return;
+      case 'switch': {
+        const next = Number(r.next?.read(b, i) ?? -1);
+        while (s.stack.length) this.close(s, t);
+        this.endRun(s, s.pid, t);
+        s.pid = next;
+        s.runStart = t;
+        if (this.inSyscall.has(next)) s.stack.push({ cls: Cls.Syscall, start: t, child: 0, label: 'syscall', resumed: true });
+        return;
+      }
+    }
+  }
+
+  /** Tracks the running task from each event's common_pid. */
+  private follow(b: EventBatch, i: number, t: number, r: Role): void {
+    const s = this.state(b.cpu[i]);
+    const pid = b.pid[i];
+    if (s.pid < 0) {
+      s.pid = pid;
+      s.runStart = this.first;
+    } else if (pid !== s.pid) {
+      // an event of another task than the one switched in: a sched_switch is missing (real
+      // traces lose some without a LOST mark); the run ends where it was last seen, so noise
+      // is never invented, and the task shown runs from here
+      this.lostSwitches++;
+      while (s.stack.length) this.close(s, s.lastSeen);
+      this.endRun(s, s.pid, s.lastSeen);
+      s.pid = pid;
+      s.runStart = t;
+      if (this.inSyscall.has(pid) && !(r?.kind === 'out' && r.cls === Cls.Syscall)) s.stack.push({ cls: Cls.Syscall, start: t, child: 0, label: 'syscall', resumed: true });
+    }
+    s.lastSeen = t;
+  }
+
+  private endRun(s: CpuState, pid: number, t: number): void {
+    const start = Number.isNaN(s.runStart) ? this.first : s.runStart;
+    if (t <= start) return;
+    s.runtime.set(pid, (s.runtime.get(pid) ?? 0) + (t - start));
+    if (pid !== 0) s.runs.push(start, t, 0, pid, 0, true);
+  }
+
+  finish(info: ScanInfo): Report<NoiseSummary> {
+    const first = info.first;
+    const last = info.last;
+    const windowNs = Number.isNaN(first) ? 0 : last - first;
+    const perCpu: CpuNoise[] = [];
+    for (const cpu of [...this.cpus.keys()].sort((a, b) => a - b)) {
+      const s = this.cpus.get(cpu)!;
+      while (s.stack.length) this.close(s, last);
+      if (s.pid >= 0) this.endRun(s, s.pid, last);
+      perCpu.push(this.cpuNoise(cpu, s, first, last, windowNs));
+    }
+    const rec = this.recorded;
+    const notes: string[] = [];
+    const missing = NOISE_CLASSES.filter((k) => !rec[k] && k !== 'nmi' && k !== 'fault');
+    if (missing.length) notes.push(`not recorded: ${missing.join(', ')} (n/a below); record ${missing.map((k) => NOISE_EVENTS[k]).join(' ')}`);
+    if (rec.irq && !this.sawDeviceIrq) notes.push('device irqs not recorded (only irq_vectors): record -e irq:irq_handler_entry -e irq:irq_handler_exit');
+    if (rec.irq && !this.sawVectors && this.sawDeviceIrq) notes.push('irq_vectors not recorded (ticks and IPI handlers unseen): record -e irq_vectors');
+    if (!rec.nmi) notes.push('NMIs not recorded (-e nmi:nmi_handler): counted as 0 time');
+    if (this.lostSwitches) notes.push(`${this.lostSwitches} context switches are missing from the trace (an event showed another task than the last sched_switch put there): those runs end at their last event`);
+    if (rec.thread && !this.o.task) notes.push("each CPU's task is the one that ran longest there (resident); --task names it");
+    return {
+      table: noiseTable(perCpu),
+      summary: { recorded: rec, notes, windowNs, mergeGapNs: this.mergeGapNs, perCpu },
+    };
+  }
+
+  private resident(s: CpuState): number | null {
+    if (!this.recorded.thread) return null;
+    const want = this.o.task;
+    if (want !== undefined) {
+      const pid = /^\d+$/.test(want) ? Number(want) : null;
+      for (const p of s.runtime.keys()) if (p === pid || this.trace.comms.get(p) === want) return p;
+      return pid ?? -2;
+    }
+    let best = 0;
+    let bestNs = -1;
+    for (const [p, ns] of s.runtime) if (ns > bestNs || (ns === bestNs && p < best)) [best, bestNs] = [p, ns];
+    return best;
+  }
+
+  private cpuNoise(cpu: number, s: CpuState, first: number, last: number, windowNs: number): CpuNoise {
+    const rec = this.recorded;
+    const res = this.resident(s);
+    const pv = s.pieces.v;
+    const rv = s.runs.v;
+    // the pieces that are noise: irq/softirq/nmi always, syscalls only the resident's own (another task's are its thread time)
+    type Iv = [number, number];
+    const spans: Iv[] = [];
+    const syscall: ClassNoise = { count: 0, ns: 0, maxNs: 0 };
+    for (let k = 0; k < s.pieces.n; k++) {
+      const at = k * 6;
+      const cls = pv[at + 2];
+      if (cls === Cls.Syscall) {
+        const pid = pv[at + 3];
+        if (res !== null && pid !== res) continue;
+        const net = Math.max(0, pv[at + 1] - pv[at] - pv[at + 4]);
+        syscall.ns += net;
+        if (pv[at + 5]) syscall.count++;
+        if (net > syscall.maxNs) syscall.maxNs = net;
+      }
+      spans.push([pv[at], pv[at + 1]]);
+    }
+    // other tasks running: net of the irq-ish time inside their runs
+    const thread: ClassNoise = { count: 0, ns: 0, maxNs: 0 };
+    if (res !== null) {
+      let k = 0;
+      for (let j = 0; j < s.runs.n; j++) {
+        const at = j * 6;
+        const pid = rv[at + 3];
+        if (pid === res || pid === 0) continue;
+        const a = rv[at];
+        const e = rv[at + 1];
+        while (k < s.pieces.n && pv[k * 6] < a) k++;
+        let inner = 0;
+        for (let m = k; m < s.pieces.n && pv[m * 6] < e; m++) inner += pv[m * 6 + 4];
+        const net = Math.max(0, e - a - inner);
+        thread.count++;
+        thread.ns += net;
+        if (net > thread.maxNs) thread.maxNs = net;
+        spans.push([a, e]);
+      }
+    }
+    spans.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const any = rec.irq || rec.softirq || rec.thread || rec.syscall || rec.nmi;
+    let interruptions = 0;
+    let noiseNs = 0;
+    let maxNoise = 0;
+    let quiet = 0;
+    let cur: Iv | null = null;
+    let lastEnd = first;
+    const episodes = this.o.episodes ? { start: [] as number[], durationNs: [] as number[] } : null;
+    const closeSpan = (x: Iv) => {
+      interruptions++;
+      episodes?.start.push(x[0]);
+      episodes?.durationNs.push(x[1] - x[0]);
+      noiseNs += x[1] - x[0];
+      if (x[1] - x[0] > maxNoise) maxNoise = x[1] - x[0];
+      if (x[0] - lastEnd > quiet) quiet = x[0] - lastEnd;
+      lastEnd = Math.max(lastEnd, x[1]);
+    };
+    for (const x of spans) {
+      if (cur && x[0] - cur[1] <= this.mergeGapNs) cur[1] = Math.max(cur[1], x[1]);
+      else {
+        if (cur) closeSpan(cur);
+        cur = [x[0], x[1]];
+      }
+    }
+    if (cur) closeSpan(cur);
+    if (!Number.isNaN(last) && last - lastEnd > quiet) quiet = last - lastEnd;
+    const resident = res === null ? null : res === -2 ? `${this.o.task} (did not run here)` : `${this.trace.comms.get(res)}-${res}`;
+    return {
+      cpu,
+      resident,
+      windowNs,
+      interruptions: any ? interruptions : null,
+      noiseNs: any ? noiseNs : null,
+      maxNoiseNs: any ? maxNoise : null,
+      longestQuietNs: any ? quiet : null,
+      classes: {
+        nmi: rec.nmi ? s.counts.nmi : null,
+        irq: rec.irq ? s.counts.irq : null,
+        softirq: rec.softirq ? s.counts.softirq : null,
+        thread: rec.thread ? thread : null,
+        syscall: rec.syscall ? syscall : null,
+        fault: rec.fault ? s.counts.fault : null,
+      },
+      byHandler: s.byHandler,
+      episodes,
+    };
+  }
+}
+
+function add(c: ClassNoise, ns: number): void {
+  c.count++;
+  c.ns += ns;
+  if (ns > c.maxNs) c.maxNs = ns;
+}
+
+function findLast(stack: Frame[], cls: Cls): number {
+  for (let k = stack.length - 1; k >= 0; k--) if (stack[k].cls === cls) return k;
+  return -1;
+}
+
+/** One row per CPU, durations in µs, null where the trace could not say. */
+export function noiseTable(perCpu: CpuNoise[]): aq.ColumnTable {
+  const us = (v: number | null) => (v === null ? null : v / 1000);
+  const cols: Record<string, unknown[]> = {
+    cpu: perCpu.map((x) => x.cpu),
+    resident: perCpu.map((x) => x.resident ?? 'n/a'),
+    interruptions: perCpu.map((x) => x.interruptions),
+    noise_us: perCpu.map((x) => us(x.noiseNs)),
+    available_pct: perCpu.map((x) => (x.noiseNs === null || !x.windowNs ? null : 100 * (1 - x.noiseNs / x.windowNs))),
+    max_noise_us: perCpu.map((x) => us(x.maxNoiseNs)),
+    longest_quiet_us: perCpu.map((x) => us(x.longestQuietNs)),
+  };
+  for (const k of NOISE_CLASSES) {
+    cols[k] = perCpu.map((x) => x.classes[k]?.count ?? null);
+    if (k !== 'fault') cols[`${k}_us`] = perCpu.map((x) => us(x.classes[k]?.ns ?? null));
+  }
+  return aq.table(cols);
+}
