@@ -12,7 +12,7 @@ export function register(program: Command): void {
       .option('--chart <file>', 'also draw it: OUT.svg, OUT.png or OUT.html')
       .description("count events by a key: the seed's `grep callback | awk '{print $NF}' | sort | uniq -c`, done right")
       .argument('<file>', 'trace.dat')
-      .option('--by <key>', 'callback, callsite, event, cpu, comm, or any field name', 'callback')
+      .option('--by <key>', 'callback, callsite, event, cpu, comm, common_pid or a field name; FIELD.sym, .execname, .hex, .raw, .log2, .buckets=N as in hist triggers', 'callback')
       .option('--event <event>', 'only this event (NAME or SYSTEM:NAME)')
       .option('--bars', 'plain-text bars instead of the table'),
   ).action(async (file: string, o: Record<string, unknown>) => {
@@ -21,7 +21,9 @@ export function register(program: Command): void {
     const s = r.summary;
     if (o.chart) await writeChart(histSpec(r.table, s, trace.source), String(o.chart), `hist`);
     printReportOutput(o, r.table, s, () => {
-      const head = `${s.total} ${s.event ?? 'events'} with a ${s.by} in ${s.seconds.toFixed(3)} s (${trace.source})\n\n`;
+      const what = ['event', 'cpu', 'comm'].includes(s.by) ? `${s.event ?? 'events'} by ${s.by}` : `${s.events.length === 1 ? s.events[0][0].split(':')[1] : s.event ?? 'events'} with a ${s.by}`;
+      const split = s.perEvent ? `\n${s.by} is in events of several systems (${s.events.map(([e, n]) => `${e} ${n}`).join(', ')}): counted per event; --event chooses one` : '';
+      const head = `${s.total} ${what} in ${s.seconds.toFixed(3)} s (${trace.source})${split}\n\n`;
       if (o.bars) return head + textBars(r.table.array(s.by) as string[], r.table.array('count') as number[]);
       return head + textTable(r.table, { percent: ['share'], decimals: { rate: 3 }, headers: { rate: 'per_second' }, footer: { [s.by]: 'total', count: s.total, share: s.total ? 1 : 0, rate: s.seconds ? s.total / s.seconds : 0 } });
     });

@@ -2,7 +2,7 @@ import * as aq from 'arquero';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { UserError } from '../core/errors.ts';
-import { readerCache } from './field-values.ts';
+import { histKeyReader, parseHistKey } from './hist-key.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
 export interface HistOptions extends Selection {
@@ -30,6 +30,10 @@ export interface HistSummary {
   seconds: number;
   /** Every event type the selection held (SYSTEM:NAME), whether or not it had the key. */
   eventsSeen: string[];
+  /** The events the counts come from (SYSTEM:NAME, count). */
+  events: [string, number][];
+  /** Events of several systems had the key: each counts on its own rows (an `event` column). */
+  perEvent: boolean;
 }
 
 export interface Report<S> {
@@ -50,42 +54,67 @@ export function eventMatcher(spec: string | undefined): (ev: EventFormat) => boo
 /**
  * The seed's `grep callback | awk '{print $NF}' | sort | uniq -c`, done right:
  * counts of a key over the selected events, sorted by count (then key), with
- * share and rate. Streams: memory grows with distinct keys, not events.
+ * share and rate. The key is a field (decoded as the print fmt prints flag and
+ * symbolic fields), a hist-trigger style FIELD.MOD (parseHistKey), common_pid,
+ * or callback/callsite/event/cpu/comm. When events of different systems carry
+ * the key (callsite on csd_queue_cpu and ipi_send_cpu), each event counts on
+ * its own rows instead of being added up. Streams: memory grows with distinct
+ * keys, not events.
  */
 export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
   const matches = eventMatcher(o.event);
   const counts = new Map<string, number>();
   const special = o.by === 'event' || o.by === 'cpu' || o.by === 'comm';
-  const field = special ? null : readerCache(trace)(o.by);
-  let hasField = false;
+  const key = special ? null : parseHistKey(o.by);
+  const keyOf = key ? histKeyReader(trace, key) : null;
+  const byEvent = new Map<EventFormat, number>();
   let total = 0;
   const seen = new Set<EventFormat>();
+  const perEvent = new Map<EventFormat, Map<string, number>>();
   const info = scan(trace, o, (b, i, ev) => {
     if (ev) seen.add(ev);
     if (!ev || !matches(ev)) return;
-    let key: string;
-    if (special) key = o.by === 'event' ? ev.name : o.by === 'cpu' ? String(b.cpu[i]) : trace.comms.get(b.pid[i]);
+    let k: string | null;
+    if (special) k = o.by === 'event' ? ev.name : o.by === 'cpu' ? String(b.cpu[i]) : trace.comms.get(b.pid[i]);
     else {
-      const r = field!(ev);
+      const r = keyOf!(ev);
       if (!r) return;
-      hasField = true;
-      const v = r.read(b, i);
-      if (v === null) return;
-      key = String(v);
+      k = r(b, i);
+      if (k === null) return;
     }
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    let m = perEvent.get(ev);
+    if (!m) perEvent.set(ev, (m = new Map()));
+    m.set(k, (m.get(k) ?? 0) + 1);
+    byEvent.set(ev, (byEvent.get(ev) ?? 0) + 1);
     total++;
   });
-  if (!special && !hasField) {
-    throw new UserError(`${trace.source}: no ${o.event ? `"${o.event}" ` : ''}events with a field "${o.by}" (by: callback, callsite, event, cpu, comm or a field name)`);
+  if (!special && !byEvent.size && !perEvent.size) {
+    const anyField = [...trace.formats.all()].some((ev) => matches(ev) && keyOf!(ev));
+    if (!anyField) throw new UserError(`${trace.source}: no ${o.event ? `"${o.event}" ` : ''}events with a field "${o.by}" (by: callback, callsite, event, cpu, comm, common_pid or a field name, with .sym .execname .hex .raw .log2 .buckets=N)`);
+  }
+  const systems = new Set([...byEvent.keys()].map((e) => e.system));
+  // every event has the common fields: they never split
+  const split = !special && !o.by.startsWith('common_') && systems.size > 1;
+  for (const [ev, m] of perEvent) for (const [k, n] of m) {
+    const kk = split ? `${ev.system}:${ev.name}\u0000${k}` : k;
+    counts.set(kk, (counts.get(kk) ?? 0) + n);
   }
   const seconds = spanSeconds(info);
-  const rows = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const table = aq.table({
-    [o.by]: rows.map((r) => r[0]),
-    count: rows.map((r) => r[1]),
-    share: rows.map((r) => (total ? r[1] / total : 0)),
-    rate: rows.map((r) => (seconds ? r[1] / seconds : 0)),
-  });
-  return { table, summary: { by: o.by, event: o.event ?? null, total, distinct: rows.length, seconds, eventsSeen: [...seen].map((e) => `${e.system}:${e.name}`).sort() } };
+  // log2 labels sort by exponent ("~ 2^13"), buckets by their first value ("1000 ~ 1999")
+  const num = (s: string) => {
+    const v = s.slice(s.indexOf('\u0000') + 1);
+    return Number((/\^(\d+)$/.exec(v) ?? /-?\d+/.exec(v))?.[key?.mod === 'log2' ? 1 : 0] ?? 0);
+  };
+  const rows = [...counts].sort((a, b) => (key?.ordered ? num(a[0]) - num(b[0]) : 0) || b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const cols: Record<string, unknown[]> = {};
+  if (split) cols.event = rows.map((r) => r[0].slice(0, r[0].indexOf('\u0000')));
+  cols[o.by] = rows.map((r) => (split ? r[0].slice(r[0].indexOf('\u0000') + 1) : r[0]));
+  cols.count = rows.map((r) => r[1]);
+  cols.share = rows.map((r) => (total ? r[1] / total : 0));
+  cols.rate = rows.map((r) => (seconds ? r[1] / seconds : 0));
+  const events = [...byEvent].sort((a, b) => b[1] - a[1]).map(([e, n]): [string, number] => [`${e.system}:${e.name}`, n]);
+  return {
+    table: aq.table(cols),
+    summary: { by: o.by, event: o.event ?? null, total, distinct: rows.length, seconds, eventsSeen: [...seen].map((e) => `${e.system}:${e.name}`).sort(), events, perEvent: split },
+  };
 }

@@ -52,7 +52,8 @@ function compileSegments(segs: Segment[]): (r: RecordRef, env: PrintEnv) => stri
   };
 }
 
-function compileSegment(seg: Segment): SegFn {
+/** One print fmt conversion as a function of a record (what hist uses to decode a flag or symbolic field). */
+export function compileSegment(seg: Segment): SegFn {
   if (seg.kind === 'text') {
     const t = seg.format;
     return () => t;

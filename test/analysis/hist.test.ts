@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hist } from '../../src/analysis/hist.ts';
 import { openTrace } from '../../src/io/open.ts';
-import { ROOT, SHARED, findFiles, readText, storedReport } from '../helpers.ts';
+import { ROOT, SHARED, findFiles, hasTraceCmd, readText, storedReport, traceCmdReport } from '../helpers.ts';
 import { run } from '../emulator/record-helpers.ts';
 
 /** `grep callback | awk '{ print $NF }' | sort | uniq -c`, in plain string handling. */
@@ -101,5 +101,70 @@ describe('hist', () => {
     expect(h.get('ipi_send_cpumask')).toBe(r.summary.counts.ipi_send_cpumask);
     const cb = histMap(r.trace, 'callback');
     expect(new Map([...cb].map(([k, v]) => [`callback=${k}`, v]))).toEqual(pipeline(r.report));
+  });
+});
+
+describe('hist keys as the kernel hist triggers spell them', () => {
+  const file = path.join(ROOT, 'samples/real-ipi.dat');
+  const text = readText(`${file}.report.txt.gz`);
+  const lines = text.split('\n');
+  const tally = (re: RegExp) => {
+    const m = new Map<string, number>();
+    for (const l of lines) {
+      const x = re.exec(l);
+      if (x) m.set(x[1], (m.get(x[1]) ?? 0) + 1);
+    }
+    return m;
+  };
+  const asMap = (r: ReturnType<typeof hist>, col: string) => sortedObj(new Map((r.table.objects() as Record<string, string | number>[]).map((o) => [String(o[col]), o.count as number])));
+  const sortedObj = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+
+  it.skipIf(!hasTraceCmd())('flag and symbolic fields print as the print fmt prints them (trace-cmd report -N, no plugins, is the oracle; needs trace-cmd); .raw keeps the number', async () => {
+    const t = await openTrace(file);
+    // the print fmt's first conversion of prev_state is the letter; a "+" (preempted) is the second
+    const states = new Map<string, number>();
+    for (const l of traceCmdReport(file, ['-N']).out.split('\n')) {
+      const m = / sched_switch: .* prev_state=([A-Z]+)\+? ==> /.exec(l);
+      if (m) states.set(m[1], (states.get(m[1]) ?? 0) + 1);
+    }
+    expect(asMap(hist(t, { by: 'prev_state' }), 'prev_state')).toEqual(sortedObj(states));
+    expect(asMap(hist(t, { by: 'vec' }), 'vec')).toEqual(sortedObj(tally(/ softirq_(?:entry|exit|raise): +vec=\d+ \[action=(\w+)\]/)));
+    expect(asMap(hist(t, { by: 'vec.raw' }), 'vec.raw')).toEqual(sortedObj(tally(/ softirq_(?:entry|exit|raise): +vec=(\d+) /)));
+  });
+
+  it('common_pid, .execname, .log2 and .buckets; a key in events of several systems counts per event', async () => {
+    const t = await openTrace(file);
+    const pids = tally(/^\s*.*-(\d+)\s+\[\d+\]/);
+    expect(asMap(hist(t, { by: 'common_pid' }), 'common_pid')).toEqual(sortedObj(pids));
+    // .execname is the saved cmdline of the pid, as the report's comm-pid prefix shows it
+    const comm = new Map<string, string>();
+    for (const l of lines) {
+      const m = /^\s*(.*)-(\d+)\s+\[\d+\]/.exec(l);
+      if (m) comm.set(m[2], m[1]);
+    }
+    const wakes = new Map<string, number>();
+    for (const [p, n] of tally(/ sched_wakeup: +.*:(\d+) \[/)) {
+      // a pid with no event of its own has no prefix: the cmdline table says its name
+      const c = comm.get(p) ?? t.comms.get(Number(p));
+      wakes.set(c, (wakes.get(c) ?? 0) + n);
+    }
+    expect(asMap(hist(t, { by: 'pid.execname' }), 'pid.execname')).toEqual(sortedObj(wakes));
+    const next = [...tally(/ ==> .*:(\d+) \[/)];
+    const log2 = new Map<string, number>();
+    for (const [p, n] of next) {
+      const k = `~ 2^${Number(p) <= 1 ? 0 : Math.ceil(Math.log2(Number(p)))}`;
+      log2.set(k, (log2.get(k) ?? 0) + n);
+    }
+    const l = hist(t, { by: 'next_pid.log2' });
+    expect(asMap(l, 'next_pid.log2')).toEqual(sortedObj(log2));
+    const exps = (l.table.array('next_pid.log2') as string[]).map((k) => Number(k.split('^')[1]));
+    expect(exps).toEqual([...exps].sort((a, b) => a - b));
+    const b = hist(t, { by: 'next_pid.buckets=1000' });
+    expect((b.table.array('next_pid.buckets=1000') as string[])[0]).toBe('0 ~ 999');
+    const c = hist(t, { by: 'callsite' });
+    expect(c.summary.perEvent).toBe(true);
+    expect(c.table.columnNames()[0]).toBe('event');
+    expect(c.summary.events).toEqual([['csd:csd_queue_cpu', 1892], ['ipi:ipi_send_cpu', 1790]]);
+    expect(() => hist(t, { by: 'pid.sideways' })).toThrow(/modifiers are .sym, .execname/);
   });
 });
