@@ -3,6 +3,8 @@ import type { Trace } from '../core/trace.ts';
 import type { Report } from './hist.ts';
 import { IpiCollector, sorted, type IpiCausalitySummary, type IpiTargetStats } from './ipi-causality.ts';
 import { NoiseCollector, type CpuNoise, type NoiseSummary } from './noise.ts';
+import { QueuedWorkCollector, WORK_EVENTS, WORK_KINDS, type QueuedWorkSummary } from './queued-work.ts';
+import { stackText } from './stack-text.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
 export interface InterferenceOptions extends Selection {
@@ -30,6 +32,15 @@ export interface CpuInterference {
   noise: CpuNoise;
   /** The function most IPIs to this CPU ran. */
   topFunction: string;
+  /**
+   * IPIs sent to this CPU while it was in the kernel as the trace shows it
+   * (between sys_enter and sys_exit, or in an irq or softirq handler): what
+   * IPI deferral cannot defer. A lower bound: the entry and exit code around
+   * the syscall tracepoints is kernel too. null without raw_syscalls.
+   */
+  ipiInKernel: number | null;
+  /** Timers, hrtimers and work queued to this CPU (null: none of their events recorded). */
+  queuedWork: number | null;
   /** Disturbances per time bin, with `timeline`. */
   bins: Float64Array | null;
 }
@@ -51,6 +62,8 @@ export interface InterferenceSummary {
   notes: string[];
   /** The IPI path (its per-target figures are in perCpu[].ipi). */
   ipis: Omit<IpiCausalitySummary, 'perTarget'>;
+  /** Work queued to the isolated CPUs besides IPIs: timers, hrtimers, workqueues. */
+  queuedWork: QueuedWorkSummary;
   /** What the noise pass recorded (its per-CPU figures are in perCpu[].noise). */
   noise: Omit<NoiseSummary, 'perCpu'>;
   perCpu: CpuInterference[];
@@ -71,10 +84,12 @@ const NOT_HARDIRQ = /^(softirq .*|nmi)$/;
  */
 export function interference(trace: Trace, o: InterferenceOptions): Report<InterferenceSummary> {
   const iso = [...new Set(o.isolated)].sort((a, b) => a - b);
+  const isoSet = new Set(iso);
   const ipi = new IpiCollector(trace, iso);
   const nz = new NoiseCollector(trace, { measure: iso, task: o.task });
+  const qw = new QueuedWorkCollector(trace, (c) => isoSet.has(c));
+  const inKernel = new Map<number, number>();
   const tl = o.timeline;
-  const isoSet = new Set(iso);
   // disturbances per bin, counted both ways until the trace says which side it has
   const sendBins = new Map<number, Float64Array>();
   const hitBins = new Map<number, Float64Array>();
@@ -87,7 +102,10 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   const starts = tl ? new Set(['ipi_send_cpu', 'ipi_send_cpumask', 'ipi_raise']) : null;
   const info = scan(trace, o, (b, i, ev) => {
     ipi.visit(b, i, ev);
+    // the target's state before this event is applied: the send happens at its time stamp
+    for (const c of ipi.lastTargets()) if (nz.inKernel(c)) inKernel.set(c, (inKernel.get(c) ?? 0) + 1);
     nz.visit(b, i, ev);
+    qw.visit(b, i, ev, ev?.name === 'kernel_stack' ? () => stackText(trace, ev, b, i) : null);
     if (!starts || !ev) return;
     const t = b.ts[i];
     if (ev.system === 'ipi' && starts.has(ev.name)) {
@@ -96,6 +114,8 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   });
   const { perTarget, ...ipis } = ipi.finish(info).summary;
   const { perCpu: noisePerCpu, ...noise } = nz.finish(info).summary;
+  const queuedWork = qw.finish();
+  const workRecorded = WORK_KINDS.some((k) => queuedWork.recorded[k]);
   const seconds = spanSeconds(info);
   const counted = ipis.sides.receive ? 'received' : ipis.sides.send ? 'sent' : null;
   const perCpu = iso.map((cpu, k): CpuInterference => {
@@ -123,12 +143,25 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
       if (sends) for (let j = 0; j < tl.bins; j++) bins[j] += sends[j];
     }
     const top = sorted(x.byFunction)[0];
-    return { cpu, counts, total: SOURCES.reduce((s, k) => s + (counts[k] ?? 0), 0), ipi: x, noise: n, topFunction: top?.[0] ?? '', bins };
+    const q = queuedWork.perCpu.get(cpu);
+    return {
+      cpu,
+      counts,
+      total: SOURCES.reduce((s, k) => s + (counts[k] ?? 0), 0),
+      ipi: x,
+      noise: n,
+      topFunction: top?.[0] ?? '',
+      ipiInKernel: noise.recorded.syscall && counted ? (inKernel.get(cpu) ?? 0) : null,
+      queuedWork: workRecorded ? (q ? q.timer + q.hrtimer + q.workqueue : 0) : null,
+      bins,
+    };
   });
   const totals = Object.fromEntries(SOURCES.map((k) => [k, perCpu.some((x) => x.counts[k] !== null) ? perCpu.reduce((s, x) => s + (x.counts[k] ?? 0), 0) : null])) as Record<Source, number | null>;
   const total = perCpu.reduce((s, x) => s + x.total, 0);
   const known = perCpu.filter((x) => x.noise.noiseNs !== null);
   const notes = [...ipis.notes, ...noise.notes];
+  const missingWork = WORK_KINDS.filter((k) => !queuedWork.recorded[k]);
+  if (missingWork.length) notes.push(`work queued to isolated CPUs not seen for ${missingWork.join(', ')}: record ${missingWork.map((k) => `-e ${WORK_EVENTS[k]}`).join(' ')}`);
   return {
     table: interferenceTable(perCpu, ipis),
     summary: {
@@ -143,6 +176,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
       worstQuietNs: known.length ? Math.min(...known.map((x) => x.noise.longestQuietNs!)) : null,
       notes,
       ipis,
+      queuedWork,
       noise,
       perCpu,
     },
@@ -166,7 +200,9 @@ function interferenceTable(perCpu: CpuInterference[], ipis: Omit<IpiCausalitySum
     cpu: perCpu.map((x) => x.cpu),
     total: perCpu.map((x) => x.total),
     ...Object.fromEntries(SOURCES.map((k) => [k, perCpu.map((x) => x.counts[k])])),
+    ipi_in_kernel: perCpu.map((x) => x.ipiInKernel),
     ipi_p99_us: perCpu.map((x) => (ipis.sides.receive ? us(x.ipi.latency.quantile(0.99)) : null)),
+    queued_work: perCpu.map((x) => x.queuedWork),
     noise_us: perCpu.map((x) => us(x.noise.noiseNs)),
     available_pct: perCpu.map((x) => (x.noise.noiseNs === null || !x.noise.windowNs ? null : 100 * (1 - x.noise.noiseNs / x.noise.windowNs))),
     max_noise_us: perCpu.map((x) => us(x.noise.maxNoiseNs)),

@@ -1,12 +1,12 @@
 import * as aq from 'arquero';
 import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
-import { stackFrames } from '../core/kernel-stack.ts';
 import type { Trace } from '../core/trace.ts';
 import { ipiTargetReader, readerCache, type FieldReader } from './field-values.ts';
 import type { Report } from './hist.ts';
 import { DurationSketch } from './quantiles.ts';
 import { scan, spanSeconds, type ScanInfo, type Selection } from './scan.ts';
+import { stackText } from './stack-text.ts';
 
 /**
  * What an IPI asks its target to do, which decides the handler that answers
@@ -444,16 +444,4 @@ function bump<K>(m: Map<K, number>, k: K, n = 1): void {
 
 export function sorted<K>(m: Map<K, number>): [K, number][] {
   return [...m].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
-}
-
-/** A kernel_stack as one line, innermost first, skipping the tracing frames. */
-function stackText(trace: Trace, ev: EventFormat, b: EventBatch, i: number): string {
-  const names: string[] = [];
-  for (const a of stackFrames(ev, b.dv, b.off[i], b.size[i], !trace.bigEndian, trace.longSize)) {
-    const s = trace.symbols.findBig(a);
-    const name = s >= 0 ? trace.symbols.name(s) : '0x' + a.toString(16);
-    if (name.startsWith('trace_event_raw_event_') || name.startsWith('trace_buffer_') || name === 'smp_call_function_many_cond' || name === '__irq_work_queue_local') continue;
-    names.push(name);
-  }
-  return names.slice(0, 6).join(' <- ');
 }

@@ -4,6 +4,7 @@ import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { readerCache, type FieldReader } from './field-values.ts';
 import type { Report } from './hist.ts';
+import { DurationSketch } from './quantiles.ts';
 import { scan, type ScanInfo, type Selection } from './scan.ts';
 
 /**
@@ -67,6 +68,26 @@ export interface CpuNoise {
   byHandler: Map<string, ClassNoise>;
   /** Each interruption's start (trace-relative ns) and duration, with `episodes`. */
   episodes: { start: number[]; durationNs: number[] } | null;
+  /** The osnoise/timerlat tracer's own figures for this CPU, when the trace has its events. */
+  kernel: KernelNoise | null;
+}
+
+/** The classes the osnoise tracer's own events report (include/trace/events/osnoise.h). */
+export type KernelClass = 'nmi' | 'irq' | 'softirq' | 'thread';
+
+/** ftrace:osnoise, the tracer's per-period sample (kernel/trace/trace_entries.h osnoise_entry). */
+const SAMPLE_FIELDS = ['noise', 'runtime', 'max_sample', 'hw_count', 'nmi_count', 'irq_count', 'softirq_count', 'thread_count'] as const;
+
+/**
+ * What the kernel itself measured, when the trace holds the osnoise tracer's
+ * events: osnoise:*_noise (one per interference, duration net of what nested
+ * in it), ftrace:osnoise samples (what rtla osnoise top sums) and
+ * ftrace:timerlat (timer latency by context: 0 irq, 1 thread).
+ */
+export interface KernelNoise {
+  classes: Record<KernelClass, ClassNoise> | null;
+  samples: { count: number; runtimeNs: number; noiseNs: number; maxSampleNs: number; hw: number; nmi: number; irq: number; softirq: number; thread: number } | null;
+  timerlat: { irq: DurationSketch; thread: DurationSketch } | null;
 }
 
 export interface NoiseSummary {
@@ -128,6 +149,9 @@ type Role =
   | { kind: 'nmi'; delta: FieldReader | undefined }
   | { kind: 'switch'; next: FieldReader | undefined }
   | { kind: 'fault' }
+  | { kind: 'kernel'; cls: KernelClass; duration: FieldReader | undefined }
+  | { kind: 'sample'; fields: Record<(typeof SAMPLE_FIELDS)[number], FieldReader | undefined> }
+  | { kind: 'timerlat'; context: FieldReader | undefined; latency: FieldReader | undefined }
   | null;
 
 /** include/trace/events/irq.h softirq_name[], by vec. */
@@ -155,6 +179,7 @@ export class NoiseCollector {
   private readonly inSyscall = new Set<number>();
   readonly recorded: Record<NoiseClass, boolean> = { nmi: false, irq: false, softirq: false, thread: false, syscall: false, fault: false };
   private sawDeviceIrq = false;
+  private readonly kernel = new Map<number, KernelNoise>();
   /** Events that showed another task than the last sched_switch put on their CPU. */
   private lostSwitches = 0;
   private sawVectors = false;
@@ -192,6 +217,9 @@ export class NoiseCollector {
     else if (ev.system === 'nmi' && name === 'nmi_handler') r = { kind: 'nmi', delta: f('delta_ns') };
     else if (ev.system === 'sched' && name === 'sched_switch') r = { kind: 'switch', next: f('next_pid') };
     else if (ev.system === 'exceptions' && name.startsWith('page_fault')) r = { kind: 'fault' };
+    else if (ev.system === 'osnoise' && /^(irq|softirq|nmi|thread)_noise$/.test(name)) r = { kind: 'kernel', cls: name.slice(0, name.indexOf('_')) as KernelClass, duration: f('duration') };
+    else if (ev.system === 'ftrace' && name === 'osnoise') r = { kind: 'sample', fields: Object.fromEntries(SAMPLE_FIELDS.map((k) => [k, f(k)])) as Record<(typeof SAMPLE_FIELDS)[number], FieldReader | undefined> };
+    else if (ev.system === 'ftrace' && name === 'timerlat') r = { kind: 'timerlat', context: f('context'), latency: f('timer_latency') };
     this.roles.set(ev.id, r);
     return r;
   }
@@ -251,6 +279,11 @@ export class NoiseCollector {
       case 'fault':
         this.recorded.fault = true;
         break;
+      case 'kernel':
+      case 'sample':
+      case 'timerlat':
+        if (!this.only || this.only.has(cpu)) this.kernelEvent(cpu, r, b, i);
+        return;
     }
     if (this.only && !this.only.has(cpu)) {
       // a task's syscall state follows it across CPUs
@@ -320,6 +353,41 @@ export class NoiseCollector {
     s.lastSeen = t;
   }
 
+  /** The kernel's own osnoise/timerlat figures for a CPU (rtla's source), kept beside what the trace shows. */
+  private kernelEvent(cpu: number, r: Extract<Role, { kind: 'kernel' | 'sample' | 'timerlat' }>, b: EventBatch, i: number): void {
+    let k = this.kernel.get(cpu);
+    if (!k) this.kernel.set(cpu, (k = { classes: null, samples: null, timerlat: null }));
+    const num = (x: FieldReader | undefined) => Math.max(0, Number(x?.read(b, i) ?? 0));
+    if (r.kind === 'kernel') {
+      k.classes ??= { nmi: zeroClass(), irq: zeroClass(), softirq: zeroClass(), thread: zeroClass() };
+      add(k.classes[r.cls], num(r.duration));
+    } else if (r.kind === 'sample') {
+      const sm = (k.samples ??= { count: 0, runtimeNs: 0, noiseNs: 0, maxSampleNs: 0, hw: 0, nmi: 0, irq: 0, softirq: 0, thread: 0 });
+      const v = (n: (typeof SAMPLE_FIELDS)[number]) => num(r.fields[n]);
+      sm.count++;
+      sm.runtimeNs += v('runtime');
+      sm.noiseNs += v('noise');
+      sm.maxSampleNs = Math.max(sm.maxSampleNs, v('max_sample'));
+      sm.hw += v('hw_count');
+      sm.nmi += v('nmi_count');
+      sm.irq += v('irq_count');
+      sm.softirq += v('softirq_count');
+      sm.thread += v('thread_count');
+    } else {
+      const tl = (k.timerlat ??= { irq: new DurationSketch(), thread: new DurationSketch() });
+      (num(r.context) === 0 ? tl.irq : tl.thread).add(num(r.latency));
+    }
+  }
+
+  /**
+   * Whether the CPU is in the kernel now (a syscall, irq or softirq open), as
+   * far as the events so far show; null when the CPU is not measured.
+   */
+  inKernel(cpu: number): boolean | null {
+    const s = this.cpus.get(cpu);
+    return s ? s.stack.length > 0 : null;
+  }
+
   private endRun(s: CpuState, pid: number, t: number): void {
     const start = Number.isNaN(s.runStart) ? this.first : s.runStart;
     if (t <= start) return;
@@ -345,6 +413,7 @@ export class NoiseCollector {
     if (rec.irq && !this.sawDeviceIrq) notes.push('device irqs not recorded (only irq_vectors): record -e irq:irq_handler_entry -e irq:irq_handler_exit');
     if (rec.irq && !this.sawVectors && this.sawDeviceIrq) notes.push('irq_vectors not recorded (ticks and IPI handlers unseen): record -e irq_vectors');
     if (!rec.nmi) notes.push('NMIs not recorded (-e nmi:nmi_handler): counted as 0 time');
+    if (this.kernel.size) notes.push("the trace holds the osnoise/timerlat tracer's own figures: `tracelab noise` prints them beside the ones its events show");
     if (this.lostSwitches) notes.push(`${this.lostSwitches} context switches are missing from the trace (an event showed another task than the last sched_switch put there): those runs end at their last event`);
     if (rec.thread && !this.o.task) notes.push("each CPU's task is the one that ran longest there (resident); --task names it");
     return {
@@ -455,8 +524,13 @@ export class NoiseCollector {
       },
       byHandler: s.byHandler,
       episodes,
+      kernel: this.kernel.get(cpu) ?? null,
     };
   }
+}
+
+function zeroClass(): ClassNoise {
+  return { count: 0, ns: 0, maxNs: 0 };
 }
 
 function add(c: ClassNoise, ns: number): void {

@@ -66,6 +66,13 @@ export function interferenceText(s: InterferenceSummary, table: aq.ColumnTable, 
   out.push(`disturbances by source${missing.length ? ` (n/a: ${missing.join(', ')})` : ''}:`);
   out.push(textTable(aq.table({ source: src, count: src.map((k) => s.totals[k]), per_s: src.map((k) => (s.seconds ? s.totals[k]! / s.seconds : 0)) }), { decimals: DECIMALS }));
   out.push(...ipiText(s.ipis, byFunction, 'isolated CPUs'));
+  const w = s.queuedWork.work;
+  if (w.length) {
+    out.push('work queued to isolated CPUs besides IPIs (timers armed on their base, hrtimers armed on them, work queued to their pool):');
+    const top = <K>(m: Map<K, number>) => [...m].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const rows = w.slice(0, 15);
+    out.push(textTable(aq.table({ kind: rows.map((x) => x.kind), function: rows.map((x) => x.function), count: rows.map((x) => x.count), cpus: rows.map((x) => x.targets.size), top_sender: rows.map((x) => top(x.senders) ?? ''), top_chain: rows.map((x) => top(x.chains) ?? '') })));
+  }
   out.push('per isolated CPU (counts; durations in us):');
   out.push(textTable(table, { decimals: DECIMALS, missing: 'n/a' }));
   return out.join('\n');
@@ -76,5 +83,76 @@ export function noiseText(s: NoiseSummary, table: aq.ColumnTable, source: string
   const out = [`noise per CPU over ${(s.windowNs / 1e9).toFixed(3)} s (${source}); pieces under ${(s.mergeGapNs / 1000).toFixed(1)} us apart are one interruption`, ''];
   out.push(...notes(s.notes));
   out.push(textTable(table, { decimals: DECIMALS, missing: 'n/a' }));
+  out.push(...kernelText(s));
   return out.join('\n');
+}
+
+/** The osnoise/timerlat tracer's own figures beside the ones derived from the trace's events. */
+function kernelText(s: NoiseSummary): string[] {
+  const out: string[] = [];
+  const withK = s.perCpu.filter((x) => x.kernel);
+  const classes = withK.filter((x) => x.kernel!.classes);
+  if (classes.length) {
+    out.push('', "the osnoise tracer's own events (osnoise:*_noise) beside the trace's (counts; us):");
+    const rows: Record<string, unknown[]> = { cpu: [], class: [], trace_count: [], kernel_count: [], trace_us: [], kernel_us: [], kernel_max_us: [] };
+    for (const x of classes) {
+      for (const k of ['nmi', 'irq', 'softirq', 'thread'] as const) {
+        const kc = x.kernel!.classes![k];
+        const tc = x.classes[k];
+        rows.cpu.push(x.cpu);
+        rows.class.push(k);
+        rows.trace_count.push(tc?.count ?? null);
+        rows.kernel_count.push(kc.count);
+        rows.trace_us.push(tc ? tc.ns / 1000 : null);
+        rows.kernel_us.push(kc.ns / 1000);
+        rows.kernel_max_us.push(kc.maxNs / 1000);
+      }
+    }
+    out.push(textTable(aq.table(rows), { decimals: { trace_us: 1, kernel_us: 1, kernel_max_us: 1 }, missing: 'n/a' }));
+  }
+  const samples = withK.filter((x) => x.kernel!.samples);
+  if (samples.length) {
+    out.push("the osnoise tracer's samples (ftrace:osnoise, as rtla osnoise top sums them; us):");
+    const sm = samples.map((x) => x.kernel!.samples!);
+    out.push(
+      textTable(
+        aq.table({
+          cpu: samples.map((x) => x.cpu),
+          runtime_us: sm.map((v) => v.runtimeNs / 1000),
+          noise_us: sm.map((v) => v.noiseNs / 1000),
+          available_pct: sm.map((v) => (v.runtimeNs ? 100 * (1 - v.noiseNs / v.runtimeNs) : null)),
+          max_single_us: sm.map((v) => v.maxSampleNs / 1000),
+          hw: sm.map((v) => v.hw),
+          nmi: sm.map((v) => v.nmi),
+          irq: sm.map((v) => v.irq),
+          softirq: sm.map((v) => v.softirq),
+          thread: sm.map((v) => v.thread),
+        }),
+        { decimals: { runtime_us: 1, noise_us: 1, available_pct: 5, max_single_us: 1 }, missing: 'n/a' },
+      ),
+    );
+  }
+  const tl = withK.filter((x) => x.kernel!.timerlat);
+  if (tl.length) {
+    out.push('timer latency (ftrace:timerlat, as rtla timerlat reports it; us):');
+    const q = (d: { quantile(p: number): number | null; count: number; maxNs: number }, p: number) => (d.count ? (p >= 1 ? d.maxNs : d.quantile(p)!) / 1000 : null);
+    const t = tl.map((x) => x.kernel!.timerlat!);
+    out.push(
+      textTable(
+        aq.table({
+          cpu: tl.map((x) => x.cpu),
+          irq_count: t.map((v) => v.irq.count),
+          irq_p50_us: t.map((v) => q(v.irq, 0.5)),
+          irq_p99_us: t.map((v) => q(v.irq, 0.99)),
+          irq_max_us: t.map((v) => q(v.irq, 1)),
+          thread_count: t.map((v) => v.thread.count),
+          thread_p50_us: t.map((v) => q(v.thread, 0.5)),
+          thread_p99_us: t.map((v) => q(v.thread, 0.99)),
+          thread_max_us: t.map((v) => q(v.thread, 1)),
+        }),
+        { decimals: Object.fromEntries(['irq_p50_us', 'irq_p99_us', 'irq_max_us', 'thread_p50_us', 'thread_p99_us', 'thread_max_us'].map((k) => [k, 1])), missing: 'n/a' },
+      ),
+    );
+  }
+  return out;
 }

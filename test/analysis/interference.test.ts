@@ -205,3 +205,49 @@ describe('interference', () => {
     expect(k).toBe(lines.length);
   });
 });
+
+describe('interference: what deferral cannot defer, and work queued besides IPIs', () => {
+  it('IPIs that found their target in the kernel equal a plain loop over the report; with the series a lower bound of those it refused to defer', async () => {
+    const r = await run('isolation-ipi-syscalls', ['kernel.version=6.18', 'kernel.defer_ipis=on', 'cpus=12', 'housekeeping=0-3', 'isolated=4-11', 'isolated_load.syscall_interval_us=10', 'sources.bpf_jit=20', 'sources.vunmap_purges=10', 'sources.watchdog_timeo_s=1'], {
+      duration: '1s',
+      events: ['ipi', 'irq_vectors', 'irq', 'raw_syscalls', 'sched:sched_switch', 'timer:timer_start'].map((event) => ({ event, filters: [] })),
+    });
+    const res = interference(r.trace, { isolated: ISO });
+    // the loop: depth of syscall/irq/softirq per CPU, and each send's targets checked against it
+    const depth = new Map<number, number>();
+    const want = new Map<number, number>();
+    for (const line of reportOf(r.trace, { ns: true }).split('\n')) {
+      const m = /\[0*(\d+)\]\s+[\d.]+: (\S+):\s+(.*)$/.exec(line);
+      if (!m) continue;
+      const cpu = Number(m[1]);
+      const ev = m[2];
+      if (ev === 'ipi_send_cpu' || ev === 'ipi_send_cpumask') {
+        const targets = ev === 'ipi_send_cpu' ? [Number(/cpu=(\d+)/.exec(m[3])![1])] : parseCpuList(/cpumask=(\S+)/.exec(m[3])![1]);
+        for (const c of targets) if (isIso(c) && (depth.get(c) ?? 0) > 0) want.set(c, (want.get(c) ?? 0) + 1);
+      } else if (/^(sys_enter|softirq_entry|irq_handler_entry)$|^[a-z_]+_entry$/.test(ev) && !ev.startsWith('csd_')) depth.set(cpu, (depth.get(cpu) ?? 0) + 1);
+      else if (/^(sys_exit|softirq_exit|irq_handler_exit)$|^[a-z_]+_exit$/.test(ev) && !ev.startsWith('csd_')) depth.set(cpu, Math.max(0, (depth.get(cpu) ?? 0) - 1));
+      else if (ev === 'sched_switch') depth.set(cpu, 0);
+    }
+    for (const x of res.summary.perCpu) expect(x.ipiInKernel, `CPU ${x.cpu}`).toBe(want.get(x.cpu) ?? 0);
+    const inKernel = res.summary.perCpu.reduce((s, x) => s + x.ipiInKernel!, 0);
+    // the trace shows the kernel only between sys_enter and sys_exit (and in handlers); the entry
+    // and exit code around them is kernel too, where the series also refuses: a lower bound
+    expect(inKernel).toBeGreaterThan(0);
+    expect(inKernel).toBeLessThanOrEqual(r.summary.isolated.sentInKernel);
+  });
+
+  it('timers armed on isolated CPUs: the NIC watchdogs that re-arm themselves there, counted as the report shows them', async () => {
+    const r = await run('isolation-ipi', ['kernel.version=6.18', 'cpus=12', 'housekeeping=0-3', 'isolated=4-11', 'sources.netdev_watchdogs=4', 'sources.watchdog_timeo_s=1'], {
+      duration: '10s',
+      events: ['ipi', 'timer:timer_start', 'irq_vectors'].map((event) => ({ event, filters: [] })),
+    });
+    const res = interference(r.trace, { isolated: ISO });
+    const wd = res.summary.queuedWork.work.find((w) => w.function === 'dev_watchdog');
+    expect(wd?.kind).toBe('timer');
+    const starts = r.report.split('\n').filter((l) => / timer_start: .*function=dev_watchdog .* cpu=(\d+) /.test(l) && isIso(Number(/ cpu=(\d+) /.exec(l)![1]))).length;
+    expect(starts).toBeGreaterThan(0);
+    expect(wd?.count).toBe(starts);
+    expect(res.summary.perCpu.reduce((s, x) => s + (x.queuedWork ?? 0), 0)).toBe(starts);
+    expect(res.summary.notes.join('\n')).toMatch(/-e workqueue:workqueue_queue_work/);
+  });
+});
