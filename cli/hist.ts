@@ -14,10 +14,11 @@ export function register(program: Command): void {
       .argument('<file>', 'trace.dat')
       .option('--by <key>', 'callback, callsite, event, cpu, comm, common_pid or a field name; FIELD.sym, .execname, .hex, .raw, .log2, .buckets=N as in hist triggers', 'callback')
       .option('--event <event>', 'only this event (NAME or SYSTEM:NAME)')
+      .option('--value <field>', 'a numeric field summed per key, with p50, p99 and max (hist triggers\' vals=)')
       .option('--bars', 'plain-text bars instead of the table'),
   ).action(async (file: string, o: Record<string, unknown>) => {
     const trace = await openInput(file, o);
-    const r = hist(trace, { ...selectionOf(o), by: String(o.by), event: o.event as string | undefined });
+    const r = hist(trace, { ...selectionOf(o), by: String(o.by), event: o.event as string | undefined, value: o.value as string | undefined });
     const s = r.summary;
     if (o.chart) await writeChart(histSpec(r.table, s, trace.source), String(o.chart), `hist`);
     printReportOutput(o, r.table, s, () => {

@@ -3,6 +3,7 @@ import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { UserError } from '../core/errors.ts';
 import { histKeyReader, parseHistKey } from './hist-key.ts';
+import { DurationSketch } from './quantiles.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
 export interface HistOptions extends Selection {
@@ -10,6 +11,11 @@ export interface HistOptions extends Selection {
   by: string;
   /** Only this event (a name, or SYSTEM:NAME). */
   event?: string;
+  /**
+   * A numeric field summed per key, with its median, p99 and max (the hist
+   * trigger's vals=, for non-negative values: durations, sizes, latencies).
+   */
+  value?: string;
 }
 
 export interface HistRow {
@@ -71,6 +77,9 @@ export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
   let total = 0;
   const seen = new Set<EventFormat>();
   const perEvent = new Map<EventFormat, Map<string, number>>();
+  const valueOf = o.value ? histKeyReader(trace, { name: o.value, mod: 'raw', size: 0, ordered: false }) : null;
+  const values = new Map<string, DurationSketch>();
+  let sawValue = false;
   const info = scan(trace, o, (b, i, ev) => {
     if (ev) seen.add(ev);
     if (!ev || !matches(ev)) return;
@@ -85,6 +94,16 @@ export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
     let m = perEvent.get(ev);
     if (!m) perEvent.set(ev, (m = new Map()));
     m.set(k, (m.get(k) ?? 0) + 1);
+    if (valueOf) {
+      const v = valueOf(ev)?.(b, i);
+      if (v !== null && v !== undefined && v !== '' && Number.isFinite(Number(v))) {
+        sawValue = true;
+        const vk = `${ev.system}:${ev.name}\u0000${k}`;
+        let d = values.get(vk);
+        if (!d) values.set(vk, (d = new DurationSketch()));
+        d.add(Number(v));
+      }
+    }
     byEvent.set(ev, (byEvent.get(ev) ?? 0) + 1);
     total++;
   });
@@ -112,6 +131,24 @@ export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
   cols.count = rows.map((r) => r[1]);
   cols.share = rows.map((r) => (total ? r[1] / total : 0));
   cols.rate = rows.map((r) => (seconds ? r[1] / seconds : 0));
+  if (o.value) {
+    if (!sawValue) throw new UserError(`${trace.source}: --value ${o.value}: no counted event has a numeric field "${o.value}"`);
+    // the sketches are per event and key; a row merges those of its key (all events when not split)
+    const byRow = new Map<string, DurationSketch>();
+    for (const [vk, d] of values) {
+      const ek = vk.slice(0, vk.indexOf('\u0000'));
+      const k = vk.slice(vk.indexOf('\u0000') + 1);
+      const rk = split ? `${ek}\u0000${k}` : k;
+      let m = byRow.get(rk);
+      if (!m) byRow.set(rk, (m = new DurationSketch()));
+      m.merge(d);
+    }
+    const at = (r: [string, number]) => byRow.get(r[0]);
+    cols[`${o.value}_sum`] = rows.map((r) => at(r)?.sumNs ?? null);
+    cols[`${o.value}_p50`] = rows.map((r) => at(r)?.quantile(0.5) ?? null);
+    cols[`${o.value}_p99`] = rows.map((r) => at(r)?.quantile(0.99) ?? null);
+    cols[`${o.value}_max`] = rows.map((r) => (at(r)?.count ? at(r)!.maxNs : null));
+  }
   const events = [...byEvent].sort((a, b) => b[1] - a[1]).map(([e, n]): [string, number] => [`${e.system}:${e.name}`, n]);
   return {
     table: aq.table(cols),

@@ -167,4 +167,22 @@ describe('hist keys as the kernel hist triggers spell them', () => {
     expect(c.summary.events).toEqual([['csd:csd_queue_cpu', 1892], ['ipi:ipi_send_cpu', 1790]]);
     expect(() => hist(t, { by: 'pid.sideways' })).toThrow(/modifiers are .sym, .execname/);
   });
+
+  it('--value sums a numeric field per key, with p50, p99 and max (vals= of hist triggers)', async () => {
+    const t = await openTrace(file);
+    const r = hist(t, { by: 'comm', event: 'sched_wakeup', value: 'target_cpu' });
+    const want = new Map<string, number[]>();
+    for (const l of lines) {
+      const m = / sched_wakeup: +(.*):\d+ \[\d+\] CPU:(\d+)/.exec(l);
+      if (!m) continue;
+      const prefix = /^\s*(.*)-\d+\s+\[/.exec(l)![1];
+      want.set(prefix, [...(want.get(prefix) ?? []), Number(m[2])]);
+    }
+    for (const row of r.table.objects() as Record<string, number | string>[]) {
+      const v = want.get(String(row.comm))!;
+      expect(row.target_cpu_sum).toBe(v.reduce((a, b) => a + b, 0));
+      expect(row.target_cpu_max).toBe(Math.max(...v));
+    }
+    expect(() => hist(t, { by: 'comm', event: 'sched_wakeup', value: 'comm' })).toThrow(/no counted event has a numeric field "comm"/);
+  });
 });
