@@ -169,7 +169,8 @@ export function ipiCausality(trace: Trace, o: IpiCausalityOptions = {}): Report<
 
 /** The state of ipiCausality's pass, so interference can feed it from its own scan. */
 export class IpiCollector {
-  private readonly roles = new Map<number, Role>();
+  /** By event id: undefined until decided, null for events of no interest. */
+  private readonly roles: (Role | undefined)[] = [];
   private readonly field: ReturnType<typeof readerCache>;
   private readonly want: (cpu: number) => boolean;
   private readonly doubleTrace: boolean;
@@ -189,7 +190,7 @@ export class IpiCollector {
   /** The chosen targets of the IPI sent by the event visited last. */
   private sent: number[] = [];
   /** The chosen targets of the send a CPU traced last, for the kernel_stack that follows it. */
-  private readonly lastSend = new Map<number, number>();
+  private readonly lastSend: number[] = [];
 
   constructor(private readonly trace: Trace, targets?: readonly number[]) {
     this.field = readerCache(trace);
@@ -200,7 +201,7 @@ export class IpiCollector {
   }
 
   private role(ev: EventFormat): Role {
-    let r = this.roles.get(ev.id);
+    let r = this.roles[ev.id];
     if (r !== undefined) return r;
     const f = (n: string) => this.field(n)(ev);
     r = null;
@@ -213,7 +214,7 @@ export class IpiCollector {
     else if (ev.system === 'irq_vectors' && Object.hasOwn(VECTOR_KIND, ev.name)) r = { kind: ev.name.endsWith('_entry') ? 'entry' : 'exit', ipi: VECTOR_KIND[ev.name], reason: undefined };
     else if (ev.system === 'ftrace' && ev.name === 'kernel_stack') r = { kind: 'stack' };
     else if (ev.system === 'sched' && ev.name === 'sched_switch') r = { kind: 'switch' };
-    this.roles.set(ev.id, r);
+    this.roles[ev.id] = r;
     return r;
   }
 
@@ -288,7 +289,7 @@ export class IpiCollector {
     if (!ev) return;
     const r = this.role(ev);
     const cpu = b.cpu[i];
-    if (r?.kind !== 'stack') this.lastSend.delete(cpu);
+    if (r?.kind !== 'stack' && this.lastSend[cpu]) this.lastSend[cpu] = 0;
     if (!r) return;
     const t = b.ts[i];
     switch (r.kind) {
@@ -336,7 +337,7 @@ export class IpiCollector {
           this.deliver(t, cpu, b.pid[i], c, kind, stats, site);
         }
         if (kind === 'call') this.resolve(cpu);
-        if (hit) this.lastSend.set(cpu, hit);
+        if (hit) this.lastSend[cpu] = hit;
         return;
       }
       case 'entry':
@@ -376,8 +377,8 @@ export class IpiCollector {
         this.resolve(cpu);
         return;
       case 'stack': {
-        const n = this.lastSend.get(cpu);
-        this.lastSend.delete(cpu);
+        const n = this.lastSend[cpu];
+        this.lastSend[cpu] = 0;
         if (n) bump(this.chains, stackText(this.trace, ev, b, i), n);
         return;
       }

@@ -173,7 +173,8 @@ export function noise(trace: Trace, o: NoiseOptions = {}): Report<NoiseSummary> 
 }
 
 export class NoiseCollector {
-  private readonly roles = new Map<number, Role>();
+  /** By event id: undefined until decided, null for events of no interest. */
+  private readonly roles: (Role | undefined)[] = [];
   private readonly field: ReturnType<typeof readerCache>;
   private readonly cpus = new Map<number, CpuState>();
   private readonly inSyscall = new Set<number>();
@@ -195,7 +196,7 @@ export class NoiseCollector {
   }
 
   private role(ev: EventFormat): Role {
-    let r = this.roles.get(ev.id);
+    let r = this.roles[ev.id];
     if (r !== undefined) return r;
     r = null;
     const f = (n: string) => this.field(n)(ev);
@@ -220,7 +221,7 @@ export class NoiseCollector {
     else if (ev.system === 'osnoise' && /^(irq|softirq|nmi|thread)_noise$/.test(name)) r = { kind: 'kernel', cls: name.slice(0, name.indexOf('_')) as KernelClass, duration: f('duration') };
     else if (ev.system === 'ftrace' && name === 'osnoise') r = { kind: 'sample', fields: Object.fromEntries(SAMPLE_FIELDS.map((k) => [k, f(k)])) as Record<(typeof SAMPLE_FIELDS)[number], FieldReader | undefined> };
     else if (ev.system === 'ftrace' && name === 'timerlat') r = { kind: 'timerlat', context: f('context'), latency: f('timer_latency') };
-    this.roles.set(ev.id, r);
+    this.roles[ev.id] = r;
     return r;
   }
 

@@ -46,20 +46,21 @@ const TIMER_CPUMASK = 0x3ffff;
 type Role = { kind: WorkKind; cpu: ((b: EventBatch, i: number) => number) | null; fn: FieldReader | undefined } | null;
 
 export class QueuedWorkCollector {
-  private readonly roles = new Map<number, Role>();
+  /** By event id: undefined until decided, null for events of no interest. */
+  private readonly roles: (Role | undefined)[] = [];
   private readonly field: ReturnType<typeof readerCache>;
   private readonly work = new Map<string, QueuedWork>();
   private readonly perCpu = new Map<number, Record<WorkKind, number>>();
   readonly recorded: Record<WorkKind, boolean> = { timer: false, hrtimer: false, workqueue: false };
   /** The work the event visited last queued, for the kernel_stack that follows it. */
-  private readonly last = new Map<number, QueuedWork>();
+  private readonly last: (QueuedWork | undefined)[] = [];
 
   constructor(private readonly trace: Trace, private readonly want: (cpu: number) => boolean) {
     this.field = readerCache(trace);
   }
 
   private role(ev: EventFormat): Role {
-    let r = this.roles.get(ev.id);
+    let r = this.roles[ev.id];
     if (r !== undefined) return r;
     r = null;
     const f = (n: string) => this.field(n)(ev);
@@ -71,7 +72,7 @@ export class QueuedWorkCollector {
       const cpu = f('cpu');
       r = { kind: 'workqueue', fn: f('function'), cpu: cpu ? (b, i) => Number(cpu.read(b, i) ?? -1) : null };
     }
-    this.roles.set(ev.id, r);
+    this.roles[ev.id] = r;
     return r;
   }
 
@@ -79,13 +80,13 @@ export class QueuedWorkCollector {
     if (!ev) return;
     const c = b.cpu[i];
     if (chain && ev.system === 'ftrace' && ev.name === 'kernel_stack') {
-      const w = this.last.get(c);
+      const w = this.last[c];
       if (w) {
         const k = chain();
         w.chains.set(k, (w.chains.get(k) ?? 0) + 1);
       }
     }
-    this.last.delete(c);
+    if (this.last[c]) this.last[c] = undefined;
     const r = this.role(ev);
     if (!r) return;
     this.recorded[r.kind] = true;
@@ -102,7 +103,7 @@ export class QueuedWorkCollector {
     let p = this.perCpu.get(target);
     if (!p) this.perCpu.set(target, (p = { timer: 0, hrtimer: 0, workqueue: 0 }));
     p[r.kind]++;
-    this.last.set(c, w);
+    this.last[c] = w;
   }
 
   finish(): QueuedWorkSummary {
