@@ -2,20 +2,6 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../src/core/errors.ts';
 import { FilterError } from '../src/filter/kernel-filter.ts';
-import { register as registerChart } from './chart.ts';
-import { register as registerCheck } from './check.ts';
-import { register as registerCompare } from './compare.ts';
-import { register as registerConvert } from './convert.ts';
-import { register as registerDemo } from './demo.ts';
-import { register as registerFilter } from './filter.ts';
-import { register as registerHist } from './hist.ts';
-import { register as registerInterference } from './interference.ts';
-import { register as registerIpi } from './ipi.ts';
-import { register as registerNoise } from './noise.ts';
-import { register as registerRecord } from './record.ts';
-import { register as registerReport } from './report.ts';
-import { register as registerScenarios } from './scenarios.ts';
-
 const program = new Command();
 program
   .name('tracelab')
@@ -23,19 +9,36 @@ program
   .option('--debug', 'show stack traces for errors')
   .exitOverride();
 
-registerReport(program);
-registerFilter(program);
-registerRecord(program);
-registerScenarios(program);
-registerHist(program);
-registerInterference(program);
-registerIpi(program);
-registerNoise(program);
-registerCompare(program);
-registerConvert(program);
-registerDemo(program);
-registerChart(program);
-registerCheck(program);
+// Each command's module graph (arquero for the analyses, the emulator for record, ...) is
+// loaded only when that command runs: `tracelab report` starts as fast as Node and the
+// reader allow. Help and unknown commands register them all.
+const chart = () => import('./chart.ts');
+const COMMANDS: Record<string, () => Promise<{ register(p: Command): void }>> = {
+  report: () => import('./report.ts'),
+  filter: () => import('./filter.ts'),
+  record: () => import('./record.ts'),
+  scenarios: () => import('./scenarios.ts'),
+  hist: () => import('./hist.ts'),
+  interference: () => import('./interference.ts'),
+  ipi: () => import('./ipi.ts'),
+  noise: () => import('./noise.ts'),
+  compare: () => import('./compare.ts'),
+  convert: () => import('./convert.ts'),
+  demo: () => import('./demo.ts'),
+  chart,
+  review: chart,
+  check: () => import('./check.ts'),
+};
+const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) && named !== 'help' ? [named] : Object.keys(COMMANDS);
+const loaded = new Set<() => Promise<unknown>>();
+for (const name of wanted) {
+  const load = COMMANDS[name];
+  // chart.ts registers both chart and review
+  if (loaded.has(load)) continue;
+  loaded.add(load);
+  (await load()).register(program);
+}
 
 try {
   await program.parseAsync(process.argv);
