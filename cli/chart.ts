@@ -49,7 +49,7 @@ export function register(program: Command): void {
       spec = heatmapSpec(r.table, r.summary.binSeconds, t.source);
     } else if (kind === 'irqoff') {
       const r = irqOffSpans(t, sel);
-      if (!r.summary.count) throw new UserError(`${t.source}: no preemptirq:irq_disable/irq_enable pairs to chart`);
+      if (!r.summary.count) throw new UserError(`${t.source}: no preemptirq:irq_disable/irq_enable pairs to chart (record them: -e preemptirq)`);
       spec = irqOffSpec(r.table, r.summary, t.source);
     } else {
       const r = eventTimeline(t, { ...sel, event: o.event as string | undefined });

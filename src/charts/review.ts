@@ -2,7 +2,7 @@ import type { Trace } from '../core/trace.ts';
 import { formatCpuList } from '../core/cpulist.ts';
 import { compare } from '../analysis/compare.ts';
 import { interference, interferenceOverTime, type InterferenceSummary } from '../analysis/interference.ts';
-import { compareSpec, heatmapSpec, interferenceSpec } from './specs.ts';
+import { compareSpec, heatmapMax, heatmapSpec, interferenceMax, interferenceSpec } from './specs.ts';
 import { htmlPage, type HtmlSection } from './render.ts';
 import { compareText } from './compare-text.ts';
 
@@ -18,6 +18,11 @@ export interface ReviewOptions {
  * and when; with the commands that made it. One offline HTML file.
  */
 export function reviewPage(before: Trace, after: Trace, o: ReviewOptions): string {
+  return htmlPage(`Review: ${before.source} vs ${after.source}`, reviewSections(before, after, o));
+}
+
+/** The sections of the review page, each a text and/or a chart. */
+export function reviewSections(before: Trace, after: Trace, o: ReviewOptions): HtmlSection[] {
   const iso = formatCpuList(o.isolated);
   const c = compare(before, after, { isolated: o.isolated });
   const ib = interference(before, { isolated: o.isolated });
@@ -25,6 +30,8 @@ export function reviewPage(before: Trace, after: Trace, o: ReviewOptions): strin
   const hb = interferenceOverTime(before, { isolated: o.isolated, bins: 40 });
   const ha = interferenceOverTime(after, { isolated: o.isolated, bins: 40 });
   const table = compareText(c.table, c.summary);
+  const bars = { max: Math.max(interferenceMax(ib.summary), interferenceMax(ia.summary)) };
+  const heat = { max: Math.max(heatmapMax(hb.table), heatmapMax(ha.table)) };
   const line = (s: InterferenceSummary) => `${s.total} disturbances (${s.perSecond.toFixed(3)}/s), ${s.ipiCounted ? `${s.totals.ipi} IPIs ${s.ipiCounted}` : 'IPIs n/a'}, noise ${s.noiseNs === null ? 'n/a' : `${(s.noiseNs / 1000).toFixed(1)} us`}, max single noise ${s.maxNoiseNs === null ? 'n/a' : `${(s.maxNoiseNs / 1000).toFixed(1)} us`}`;
   const totals = `isolated CPUs ${iso}:
   before: ${line(ib.summary)}
@@ -33,10 +40,11 @@ export function reviewPage(before: Trace, after: Trace, o: ReviewOptions): strin
     { title: 'How this was made', text: o.commands.join('\n') },
     { title: `Functions before and after (${c.summary.counting})`, text: table, spec: compareSpec(c.table, c.summary) },
     { title: 'Interruptions of isolated CPUs', text: totals },
-    { title: 'Before: what interrupted each isolated CPU', spec: interferenceSpec(ib.summary, before.source) },
-    { title: 'After: what interrupted each isolated CPU', spec: interferenceSpec(ia.summary, after.source) },
-    { title: 'Before: when', spec: heatmapSpec(hb.table, hb.summary.binSeconds, before.source) },
-    { title: 'After: when', spec: heatmapSpec(ha.table, ha.summary.binSeconds, after.source) },
+    // before and after on one scale: the shorter axis of "after" must not make it look as bad
+    { title: 'Before: what interrupted each isolated CPU (same scale as after)', spec: interferenceSpec(ib.summary, before.source, bars) },
+    { title: 'After: what interrupted each isolated CPU (same scale as before)', spec: interferenceSpec(ia.summary, after.source, bars) },
+    { title: 'Before: when (same colour scale as after)', spec: heatmapSpec(hb.table, hb.summary.binSeconds, before.source, heat) },
+    { title: 'After: when (same colour scale as before)', spec: heatmapSpec(ha.table, ha.summary.binSeconds, after.source, heat) },
   ];
-  return htmlPage(`Review: ${before.source} vs ${after.source}`, sections);
+  return sections;
 }

@@ -27,7 +27,7 @@ export function histSpec(table: aq.ColumnTable, s: HistSummary, source: string):
     mark: { type: 'bar', tooltip: true },
     encoding: {
       y: { field: s.by, type: 'nominal', sort: '-x', title: s.by },
-      x: { field: 'count', type: 'quantitative', title: `events (rate: per second in the tooltip)` },
+      x: { field: 'count', type: 'quantitative', title: 'events (count)' },
       tooltip: [{ field: s.by, type: 'nominal' }, { field: 'count', type: 'quantitative' }, { field: 'rate', type: 'quantitative', format: '.3f', title: 'per second' }, { field: 'share', type: 'quantitative', format: '.1%' }],
     },
   } as TopLevelSpec;
@@ -57,38 +57,62 @@ export function compareSpec(table: aq.ColumnTable, s: CompareSummary): TopLevelS
   } as TopLevelSpec;
 }
 
+/**
+ * Scales two pictures of a before/after pair share, so "after" cannot look as
+ * bad as "before" only because its axis is shorter.
+ */
+export interface SharedScale {
+  /** Upper end of the count axis (stacked bars) or of the colour scale (heatmap). */
+  max: number;
+}
+
+/** The per-CPU stack heights of an interference picture: what its y axis must reach. */
+export function interferenceMax(s: InterferenceSummary): number {
+  return Math.max(0, ...s.perCpu.map((x) => SOURCES.reduce((n, k) => n + (x.counts[k] ?? 0), 0)));
+}
+
 /** Per isolated CPU, stacked by what disturbed it. */
-export function interferenceSpec(s: InterferenceSummary, source: string): TopLevelSpec {
+export function interferenceSpec(s: InterferenceSummary, source: string, shared?: SharedScale): TopLevelSpec {
   const values = s.perCpu.flatMap((x) => SOURCES.filter((k) => x.counts[k]).map((k) => ({ cpu: x.cpu, source: k, count: x.counts[k] })));
+  const missing = SOURCES.filter((k) => s.totals[k] === null);
+  const ipiWord = s.ipiCounted === 'sent' ? 'IPIs counted as sent (no handlers recorded)' : s.ipiCounted === 'received' ? 'IPIs counted as received' : 'no IPI events';
   return {
     ...base,
-    title: { text: 'What interrupted each isolated CPU', subtitle: `${s.total} interruptions over ${secs(s.seconds)} (${s.perSecond.toFixed(2)}/s) in ${source}` },
+    title: { text: 'What interrupted each isolated CPU', subtitle: [`${s.total} disturbances over ${secs(s.seconds)} (${s.perSecond.toFixed(2)}/s) in ${source}`, `${ipiWord}${missing.length ? `; not recorded: ${missing.join(', ')}` : ''}`] },
     width: Math.max(240, Math.min(900, 12 * s.perCpu.length)),
     height: 260,
     data: { values },
     mark: { type: 'bar', tooltip: true },
     encoding: {
       x: { field: 'cpu', type: 'ordinal', title: 'isolated CPU', axis: { labelAngle: 0, labelOverlap: true } },
-      y: { field: 'count', type: 'quantitative', stack: true, title: 'interruptions' },
+      y: { field: 'count', type: 'quantitative', stack: true, title: 'disturbances (count)', ...(shared ? { scale: { domain: [0, Math.max(1, shared.max)] } } : {}) },
       color: { field: 'source', type: 'nominal', title: 'source', sort: [...SOURCES] },
     },
   } as TopLevelSpec;
 }
 
-/** CPU x time heatmap of interference. */
-export function heatmapSpec(table: aq.ColumnTable, binSeconds: number, source: string): TopLevelSpec {
+/** The largest bin of a heatmap table. */
+export function heatmapMax(table: aq.ColumnTable): number {
+  return Math.max(0, ...(table.array('count') as ArrayLike<number> as number[]));
+}
+
+/** CPU x time heatmap of interference; the colour scale starts at 0. */
+export function heatmapSpec(table: aq.ColumnTable, binSeconds: number, source: string, shared?: SharedScale): TopLevelSpec {
+  const max = shared?.max ?? heatmapMax(table);
   return {
     ...base,
-    title: { text: 'Interference on isolated CPUs over time', subtitle: `interruptions per ${secs(binSeconds)} bin, ${source}` },
+    title: { text: 'Interference on isolated CPUs over time', subtitle: `disturbances per ${secs(binSeconds)} bin, ${source}` },
     width: 600,
     height: { step: 8 },
     data: { values: table.objects() },
     mark: { type: 'rect', tooltip: true },
     encoding: {
-      x: { field: 't', type: 'ordinal', title: 'time since the trace began (s)', axis: { format: '.0f', labelOverlap: true, labelAngle: 0 } },
+      x: { field: 't', type: 'quantitative', bin: { binned: true, step: binSeconds }, title: 'time since the trace began (s)', axis: { tickMinStep: 1, labelOverlap: true, labelAngle: 0 } },
+      x2: { field: 't2' },
       y: { field: 'cpu', type: 'ordinal', title: 'isolated CPU', axis: { labelOverlap: true } },
-      color: { field: 'count', type: 'quantitative', title: 'interruptions', scale: { scheme: 'orangered' } },
+      color: { field: 'count', type: 'quantitative', title: 'disturbances', scale: { scheme: 'orangered', domain: [0, Math.max(1, max)] } },
     },
+    transform: [{ calculate: `datum.t + ${binSeconds}`, as: 't2' }],
   } as TopLevelSpec;
 }
 

@@ -8,7 +8,7 @@ import { interference, interferenceOverTime } from '../../src/analysis/interfere
 import { irqOffSpans } from '../../src/analysis/spans.ts';
 import { eventTimeline } from '../../src/analysis/timeline.ts';
 import { htmlPage, toPNG, toSVG } from '../../src/charts/render.ts';
-import { reviewPage } from '../../src/charts/review.ts';
+import { reviewPage, reviewSections } from '../../src/charts/review.ts';
 import { compareSpec, heatmapSpec, histSpec, interferenceSpec, irqOffSpec, timelineSpec } from '../../src/charts/specs.ts';
 import { textBars, textTable } from '../../src/charts/text-table.ts';
 import { tempDir } from '../helpers.ts';
@@ -64,6 +64,22 @@ describe('charts', async () => {
     expect(t.split('\n')[0]).toMatch(/^callback +before +after +delta +ratio +ratio_95 +change$/);
     expect(t.split('\n').every((l) => l === l.trimEnd())).toBe(true);
     expect(textBars(['a', 'bb'], [10, 5], 10)).toBe('a   10  ##########\nbb   5  #####\n');
+  });
+
+  it('the review page draws before and after on one scale: the same count axis, the same colour scale from 0', () => {
+    const sections = reviewSections(before.trace, after.trace, { isolated: ISO, commands: [] });
+    const spec = (title: RegExp) => sections.find((x) => title.test(x.title))!.spec as unknown as { encoding: Record<string, { scale?: { domain?: number[] } }> };
+    const yb = spec(/^Before: what interrupted/).encoding.y.scale!.domain!;
+    const ya = spec(/^After: what interrupted/).encoding.y.scale!.domain!;
+    expect(yb).toEqual(ya);
+    expect(yb[0]).toBe(0);
+    const cb = spec(/^Before: when/).encoding.color.scale!.domain!;
+    const ca = spec(/^After: when/).encoding.color.scale!.domain!;
+    expect(cb).toEqual(ca);
+    expect(cb[0]).toBe(0);
+    // the after run has far fewer IPIs, yet its axis reaches as high as the before run's
+    const ib = interference(before.trace, { isolated: ISO }).summary;
+    expect(yb[1]).toBe(Math.max(...ib.perCpu.map((x) => x.total)));
   });
 
   it('the review page is one offline file', () => {
