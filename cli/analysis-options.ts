@@ -34,6 +34,12 @@ export function cpuListArg(text: string, what: string): number[] {
   }
 }
 
+/** The command line as the user typed it (without --mail), for a mail to quote. */
+export function commandLine(): string {
+  const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
+  return ['tracelab', ...process.argv.slice(2).filter((a) => a !== '--mail')].map(q).join(' ');
+}
+
 /** Prints a report as text (the command's own), JSON or CSV. */
 export function printReportOutput(o: Record<string, unknown>, table: aq.ColumnTable, summary: unknown, text: () => string): void {
   const out = new ByteWriter();

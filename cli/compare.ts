@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import { compareMail } from '../src/charts/mail-text.ts';
+import { ByteWriter } from './output.ts';
 import { writeChart } from '../src/charts/render.ts';
 import { compareSpec } from '../src/charts/specs.ts';
 import { compare } from '../src/analysis/compare.ts';
 import { compareText } from '../src/charts/compare-text.ts';
 import { UserError } from '../src/core/errors.ts';
-import { cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
+import { commandLine, cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 function perMinuteArg(v: string): boolean | 'auto' {
   if (v === 'auto') return 'auto';
@@ -17,6 +19,7 @@ export function register(program: Command): void {
     program
       .command('compare')
       .option('--chart <file>', 'also draw it: OUT.svg, OUT.png or OUT.html')
+      .option('--mail', 'plain text for a patch mail: ASCII, under 72 columns, with the command')
       .description('the before/after table of a patch series: counts per key, delta, ratio and whether the change is beyond Poisson noise (seed 004)')
       .argument('<before>', 'trace.dat before the change')
       .argument('<after>', 'trace.dat after the change')
@@ -29,6 +32,7 @@ export function register(program: Command): void {
     const [before, after] = [await openInput(b, o), await openInput(a, o)];
     const r = compare(before, after, { ...selectionOf(o), by: o.by as string | undefined, event: o.event as string | undefined, isolated: o.isolated ? cpuListArg(String(o.isolated), '--isolated') : undefined, perMinute: perMinuteArg(String(o.perMinute)) });
     if (o.chart) await writeChart(compareSpec(r.table, r.summary), String(o.chart), `compare`);
+    if (o.mail) return void new ByteWriter().write(compareMail(r.table, r.summary, commandLine()));
     printReportOutput(o, r.table, r.summary, () => compareText(r.table, r.summary, !!o.bars));
   });
 }

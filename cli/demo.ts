@@ -40,6 +40,9 @@ export function register(program: Command): void {
       process.stdout.write(`\n$ tracelab compare ${files[0]} ${files[1]} --isolated ${formatCpuList(isolated)}\n`);
       process.stdout.write(compareText(ci.table, ci.summary));
       process.stdout.write(`\nseed 004 (v6.4 vs the series): do_flush_tlb_all 236 -> 22, do_sync_core 576 -> 0, generic_smp_call_function_single_interrupt 814 -> 24, nohz_full_kick_func 309 -> 307\n`);
-      if (!o.keep) fs.rmSync(dir, { recursive: true, force: true });
+      if (!o.keep) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        process.stdout.write(`(${dir} is deleted again; tracelab demo --keep DIR keeps both traces)\n`);
+      }
     });
 }

@@ -1,15 +1,18 @@
 import type { Command } from 'commander';
+import { histMail } from '../src/charts/mail-text.ts';
+import { ByteWriter } from './output.ts';
 import { writeChart } from '../src/charts/render.ts';
 import { histSpec } from '../src/charts/specs.ts';
 import { hist } from '../src/analysis/hist.ts';
 import { textBars, textTable } from '../src/charts/text-table.ts';
-import { openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
+import { commandLine, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {
   selectionOptions(
     program
       .command('hist')
       .option('--chart <file>', 'also draw it: OUT.svg, OUT.png or OUT.html')
+      .option('--mail', 'plain text for a patch mail: ASCII, under 72 columns, with the command')
       .description("count events by a key: the seed's `grep callback | awk '{print $NF}' | sort | uniq -c`, done right")
       .argument('<file>', 'trace.dat')
       .option('--by <key>', 'callback, callsite, event, cpu, comm, common_pid or a field name; FIELD.sym, .execname, .hex, .raw, .log2, .buckets=N as in hist triggers', 'callback')
@@ -21,6 +24,7 @@ export function register(program: Command): void {
     const r = hist(trace, { ...selectionOf(o), by: String(o.by), event: o.event as string | undefined, value: o.value as string | undefined });
     const s = r.summary;
     if (o.chart) await writeChart(histSpec(r.table, s, trace.source), String(o.chart), `hist`);
+    if (o.mail) return void new ByteWriter().write(histMail(r.table, s, commandLine()));
     printReportOutput(o, r.table, s, () => {
       const what = ['event', 'cpu', 'comm'].includes(s.by) ? `${s.event ?? 'events'} by ${s.by}` : `${s.events.length === 1 ? s.events[0][0].split(':')[1] : s.event ?? 'events'} with a ${s.by}`;
       const split = s.perEvent ? `\n${s.by} is in events of several systems (${s.events.map(([e, n]) => `${e} ${n}`).join(', ')}): counted per event; --event chooses one` : '';

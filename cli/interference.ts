@@ -1,16 +1,19 @@
 import type { Command } from 'commander';
+import { interferenceMail } from '../src/charts/mail-text.ts';
+import { ByteWriter } from './output.ts';
 import { writeChart } from '../src/charts/render.ts';
 import { interferenceSpec } from '../src/charts/specs.ts';
 import { interference } from '../src/analysis/interference.ts';
 import { functionTable } from '../src/analysis/ipi-causality.ts';
 import { interferenceText } from '../src/charts/interference-text.ts';
-import { cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
+import { commandLine, cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {
   selectionOptions(
     program
       .command('interference')
       .option('--chart <file>', 'also draw it: OUT.svg, OUT.png or OUT.html')
+      .option('--mail', 'plain text for a patch mail: ASCII, under 72 columns, with the command')
       .description('everything that disturbed each isolated CPU: IPIs from request to handler by function and sender, and osnoise-style noise (irq, softirq, thread, syscall) with durations')
       .argument('<file>', 'trace.dat')
       .requiredOption('--isolated <list>', 'the isolated (nohz_full) CPUs, e.g. 4-79')
@@ -19,6 +22,7 @@ export function register(program: Command): void {
     const trace = await openInput(file, o);
     const r = interference(trace, { ...selectionOf(o), isolated: cpuListArg(String(o.isolated), '--isolated'), task: o.task as string | undefined });
     if (o.chart) await writeChart(interferenceSpec(r.summary, trace.source), String(o.chart), `interference`);
+    if (o.mail) return void new ByteWriter().write(interferenceMail(r.summary, trace.source, commandLine()));
     printReportOutput(o, r.table, r.summary, () => interferenceText(r.summary, r.table, trace.source, functionTable(r.summary.ipis)));
   });
 }

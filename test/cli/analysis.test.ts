@@ -84,6 +84,29 @@ describe('analysis commands (CLI)', () => {
     expect(run(['noise', sample, '--merge-gap', 'lots']).err).toBe('tracelab: --merge-gap: expected a number of nanoseconds, not "lots"\n');
   });
 
+  it('--mail: ASCII under 72 columns, the table with its totals, and the command', () => {
+    for (const args of [
+      ['compare', before, after],
+      ['compare', before, after, '--isolated', '4-79'],
+      ['interference', before, '--isolated', '4-79'],
+      ['hist', before],
+      ['hist', sample, '--by', 'callsite'],
+    ]) {
+      const t = run([...args, '--mail']);
+      expect(t.status, t.err).toBe(0);
+      for (const line of t.out.split('\n')) {
+        expect(line.length, line).toBeLessThanOrEqual(72);
+        expect(/^[\x20-\x7e]*$/.test(line), line).toBe(true);
+      }
+      expect(t.out).toContain(`$ tracelab ${args[0]}`);
+    }
+    const c = run(['compare', before, after, '--mail']).out;
+    // the seed's long symbol is cut to fit, the rest of the row kept
+    expect(c).toMatch(/\ngeneric_smp_call_fun\S*~ +\d+ +\d+ +-\d+% +[\d.]+\.\.[\d.]+\n/);
+    expect(c).toMatch(/\ntotal +\d+ +\d+ +-\d+% +[\d.]+\.\.[\d.]+\n/);
+    expect(run(['interference', before, '--isolated', '4-79', '--mail']).out).toMatch(/\n  not recorded: tick, irq, softirq, thread, syscall, fault, nmi\n/);
+  });
+
   it('convert: csv/json/arrow/parquet files', () => {
     for (const f of ['csv', 'json', 'arrow', 'parquet']) {
       const out = path.join(dir, `s.${f}`);
