@@ -47,13 +47,16 @@ export function compareSpec(table: aq.ColumnTable, s: CompareSummary): TopLevelS
     width: 480,
     height: { step: 16 },
     data: { values },
-    mark: { type: 'bar', tooltip: true },
     encoding: {
       y: { field: 'key', type: 'nominal', title: s.by, sort: { field: 'count', op: 'max', order: 'descending' } },
       yOffset: { field: 'side', sort: ['before', 'after'] },
       x: { field: 'count', type: 'quantitative', title: s.perMinute ? `${s.counting} per minute` : s.counting },
-      color: { field: 'side', type: 'nominal', sort: ['before', 'after'], scale: { range: ['#9e9e9e', '#1f77b4'] }, title: null },
     },
+    // each bar carries its number, so a sliver (240 beside 48564) still says what it is
+    layer: [
+      { mark: { type: 'bar', tooltip: true }, encoding: { color: { field: 'side', type: 'nominal', sort: ['before', 'after'], scale: { range: ['#9e9e9e', '#1f77b4'] }, title: null } } },
+      { mark: { type: 'text', align: 'left', baseline: 'middle', dx: 3, fontSize: 10 }, encoding: { text: { field: 'count', type: 'quantitative', format: s.perMinute ? ',.2f' : ',d' } } },
+    ],
   } as TopLevelSpec;
 }
 
