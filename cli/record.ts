@@ -57,6 +57,7 @@ export function register(program: Command): void {
           stacks: !!o.T,
           output,
           format: fmt === 'dat-v6' ? 'dat-v6' : 'dat',
+          origin: { scenario: String(o.scenario), sets: o.set as string[] },
           progress: bar.update,
         });
       } finally {

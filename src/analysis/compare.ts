@@ -1,5 +1,6 @@
 import * as aq from 'arquero';
 import { UserError } from '../core/errors.ts';
+import { madeBy } from '../core/provenance.ts';
 import type { Trace } from '../core/trace.ts';
 import { hist, type Report } from './hist.ts';
 import { interference, type InterferenceSummary } from './interference.ts';
@@ -28,6 +29,8 @@ export interface CompareSide {
   source: string;
   seconds: number;
   total: number;
+  /** The tracelab record command that makes this trace again, when the trace says (emulated traces). */
+  madeBy: string | null;
 }
 
 export interface CompareSummary {
@@ -118,8 +121,8 @@ export function compare(before: Trace, after: Trace, o: CompareOptions = {}): Re
     summary: {
       by,
       counting,
-      before: { source: before.source, seconds: b.seconds, total: b.total },
-      after: { source: after.source, seconds: a.seconds, total: a.total },
+      before: { source: before.source, seconds: b.seconds, total: b.total, madeBy: madeBy(before.options, before.source) },
+      after: { source: after.source, seconds: a.seconds, total: a.total, madeBy: madeBy(after.options, after.source) },
       perMinute,
       ratio: nb ? na / nb : null,
       totalDelta: na - nb,

@@ -6,6 +6,7 @@ import { textBars, textTable } from './text-table.ts';
 export function compareText(table: aq.ColumnTable, s: CompareSummary, bars = false): string {
   const head = [`${s.counting} by ${s.by}${s.perMinute ? ', per minute' : ''}: before ${s.before.source} (${s.before.seconds.toFixed(1)} s), after ${s.after.source} (${s.after.seconds.toFixed(1)} s)`];
   for (const w of s.warnings) head.push(`warning: ${w}`);
+  for (const [side, x] of [['before', s.before], ['after', s.after]] as const) if (x.madeBy) head.push(`${side} made by: ${x.madeBy}`);
   head.push('', '');
   if (bars) {
     const keys = table.array(s.by) as string[];

@@ -56,7 +56,8 @@ export function compareMail(table: aq.ColumnTable, s: CompareSummary, command: s
   const head = [`${s.counting}, by ${s.by}${s.perMinute ? ', per minute' : ''}:`, `  before ${s.before.source} (${(s.before.seconds / 60).toFixed(1)} min)`, `  after  ${s.after.source} (${(s.after.seconds / 60).toFixed(1)} min)`].map((l) => wrap(l));
   head.push('');
   const warn = s.warnings.map((w) => wrap(`warning: ${w}`));
-  const foot = ['', `"noise": within Poisson run-to-run noise (95% interval of the rate`, `ratio contains 1).`, '', wrap(`$ ${command}`)];
+  const made = [s.before.madeBy, s.after.madeBy].filter((x): x is string => !!x).map((c) => wrap(`$ ${c}`));
+  const foot = ['', `"noise": within Poisson run-to-run noise (95% interval of the rate`, `ratio contains 1).`, '', ...made, wrap(`$ ${command}`)];
   return [...head, ...warn, fit(rows, s.by, MAIL_WIDTH, { decimals: s.perMinute ? { before: 2, after: 2 } : {} }).trimEnd(), ...foot].join('\n') + '\n';
 }
 

@@ -1,5 +1,6 @@
 import type { Trace } from '../core/trace.ts';
 import { formatCpuList } from '../core/cpulist.ts';
+import { madeBy } from '../core/provenance.ts';
 import { compare } from '../analysis/compare.ts';
 import { interference, interferenceOverTime, type InterferenceSummary } from '../analysis/interference.ts';
 import { compareSpec, heatmapMax, heatmapSpec, interferenceMax, interferenceSpec } from './specs.ts';
@@ -37,7 +38,7 @@ export function reviewSections(before: Trace, after: Trace, o: ReviewOptions): H
   before: ${line(ib.summary)}
   after:  ${line(ia.summary)}`;
   const sections: HtmlSection[] = [
-    { title: 'How this was made', text: o.commands.join('\n') },
+    { title: 'How this was made', text: [...[before, after].map((t) => madeBy(t.options, t.source) ?? `${t.source}: not made by tracelab record (a recorded trace)`), ...o.commands].join('\n') },
     { title: `Functions before and after (${c.summary.counting})`, text: table, spec: compareSpec(c.table, c.summary) },
     { title: 'Interruptions of isolated CPUs', text: totals },
     // before and after on one scale: the shorter axis of "after" must not make it look as bad

@@ -16,3 +16,8 @@ export function packageRoot(): string {
     dir = up;
   }
 }
+
+/** The tracelab version (package.json), as recorded traces name it. */
+export function tracelabVersion(): string {
+  return String(JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version);
+}

@@ -28,6 +28,8 @@ export interface TraceOptions {
   offset?: bigint;
   tsc2nsec?: { mult: number; shift: number; offset: bigint };
   procmaps?: string;
+  /** How tracelab record made the trace (its own option; see core/provenance.ts). */
+  provenance?: string;
   /** Option ids met but not understood (kept for warnings). */
   unknown: number[];
 }

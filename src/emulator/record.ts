@@ -6,6 +6,8 @@ import { FormatRegistry } from '../core/formats.ts';
 import { UserError } from '../core/errors.ts';
 import { PrintkTable } from '../core/printk.ts';
 import { SymbolTable } from '../core/symbols.ts';
+import { tracelabVersion } from '../core/package-root.ts';
+import { provenanceText } from '../core/provenance.ts';
 import { DatWriter } from '../io/dat/writer.ts';
 import { Housekeeping } from './housekeeping.ts';
 import { Ipis } from './ipi.ts';
@@ -33,6 +35,8 @@ export interface RecordOptions {
   stacks?: boolean;
   output: string;
   format?: RecordFormat;
+  /** For the provenance stored in the trace: where the scenario came from, and the --set changes. */
+  origin?: { scenario: string; sets: string[] };
   /** Called now and then with simulated ns done, total, and events written. */
   progress?: (doneNs: number, totalNs: number, events: number) => void;
 }
@@ -131,6 +135,17 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
       clock: 'local',
       uname: kernel.uname,
       version: '3.1.6',
+      provenance: provenanceText({
+        tracelab: tracelabVersion(),
+        scenario: o.origin?.scenario ?? s.name,
+        sets: o.origin?.sets ?? [],
+        seed,
+        durationNs,
+        events: o.events ?? [],
+        stacks: !!o.stacks,
+        format: o.format ?? 'dat',
+        scenarioJson: s,
+      }),
     },
     { version, compression: version === 7 ? 'zstd' : 'none', bigEndian: false, longSize: 8, kernelLongSize: 8, pageSize: 4096, baseNs: BigInt(Math.round(s.uptime)) * 1_000_000_000n, compressInWorker: true },
   );

@@ -29,6 +29,7 @@ export async function writeDatFrom(trace: Trace, path: string, flavour: DatFlavo
       traceClock: trace.options.traceClock,
       uname: trace.options.uname,
       version: trace.options.version,
+      provenance: trace.options.provenance,
       traceId: trace.options.traceId,
       cpuStats: trace.options.cpuStats,
       instances: instances.length ? instances : undefined,

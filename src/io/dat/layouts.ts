@@ -65,4 +65,10 @@ export const enum OptionId {
   PRINTK = 20,
   CMDLINES = 21,
   BUFFER_TEXT = 22,
+  /**
+   * tracelab's own: how an emulated trace was made. trace-cmd 3.1.6 skips
+   * option ids it does not know without a word (checked by the writer's
+   * tests); this one is far from the ids trace-cmd allocates in order.
+   */
+  TRACELAB_PROVENANCE = 0x7e01,
 }

@@ -86,6 +86,7 @@ async function readDat(src: FileSource): Promise<DatTrace> {
       case OptionId.TRACECLOCK: options.traceClock = payload.cstringOr(); break;
       case OptionId.UNAME: options.uname = payload.cstringOr(); break;
       case OptionId.VERSION: options.version = payload.cstringOr(); break;
+      case OptionId.TRACELAB_PROVENANCE: options.provenance = payload.cstringOr(); break;
       case OptionId.OFFSET: {
         const s = payload.cstringOr().trim();
         if (/^[+-]?\d+$/.test(s)) options.offset = BigInt(s);

@@ -21,6 +21,8 @@ export interface DatMeta {
   /** TRACECLOCK option text; default lists the usual clocks with `clock` selected. */
   traceClock?: string;
   uname?: string;
+  /** How the trace was made (tracelab record's command, scenario, seed, version), in an option trace-cmd skips. */
+  provenance?: string;
   version?: string;
   traceId?: bigint;
   cpuStats?: string[];
@@ -269,6 +271,7 @@ export class DatWriter {
     opt(OptionId.TRACECLOCK, new Blob(le).cstr(m.traceClock ?? defaultTraceClock(m.clock)).build());
     if (m.uname) opt(OptionId.UNAME, new Blob(le).cstr(m.uname).build());
     if (m.version) opt(OptionId.VERSION, new Blob(le).cstr(m.version).build());
+    if (m.provenance) opt(OptionId.TRACELAB_PROVENANCE, new Blob(le).cstr(m.provenance).build());
     if (m.traceId !== undefined) opt(OptionId.TRACEID, new Blob(le).u64(m.traceId).build());
     for (const s of m.cpuStats ?? []) opt(OptionId.CPUSTAT, new Blob(le).cstr(s).build());
   }
