@@ -1,7 +1,7 @@
 import type * as aq from 'arquero';
 import type { TopLevelSpec } from 'vega-lite';
 import { toPNG } from './render.ts';
-import { textTable } from './text-table.ts';
+import { tableCells, textTable, unitOptions } from './text-table.ts';
 
 /**
  * Rich outputs for notebooks. The Deno Jupyter kernel shows any value that has a
@@ -19,10 +19,19 @@ function display(bundle: Record<string, string>): Displayable {
 
 const esc = (s: string) => s.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A table: HTML for the notebook, the mail-ready text as plain text. */
+/**
+ * A table: HTML for the notebook, the mail-ready text as plain text; numbers
+ * formatted by their unit as the CLI prints them (share as %, µs with 1
+ * decimal, n/a where not recorded), never as raw floats.
+ */
 export function showTable(table: aq.ColumnTable, caption?: string, limit = 50): Displayable {
-  const html = (caption ? `<p><b>${esc(caption)}</b></p>` : '') + table.toHTML({ limit });
-  return display({ 'text/html': html, 'text/plain': textTable(table.slice(0, limit)) });
+  const shown = table.slice(0, limit);
+  const o = unitOptions(table.columnNames());
+  const { names, rows, numeric } = tableCells(shown, o);
+  const td = (v: string, k: number, tag: 'td' | 'th') => `<${tag}${numeric[k] ? ' style="text-align:right"' : ''}>${esc(v)}</${tag}>`;
+  const more = table.numRows() > limit ? `<p>(${limit} of ${table.numRows()} rows)</p>` : '';
+  const html = (caption ? `<p><b>${esc(caption)}</b></p>` : '') + `<table><thead><tr>${names.map((n, k) => td(n, k, 'th')).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((v, k) => td(v, k, 'td')).join('')}</tr>`).join('')}</tbody></table>${more}`;
+  return display({ 'text/html': html, 'text/plain': textTable(shown, o) });
 }
 
 /** Preformatted text (a summary, a table for a mail). */

@@ -14,10 +14,25 @@ export interface TextTableOptions {
 }
 
 /**
- * A plain-text table for a mail: strings left-aligned, numbers right-aligned,
- * two spaces between columns, no trailing spaces.
+ * The units the analyses name their columns by, as the CLI prints them: a
+ * share as a percentage, µs (`_us`) with 1 decimal, percentages (`_pct`) with
+ * 5, rates with 3, n/a for what a trace did not record.
  */
-export function textTable(table: aq.ColumnTable, o: TextTableOptions = {}): string {
+export function unitOptions(names: string[]): TextTableOptions {
+  const decimals: Record<string, number> = {};
+  const percent: string[] = [];
+  for (const n of names) {
+    if (n === 'share') percent.push(n);
+    else if (n.endsWith('_us')) decimals[n] = 1;
+    else if (n.endsWith('_pct')) decimals[n] = 5;
+    else if (n === 'rate' || n === 'per_second' || n === 'per_s' || n.endsWith('_per_min')) decimals[n] = 3;
+    else if (n === 'ratio') decimals[n] = 2;
+  }
+  return { decimals, percent, missing: 'n/a' };
+}
+
+/** The cells of a table as text, by the rules textTable prints them with (footer included). */
+export function tableCells(table: aq.ColumnTable, o: TextTableOptions = {}): { names: string[]; rows: string[][]; numeric: boolean[] } {
   const names = table.columnNames();
   const rows: (string | number | null)[][] = [];
   const n = table.numRows();
@@ -34,7 +49,15 @@ export function textTable(table: aq.ColumnTable, o: TextTableOptions = {}): stri
     if (d !== undefined) return v.toFixed(d);
     return Number.isInteger(v) ? String(v) : v.toFixed(3);
   };
-  const text = rows.map((r) => r.map(cell));
+  return { names, rows: rows.map((r) => r.map(cell)), numeric };
+}
+
+/**
+ * A plain-text table for a mail: strings left-aligned, numbers right-aligned,
+ * two spaces between columns, no trailing spaces.
+ */
+export function textTable(table: aq.ColumnTable, o: TextTableOptions = {}): string {
+  const { names, rows: text, numeric } = tableCells(table, o);
   const head = names.map((c) => o.headers?.[c] ?? c);
   const width = names.map((_, k) => Math.max(head[k].length, ...text.map((r) => r[k].length)));
   const line = (r: string[]) =>

@@ -10,6 +10,7 @@ import { eventTimeline } from '../../src/analysis/timeline.ts';
 import { htmlPage, toPNG, toSVG } from '../../src/charts/render.ts';
 import { reviewPage, reviewSections } from '../../src/charts/review.ts';
 import { compareSpec, heatmapSpec, histSpec, interferenceSpec, irqOffSpec, timelineSpec } from '../../src/charts/specs.ts';
+import { showTable } from '../../src/charts/notebook.ts';
 import { textBars, textTable } from '../../src/charts/text-table.ts';
 import { tempDir } from '../helpers.ts';
 import { run } from '../emulator/record-helpers.ts';
@@ -56,6 +57,20 @@ describe('charts', async () => {
     // text makes the file: a render with every label is far larger than bars alone (~5 KB)
     expect(png.length).toBeGreaterThan(20_000);
     fs.writeFileSync(path.join(dir, 'compare.png'), png);
+  });
+
+  it('notebook tables format numbers by their unit, never as raw floats; n/a where not recorded', () => {
+    const h = hist(before.trace, { by: 'callback' });
+    const html = showTable(h.table, 'callbacks')[Symbol.for('Jupyter.display')]()['text/html'];
+    const share = h.table.array('share') as number[];
+    expect(html).toContain(`${(share[0] * 100).toFixed(1)}%`);
+    expect(html).not.toContain(String(share[0]));
+    const i = interference(before.trace, { isolated: ISO });
+    const b = showTable(i.table)[Symbol.for('Jupyter.display')]();
+    expect(b['text/html']).toMatch(/<td style="text-align:right">n\/a<\/td>/);
+    // every number in the page has at most the digits its unit gives it
+    for (const m of b['text/html'].matchAll(/>(-?\d+\.(\d+))</g)) expect(m[2].length, m[1]).toBeLessThanOrEqual(5);
+    expect(b['text/plain']).toContain('n/a');
   });
 
   it('text tables and bars for a mail', () => {
