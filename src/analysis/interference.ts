@@ -216,7 +216,7 @@ function interferenceTable(perCpu: CpuInterference[], ipis: Omit<IpiCausalitySum
  * Disturbances of each isolated CPU over time, for a CPU x time heatmap: a
  * first pass finds the time span, the second counts per bin.
  */
-export function interferenceOverTime(trace: Trace, o: InterferenceOptions & { bins?: number }): Report<{ binSeconds: number; seconds: number }> {
+export function interferenceOverTime(trace: Trace, o: InterferenceOptions & { bins?: number }): Report<{ binSeconds: number; seconds: number; interference: InterferenceSummary }> {
   let first = NaN;
   let last = NaN;
   for (const b of trace.batches({ cpus: o.cpus, reuse: true })) {
@@ -237,5 +237,6 @@ export function interferenceOverTime(trace: Trace, o: InterferenceOptions & { bi
       count.push(x.bins![k]);
     }
   }
-  return { table: aq.table({ cpu, t, count }), summary: { binSeconds: width / 1e9, seconds: r.summary.seconds } };
+  // the whole report comes along: a page that shows both needs one pass, not two
+  return { table: aq.table({ cpu, t, count }), summary: { binSeconds: width / 1e9, seconds: r.summary.seconds, interference: r.summary } };
 }

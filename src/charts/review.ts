@@ -2,7 +2,7 @@ import type { Trace } from '../core/trace.ts';
 import { formatCpuList } from '../core/cpulist.ts';
 import { madeBy } from '../core/provenance.ts';
 import { compare } from '../analysis/compare.ts';
-import { interference, interferenceOverTime, type InterferenceSummary } from '../analysis/interference.ts';
+import { interferenceOverTime, type InterferenceSummary } from '../analysis/interference.ts';
 import { compareSpec, heatmapMax, heatmapSpec, interferenceMax, interferenceSpec } from './specs.ts';
 import { htmlPage, type HtmlSection } from './render.ts';
 import { compareText } from './compare-text.ts';
@@ -26,10 +26,10 @@ export function reviewPage(before: Trace, after: Trace, o: ReviewOptions): strin
 export function reviewSections(before: Trace, after: Trace, o: ReviewOptions): HtmlSection[] {
   const iso = formatCpuList(o.isolated);
   const c = compare(before, after, { isolated: o.isolated });
-  const ib = interference(before, { isolated: o.isolated });
-  const ia = interference(after, { isolated: o.isolated });
   const hb = interferenceOverTime(before, { isolated: o.isolated, bins: 40 });
   const ha = interferenceOverTime(after, { isolated: o.isolated, bins: 40 });
+  const ib = { summary: hb.summary.interference };
+  const ia = { summary: ha.summary.interference };
   const table = compareText(c.table, c.summary);
   const bars = { max: Math.max(interferenceMax(ib.summary), interferenceMax(ia.summary)) };
   const heat = { max: Math.max(heatmapMax(hb.table), heatmapMax(ha.table)) };
