@@ -133,13 +133,18 @@ export function irqOffSpec(table: aq.ColumnTable, d: Distribution, source: strin
     ...base,
     title: { text: 'irqs-off sections by length', subtitle: `${d.count} sections; median ${(d.p50Ns / 1000).toFixed(1)} µs, p99 ${(d.p99Ns / 1000).toFixed(1)} µs, max ${(d.maxNs / 1000).toFixed(1)} µs (${source})` },
     width: 480,
-    height: 240,
+    height: { step: 18 },
     data: { values },
-    mark: { type: 'bar', tooltip: true },
+    // one bar per power-of-two bucket, each labelled with its count: the tail (a few long
+    // sections beside thousands of short ones) is what matters, and a sliver must still say it
     encoding: {
-      x: { field: 'bucket', type: 'ordinal', sort: { field: 'order' }, title: 'irqs off for (µs)', axis: { labelAngle: -30 } },
-      y: { field: 'count', type: 'quantitative', scale: { type: 'symlog' }, title: 'sections (log scale)' },
+      y: { field: 'bucket', type: 'ordinal', sort: values.map((v) => v.bucket), title: 'irqs off for (µs)' },
+      x: { field: 'count', type: 'quantitative', title: 'sections (count)' },
     },
+    layer: [
+      { mark: { type: 'bar', tooltip: true } },
+      { mark: { type: 'text', align: 'left', baseline: 'middle', dx: 3, fontSize: 10 }, encoding: { text: { field: 'count', type: 'quantitative', format: ',d' } } },
+    ],
   } as TopLevelSpec;
 }
 

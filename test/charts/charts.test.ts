@@ -13,6 +13,7 @@ import { compareSpec, heatmapSpec, histSpec, interferenceSpec, irqOffSpec, timel
 import { showTable } from '../../src/charts/notebook.ts';
 import { textBars, textTable } from '../../src/charts/text-table.ts';
 import { tempDir } from '../helpers.ts';
+import { overlaps, textBoxes } from './svg-text-boxes.ts';
 import { run } from '../emulator/record-helpers.ts';
 
 const dir = tempDir();
@@ -48,6 +49,41 @@ describe('charts', async () => {
     }
     expect(t.values.length).toBeLessThanOrEqual(2000);
     expect(t.total).toBe(full.summary.events);
+  });
+
+  it('the text-box check sees overlaps, through nested groups and rotated titles', () => {
+    const svg = '<svg><g transform="translate(10,10)"><text transform="translate(0,0)" font-size="10px">hello</text><g transform="translate(5,2)"><text font-size="10px">world</text></g></g>'
+      + '<text text-anchor="middle" transform="translate(200,50) rotate(-90) translate(0,-2)" font-size="11px">a title</text><text transform="translate(195,45)" font-size="10px">x</text>'
+      + '<text transform="translate(400,400)" font-size="10px" opacity="0">hidden</text><text transform="translate(400,400)" font-size="10px">shown</text></svg>';
+    const boxes = textBoxes(svg);
+    expect(boxes.map((b) => b.text)).toEqual(['hello', 'world', 'a title', 'x', 'shown']);
+    expect(overlaps(boxes).map(([a, b]) => `${a.text}/${b.text}`)).toEqual(['hello/world', 'a title/x']);
+  });
+
+  it('no two text boxes of any chart overlap, and the labels the reader needs are all there', async () => {
+    const h = hist(before.trace, { by: 'callback' });
+    const c = compare(before.trace, after.trace);
+    const ci = compare(before.trace, after.trace, { isolated: ISO });
+    const i = interference(full.trace, { isolated: ISO });
+    const o = interferenceOverTime(before.trace, { isolated: ISO, bins: 20 });
+    const s = irqOffSpans(full.trace);
+    const t = eventTimeline(full.trace, { limit: 2000 });
+    const cases = [
+      [histSpec(h.table, h.summary, 'b.dat'), h.table.array('callback') as string[]],
+      [compareSpec(c.table, c.summary), c.table.array('callback') as string[]],
+      [compareSpec(ci.table, ci.summary), ci.table.array('function') as string[]],
+      [interferenceSpec(i.summary, 'f.dat'), ['isolated CPU', 'disturbances (count)']],
+      [heatmapSpec(o.table, o.summary.binSeconds, 'b.dat'), ['time since the trace began (s)', 'isolated CPU']],
+      [irqOffSpec(s.table, s.summary, 'f.dat'), ['irqs-off sections by length']],
+      [timelineSpec(t.values, t.values.length, t.total, 'f.dat'), ['Events per CPU over time']],
+    ] as const;
+    for (const [spec, labels] of cases) {
+      const svg = await toSVG(spec);
+      const boxes = textBoxes(svg);
+      for (const l of labels) expect(boxes.map((b) => b.text)).toContain(String(l));
+      const bad = overlaps(boxes);
+      expect(bad.map(([a, b]) => `"${a.text}" / "${b.text}"`), JSON.stringify((spec as { title?: unknown }).title)).toEqual([]);
+    }
   });
 
   it('PNG through resvg keeps its text (fonts loaded)', async () => {
