@@ -23,7 +23,7 @@ export function register(program: Command): void {
       .description('the before/after table of a patch series: counts per key, delta, ratio and whether the change is beyond Poisson noise (seed 004)')
       .argument('<before>', 'trace.dat before the change')
       .argument('<after>', 'trace.dat after the change')
-      .option('--by <key>', 'events: callback, callsite, event, cpu, comm or a field name; with --isolated: function, cpu, callsite or sender')
+      .option('--by <key>', 'events: callback, callsite, event, cpu, comm or a field name; with --isolated: function, cpu, callsite, sender, or noise (what the isolated CPUs suffered: IPIs, interruptions, noise and syscall time)')
       .option('--event <event>', 'only this event (NAME or SYSTEM:NAME)')
       .option('--isolated <list>', 'count IPIs to these CPUs, from request to handler, instead of events')
       .option('--per-minute <when>', 'counts per minute: on, off, or auto (when the traces cover times more than 5% apart)', 'auto')

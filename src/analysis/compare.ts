@@ -28,6 +28,7 @@ export interface CompareOptions extends Selection {
 export interface CompareSide {
   source: string;
   seconds: number;
+  /** The sum of the rows (with --by noise: the interruptions). */
   total: number;
   /** The tracelab record command that makes this trace again, when the trace says (emulated traces). */
   madeBy: string | null;
@@ -58,7 +59,34 @@ interface Side {
   recorded: Set<string>;
 }
 
-const IPI_KEYS = ['function', 'cpu', 'callsite', 'sender'];
+const IPI_KEYS = ['function', 'cpu', 'callsite', 'sender', 'noise'];
+
+/**
+ * `--by noise`: what the isolated CPUs suffered, summed over them, one row per
+ * figure. Counts get the Poisson interval; durations (us) do not (they are
+ * not counts of independent events).
+ */
+const NOISE_ROWS: { key: string; count: boolean; of: (s: InterferenceSummary) => number | null }[] = [
+  { key: 'IPIs', count: true, of: (s) => s.totals.ipi },
+  { key: 'IPIs to CPUs in the kernel', count: true, of: (s) => sumOrNull(s.perCpu.map((x) => x.ipiInKernel)) },
+  { key: 'interruptions', count: true, of: (s) => sumOrNull(s.perCpu.map((x) => x.noise.interruptions)) },
+  { key: 'noise us', count: false, of: (s) => (s.noiseNs === null ? null : s.noiseNs / 1000) },
+  { key: 'max single noise us', count: false, of: (s) => (s.maxNoiseNs === null ? null : s.maxNoiseNs / 1000) },
+  { key: 'irq us', count: false, of: (s) => classUs(s, 'irq') },
+  { key: 'softirq us', count: false, of: (s) => classUs(s, 'softirq') },
+  { key: 'thread us', count: false, of: (s) => classUs(s, 'thread') },
+  { key: 'syscalls', count: true, of: (s) => s.totals.syscall },
+  { key: 'syscall us', count: false, of: (s) => classUs(s, 'syscall') },
+  { key: 'syscall mean us', count: false, of: (s) => { const us = classUs(s, 'syscall'); return us === null || !s.totals.syscall ? null : us / s.totals.syscall; } },
+];
+
+function sumOrNull(v: (number | null)[]): number | null {
+  return v.some((x) => x !== null) ? v.reduce<number>((a, x) => a + (x ?? 0), 0) : null;
+}
+
+function classUs(s: InterferenceSummary, k: 'irq' | 'softirq' | 'thread' | 'syscall'): number | null {
+  return sumOrNull(s.perCpu.map((x) => (x.noise.classes[k] ? x.noise.classes[k]!.ns / 1000 : null)));
+}
 
 /**
  * The seed-004 table: each key's count before and after, the change, the
@@ -76,8 +104,8 @@ export function compare(before: Trace, after: Trace, o: CompareOptions = {}): Re
   if (ipiMode) {
     const ib = interference(before, { ...o, isolated: o.isolated! }).summary;
     const ia = interference(after, { ...o, isolated: o.isolated! }).summary;
-    const received = by === 'cpu' && ib.ipis.sides.receive && ia.ipis.sides.receive;
-    counting = `IPIs ${received ? 'received by' : 'sent to'} isolated CPUs (${o.isolated!.length})`;
+    const received = (by === 'cpu' || by === 'noise') && ib.ipis.sides.receive && ia.ipis.sides.receive;
+    counting = by === 'noise' ? `noise of isolated CPUs (${o.isolated!.length}), summed over them${received ? '; IPIs received' : ''}` : `IPIs ${received ? 'received by' : 'sent to'} isolated CPUs (${o.isolated!.length})`;
     b = ipiSide(ib, by, received);
     a = ipiSide(ia, by, received);
   } else {
@@ -92,10 +120,11 @@ export function compare(before: Trace, after: Trace, o: CompareOptions = {}): Re
   }
   const auto = b.seconds > 0 && a.seconds > 0 && Math.abs(a.seconds - b.seconds) / Math.max(a.seconds, b.seconds) > 0.05;
   const perMinute = o.perMinute === undefined || o.perMinute === 'auto' ? auto : o.perMinute && b.seconds > 0 && a.seconds > 0;
-  const keys = [...new Set([...b.counts.keys(), ...a.counts.keys()])];
+  const noiseRows = by === 'noise' ? NOISE_ROWS.filter((r) => b.counts.has(r.key) || a.counts.has(r.key)) : null;
+  const keys = noiseRows ? noiseRows.map((r) => r.key) : [...new Set([...b.counts.keys(), ...a.counts.keys()])];
   // ties in CPU order (numerically), else by name
   const tie = (x: string, y: string) => (/^\d+$/.test(x) && /^\d+$/.test(y) ? Number(x) - Number(y) : x < y ? -1 : x > y ? 1 : 0);
-  keys.sort((x, y) => (b.counts.get(y) ?? 0) - (b.counts.get(x) ?? 0) || (a.counts.get(y) ?? 0) - (a.counts.get(x) ?? 0) || tie(x, y));
+  if (!noiseRows) keys.sort((x, y) => (b.counts.get(y) ?? 0) - (b.counts.get(x) ?? 0) || (a.counts.get(y) ?? 0) - (a.counts.get(x) ?? 0) || tie(x, y));
   const norm = (n: number, s: number) => (perMinute ? (n / s) * 60 : n);
   const bv = keys.map((k) => b.counts.get(k) ?? 0);
   const av = keys.map((k) => a.counts.get(k) ?? 0);
@@ -104,7 +133,8 @@ export function compare(before: Trace, after: Trace, o: CompareOptions = {}): Re
   // without per-minute the reader compares raw counts, so the test compares them as equal spans too
   const tb = perMinute ? b.seconds : 1;
   const ta = perMinute ? a.seconds : 1;
-  const changes = keys.map((_, i) => rateChange(bv[i], tb, av[i], ta));
+  // a duration is no Poisson count: no interval for it
+  const changes = keys.map((k, i) => (noiseRows && !noiseRows.find((r) => r.key === k)!.count ? { low: null, high: null, verdict: 'none' as const } : rateChange(bv[i], tb, av[i], ta)));
   const cols: Record<string, unknown[]> = { [by]: keys, before: bv, after: av };
   if (perMinute) {
     cols.before_per_min = bn;
@@ -141,13 +171,22 @@ export function interval(c: RateChange): string {
 
 function ipiSide(s: InterferenceSummary, by: string, received: boolean): Side {
   const counts = new Map<string, number>();
+  if (by === 'noise') {
+    // a figure the trace did not record is left out, not 0
+    for (const r of NOISE_ROWS) {
+      const v = r.of(s);
+      if (v !== null) counts.set(r.key, v);
+    }
+  }
   const add = (k: string, n: number) => n && counts.set(k, (counts.get(k) ?? 0) + n);
   if (by === 'function') for (const f of s.ipis.functions) add(f.function, f.ipiSent);
   else if (by === 'cpu') for (const x of s.perCpu) add(String(x.cpu), received ? x.ipi.received : x.ipi.sent);
   else if (by === 'callsite') for (const [k, n] of s.ipis.byCallsite) add(k, n);
-  else for (const [k, n] of s.ipis.bySenderComm) add(k, n);
+  else if (by === 'sender') for (const [k, n] of s.ipis.bySenderComm) add(k, n);
   let total = 0;
-  for (const n of counts.values()) total += n;
+  // --by noise rows are different figures: its total is the interruptions
+  if (by === 'noise') total = counts.get('interruptions') ?? 0;
+  else for (const n of counts.values()) total += n;
   const recorded = new Set<string>();
   const sides = s.ipis.sides;
   if (sides.queue) recorded.add(`IPI requests (${sides.queue})`);

@@ -62,4 +62,27 @@ describe('compare', () => {
     expect(big.low!).toBeLessThan(1.01);
     expect(big.high!).toBeGreaterThan(1.01);
   });
+
+  it('--by noise, the bad case: from events alone, how much longer the isolated CPUs stay in their syscalls with deferral on', async () => {
+    const sets = ['kernel.version=6.18', 'cpus=12', 'housekeeping=0-3', 'isolated=4-11', 'sources.bpf_jit=20', 'sources.vunmap_purges=10'];
+    const events = ['raw_syscalls', 'irq_vectors', 'ipi', 'irq'].map((event) => ({ event, filters: [] }));
+    const before = await run('isolation-ipi-syscalls', sets, { duration: '1s', events });
+    const after = await run('isolation-ipi-syscalls', [...sets, 'kernel.defer_ipis=on'], { duration: '1s', events });
+    const iso = [4, 5, 6, 7, 8, 9, 10, 11];
+    const r = compare(before.trace, after.trace, { isolated: iso, by: 'noise', perMinute: false });
+    const row = (k: string) => (r.table.objects() as { noise: string; before: number; after: number; delta: number; change: string }[]).find((x) => x.noise === k)!;
+    // the IPIs the series kept away, and the syscall time it added instead: the deferred work ran there
+    expect(row('IPIs').after).toBeLessThan(row('IPIs').before * 0.1);
+    expect(row('IPIs').change).toBe('fewer');
+    const added = row('syscall us').delta * 1000;
+    const cost = after.summary.isolated.deferralCostNs;
+    expect(cost).toBeGreaterThan(0);
+    // flushes that ran at an irq entry instead of a syscall are not in this figure
+    expect(added).toBeGreaterThan(0.9 * cost);
+    expect(added).toBeLessThanOrEqual(cost + 1);
+    expect(row('syscalls').delta).toBe(0);
+    expect(row('syscall us').change).toBe('none');
+    // what was not recorded is no row: no sched_switch, no thread figure
+    expect(r.table.array('noise')).not.toContain('thread us');
+  });
 });

@@ -43,6 +43,7 @@ describe('--json of the analyses follows docs/report-json.schema.json', () => {
   it('compare, by events and by IPIs', () => {
     expectValid('compare', json(['compare', before, after]));
     expectValid('compare', json(['compare', before, after, '--isolated', '4-79', '--by', 'cpu']));
+    expectValid('compare', json(['compare', before, after, '--isolated', '4-79', '--by', 'noise']));
   });
 
   it('rejects what the schema does not describe: a duration as text, a lost field, 0 for "not recorded" in the wrong type', () => {
