@@ -33,6 +33,9 @@ describe.skipIf(!jupyter || !fs.existsSync(kernel))('notebooks (Deno kernel, nbc
     expect(html).toMatch(/generic_smp_call_function_single_interrupt\+0x0 +868 +17 +-851 +0\.02/);
     expect(html).toMatch(/do_sync_core\+0x0 +639 +0 +-639 +0\.00/);
     expect(html).toContain('kernel entries on 76 isolated CPUs in 10 s');
+    // the seed's table counted once per IPI, by function, with its interval
+    expect(html).toContain('IPIs sent to isolated CPUs, by function');
+    expect(html).toMatch(/<td>do_sync_core<\/td><td style="text-align:right">48564<\/td><td style="text-align:right">0<\/td>/);
     expect(pngs(html)).toBe(2);
   }, 300_000);
 
