@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import type * as aq from 'arquero';
 import type { Command } from 'commander';
 import { parseCpuList } from '../src/core/cpulist.ts';
+import { writeFileAtomically } from '../src/core/atomic-file.ts';
 import { UserError } from '../src/core/errors.ts';
 import type { Selection } from '../src/analysis/scan.ts';
 import type { EventFilterArg } from '../src/filter/trace-filter.ts';
@@ -59,7 +60,7 @@ function plain(v: unknown): unknown {
 }
 
 export function writeFileOrStdout(path: string | undefined, data: Uint8Array | string): void {
-  if (path) fs.writeFileSync(path, data);
+  if (path) writeFileAtomically(path, data);
   else new ByteWriter().write(typeof data === 'string' ? data : data);
 }
 

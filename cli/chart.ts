@@ -8,6 +8,7 @@ import { eventTimeline } from '../src/analysis/timeline.ts';
 import { writeChart } from '../src/charts/render.ts';
 import { reviewPage } from '../src/charts/review.ts';
 import { compareSpec, heatmapSpec, histSpec, interferenceSpec, irqOffSpec, timelineSpec } from '../src/charts/specs.ts';
+import { writeFileAtomically } from '../src/core/atomic-file.ts';
 import { UserError } from '../src/core/errors.ts';
 import { cpuListArg, openInput, selectionOf, selectionOptions } from './analysis-options.ts';
 
@@ -71,6 +72,6 @@ export function register(program: Command): void {
       const after = await openInput(a, o);
       const isolated = cpuListArg(String(o.isolated), '--isolated');
       const commands = [...(o.command as string[]), `tracelab review ${b} ${a} --isolated ${o.isolated} -o ${o.output}`];
-      fs.writeFileSync(String(o.output), reviewPage(before, after, { isolated, commands }));
+      writeFileAtomically(String(o.output), reviewPage(before, after, { isolated, commands }));
     });
 }

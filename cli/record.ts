@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { writeAtomically } from '../src/core/atomic-file.ts';
 import { UserError } from '../src/core/errors.ts';
 import { record, tempDatPath, type RecordSummary } from '../src/emulator/record.ts';
 import { applySets, loadScenario, parseDuration } from '../src/emulator/scenario.ts';
@@ -65,12 +66,24 @@ export function register(program: Command): void {
       }
       const wall = (Date.now() - t0) / 1000;
       if (text) {
-        // text is printed from the trace.dat the run wrote: one writer, one printer per format
-        const trace = await openTrace(output);
-        const out = o.output ? new ByteWriter(fs.openSync(String(o.output), 'w')) : new ByteWriter();
-        if (fmt === 'report') printReport(trace, out.write);
-        else printFtrace(trace, out.write);
-        fs.rmSync(path.dirname(output), { recursive: true });
+        // text is printed from the trace.dat the run wrote: one writer, one printer per format;
+        // a file output under a temporary name until whole, and the temporary trace always removed
+        try {
+          const trace = await openTrace(output);
+          const print = (out: ByteWriter) => (fmt === 'report' ? printReport(trace, out.write) : printFtrace(trace, out.write));
+          if (o.output) {
+            await writeAtomically(String(o.output), (tmp) => {
+              const fd = fs.openSync(tmp, 'w');
+              try {
+                print(new ByteWriter(fd));
+              } finally {
+                fs.closeSync(fd);
+              }
+            });
+          } else print(new ByteWriter());
+        } finally {
+          fs.rmSync(path.dirname(output), { recursive: true, force: true });
+        }
       }
       if (!o.quiet) process.stderr.write(summaryText(summary, wall, text ? String(o.output ?? 'stdout') : output));
     });

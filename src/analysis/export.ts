@@ -1,3 +1,4 @@
+import { writeAtomically } from '../core/atomic-file.ts';
 import * as fs from 'node:fs';
 import { tableToIPC, type Table as ArrowTable } from 'apache-arrow';
 import type { Trace } from '../core/trace.ts';
@@ -18,6 +19,10 @@ const CHUNK = 1 << 16;
  * dictionary per column (so readers never meet differing batch dictionaries).
  */
 export async function exportEvents(trace: Trace, format: ExportFormat, out: string, o: TableOptions = {}): Promise<{ rows: number }> {
+  return writeAtomically(out, (tmp) => exportTo(trace, format, tmp, o));
+}
+
+async function exportTo(trace: Trace, format: ExportFormat, out: string, o: TableOptions): Promise<{ rows: number }> {
   const fd = fs.openSync(out, 'w');
   const text = format === 'csv' || format === 'json';
   let rows = 0;

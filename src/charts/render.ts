@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { writeFileAtomically } from '../core/atomic-file.ts';
 import { UserError } from '../core/errors.ts';
 import type { TopLevelSpec } from 'vega-lite';
 
@@ -86,8 +87,8 @@ ${body}
 /** Writes a chart by its file extension: .svg, .png or .html. */
 export async function writeChart(spec: TopLevelSpec, out: string, title = 'tracelab'): Promise<void> {
   const ext = path.extname(out).toLowerCase();
-  if (ext === '.svg') fs.writeFileSync(out, await toSVG(spec));
-  else if (ext === '.png') fs.writeFileSync(out, await toPNG(spec));
-  else if (ext === '.html') fs.writeFileSync(out, htmlPage(title, [{ title, spec }]));
+  if (ext === '.svg') writeFileAtomically(out, await toSVG(spec));
+  else if (ext === '.png') writeFileAtomically(out, await toPNG(spec));
+  else if (ext === '.html') writeFileAtomically(out, htmlPage(title, [{ title, spec }]));
   else throw new UserError(`--chart ${out}: the file must end in .svg, .png or .html`);
 }

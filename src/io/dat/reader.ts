@@ -1,3 +1,4 @@
+import { cappedWarnings } from '../../core/warnings.ts';
 import { EventBatch } from '../../core/batch.ts';
 import { CommTable } from '../../core/comms.ts';
 import { FormatError } from '../../core/errors.ts';
@@ -66,6 +67,8 @@ async function readDat(src: FileSource): Promise<DatTrace> {
 
   const formats = new FormatRegistry(longSize);
   const warnings: string[] = [];
+  // bounded: a file damaged on every page must not grow a warning per page
+  const note = cappedWarnings(warnings);
   const options: TraceOptions = emptyOptions();
   const t: Partial<DatTrace> & { buffers: BufferInfo[] } = { buffers: [] };
   let headerPage = '';
@@ -205,7 +208,7 @@ async function readDat(src: FileSource): Promise<DatTrace> {
     // when the options that point at them are lost (a truncated file).
     const firstSection = hc.base + hc.pos;
     const walk = walkSections(src, firstSection, le);
-    if (walk.damage) warnings.push(`${path}: ${walk.damage}`);
+    if (walk.damage) note(`${path}: ${walk.damage}`);
     // Follow the chain of OPTIONS sections.
     const seen = new Set<number>();
     let next = firstOptions;
@@ -217,7 +220,7 @@ async function readDat(src: FileSource): Promise<DatTrace> {
         oc = readSection(next, 'options', 0);
       } catch (e) {
         if (!(e instanceof FormatError) || walk.complete) throw e;
-        warnings.push(`${path}: the options section at byte ${next} is missing (${e.message.replace(/^.*?: /, '')}); recovering what the sections hold`);
+        note(`${path}: the options section at byte ${next} is missing (${e.message.replace(/^.*?: /, '')}); recovering what the sections hold`);
         break;
       }
       next = 0;
@@ -274,14 +277,14 @@ async function readDat(src: FileSource): Promise<DatTrace> {
         const idx = t.buffers.length;
         t.buffers.push({ name: '', clock: '', pageSize, cpus: [] });
         blocks.forEach((b, k) => cpuData.push({ buffer: idx, cpu: cpus[k], offset: b.offset, size: b.size, compressed: sec.compressed }));
-        warnings.push(`${path}: no BUFFER option (it is written after the events, and the file ends at byte ${src.size}): recovered ${blocks.length} CPU data block(s) from the buffer section at byte ${sec.offset}; CPU numbers ${options.cpuStats.length ? 'from the CPU statistics' : 'assumed 0, 1, ...'}`);
+        note(`${path}: no BUFFER option (it is written after the events, and the file ends at byte ${src.size}): recovered ${blocks.length} CPU data block(s) from the buffer section at byte ${sec.offset}; CPU numbers ${options.cpuStats.length ? 'from the CPU statistics' : 'assumed 0, 1, ...'}`);
       }
     }
     if (latencySection >= 0) {
       const h = readSectionHeader(src, latencySection, le, 'latency text');
       latencyText = Buffer.from(src.readAvailable(latencySection + SECTION_HEADER_SIZE, Number(h.size))).toString('latin1');
     }
-    if (!t.buffers.length && latencyText === null) warnings.push(`${path}: no BUFFER option: the file holds no events`);
+    if (!t.buffers.length && latencyText === null) note(`${path}: no BUFFER option: the file holds no events`);
     if (cpuCount < 0) cpuCount = Math.max(0, ...cpuData.map((d) => d.cpu + 1));
   }
   // Keep the top-level buffer first: ties in time go to it.
@@ -314,11 +317,11 @@ async function readDat(src: FileSource): Promise<DatTrace> {
   const cpusOk = cpuData.filter((d) => {
     if (d.size <= 0) return false;
     if (d.offset > src.size) {
-      warnings.push(`${path}: CPU ${d.cpu} data at byte ${d.offset} lies past the end of the file (${src.size} bytes); no events from it`);
+      note(`${path}: CPU ${d.cpu} data at byte ${d.offset} lies past the end of the file (${src.size} bytes); no events from it`);
       return false;
     }
     if (!d.compressed && d.offset + d.size > src.size) {
-      warnings.push(`${path}: CPU ${d.cpu} data should end at byte ${d.offset + d.size}, but the file ends at ${src.size}: possibly truncated`);
+      note(`${path}: CPU ${d.cpu} data should end at byte ${d.offset + d.size}, but the file ends at ${src.size}: possibly truncated`);
     }
     return true;
   });
@@ -350,11 +353,11 @@ async function readDat(src: FileSource): Promise<DatTrace> {
     batches(bo: BatchOptions = {}) {
       const streams = cpusOk
         .filter((d) => !bo.cpus || bo.cpus.has(d.cpu))
-        .map((d, i) => new CpuStream(d, i, src, layouts[d.buffer], codec, baseNs, addNs, (m) => warnings.push(m)));
+        .map((d, i) => new CpuStream(d, i, src, layouts[d.buffer], codec, baseNs, addNs, (m) => note(m)));
       return mergeStreams(streams, bo.batchSize ?? 4096, bo.reuse === true, le);
     },
   };
-  for (const p of formats.problems) warnings.push(`${path}: ${p}`);
+  for (const p of formats.problems) note(`${path}: ${p}`);
   return trace;
 }
 

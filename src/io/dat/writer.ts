@@ -1,3 +1,4 @@
+import { tempPathFor } from '../../core/atomic-file.ts';
 import * as fs from 'node:fs';
 import { codecFor, type Codec } from './codecs.ts';
 import { ChunkCompressor } from './chunk-compressor.ts';
@@ -244,14 +245,20 @@ export class DatWriter {
       }
     }
     await this.compressor?.finish();
-    const fd = fs.openSync(this.path, 'w');
+    // under a temporary name, renamed when whole: a killed run leaves the old file as it was
+    const tmp = tempPathFor(this.path);
+    const fd = fs.openSync(tmp, 'w');
+    let done = false;
     try {
       const out = new Out(fd, !this.o.bigEndian);
       if (this.o.version === 6) this.writeV6(out);
       else this.writeV7(out, fd);
+      done = true;
     } finally {
       fs.closeSync(fd);
       for (const ps of this.pages) for (const p of ps) p.dispose();
+      if (done) fs.renameSync(tmp, this.path);
+      else fs.rmSync(tmp, { force: true });
     }
   }
 
