@@ -1,3 +1,4 @@
+import { UserError } from './errors.ts';
 /**
  * CPU lists as the kernel prints them ("0-1,3-79") and cpumask bytes as they sit
  * in a record (an array of native longs, bit n of the mask = CPU n).
@@ -27,11 +28,11 @@ export function parseCpuList(text: string): number[] {
   if (!s) return [];
   for (const part of s.split(/[,:]/)) {
     const m = /^\s*(\d+)(?:\s*-\s*(\d+))?\s*$/.exec(part);
-    if (!m) throw new Error(`invalid CPU list "${text}": bad part "${part}"`);
+    if (!m) throw new UserError(`invalid CPU list "${text}": bad part "${part}"`);
     const a = Number(m[1]);
     const b = m[2] !== undefined ? Number(m[2]) : a;
-    if (b < a) throw new Error(`invalid CPU list "${text}": range ${a}-${b} runs backwards`);
-    if (b - a > 1 << 20) throw new Error(`invalid CPU list "${text}": range too large`);
+    if (b < a) throw new UserError(`invalid CPU list "${text}": range ${a}-${b} runs backwards`);
+    if (b - a > 1 << 20) throw new UserError(`invalid CPU list "${text}": range too large`);
     for (let c = a; c <= b; c++) out.add(c);
   }
   return [...out].sort((x, y) => x - y);
