@@ -138,7 +138,8 @@ const GENERIC: Record<string, Omit<FField, 'fmt'>> = {
 function findField(ev: EventFormat, name: string): FField | null {
   const own = ev.field(name);
   if (own) return { name, offset: own.offset, size: own.size, signed: own.signed, type: assignType(own.type), fmt: own };
-  const g = GENERIC[name];
+  // own keys only: "constructor" is no generic field
+  const g = Object.hasOwn(GENERIC, name) ? GENERIC[name] : undefined;
   if (g) return { ...g, fmt: null };
   const common = ev.commonFields.find((f) => f.name === name);
   if (common) return { name, offset: common.offset, size: common.size, signed: common.signed, type: assignType(common.type), fmt: common };

@@ -203,6 +203,10 @@ const rejected: [event: string, expr: string, message: string, caret?: number][]
   ['ipi_send_cpu', 'nosuch == 1', 'Field not found', 7],
   ['ipi_send_cpu', 'cpu == 1 && nosuch == 1', 'Field not found', 19],
   ['ipi_send_cpu', 'prev_pid == 0', 'Field not found'],
+  // names of Object.prototype are no fields (the kernel has no such generic field either)
+  ['ipi_send_cpu', 'constructor != 0', 'Field not found', 12],
+  ['ipi_send_cpu', '__proto__ != 0', 'Field not found', 10],
+  ['ipi_send_cpu', 'toString != 0', 'Field not found', 9],
   ['ipi_send_cpu', '(cpu == 1', "Too many '('", 0],
   ['ipi_send_cpu', '((cpu == 1)', "Too many '('", 0],
   ['ipi_send_cpu', 'cpu == 1 && (CPU == 0', "Too many '('", 12],
