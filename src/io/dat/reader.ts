@@ -150,19 +150,27 @@ async function readDat(src: FileSource): Promise<DatTrace> {
           }
           tag = c.text(10, 'section tag');
         }
+        // the CPU table is as long as the CPUCOUNT option says, when there is one: the writer put
+        // both from one value, and a header count that differs was damaged (a larger one would read
+        // page bytes as table entries, a smaller one would lose CPUs)
+        let tableCpus = cpus;
+        if (cpuCount >= 0 && cpuCount !== cpus) {
+          note(`${path}: the header says ${cpus} CPUs, the CPUCOUNT option ${cpuCount}: the CPU table is read with ${cpuCount}`);
+          tableCpus = cpuCount;
+        }
         if (cpuCount < 0) cpuCount = cpus;
         const after = c.base + c.pos;
         if (tag === 'latency  \0') {
           latencyText = Buffer.from(src.readAvailable(after, src.size - after)).toString('latin1');
         } else if (tag === 'flyrecord\0') {
-          readFlyrecordV6(src, after, cpus, le, 0, cpuData);
+          readFlyrecordV6(src, after, tableCpus, le, 0, cpuData, pageSize, note);
           t.buffers.push({ name: '', clock: '', pageSize, cpus: [] });
           for (const b of bufferOptions) {
             const off = Number(b.payload.u64('buffer offset'));
             const name = b.payload.cstringOr();
             const start = Buffer.from(src.readAvailable(off, 10)).toString('latin1') === 'flyrecord\0' ? off + 10 : off;
             t.buffers.push({ name, clock: '', pageSize, cpus: [] });
-            readFlyrecordV6(src, start, cpus, le, t.buffers.length - 1, cpuData);
+            readFlyrecordV6(src, start, tableCpus, le, t.buffers.length - 1, cpuData, pageSize, note);
           }
         } else {
           c.pos -= 10;
@@ -482,12 +490,23 @@ function readSectionHeader(src: FileSource, offset: number, le: boolean, what: s
   return (le ? sectionHeaderLE : sectionHeaderBE).parse(b) as SectionHeader;
 }
 
-function readFlyrecordV6(src: FileSource, at: number, cpus: number, le: boolean, buffer: number, out: CpuData[]): void {
+/**
+ * The v6 flyrecord CPU table. trace-cmd writes each CPU's data page-aligned
+ * after the table; an entry that points into the table or off a page
+ * boundary is not CPU data (a lying CPU count reads page bytes as entries),
+ * so it is left out with a warning instead of being decoded as pages.
+ */
+function readFlyrecordV6(src: FileSource, at: number, cpus: number, le: boolean, buffer: number, out: CpuData[], pageSize: number, note: (m: string) => void): void {
   if (cpus > (src.size - at) / 16) throw new FormatError(src.path, at, `a table of ${cpus} CPU offsets`, `the file ends at byte ${src.size}`);
   const c = new Cursor(src.read(at, cpus * 16, 'the CPU data table'), le, src.path, at, 'CPU data table');
+  const tableEnd = at + cpus * 16;
   for (let cpu = 0; cpu < cpus; cpu++) {
     const offset = Number(c.u64('CPU data offset'));
     const size = Number(c.u64('CPU data size'));
+    if (size > 0 && (offset < tableEnd || offset % pageSize !== 0)) {
+      note(`${src.path}: CPU ${cpu}: data offset ${offset} is ${offset < tableEnd ? 'inside the header' : 'not on a page boundary'}: not CPU data (the CPU count may be wrong); skipped`);
+      continue;
+    }
     out.push({ buffer, cpu, offset, size, compressed: false });
   }
 }

@@ -38,6 +38,29 @@ describe('warnings of a damaged file are bounded', () => {
   });
 });
 
+describe('a v6 header CPU count that lies', () => {
+  it('the CPU table is read with the CPUCOUNT option: every event kept, one warning, no time or memory spent on phantom CPUs', () => {
+    const dir = tempDir();
+    const good = path.join(dir, 'v6.dat');
+    spawnSync(process.execPath, [cli, 'record', '--duration', '5s', '--output-format', 'dat-v6', '-e', 'all', '--set', 'cpus=8', '--set', 'housekeeping=0-1', '--set', 'isolated=2-7', '-o', good, '-q']);
+    const b = fs.readFileSync(good);
+    const at = b.indexOf('options  \0') - 4;
+    expect(b.readUInt32LE(at)).toBe(8);
+    const want = spawnSync(process.execPath, [cli, 'report', good], { maxBuffer: 1 << 28 }).stdout.toString('latin1').split('\n').slice(1);
+    for (const lie of [50000, 1]) {
+      b.writeUInt32LE(lie, at);
+      const bad = path.join(dir, `v6-${lie}.dat`);
+      fs.writeFileSync(bad, b);
+      const t0 = Date.now();
+      const r = spawnSync(process.execPath, [cli, 'report', bad], { maxBuffer: 1 << 28 });
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      expect(r.status).toBe(0);
+      expect(r.stderr.toString()).toBe(`tracelab: warning: ${bad}: the header says ${lie} CPUs, the CPUCOUNT option 8: the CPU table is read with 8\n`);
+      expect(r.stdout.toString('latin1').split('\n').slice(1)).toEqual(want);
+    }
+  });
+});
+
 describe('output files are replaced only when the new one is whole', () => {
   it('a convert that fails leaves the good file as it was, and no temporary file beside it', () => {
     const dir = tempDir();
