@@ -263,7 +263,12 @@ async function readDat(src: FileSource): Promise<DatTrace> {
       const sectionAt = Number(p.u64('buffer section offset'));
       const name = p.cstring('buffer name');
       const clock = p.cstring('buffer clock');
-      const bps = p.u32('buffer page size');
+      let bps = p.u32('buffer page size');
+      // the same bounds as the header's page size: a lying one would cut the data into a page per few bytes
+      if (bps && (bps < 64 || bps > 1 << 24 || bps & 3)) {
+        note(`${path}: buffer "${name}" claims a page size of ${bps} (not between 64 and 16M, a multiple of 4): the header's ${pageSize} is used`);
+        bps = pageSize;
+      }
       const n = p.u32('buffer CPU count');
       if (n > p.remaining / 20) p.fail(`at most ${Math.floor(p.remaining / 20)} CPUs in buffer "${name}"`, String(n));
       const h = readSectionHeader(src, sectionAt, le, `buffer "${name}"`);

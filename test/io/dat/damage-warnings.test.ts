@@ -61,6 +61,31 @@ describe('a v6 header CPU count that lies', () => {
   });
 });
 
+describe('a v7 BUFFER option whose page size lies', () => {
+  it.each([1, 2 ** 25])('page size %i: the header page size is used, every event kept, one warning', (lie) => {
+    const dir = tempDir();
+    const sample = path.join(ROOT, 'samples/real-ipi.dat');
+    const b = fs.readFileSync(sample);
+    // the BUFFER option (id 3): offset, name and clock strings, then the page size
+    let at = -1;
+    for (let i = b.indexOf(Buffer.from([3, 0])); i >= 0 && at < 0; i = b.indexOf(Buffer.from([3, 0]), i + 1)) {
+      const size = b.readUInt32LE(i + 2);
+      if (size < 20 || size > 200) continue;
+      const name = b.indexOf(0, i + 14);
+      const clock = b.indexOf(0, name + 1);
+      if (b.readUInt32LE(clock + 1) === 4096) at = clock + 1;
+    }
+    expect(at).toBeGreaterThan(0);
+    b.writeUInt32LE(lie, at);
+    const bad = path.join(dir, 'bad.dat');
+    fs.writeFileSync(bad, b);
+    const r = spawnSync(process.execPath, [cli, 'report', bad], { maxBuffer: 1 << 28 });
+    expect(r.status).toBe(0);
+    expect(r.stderr.toString()).toBe(`tracelab: warning: ${bad}: buffer "" claims a page size of ${lie} (not between 64 and 16M, a multiple of 4): the header's 4096 is used\n`);
+    expect(r.stdout.equals(spawnSync(process.execPath, [cli, 'report', sample], { maxBuffer: 1 << 28 }).stdout)).toBe(true);
+  });
+});
+
 describe('output files are replaced only when the new one is whole', () => {
   it('a convert that fails leaves the good file as it was, and no temporary file beside it', () => {
     const dir = tempDir();
