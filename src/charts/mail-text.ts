@@ -53,7 +53,7 @@ export function compareMail(table: aq.ColumnTable, s: CompareSummary, command: s
     'ratio 95%': [...iv, interval(s.totalChange)],
     '': [...ch.map((c) => (c === 'within noise' ? 'noise' : '')), s.totalChange.verdict === 'within noise' ? 'noise' : ''],
   };
-  const head = [`${s.counting}, by ${s.by}${s.perMinute ? ', per minute' : ''}:`, `  before ${s.before.source} (${(s.before.seconds / 60).toFixed(1)} min)`, `  after  ${s.after.source} (${(s.after.seconds / 60).toFixed(1)} min)`].map((l) => wrap(l));
+  const head = [`${s.counting}, by ${s.by}${s.perMinute ? ', per minute' : ''}:`, `  before ${base(s.before.source)} (${(s.before.seconds / 60).toFixed(1)} min)`, `  after  ${base(s.after.source)} (${(s.after.seconds / 60).toFixed(1)} min)`].map((l) => wrap(l));
   head.push('');
   const warn = s.warnings.map((w) => wrap(`warning: ${w}`));
   const made = [s.before.madeBy, s.after.madeBy].filter((x): x is string => !!x).map((c) => wrap(`$ ${c}`));
@@ -65,7 +65,7 @@ export function compareMail(table: aq.ColumnTable, s: CompareSummary, command: s
 export function interferenceMail(s: InterferenceSummary, source: string, command: string): string {
   const out: string[] = [];
   const us = (ns: number | null) => (ns === null ? 'n/a' : `${(ns / 1000).toFixed(1)} us`);
-  out.push(wrap(`isolated CPUs ${formatCpuList(s.isolated)}, ${s.seconds.toFixed(1)} s of ${source}:`));
+  out.push(wrap(`isolated CPUs ${formatCpuList(s.isolated)}, ${s.seconds.toFixed(1)} s of ${base(source)}:`));
   const ipi = s.ipiCounted === 'received' ? 'IPIs received' : s.ipiCounted === 'sent' ? 'IPIs sent to them' : 'IPIs';
   out.push(`  ${ipi}: ${s.totals.ipi ?? 'n/a'}${s.totals.ipi !== null && s.seconds ? ` (${(s.totals.ipi / s.seconds).toFixed(2)}/s)` : ''}`);
   out.push(`  noise: ${us(s.noiseNs)} in all, max single ${us(s.maxNoiseNs)}`);
@@ -119,7 +119,14 @@ export function histMail(table: aq.ColumnTable, s: HistSummary, command: string)
   return [head, '', fit(rows, keyCol, MAIL_WIDTH, { percent: ['share'] }).trimEnd(), '', wrap(`$ ${command}`)].join('\n') + '\n';
 }
 
-/** Wraps a line at spaces to the mail width, continuation lines indented. */
+/** A file by its name: the full path is in the command line below. */
+const base = (p: string) => p.split('/').pop() || p;
+
+/**
+ * Wraps a line at spaces to the mail width, continuation lines indented. A
+ * single word longer than the width (a long path in a command) stays whole:
+ * cutting it would change it.
+ */
 export function wrap(line: string, width = MAIL_WIDTH): string {
   const indent = /^ */.exec(line)![0];
   const words = line.slice(indent.length).split(' ');
