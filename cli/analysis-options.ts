@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import type * as aq from 'arquero';
 import type { Command } from 'commander';
 import { parseCpuList } from '../src/core/cpulist.ts';
+import { shellLine } from '../src/core/shell-quote.ts';
 import { writeFileAtomically } from '../src/core/atomic-file.ts';
 import { UserError } from '../src/core/errors.ts';
 import type { Selection } from '../src/analysis/scan.ts';
@@ -37,8 +38,7 @@ export function cpuListArg(text: string, what: string): number[] {
 
 /** The command line as the user typed it (without --mail), for a mail to quote. */
 export function commandLine(): string {
-  const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
-  return ['tracelab', ...process.argv.slice(2).filter((a) => a !== '--mail')].map(q).join(' ');
+  return shellLine(['tracelab', ...process.argv.slice(2).filter((a) => a !== '--mail')]);
 }
 
 /** Prints a report as text (the command's own), JSON or CSV. */

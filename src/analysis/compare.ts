@@ -23,6 +23,8 @@ export interface CompareOptions extends Selection {
    * recordings differ a little).
    */
   perMinute?: boolean | 'auto';
+  /** With `isolated`: the two interference reports, when the caller has them already (one pass each, not two). */
+  reports?: { before: InterferenceSummary; after: InterferenceSummary };
 }
 
 export interface CompareSide {
@@ -102,8 +104,8 @@ export function compare(before: Trace, after: Trace, o: CompareOptions = {}): Re
   let b: Side;
   let a: Side;
   if (ipiMode) {
-    const ib = interference(before, { ...o, isolated: o.isolated! }).summary;
-    const ia = interference(after, { ...o, isolated: o.isolated! }).summary;
+    const ib = o.reports?.before ?? interference(before, { ...o, isolated: o.isolated! }).summary;
+    const ia = o.reports?.after ?? interference(after, { ...o, isolated: o.isolated! }).summary;
     const received = (by === 'cpu' || by === 'noise') && ib.ipis.sides.receive && ia.ipis.sides.receive;
     counting = by === 'noise' ? `noise of isolated CPUs (${o.isolated!.length}), summed over them${received ? '; IPIs received' : ''}` : `IPIs ${received ? 'received by' : 'sent to'} isolated CPUs (${o.isolated!.length})`;
     b = ipiSide(ib, by, received);

@@ -3,6 +3,7 @@ import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { UserError } from '../core/errors.ts';
 import { histKeyReader, parseHistKey } from './hist-key.ts';
+import { bump } from './counts.ts';
 import { DurationSketch } from './quantiles.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
@@ -69,20 +70,20 @@ export function eventMatcher(spec: string | undefined): (ev: EventFormat) => boo
  */
 export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
   const matches = eventMatcher(o.event);
-  const counts = new Map<string, number>();
   const special = o.by === 'event' || o.by === 'cpu' || o.by === 'comm';
   const key = special ? null : parseHistKey(o.by);
   const keyOf = key ? histKeyReader(trace, key) : null;
-  const byEvent = new Map<EventFormat, number>();
-  let total = 0;
-  const seen = new Set<EventFormat>();
-  const perEvent = new Map<EventFormat, Map<string, number>>();
   const valueOf = o.value ? histKeyReader(trace, { name: o.value, mod: 'raw', size: 0, ordered: false }) : null;
-  const values = new Map<string, DurationSketch>();
+  // by event id, so the per-event work is an array index, not a hash of the format
+  const seen: (EventFormat | undefined)[] = [];
+  const perEvent: (Map<string, number> | undefined)[] = [];
+  const values: (Map<string, DurationSketch> | undefined)[] = [];
+  let total = 0;
   let sawValue = false;
   const info = scan(trace, o, (b, i, ev) => {
-    if (ev) seen.add(ev);
-    if (!ev || !matches(ev)) return;
+    if (!ev) return;
+    seen[ev.id] ??= ev;
+    if (!matches(ev)) return;
     let k: string | null;
     if (special) k = o.by === 'event' ? ev.name : o.by === 'cpu' ? String(b.cpu[i]) : trace.comms.get(b.pid[i]);
     else {
@@ -91,67 +92,68 @@ export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
       k = r(b, i);
       if (k === null) return;
     }
-    let m = perEvent.get(ev);
-    if (!m) perEvent.set(ev, (m = new Map()));
+    const m = (perEvent[ev.id] ??= new Map());
     m.set(k, (m.get(k) ?? 0) + 1);
     if (valueOf) {
       const v = valueOf(ev)?.(b, i);
       if (v !== null && v !== undefined && v !== '' && Number.isFinite(Number(v))) {
         sawValue = true;
-        const vk = `${ev.system}:${ev.name}\u0000${k}`;
-        let d = values.get(vk);
-        if (!d) values.set(vk, (d = new DurationSketch()));
+        const vm = (values[ev.id] ??= new Map());
+        let d = vm.get(k);
+        if (!d) vm.set(k, (d = new DurationSketch()));
         d.add(Number(v));
       }
     }
-    byEvent.set(ev, (byEvent.get(ev) ?? 0) + 1);
     total++;
   });
-  if (!special && !byEvent.size && !perEvent.size) {
+  const counted = seen.filter((ev): ev is EventFormat => !!ev && !!perEvent[ev.id]);
+  if (!special && !counted.length) {
     const anyField = [...trace.formats.all()].some((ev) => matches(ev) && keyOf!(ev));
     if (!anyField) throw new UserError(`${trace.source}: no ${o.event ? `"${o.event}" ` : ''}events with a field "${o.by}" (by: callback, callsite, event, cpu, comm, common_pid or a field name, with .sym .execname .hex .raw .log2 .buckets=N)`);
   }
-  const systems = new Set([...byEvent.keys()].map((e) => e.system));
+  const systems = new Set(counted.map((e) => e.system));
   // every event has the common fields: they never split
   const split = !special && !o.by.startsWith('common_') && systems.size > 1;
-  for (const [ev, m] of perEvent) for (const [k, n] of m) {
-    const kk = split ? `${ev.system}:${ev.name}\u0000${k}` : k;
-    counts.set(kk, (counts.get(kk) ?? 0) + n);
-  }
-  const seconds = spanSeconds(info);
-  // log2 labels sort by exponent ("~ 2^13"), buckets by their first value ("1000 ~ 1999")
-  const num = (s: string) => {
-    const v = s.slice(s.indexOf('\u0000') + 1);
-    return Number((/\^(\d+)$/.exec(v) ?? /-?\d+/.exec(v))?.[key?.mod === 'log2' ? 1 : 0] ?? 0);
-  };
-  const rows = [...counts].sort((a, b) => (key?.ordered ? num(a[0]) - num(b[0]) : 0) || b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const cols: Record<string, unknown[]> = {};
-  if (split) cols.event = rows.map((r) => r[0].slice(0, r[0].indexOf('\u0000')));
-  cols[o.by] = rows.map((r) => (split ? r[0].slice(r[0].indexOf('\u0000') + 1) : r[0]));
-  cols.count = rows.map((r) => r[1]);
-  cols.share = rows.map((r) => (total ? r[1] / total : 0));
-  cols.rate = rows.map((r) => (seconds ? r[1] / seconds : 0));
-  if (o.value) {
-    if (!sawValue) throw new UserError(`${trace.source}: --value ${o.value}: no counted event has a numeric field "${o.value}"`);
-    // the sketches are per event and key; a row merges those of its key (all events when not split)
-    const byRow = new Map<string, DurationSketch>();
-    for (const [vk, d] of values) {
-      const ek = vk.slice(0, vk.indexOf('\u0000'));
-      const k = vk.slice(vk.indexOf('\u0000') + 1);
-      const rk = split ? `${ek}\u0000${k}` : k;
+  const rowKey = (ev: EventFormat, k: string) => (split ? `${ev.system}:${ev.name}\u0000${k}` : k);
+  const counts = new Map<string, number>();
+  const byRow = new Map<string, DurationSketch>();
+  for (const ev of counted) {
+    for (const [k, n] of perEvent[ev.id]!) bump(counts, rowKey(ev, k), n);
+    // a row's value sketch merges those of its key (all events when not split)
+    for (const [k, d] of values[ev.id] ?? []) {
+      const rk = rowKey(ev, k);
       let m = byRow.get(rk);
       if (!m) byRow.set(rk, (m = new DurationSketch()));
       m.merge(d);
     }
-    const at = (r: [string, number]) => byRow.get(r[0]);
+  }
+  const seconds = spanSeconds(info);
+  // log2 labels sort by exponent ("~ 2^13"), buckets by their first value ("1000 ~ 1999"); each parsed once
+  const order = (s: string) => {
+    const v = s.slice(s.indexOf('\u0000') + 1);
+    return Number((/\^(\d+)$/.exec(v) ?? /-?\d+/.exec(v))?.[key?.mod === 'log2' ? 1 : 0] ?? 0);
+  };
+  const rows = [...counts].map(([k, n]) => ({ k, n, at: key?.ordered ? order(k) : 0 }));
+  rows.sort((a, b) => a.at - b.at || b.n - a.n || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  const cols: Record<string, unknown[]> = {};
+  if (split) cols.event = rows.map((r) => r.k.slice(0, r.k.indexOf('\u0000')));
+  cols[o.by] = rows.map((r) => (split ? r.k.slice(r.k.indexOf('\u0000') + 1) : r.k));
+  cols.count = rows.map((r) => r.n);
+  cols.share = rows.map((r) => (total ? r.n / total : 0));
+  cols.rate = rows.map((r) => (seconds ? r.n / seconds : 0));
+  if (o.value) {
+    if (!sawValue) throw new UserError(`${trace.source}: --value ${o.value}: no counted event has a numeric field "${o.value}"`);
+    const at = (r: { k: string }) => byRow.get(r.k);
     cols[`${o.value}_sum`] = rows.map((r) => at(r)?.sumNs ?? null);
     cols[`${o.value}_p50`] = rows.map((r) => at(r)?.quantile(0.5) ?? null);
     cols[`${o.value}_p99`] = rows.map((r) => at(r)?.quantile(0.99) ?? null);
     cols[`${o.value}_max`] = rows.map((r) => (at(r)?.count ? at(r)!.maxNs : null));
   }
-  const events = [...byEvent].sort((a, b) => b[1] - a[1]).map(([e, n]): [string, number] => [`${e.system}:${e.name}`, n]);
+  const events = counted
+    .map((e): [string, number] => [`${e.system}:${e.name}`, [...perEvent[e.id]!.values()].reduce((x, y) => x + y, 0)])
+    .sort((a, b) => b[1] - a[1]);
   return {
     table: aq.table(cols),
-    summary: { by: o.by, event: o.event ?? null, total, distinct: rows.length, seconds, eventsSeen: [...seen].map((e) => `${e.system}:${e.name}`).sort(), events, perEvent: split },
+    summary: { by: o.by, event: o.event ?? null, total, distinct: rows.length, seconds, eventsSeen: seen.filter((e): e is EventFormat => !!e).map((e) => `${e.system}:${e.name}`).sort(), events, perEvent: split },
   };
 }

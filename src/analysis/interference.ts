@@ -1,7 +1,8 @@
 import * as aq from 'arquero';
 import type { Trace } from '../core/trace.ts';
 import type { Report } from './hist.ts';
-import { IpiCollector, sorted, type IpiCausalitySummary, type IpiTargetStats } from './ipi-causality.ts';
+import { bump, sorted, usOrNull } from './counts.ts';
+import { IpiCollector, type IpiCausalitySummary, type IpiTargetStats } from './ipi-causality.ts';
 import { NoiseCollector, type CpuNoise, type NoiseSummary } from './noise.ts';
 import { QueuedWorkCollector, WORK_EVENTS, WORK_KINDS, type QueuedWorkSummary } from './queued-work.ts';
 import { stackText } from './stack-text.ts';
@@ -99,18 +100,20 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
     const k = Math.min(tl!.bins - 1, Math.floor((t - tl!.first) / tl!.width));
     if (k >= 0) a[k]++;
   };
-  const starts = tl ? new Set(['ipi_send_cpu', 'ipi_send_cpumask', 'ipi_raise']) : null;
+  // whether an event is one of a CPU's own disturbances, decided once per event id
+  const disturbs: (boolean | undefined)[] = [];
   const info = scan(trace, o, (b, i, ev) => {
     ipi.visit(b, i, ev);
-    // the target's state before this event is applied: the send happens at its time stamp
-    for (const c of ipi.lastTargets()) if (nz.inKernel(c)) inKernel.set(c, (inKernel.get(c) ?? 0) + 1);
+    // the targets' state before this event is applied: the send happens at its time stamp
+    const sent = ipi.lastTargets();
+    for (const c of sent) if (nz.inKernel(c)) bump(inKernel, c);
     nz.visit(b, i, ev);
     qw.visit(b, i, ev, ev?.name === 'kernel_stack' ? () => stackText(trace, ev, b, i) : null);
-    if (!starts || !ev) return;
+    if (!tl || !ev) return;
     const t = b.ts[i];
-    if (ev.system === 'ipi' && starts.has(ev.name)) {
-      for (const c of ipi.lastTargets()) if (isoSet.has(c)) bin(sendBins, c, t);
-    } else if (isoSet.has(b.cpu[i]) && isDisturbance(ev.system, ev.name)) bin(hitBins, b.cpu[i], t);
+    // the IPIs this event sent (to isolated CPUs only: they are the collector's targets)
+    for (const c of sent) bin(sendBins, c, t);
+    if (isoSet.has(b.cpu[i]) && (disturbs[ev.id] ??= isDisturbance(ev.system, ev.name))) bin(hitBins, b.cpu[i], t);
   });
   const { perTarget, ...ipis } = ipi.finish(info).summary;
   const { perCpu: noisePerCpu, ...noise } = nz.finish(info).summary;
@@ -195,7 +198,7 @@ function isDisturbance(system: string, name: string): boolean {
 
 /** Per isolated CPU: what disturbed it (counts), how much (µs) and the quiet it had. */
 function interferenceTable(perCpu: CpuInterference[], ipis: Omit<IpiCausalitySummary, 'perTarget'>): aq.ColumnTable {
-  const us = (v: number | null) => (v === null ? null : v / 1000);
+  const us = usOrNull;
   return aq.table({
     cpu: perCpu.map((x) => x.cpu),
     total: perCpu.map((x) => x.total),

@@ -4,6 +4,7 @@ import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { ipiTargetReader, readerCache, type FieldReader } from './field-values.ts';
 import type { Report } from './hist.ts';
+import { bump, sorted, usOrNull } from './counts.ts';
 import { DurationSketch } from './quantiles.ts';
 import { scan, spanSeconds, type ScanInfo, type Selection } from './scan.ts';
 import { stackText } from './stack-text.ts';
@@ -177,7 +178,8 @@ export class IpiCollector {
   readonly sides: IpiSides = { queue: null, send: false, receive: false, run: false };
   private readonly functions = new Map<string, IpiFunctionStats>();
   private readonly targets = new Map<number, IpiTargetStats>();
-  private readonly pending = new Map<number, Request[]>();
+  /** Per sender: its unresolved requests, by target (one per target: a second one resolves the first). */
+  private readonly pending = new Map<number, Map<number, Request>>();
   /** Per target: requests waiting to run, by csd address (a csd is locked until its function ran). */
   private readonly waiting = new Map<number, Map<string, Request>>();
   /** Per target and kind: sends not yet answered by a handler. */
@@ -236,12 +238,12 @@ export class IpiCollector {
     bump(stats.callsites, callsite);
     this.target(target).queued++;
     let p = this.pending.get(sender);
-    if (!p) this.pending.set(sender, (p = []));
+    if (!p) this.pending.set(sender, (p = new Map()));
     // an unresolved request to the same target from this CPU needed no IPI
-    const k = p.findIndex((r) => r.target === target);
-    if (k >= 0) this.noIpi(p.splice(k, 1)[0]);
+    const earlier = p.get(target);
+    if (earlier) this.noIpi(earlier);
     const req = { t, target, func, callsite, csd, stats };
-    p.push(req);
+    p.set(target, req);
     if (csd !== null) {
       let w = this.waiting.get(target);
       if (!w) this.waiting.set(target, (w = new Map()));
@@ -256,9 +258,9 @@ export class IpiCollector {
 
   private resolve(sender: number): void {
     const p = this.pending.get(sender);
-    if (!p?.length) return;
-    for (const r of p) this.noIpi(r);
-    p.length = 0;
+    if (!p?.size) return;
+    for (const r of p.values()) this.noIpi(r);
+    p.clear();
   }
 
   private deliver(t: number, sender: number, pid: number, target: number, kind: IpiKind, stats: IpiFunctionStats, callsite: string): void {
@@ -325,13 +327,11 @@ export class IpiCollector {
           hit++;
           let stats: IpiFunctionStats | undefined;
           let site = callsite;
-          if (p) {
-            const k = p.findIndex((q) => q.target === c);
-            if (k >= 0) {
-              const req = p.splice(k, 1)[0];
-              stats = req.stats;
-              site = req.callsite;
-            }
+          const req = p?.get(c);
+          if (req) {
+            p!.delete(c);
+            stats = req.stats;
+            site = req.callsite;
           }
           stats ??= this.fn(reason ?? (kind === 'resched' ? RESCHED : functionName(cbText!)));
           this.deliver(t, cpu, b.pid[i], c, kind, stats, site);
@@ -418,7 +418,7 @@ export class IpiCollector {
 /** One row per function: the requests, the IPIs sent for them, and the latency (µs); null where the trace could not say. */
 export function functionTable(s: Pick<IpiCausalitySummary, 'sides' | 'functions'>): aq.ColumnTable {
   const { sides, functions } = s;
-  const us = (v: number | null) => (v === null ? null : v / 1000);
+  const us = usOrNull;
   // the latency a reviewer asks about: request to the function running, when runs are traced
   const lat = (f: IpiFunctionStats) => (sides.run && f.queued ? f.runLatency : f.ipiLatency);
   return aq.table({
@@ -439,10 +439,3 @@ function kinds(): Record<IpiKind, number> {
   return { call: 0, resched: 0, irq_work: 0, other: 0 };
 }
 
-function bump<K>(m: Map<K, number>, k: K, n = 1): void {
-  m.set(k, (m.get(k) ?? 0) + n);
-}
-
-export function sorted<K>(m: Map<K, number>): [K, number][] {
-  return [...m].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
-}

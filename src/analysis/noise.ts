@@ -4,6 +4,7 @@ import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { readerCache, type FieldReader } from './field-values.ts';
 import type { Report } from './hist.ts';
+import { usOrNull } from './counts.ts';
 import { DurationSketch } from './quantiles.ts';
 import { scan, type ScanInfo, type Selection } from './scan.ts';
 
@@ -125,8 +126,14 @@ class Pieces {
       w.set(this.v);
       this.v = w;
     }
-    this.v.set([start, end, cls, pid, irqish, entry ? 1 : 0], this.n * 6);
-    this.n++;
+    const v = this.v;
+    const at = this.n++ * 6;
+    v[at] = start;
+    v[at + 1] = end;
+    v[at + 2] = cls;
+    v[at + 3] = pid;
+    v[at + 4] = irqish;
+    v[at + 5] = entry ? 1 : 0;
   }
 }
 
@@ -547,7 +554,7 @@ function findLast(stack: Frame[], cls: Cls): number {
 
 /** One row per CPU, durations in µs, null where the trace could not say. */
 export function noiseTable(perCpu: CpuNoise[]): aq.ColumnTable {
-  const us = (v: number | null) => (v === null ? null : v / 1000);
+  const us = usOrNull;
   const cols: Record<string, unknown[]> = {
     cpu: perCpu.map((x) => x.cpu),
     resident: perCpu.map((x) => x.resident ?? 'n/a'),

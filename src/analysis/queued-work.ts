@@ -1,6 +1,7 @@
 import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
+import { bump } from './counts.ts';
 import { readerCache, type FieldReader } from './field-values.ts';
 
 /**
@@ -83,7 +84,7 @@ export class QueuedWorkCollector {
       const w = this.last[c];
       if (w) {
         const k = chain();
-        w.chains.set(k, (w.chains.get(k) ?? 0) + 1);
+        bump(w.chains, k);
       }
     }
     if (this.last[c]) this.last[c] = undefined;
@@ -97,9 +98,8 @@ export class QueuedWorkCollector {
     let w = this.work.get(key);
     if (!w) this.work.set(key, (w = { kind: r.kind, function: fn, count: 0, targets: new Map(), senders: new Map(), chains: new Map() }));
     w.count++;
-    w.targets.set(target, (w.targets.get(target) ?? 0) + 1);
-    const sender = `${this.trace.comms.get(b.pid[i])} on CPU ${c}`;
-    w.senders.set(sender, (w.senders.get(sender) ?? 0) + 1);
+    bump(w.targets, target);
+    bump(w.senders, `${this.trace.comms.get(b.pid[i])} on CPU ${c}`);
     let p = this.perCpu.get(target);
     if (!p) this.perCpu.set(target, (p = { timer: 0, hrtimer: 0, workqueue: 0 }));
     p[r.kind]++;

@@ -4,7 +4,7 @@ import { SOURCES } from '../analysis/interference.ts';
 import type { IpiCausalitySummary } from '../analysis/ipi-causality.ts';
 import type { NoiseSummary } from '../analysis/noise.ts';
 import { formatCpuList } from '../core/cpulist.ts';
-import { textTable } from './text-table.ts';
+import { textTable, usText } from './text-table.ts';
 
 /** Durations in us with 1 decimal, percentages with 3, everywhere in these reports. */
 const DECIMALS: Record<string, number> = {
@@ -24,7 +24,7 @@ const DECIMALS: Record<string, number> = {
   'per_s': 3,
 };
 
-const us = (ns: number | null) => (ns === null ? 'n/a' : `${(ns / 1000).toFixed(1)} us`);
+const us = usText;
 
 function notes(list: string[]): string[] {
   return list.length ? ['notes:', ...list.map((n) => `  - ${n}`), ''] : [];

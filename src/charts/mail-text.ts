@@ -5,7 +5,7 @@ import type { HistSummary } from '../analysis/hist.ts';
 import type { InterferenceSummary } from '../analysis/interference.ts';
 import { SOURCES } from '../analysis/interference.ts';
 import { formatCpuList } from '../core/cpulist.ts';
-import { textTable } from './text-table.ts';
+import { textTable, usText } from './text-table.ts';
 
 /**
  * Text for a patch mail: plain ASCII, no line over 72 columns (what a
@@ -17,18 +17,13 @@ export const MAIL_WIDTH = 72;
 /** Cuts the strings of `col` so the table fits the width. */
 function fit(rows: Record<string, unknown[]>, col: string, width = MAIL_WIDTH, opts: Parameters<typeof textTable>[1] = {}): string {
   const render = () => textTable(aq.table(rows), opts);
-  let text = render();
-  const widest = () => Math.max(...text.split('\n').map((l) => l.length));
-  let over = widest() - width;
-  if (over > 0) {
-    const keys = rows[col] as string[];
-    const longest = Math.max(...keys.map((k) => k.length));
-    const keep = Math.max(8, longest - over);
-    rows[col] = keys.map((k) => (k.length > keep ? k.slice(0, keep - 1) + '~' : k));
-    text = render();
-    over = widest() - width;
-  }
-  return text;
+  const text = render();
+  const over = Math.max(...text.split('\n').map((l) => l.length)) - width;
+  if (over <= 0) return text;
+  const keys = rows[col] as string[];
+  const keep = Math.max(8, Math.max(...keys.map((k) => k.length)) - over);
+  rows[col] = keys.map((k) => (k.length > keep ? k.slice(0, keep - 1) + '~' : k));
+  return render();
 }
 
 const pct = (before: number, after: number) => (before ? `${after >= before ? '+' : ''}${(((after - before) / before) * 100).toFixed(0)}%` : after ? 'new' : '');
@@ -64,7 +59,7 @@ export function compareMail(table: aq.ColumnTable, s: CompareSummary, command: s
 /** Interference for a mail: the headline figures, the functions, and the per-CPU spread in a few lines. */
 export function interferenceMail(s: InterferenceSummary, source: string, command: string): string {
   const out: string[] = [];
-  const us = (ns: number | null) => (ns === null ? 'n/a' : `${(ns / 1000).toFixed(1)} us`);
+  const us = usText;
   out.push(wrap(`isolated CPUs ${formatCpuList(s.isolated)}, ${s.seconds.toFixed(1)} s of ${base(source)}:`));
   const ipi = s.ipiCounted === 'received' ? 'IPIs received' : s.ipiCounted === 'sent' ? 'IPIs sent to them' : 'IPIs';
   out.push(`  ${ipi}: ${s.totals.ipi ?? 'n/a'}${s.totals.ipi !== null && s.seconds ? ` (${(s.totals.ipi / s.seconds).toFixed(2)}/s)` : ''}`);

@@ -6,6 +6,7 @@ import { interferenceOverTime, type InterferenceSummary } from '../analysis/inte
 import { compareSpec, heatmapMax, heatmapSpec, interferenceMax, interferenceSpec } from './specs.ts';
 import { htmlPage, type HtmlSection } from './render.ts';
 import { compareText } from './compare-text.ts';
+import { usText } from './text-table.ts';
 
 export interface ReviewOptions {
   isolated: number[];
@@ -25,25 +26,25 @@ export function reviewPage(before: Trace, after: Trace, o: ReviewOptions): strin
 /** The sections of the review page, each a text and/or a chart. */
 export function reviewSections(before: Trace, after: Trace, o: ReviewOptions): HtmlSection[] {
   const iso = formatCpuList(o.isolated);
-  const c = compare(before, after, { isolated: o.isolated });
   const hb = interferenceOverTime(before, { isolated: o.isolated, bins: 40 });
   const ha = interferenceOverTime(after, { isolated: o.isolated, bins: 40 });
-  const ib = { summary: hb.summary.interference };
-  const ia = { summary: ha.summary.interference };
+  const ib = hb.summary.interference;
+  const ia = ha.summary.interference;
+  const c = compare(before, after, { isolated: o.isolated, reports: { before: ib, after: ia } });
   const table = compareText(c.table, c.summary);
-  const bars = { max: Math.max(interferenceMax(ib.summary), interferenceMax(ia.summary)) };
+  const bars = { max: Math.max(interferenceMax(ib), interferenceMax(ia)) };
   const heat = { max: Math.max(heatmapMax(hb.table), heatmapMax(ha.table)) };
-  const line = (s: InterferenceSummary) => `${s.total} disturbances (${s.perSecond.toFixed(3)}/s), ${s.ipiCounted ? `${s.totals.ipi} IPIs ${s.ipiCounted}` : 'IPIs n/a'}, noise ${s.noiseNs === null ? 'n/a' : `${(s.noiseNs / 1000).toFixed(1)} us`}, max single noise ${s.maxNoiseNs === null ? 'n/a' : `${(s.maxNoiseNs / 1000).toFixed(1)} us`}`;
+  const line = (s: InterferenceSummary) => `${s.total} disturbances (${s.perSecond.toFixed(3)}/s), ${s.ipiCounted ? `${s.totals.ipi} IPIs ${s.ipiCounted}` : 'IPIs n/a'}, noise ${usText(s.noiseNs)}, max single noise ${usText(s.maxNoiseNs)}`;
   const totals = `isolated CPUs ${iso}:
-  before: ${line(ib.summary)}
-  after:  ${line(ia.summary)}`;
+  before: ${line(ib)}
+  after:  ${line(ia)}`;
   const sections: HtmlSection[] = [
     { title: 'How this was made', text: [...[before, after].map((t) => madeBy(t.options, t.source) ?? `${t.source}: not made by tracelab record (a recorded trace)`), ...o.commands].join('\n') },
     { title: `Functions before and after (${c.summary.counting})`, text: table, spec: compareSpec(c.table, c.summary) },
     { title: 'Interruptions of isolated CPUs', text: totals },
     // before and after on one scale: the shorter axis of "after" must not make it look as bad
-    { title: 'Before: what interrupted each isolated CPU (same scale as after)', spec: interferenceSpec(ib.summary, before.source, bars) },
-    { title: 'After: what interrupted each isolated CPU (same scale as before)', spec: interferenceSpec(ia.summary, after.source, bars) },
+    { title: 'Before: what interrupted each isolated CPU (same scale as after)', spec: interferenceSpec(ib, before.source, bars) },
+    { title: 'After: what interrupted each isolated CPU (same scale as before)', spec: interferenceSpec(ia, after.source, bars) },
     { title: 'Before: when (same colour scale as after)', spec: heatmapSpec(hb.table, hb.summary.binSeconds, before.source, heat) },
     { title: 'After: when (same colour scale as before)', spec: heatmapSpec(ha.table, ha.summary.binSeconds, after.source, heat) },
   ];

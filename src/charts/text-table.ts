@@ -68,6 +68,11 @@ export function textTable(table: aq.ColumnTable, o: TextTableOptions = {}): stri
   return [line(head), ...text.map(line)].join('\n') + '\n';
 }
 
+/** A duration for a sentence: "12.3 us", or n/a when not recorded (ASCII: mails and latin1 output). */
+export function usText(ns: number | null): string {
+  return ns === null ? 'n/a' : `${(ns / 1000).toFixed(1)} us`;
+}
+
 /** Horizontal bars in plain text, for `--bars`: one line per row, scaled to the largest value. */
 export function textBars(labels: string[], values: number[], width = 40): string {
   const max = Math.max(0, ...values);

@@ -1,3 +1,5 @@
+import { shellLine } from './shell-quote.ts';
+
 /**
  * How tracelab record made a trace, stored in the trace.dat (an option
  * trace-cmd skips silently) so that every picture and table can say what it
@@ -37,7 +39,6 @@ export function parseProvenance(text: string | undefined): Provenance | null {
 
 /** The shell-quoted command that makes the same trace again (into FILE). */
 export function recreateCommand(p: Provenance, file: string): string {
-  const q = (a: string) => (/^[\w@%+=:,./{}-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
   const args = ['tracelab', 'record', '--scenario', p.scenario];
   for (const s of p.sets) args.push('--set', s);
   args.push('--duration', `${p.durationNs / 1e9}s`);
@@ -49,7 +50,7 @@ export function recreateCommand(p: Provenance, file: string): string {
   if (p.stacks) args.push('-T');
   if (p.format !== 'dat') args.push('--output-format', p.format);
   args.push('-o', file);
-  return args.map(q).join(' ');
+  return shellLine(args);
 }
 
 /** "the command that made it", for a trace that says how it was made; null otherwise. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ipiTargetReader } from '../../src/analysis/field-values.ts';
 import { hist } from '../../src/analysis/hist.ts';
 import { interference } from '../../src/analysis/interference.ts';
+import { noise } from '../../src/analysis/noise.ts';
 import { parseCpuList } from '../../src/core/cpulist.ts';
 import { openTrace } from '../../src/io/open.ts';
 import { ROOT, SHARED, hasShared, readText, reportOf } from '../helpers.ts';
@@ -106,6 +107,11 @@ describe('interference', () => {
       expectSameFigures(res, want);
       expect(res.summary.perCpu[0].noise.interruptions).toBeGreaterThan(1000);
     }
+    // --episodes lists every interruption: as many as counted, and they add up to the noise
+    const ep = noise(t, { measure: [0], episodes: true }).summary.perCpu[0];
+    expect(ep.episodes!.start.length).toBe(ep.interruptions);
+    expect(ep.episodes!.durationNs.reduce((a, b) => a + b, 0)).toBe(ep.noiseNs);
+    expect(Math.max(...ep.episodes!.durationNs)).toBe(ep.maxNoiseNs);
     // the by-function table is hist --by func over csd_queue_cpu to that CPU
     const res = interference(t, { isolated: [1] });
     const h = hist(t, { by: 'func', event: 'csd_queue_cpu', filters: [{ arg: 'csd_queue_cpu: cpu == 1', negative: false }] });

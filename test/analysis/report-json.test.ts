@@ -46,7 +46,7 @@ describe('--json of the analyses follows docs/report-json.schema.json', () => {
     expectValid('compare', json(['compare', before, after, '--isolated', '4-79', '--by', 'noise']));
   });
 
-  it('rejects what the schema does not describe: a duration as text, a lost field, 0 for "not recorded" in the wrong type', () => {
+  it('rejects what the schema does not describe: a duration as text, a lost field, an unknown enum value, "n/a" where JSON says null', () => {
     const v = json(['interference', sample, '--isolated', '1']) as { summary: Record<string, unknown> };
     expectValid('interference', v);
     const f = check('interference');
@@ -54,5 +54,7 @@ describe('--json of the analyses follows docs/report-json.schema.json', () => {
     const { notes: _, ...lost } = v.summary;
     expect(f({ ...v, summary: lost })).toBe(false);
     expect(f({ ...v, summary: { ...v.summary, ipiCounted: 'maybe' } })).toBe(false);
+    // not recorded is null in JSON, never the text of the table
+    expect(f({ ...v, summary: { ...v.summary, totals: { ...(v.summary.totals as object), syscall: 'n/a' } } })).toBe(false);
   });
 });

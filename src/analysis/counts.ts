@@ -1,0 +1,16 @@
+/** Small counting helpers the reports share. */
+
+/** Adds `n` to a key's count. */
+export function bump<K>(m: Map<K, number>, k: K, n = 1): void {
+  m.set(k, (m.get(k) ?? 0) + n);
+}
+
+/** Counts, most first, ties by key. */
+export function sorted<K>(m: Map<K, number>): [K, number][] {
+  return [...m].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
+}
+
+/** ns as µs for a table column; null (not recorded) stays null. */
+export function usOrNull(ns: number | null): number | null {
+  return ns === null ? null : ns / 1000;
+}
