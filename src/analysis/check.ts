@@ -57,6 +57,8 @@ interface Role {
   irqEnable: boolean;
   receive: boolean;
   stack: boolean;
+  /** context_tracking: 1 user_exit, 2 user_enter, 0 neither. */
+  ct: number;
   /** csd_queue_cpu's target CPU. */
   queueTarget: FieldReader | undefined;
   /** ipi_send_cpu/ipi_send_cpumask: the targets, and the callback. */
@@ -79,6 +81,7 @@ function roleOf(trace: Trace, ev: EventFormat | undefined, fields: ReturnType<ty
     irqEnable: name === 'irq_enable',
     receive: RECEIVE.has(name),
     stack: name === 'kernel_stack',
+    ct: ev?.system === 'context_tracking' ? (name === 'user_exit' ? 1 : name === 'user_enter' ? 2 : 0) : 0,
     queueTarget: ev && name === 'csd_queue_cpu' ? fields('cpu')(ev) : undefined,
     sendTargets: send ? ipiTargetReader(trace, ev) : null,
     callback: send ? fields('callback')(ev) : undefined,
@@ -102,7 +105,9 @@ export function checkTrace(trace: Trace): { table: aq.ColumnTable; summary: { ok
   const recv = mk('send-before-handler', 'an IPI handler runs after an IPI was sent to its CPU (checked where sends to it are recorded)', 0.01);
   const irqoff = mk('irqs-off-spans', 'between preemptirq irq_disable and irq_enable every event on the CPU has irqs off');
   const stack = mk('kernel_stack', 'a kernel_stack follows the event it belongs to, on its CPU, with its pid');
-  const results = [order, hard, soft, sw, pairs, csd, recv, irqoff, stack];
+  // __ct_user_exit()/__ct_user_enter() run with irqs off, before irq_enter() and after irq_exit()
+  const ct = mk('context-tracking', 'user_exit and user_enter alternate on each CPU, with irqs off, outside hardirq and softirq');
+  const results = [order, hard, soft, sw, pairs, csd, recv, irqoff, stack, ct];
   const bad = (r: CheckResult, cpu: number, ts: number, what: string) => {
     r.violations++;
     if (!r.example) r.example = `CPU ${cpu} at ${timestamp(trace, ts)}: ${what}`;
@@ -116,6 +121,7 @@ export function checkTrace(trace: Trace): { table: aq.ColumnTable; summary: { ok
   const lastPid: number[] = [];
   const inIrqOff: boolean[] = [];
   const lastSendTo: number[] = [];
+  const lastCt: number[] = [];
   /** Open entries per (CPU, pair, softirq vector), and the keys that have shown an entry. */
   const open = new Map<number, number>();
   const seen = new Set<number>();
@@ -162,6 +168,12 @@ export function checkTrace(trace: Trace): { table: aq.ColumnTable; summary: { ok
         if (n <= 0) bad(pairs, cpu, ts, `${name} with no open ${PAIRS[role.pair][0]}`);
         else open.set(key, n - 1);
       }
+    }
+    if (role.ct) {
+      ct.checked++;
+      if (lastCt[cpu] === role.ct) bad(ct, cpu, ts, `${name} twice in a row`);
+      else if (!(f & IRQS_OFF) || f & (HARDIRQ | SOFTIRQ)) bad(ct, cpu, ts, `${name} with flags 0x${f.toString(16)}`);
+      lastCt[cpu] = role.ct;
     }
     if (role.irqDisable) inIrqOff[cpu] = true;
     if (inIrqOff[cpu]) {

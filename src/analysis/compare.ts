@@ -6,6 +6,7 @@ import { hist, type Report } from './hist.ts';
 import { interference, type InterferenceSummary } from './interference.ts';
 import { rateChange, type RateChange } from './poisson.ts';
 import type { Selection } from './scan.ts';
+import type { CpuUserTime } from './user-time.ts';
 
 export interface CompareOptions extends Selection {
   /**
@@ -79,11 +80,19 @@ const NOISE_ROWS: { key: string; count: boolean; of: (s: InterferenceSummary) =>
   { key: 'thread us', count: false, of: (s) => classUs(s, 'thread') },
   { key: 'syscalls', count: true, of: (s) => s.totals.syscall },
   { key: 'syscall us', count: false, of: (s) => classUs(s, 'syscall') },
+  { key: 'entries from user', count: true, of: (s) => userSum(s, (u) => u.entries) },
+  { key: 'loop iterations', count: true, of: (s) => userSum(s, (u) => u.iterations.count) },
+  { key: 'untraced entry us', count: false, of: (s) => { const ns = userSum(s, (u) => u.excessNs); return ns === null ? null : ns / 1000; } },
   { key: 'syscall mean us', count: false, of: (s) => { const us = classUs(s, 'syscall'); return us === null || !s.totals.syscall ? null : us / s.totals.syscall; } },
 ];
 
 function sumOrNull(v: (number | null)[]): number | null {
   return v.some((x) => x !== null) ? v.reduce<number>((a, x) => a + (x ?? 0), 0) : null;
+}
+
+/** A context-tracking figure summed over the isolated CPUs (null: no context_tracking events, or no loop). */
+function userSum(s: InterferenceSummary, f: (u: CpuUserTime) => number | null): number | null {
+  return sumOrNull(s.perCpu.map((x) => (x.userTime ? f(x.userTime) : null)));
 }
 
 function classUs(s: InterferenceSummary, k: 'irq' | 'softirq' | 'thread' | 'syscall'): number | null {

@@ -6,6 +6,7 @@ import { IpiCollector, type IpiCausalitySummary, type IpiTargetStats } from './i
 import { NoiseCollector, type CpuNoise, type NoiseSummary } from './noise.ts';
 import { QueuedWorkCollector, WORK_EVENTS, WORK_KINDS, type QueuedWorkSummary } from './queued-work.ts';
 import { stackText } from './stack-text.ts';
+import { UserTimeCollector, type CpuUserTime } from './user-time.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
 export interface InterferenceOptions extends Selection {
@@ -44,6 +45,8 @@ export interface CpuInterference {
   queuedWork: number | null;
   /** Disturbances per time bin, with `timeline`. */
   bins: Float64Array | null;
+  /** Context tracking's view: entries from user space, user time, syscall-loop iterations (null without context_tracking events). */
+  userTime: CpuUserTime | null;
 }
 
 export interface InterferenceSummary {
@@ -89,6 +92,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   const ipi = new IpiCollector(trace, iso);
   const nz = new NoiseCollector(trace, { measure: iso, task: o.task });
   const qw = new QueuedWorkCollector(trace, (c) => isoSet.has(c));
+  const ut = new UserTimeCollector(iso);
   const inKernel = new Map<number, number>();
   const tl = o.timeline;
   // disturbances per bin, counted both ways until the trace says which side it has
@@ -108,6 +112,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
     const sent = ipi.lastTargets();
     for (const c of sent) if (nz.inKernel(c)) bump(inKernel, c);
     nz.visit(b, i, ev);
+    ut.visit(b, i, ev);
     qw.visit(b, i, ev, ev?.name === 'kernel_stack' ? () => stackText(trace, ev, b, i) : null);
     if (!tl || !ev) return;
     const t = b.ts[i];
@@ -118,6 +123,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   const { perTarget, ...ipis } = ipi.finish(info).summary;
   const { perCpu: noisePerCpu, ...noise } = nz.finish(info).summary;
   const queuedWork = qw.finish();
+  const userTime = ut.finish();
   const workRecorded = WORK_KINDS.some((k) => queuedWork.recorded[k]);
   const seconds = spanSeconds(info);
   const counted = ipis.sides.receive ? 'received' : ipis.sides.send ? 'sent' : null;
@@ -157,6 +163,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
       ipiInKernel: noise.recorded.syscall && counted ? (inKernel.get(cpu) ?? 0) : null,
       queuedWork: workRecorded ? (q ? q.timer + q.hrtimer + q.workqueue : 0) : null,
       bins,
+      userTime: userTime.recorded ? userTime.perCpu[k] : null,
     };
   });
   const totals = Object.fromEntries(SOURCES.map((k) => [k, perCpu.some((x) => x.counts[k] !== null) ? perCpu.reduce((s, x) => s + (x.counts[k] ?? 0), 0) : null])) as Record<Source, number | null>;
@@ -164,6 +171,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   const known = perCpu.filter((x) => x.noise.noiseNs !== null);
   const notes = [...ipis.notes, ...noise.notes];
   const missingWork = WORK_KINDS.filter((k) => !queuedWork.recorded[k]);
+  if (noise.recorded.syscall && !userTime.recorded) notes.push('kernel entry work before the first tracepoint (deferred work, the entry code) not seen: record -e context_tracking (nohz_full CPUs trace it)');
   if (missingWork.length) notes.push(`work queued to isolated CPUs not seen for ${missingWork.join(', ')}: record ${missingWork.map((k) => `-e ${WORK_EVENTS[k]}`).join(' ')}`);
   return {
     table: interferenceTable(perCpu, ipis),

@@ -259,8 +259,7 @@ export class Ipis {
     now += HANDLER_OUT_NS;
     m.emit(single ? tp.call_function_single_exit : tp.call_function_exit, cpu, now, f, depth, v);
     now += IRQ_RETURN_NS;
-    m.kernelStay(cpu, t0, now);
-    return now;
+    return m.kernelExit(cpu, t0, now);
   }
 
   /**
@@ -290,8 +289,7 @@ export class Ipis {
     now += 300;
     m.emit(tp.reschedule_exit, cpu, now, f, depth, this.reschedVec);
     now += 200;
-    m.kernelStay(cpu, t0, now);
-    return now;
+    return m.kernelExit(cpu, t0, now);
   };
 }
 

@@ -7,6 +7,7 @@ import { Stacks } from './stacks.ts';
 import type { Scenario } from './scenario.ts';
 import { cpuSets } from './scenario.ts';
 import type { Tracepoint, Tracing } from './tracing.ts';
+import type { SyscallLoop } from './syscall-loop.ts';
 import { kernelProfile, type KernelProfile } from './kernel-version.ts';
 
 /** The tracepoints the emulated kernel fires, by name. */
@@ -59,6 +60,8 @@ function tracepoints(t: Tracing) {
     irq_disable: r('preemptirq', 'irq_disable'),
     irq_enable: r('preemptirq', 'irq_enable'),
     sys_enter: r('raw_syscalls', 'sys_enter'),
+    user_enter: r('context_tracking', 'user_enter'),
+    user_exit: r('context_tracking', 'user_exit'),
     sys_exit: r('raw_syscalls', 'sys_exit'),
     signal_generate: r('signal', 'signal_generate'),
     signal_deliver: r('signal', 'signal_deliver'),
@@ -66,6 +69,9 @@ function tracepoints(t: Tracing) {
 }
 
 export { HARDIRQ, IRQS_OFF, NEED_RESCHED, SOFTIRQ } from '../core/trace-flags.ts';
+
+/** context_tracking events' only field (TP_PROTO(int dummy): always 0). */
+export const CT_DUMMY: readonly number[] = [0];
 
 export interface Task {
   pid: number;
@@ -117,23 +123,10 @@ export class Cpu {
   rest: 'user' | 'idle' | 'kernel' = 'kernel';
   /** Pending deferred work (DEFER_* bits). */
   deferred = 0;
-  /**
-   * The isolated task's periodic syscalls (the bad case): one every
-   * sysPeriod ns from sysPhase, each sysLen ns in the kernel. The windows are
-   * computed, not simulated one by one, and the same computation decides
-   * whether the CPU is in the kernel whether sys_enter/exit are traced or not.
-   */
-  sysPeriod = 0;
-  sysPhase = 0;
-  sysLen = 0;
-  /** The grid syscall an interrupt delayed, and where it started instead (the end of that interrupt). */
-  shiftG = -1;
-  shiftStart = -1;
-  /** Start of the syscall that runs the pending deferred work, and the time that adds to it. */
-  flushAt = -1;
-  flushLen = 0;
-  lastFlushAt = -1;
-  lastFlushLen = 0;
+  /** The isolated task's syscall loop (the bad case), or null. */
+  loop: SyscallLoop | null = null;
+  /** The episode in progress entered the kernel from user space (user_enter is due at its end). */
+  fromUser = false;
   alive = true;
   /**
    * call_single_queue: functions queued and not yet run, and when the
@@ -158,37 +151,12 @@ export class Cpu {
     this.csdBase = 0xffff888104cf0000n + BigInt(id) * 0x40000n;
   }
 
-  /** The end of the periodic syscall that holds the CPU at t, or 0. */
+  /** The end of the loop's syscall that holds the CPU at t, or 0. */
   inSyscall(t: number): number {
-    if (!this.sysPeriod || t < this.sysPhase) return 0;
-    const p = this.sysPeriod;
-    const g = this.sysPhase + Math.floor((t - this.sysPhase) / p) * p;
-    // the syscall of this grid point, or of the one before (an interrupt may have pushed it past g)
-    return this.syscallHolding(g, t) || (g - p >= this.sysPhase ? this.syscallHolding(g - p, t) : 0);
-  }
-
-  /** The end of the grid syscall at g if it holds the CPU at t, or 0. */
-  private syscallHolding(g: number, t: number): number {
-    const s = this.syscallStart(g);
-    const e = s + this.syscallLen(s);
-    return t >= s && t < e ? e : 0;
-  }
-
-  /** Where the grid syscall at g starts (an interrupt running at g delays it to its end). */
-  syscallStart(g: number): number {
-    return g === this.shiftG ? this.shiftStart : g;
-  }
-
-  /** How long the syscall starting at s stays in the kernel: deferred work it runs adds to it. */
-  syscallLen(s: number): number {
-    return this.sysLen + (s === this.flushAt ? this.flushLen : s === this.lastFlushAt ? this.lastFlushLen : 0);
-  }
-
-  /** The first periodic syscall grid point after t (Infinity without them). */
-  nextGrid(t: number): number {
-    if (!this.sysPeriod) return Infinity;
-    if (t < this.sysPhase) return this.sysPhase;
-    return this.sysPhase + (Math.floor((t - this.sysPhase) / this.sysPeriod) + 1) * this.sysPeriod;
+    const l = this.loop;
+    if (!l) return 0;
+    const s = l.windowAt(t);
+    return s < 0 ? 0 : s + l.windowLen(s);
   }
 
   /** When an interrupt arriving at t can run: after the always-on work and the syscall in progress. */
@@ -202,16 +170,6 @@ export class Cpu {
   inUser(t: number): boolean {
     if (t < this.busyUntil || this.rest !== 'user' || !this.alive) return false;
     return !this.inSyscall(t);
-  }
-
-  /** An interrupt ran over [s, e): a syscall the task was about to make waits for its end. */
-  interrupted(s: number, e: number): void {
-    if (!this.sysPeriod) return;
-    const g = this.nextGrid(s);
-    if (g < e && g !== this.shiftG) {
-      this.shiftG = g;
-      this.shiftStart = e;
-    }
   }
 
   reserve(t: number): void {
@@ -393,9 +351,13 @@ export class Machine {
   }
 
   private runAlwaysOn(c: Cpu, t: number, episode: (t: number, cpu: number) => number): void {
+    const l = c.loop;
+    if (l) this.settle(c, t);
+    const inUser = l !== null && c.inUser(t);
     const end = episode(t, c.id);
     if (end > c.busyUntil) c.busyUntil = end;
-    c.interrupted(t, end);
+    // the loop's work was interrupted: it, and every later syscall, resumes that much later
+    if (inUser) l.delay(t, end);
   }
 
   /**
@@ -435,46 +397,64 @@ export class Machine {
   }
 
   /**
-   * Deferred work that a periodic syscall has run by time t is accounted
-   * (the syscall windows are computed, so this happens when someone looks).
+   * Deferred work that a syscall of the loop has run by time t is accounted
+   * (the loop's windows are computed, so this happens when someone looks).
    */
   settle(c: Cpu, t: number): void {
-    if (c.deferred && c.flushAt >= 0 && t >= c.flushAt) {
-      c.stats.deferredRuns++;
-      c.stats.deferralCostNs += c.flushLen;
-      c.stats.kernelNs += c.flushLen;
-      c.lastFlushAt = c.flushAt;
-      c.lastFlushLen = c.flushLen;
-      c.deferred = 0;
-      c.flushAt = -1;
-    }
+    if (!c.deferred || !c.loop) return;
+    const cost = c.loop.settle(t);
+    if (!cost) return;
+    c.stats.deferredRuns++;
+    c.stats.deferralCostNs += cost;
+    c.stats.kernelNs += cost;
+    c.deferred = 0;
   }
 
   /**
    * The user->kernel transition of an isolated CPU for an interrupt or
-   * exception at t (ct_kernel_enter() via irqentry_enter_from_user_mode()).
-   * With the series, pending deferred work runs here (ct_work_flush()), and
-   * the context-tracking word, written by the senders, is fetched back.
-   * Returns the time after it.
+   * exception at t (6.18 irqentry_enter() -> enter_from_user_mode() ->
+   * __ct_user_exit()): ct_kernel_enter() does its atomic on the
+   * context-tracking word; with the series it runs the pending deferred work
+   * there (ct_work_flush(), noinstr: no tracepoint sees it), and only then
+   * is trace_user_exit() reached (ct->active: nohz_full CPUs only). Returns
+   * the time after it.
    */
   kernelEntry(cpu: number, t: number): number {
     const c = this.cpus[cpu];
     if (!c.isolated || !c.inUser(t)) return t;
-    this.settle(c, t);
     c.stats.kernelEntries++;
-    if (!c.deferred) return t;
-    const cost = this.flushNs(c.deferred);
-    c.stats.deferralCostNs += cost;
-    c.stats.deferredRuns++;
-    c.deferred = 0;
-    c.flushAt = -1;
-    return t + cost;
+    c.fromUser = true;
+    let now = t + this.s.hw.atomic_ns;
+    if (c.deferred) {
+      const cost = this.flushNs(c.deferred);
+      c.stats.deferralCostNs += cost;
+      c.stats.deferredRuns++;
+      c.deferred = 0;
+      c.loop?.cancelFlush();
+      now += cost;
+    }
+    this.emit(this.tp.user_exit, cpu, now, IRQS_OFF, 0, CT_DUMMY);
+    return now;
   }
 
-  /** Accounts a kernel stay of an isolated CPU. */
-  kernelStay(cpu: number, from: number, to: number): void {
+  /**
+   * The end of a kernel stay of an isolated CPU that began at `from`; back to
+   * user space if it came from there (exit_to_user_mode() -> __ct_user_enter():
+   * trace_user_enter(), then ct_kernel_exit()'s atomic). Returns when the CPU
+   * is back in user space.
+   */
+  kernelExit(cpu: number, from: number, to: number): number {
     const c = this.cpus[cpu];
-    if (c.isolated) c.stats.kernelNs += to - from;
+    if (!c.isolated) return to;
+    if (c.fromUser) {
+      c.fromUser = false;
+      if (c.alive && c.rest === 'user') {
+        this.emit(this.tp.user_enter, cpu, to, IRQS_OFF, 0, CT_DUMMY);
+        to += this.s.hw.atomic_ns;
+      }
+    }
+    c.stats.kernelNs += to - from;
+    return to;
   }
 
   /**
@@ -495,11 +475,8 @@ export class Machine {
     this.settle(c, t);
     c.deferred |= kind;
     c.stats.deferred++;
-    // the next periodic syscall runs it (unless an interrupt gets there first)
-    if (c.sysPeriod) {
-      c.flushAt = c.syscallStart(c.nextGrid(t));
-      c.flushLen = this.flushNs(c.deferred);
-    }
+    // the loop's next syscall runs it (unless an interrupt gets there first)
+    c.loop?.defer(t, this.flushNs(c.deferred));
     return DEFER_DONE;
   }
 }

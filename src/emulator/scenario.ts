@@ -55,8 +55,8 @@ export interface Scenario {
   };
   isolated_load: {
     task: string;
-    /** 0: stays in user space. Above 0: a getppid() every this many µs (the "bad case"): it really enters the kernel. */
-    syscall_interval_us: number;
+    /** 0: stays in user space. Above 0: loops on this many µs of user work, then a getppid() (the "bad case": it really enters the kernel). */
+    user_work_us: number;
     page_faults_per_sec: number;
   };
   /** Interference sources: activity on housekeeping CPUs, per second for the whole machine. */
@@ -107,7 +107,7 @@ const BASE: Scenario = {
   kernel: { version: '6.18', defer_ipis: false, dataplane_strict: false, batch_unregister: false },
   hw: { atomic_ns: 20, line_transfer_ns: 150, syscall_ns: 260 },
   housekeeping_load: { kernel_build: true, hackbench: true, context_switches_per_sec: 3000, syscalls_per_sec: 4000, device_irqs_per_sec: 40, irq_off_sections_per_sec: 2000 },
-  isolated_load: { task: 'rt-loop', syscall_interval_us: 0, page_faults_per_sec: 0 },
+  isolated_load: { task: 'rt-loop', user_work_us: 0, page_faults_per_sec: 0 },
   sources: { bpf_jit: 0.12, static_keys: 0.04, vunmap_purges: 0.18, pcpu_reclaims: 0.017, netdev_watchdogs: 1, watchdog_timeo_s: 5 },
   rcu: { grace_periods_per_sec: 20, callbacks_per_gp: 6 },
   probes: { kprobes: [], uprobes: [], hits_per_sec: 0, unregister_at: '', hog_cpu: -1 },
@@ -135,14 +135,14 @@ export const PRESETS: Record<string, Preset> = {
     },
   },
   'isolation-ipi-syscalls': {
-    description: 'the bad case (Nadav Amit): as isolation-ipi, but isolated tasks call getppid() every 20 µs, so IPIs find them in the kernel and deferred work runs on their entries',
+    description: 'the bad case (Nadav Amit): as isolation-ipi, but isolated tasks loop on 20 µs of work and a getppid(), so IPIs find them in the kernel and deferred work runs on their entries',
     patch: {
       cpus: 80,
       housekeeping: '0-3',
       isolated: '4-79',
       duration: '20m',
       kernel: { version: '6.4' },
-      isolated_load: { task: 'rt-syscaller', syscall_interval_us: 20, page_faults_per_sec: 0 },
+      isolated_load: { task: 'rt-syscaller', user_work_us: 20, page_faults_per_sec: 0 },
       events: ['ipi:ipi_send_cpumask', 'ipi:ipi_send_cpu', 'csd:csd_queue_cpu'],
       // on 6.6+ also csd_queue_cpu, the only event there that names the function (6.4 has none)
       event_filters: ['ipi:ipi_send_cpumask: cpumask & CPUS{$ISOLATED}', 'ipi:ipi_send_cpu: cpu & CPUS{$ISOLATED}', 'csd:csd_queue_cpu: cpu & CPUS{$ISOLATED}'],
@@ -152,7 +152,7 @@ export const PRESETS: Record<string, Preset> = {
     description: 'seed 003: PR_DATAPLANE_STRICT tasks on 2-7 that occasionally make a syscall or take a page fault, and get SIGKILL',
     patch: {
       kernel: { version: '6.18', defer_ipis: false, dataplane_strict: true, batch_unregister: false },
-      isolated_load: { task: 'dp-worker', syscall_interval_us: 0, page_faults_per_sec: 0.3 },
+      isolated_load: { task: 'dp-worker', user_work_us: 0, page_faults_per_sec: 0.3 },
       events: ['signal', 'sched:sched_process_exit', 'sched:sched_switch', 'raw_syscalls', 'ipi'],
     },
   },

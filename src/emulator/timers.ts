@@ -103,8 +103,7 @@ export class Timers {
     m.emit(tp.irq_work_exit, cpu, now, hard, depth, [IRQ_WORK_VECTOR]);
     now += 300;
     m.cpus[cpu].stats.ipisReceived++;
-    m.kernelStay(cpu, t0, now);
-    return now;
+    return m.kernelExit(cpu, t0, now);
   }
 
   private kickStack(): readonly bigint[] {

@@ -214,7 +214,7 @@ describe('interference', () => {
 
 describe('interference: what deferral cannot defer, and work queued besides IPIs', () => {
   it('IPIs that found their target in the kernel equal a plain loop over the report; with the series a lower bound of those it refused to defer', async () => {
-    const r = await run('isolation-ipi-syscalls', ['kernel.version=6.18', 'kernel.defer_ipis=on', 'cpus=12', 'housekeeping=0-3', 'isolated=4-11', 'isolated_load.syscall_interval_us=10', 'sources.bpf_jit=20', 'sources.vunmap_purges=10', 'sources.watchdog_timeo_s=1'], {
+    const r = await run('isolation-ipi-syscalls', ['kernel.version=6.18', 'kernel.defer_ipis=on', 'cpus=12', 'housekeeping=0-3', 'isolated=4-11', 'isolated_load.user_work_us=10', 'sources.bpf_jit=20', 'sources.vunmap_purges=10', 'sources.watchdog_timeo_s=1'], {
       duration: '1s',
       events: ['ipi', 'irq_vectors', 'irq', 'raw_syscalls', 'sched:sched_switch', 'timer:timer_start'].map((event) => ({ event, filters: [] })),
     });

@@ -12,6 +12,8 @@ describe('causality: enabling events never changes what the kernel does', async 
   const sets: string[][] = [
     ['ipi:ipi_send_cpumask', 'ipi:ipi_send_cpu'],
     ['ipi', 'raw_syscalls'],
+    ['context_tracking'],
+    ['context_tracking', 'ipi', 'irq_vectors'],
     ['ipi', 'csd', 'irq_vectors', 'timer'],
     ['irq_vectors', 'sched', 'irq', 'rcu', 'preemptirq'],
     ['all'],
