@@ -304,10 +304,13 @@ export class Housekeeping {
   private readonly irqOff = (t0: number, cpu: number): number => {
     const m = this.m;
     const r = this.rIrqOff;
-    const site = r.pick(this.irqOffSites);
+    const k = r.int(this.irqOffSites.length);
+    const site = this.irqOffSites[k];
     const dur = r.chance(0.02) ? 50_000 + r.int(400_000) : 300 + Math.min(40_000, Math.round(r.exp(3000)));
-    m.emit(m.tp.irq_disable, cpu, t0, IRQS_OFF, 0, site);
-    m.emit(m.tp.irq_enable, cpu, t0 + dur, IRQS_OFF, 0, site);
+    const [caller, parent] = IRQ_OFF_SITES[k];
+    const st = m.tracing.stacks;
+    m.emit(m.tp.irq_disable, cpu, t0, IRQS_OFF, 0, site, st ? m.eventStacks.irqOff('irq_disable', caller, parent) : undefined);
+    m.emit(m.tp.irq_enable, cpu, t0 + dur, IRQS_OFF, 0, site, st ? m.eventStacks.irqOff('irq_enable', caller, parent) : undefined);
     return t0 + dur + 50;
   };
 }

@@ -72,6 +72,11 @@ export class Ipis {
     this.preemptSite = this.a(`${m.kernel.wakeupPreempt}+0x55`);
   }
 
+  /** A sender-side event's stack (-T): the send's callers under the event's own raw-event function. */
+  private beside(raw: string, spec: CallSpec): readonly bigint[] | undefined {
+    return spec.stack && this.m.tracing.stacks ? this.m.eventStacks.beside(raw, spec.stack) : undefined;
+  }
+
   private a(frame: string): bigint {
     return this.m.sym.frame(frame);
   }
@@ -170,12 +175,12 @@ export class Ipis {
       if (d === DEFER_DONE) continue;
       queued.push(c);
       const csd = this.csd(cpu, c);
-      if (k.csdEvents) m.emit(tp.csd_queue_cpu, cpu, now, 0, 2, this.queuedValues(c, callsite, func, csd));
+      if (k.csdEvents) m.emit(tp.csd_queue_cpu, cpu, now, 0, 2, this.queuedValues(c, callsite, func, csd), this.beside('csd_queue_cpu+0x8e', spec));
       if (this.enqueue(c, { func, csd, cost: spec.cost, at: now })) ipi.push(c);
       now += CSD_QUEUE_NS;
     }
     if (k.callTracedAsIpi && queued.length && tp.ipi_send_cpumask.on) m.emit(tp.ipi_send_cpumask, cpu, now, 0, 2, this.send(this.mask(queued), callsite, func), spec.stack);
-    if (ipi.length === 1) m.emit(tp.ipi_send_cpu, cpu, now, 0, 2, this.send(ipi[0], callsite, this.generic), spec.stack);
+    if (ipi.length === 1) m.emit(tp.ipi_send_cpu, cpu, now, 0, 2, this.send(ipi[0], callsite, this.generic), this.beside('ipi_send_cpu+0x88', spec));
     else if (ipi.length > 1 && tp.ipi_send_cpumask.on) m.emit(tp.ipi_send_cpumask, cpu, now, 0, 2, this.send(this.mask(ipi), callsite, this.generic), spec.stack);
     now += 100 + ICR_WRITE_NS * ipi.length;
     const vector = ipi.length === 1 ? CALL_FUNCTION_SINGLE_VECTOR : CALL_FUNCTION_VECTOR;
@@ -188,9 +193,9 @@ export class Ipis {
       if (end > done) done = end;
     }
     if (local) {
-      if (k.csdEvents) m.emit(tp.csd_function_entry, cpu, now, IRQS_OFF, 2, this.funcValues(func, 0n));
+      if (k.csdEvents) m.emit(tp.csd_function_entry, cpu, now, IRQS_OFF, 2, this.funcValues(func, 0n), this.beside('csd_function+0x6c', spec));
       now += spec.cost;
-      if (k.csdEvents) m.emit(tp.csd_function_exit, cpu, now, IRQS_OFF, 2, this.funcValues(func, 0n));
+      if (k.csdEvents) m.emit(tp.csd_function_exit, cpu, now, IRQS_OFF, 2, this.funcValues(func, 0n), this.beside('csd_function+0x6c', spec));
     }
     return Math.max(now, done) + 100;
   }
@@ -206,10 +211,10 @@ export class Ipis {
     const tp = m.tp;
     const callsite = this.wakelistSite;
     const func = this.ttwuPending;
-    if (m.kernel.csdEvents) m.emit(tp.csd_queue_cpu, cpu, t, IRQS_OFF, 2, this.queuedValues(target, callsite, func, csd));
-    else m.emit(tp.ipi_send_cpu, cpu, t, IRQS_OFF, 2, this.send(target, callsite, func));
+    if (m.kernel.csdEvents) m.emit(tp.csd_queue_cpu, cpu, t, IRQS_OFF, 2, this.queuedValues(target, callsite, func, csd), m.siteStack('wakelist_queue', cpu));
+    else m.emit(tp.ipi_send_cpu, cpu, t, IRQS_OFF, 2, this.send(target, callsite, func), m.siteStack('wakelist_ipi', cpu));
     if (this.enqueue(target, { func, csd, cost: 300, then: onArrive, at: t })) {
-      m.emit(tp.ipi_send_cpu, cpu, t + 60, IRQS_OFF, 2, this.send(target, callsite, this.generic));
+      m.emit(tp.ipi_send_cpu, cpu, t + 60, IRQS_OFF, 2, this.send(target, callsite, this.generic), m.siteStack('wakelist_ipi', cpu));
       this.sent(target, t + 800 + this.latLoad.int(700), CALL_FUNCTION_SINGLE_VECTOR);
     }
     return t + 400;
@@ -242,15 +247,16 @@ export class Ipis {
     v[0] = vector;
     m.emit(single ? tp.call_function_single_entry : tp.call_function_entry, cpu, now, f, depth, v);
     now += HANDLER_IN_NS;
+    const chain = m.siteStack(single ? 'csd_function_single' : 'csd_function_multi', cpu);
     for (const q of c.csq) {
       if (q.at > t0) continue;
-      if (m.kernel.csdEvents) m.emit(tp.csd_function_entry, cpu, now, f, depth, this.funcValues(q.func, q.csd));
+      if (m.kernel.csdEvents) m.emit(tp.csd_function_entry, cpu, now, f, depth, this.funcValues(q.func, q.csd), chain);
       now += q.cost;
       if (q.then) {
         now = q.then(now);
         f |= NEED_RESCHED;
       }
-      if (m.kernel.csdEvents) m.emit(tp.csd_function_exit, cpu, now, f, depth, this.funcValues(q.func, q.csd));
+      if (m.kernel.csdEvents) m.emit(tp.csd_function_exit, cpu, now, f, depth, this.funcValues(q.func, q.csd), chain);
     }
     // what was queued after t0 stays for the next handler
     let keep = 0;
@@ -270,7 +276,7 @@ export class Ipis {
    */
   resched(cpu: number, t: number, target: number): number {
     const m = this.m;
-    m.emit(m.tp.ipi_send_cpu, cpu, t, IRQS_OFF, 2, this.send(target, this.preemptSite, 0n));
+    m.emit(m.tp.ipi_send_cpu, cpu, t, IRQS_OFF, 2, this.send(target, this.preemptSite, 0n), m.siteStack('resched_ipi', cpu));
     const at = t + 700 + this.latLoad.int(600);
     if (m.cpus[target].isolated) m.onCpu(target, at, this.reschedHandler);
     else m.onLoad(target, at, HANDLER_BOUND, this.reschedHandler);

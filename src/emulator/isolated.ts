@@ -97,10 +97,10 @@ export class IsolatedLoad {
       const len = l.windowLen(s);
       const e = s + len - atomic;
       const u = e - l.len + 2 * atomic;
-      m.emit(tp.user_exit, cpu, u, IRQS_OFF, 0, CT_DUMMY);
+      m.emit(tp.user_exit, cpu, u, IRQS_OFF, 0, CT_DUMMY, m.siteStack('user_exit_sys', cpu));
       m.emit(tp.sys_enter, cpu, u + HOOK_NS, 0, 0, enter);
       m.emit(tp.sys_exit, cpu, e - HOOK_NS, 0, 0, exit);
-      m.emit(tp.user_enter, cpu, e, IRQS_OFF, 0, CT_DUMMY);
+      m.emit(tp.user_enter, cpu, e, IRQS_OFF, 0, CT_DUMMY, m.siteStack('user_enter_sys', cpu));
       m.at(s + len, step);
     };
     m.at(l.nextStart(0), step);

@@ -42,6 +42,12 @@ export interface KernelProfile {
    * tick_nohz_handler() from v6.10 (kernel/time/tick-sched.c).
    */
   tickHandler: string;
+  /**
+   * Functions of the 6.18 call chains (event-stacks.ts) that this version
+   * names otherwise: the softirq loop is handle_softirqs() in 6.18 and
+   * __do_softirq() in 6.4, and the two above.
+   */
+  stackNames: Readonly<Record<string, string>>;
   uname: string;
 }
 
@@ -52,6 +58,7 @@ const PROFILES: Record<KernelVersion, KernelProfile> = {
     callTracedAsIpi: true,
     wakeupPreempt: 'check_preempt_curr',
     tickHandler: 'tick_sched_timer',
+    stackNames: { handle_softirqs: '__do_softirq', wakeup_preempt: 'check_preempt_curr', tick_nohz_handler: 'tick_sched_timer' },
     uname: 'Linux tracelab 6.4.0-tracelab #1 SMP PREEMPT_DYNAMIC x86_64',
   },
   '6.18': {
@@ -60,6 +67,7 @@ const PROFILES: Record<KernelVersion, KernelProfile> = {
     callTracedAsIpi: false,
     wakeupPreempt: 'wakeup_preempt',
     tickHandler: 'tick_nohz_handler',
+    stackNames: {},
     uname: 'Linux tracelab 6.18.0-tracelab #1 SMP PREEMPT_DYNAMIC x86_64',
   },
 };

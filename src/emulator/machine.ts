@@ -8,6 +8,7 @@ import type { Scenario } from './scenario.ts';
 import { cpuSets } from './scenario.ts';
 import type { Tracepoint, Tracing } from './tracing.ts';
 import type { SyscallLoop } from './syscall-loop.ts';
+import { EventStacks, type StackContext } from './event-stacks.ts';
 import { kernelProfile, type KernelProfile } from './kernel-version.ts';
 
 /** The tracepoints the emulated kernel fires, by name. */
@@ -213,6 +214,7 @@ export class Machine {
   readonly iso: number[];
   readonly rng: Streams;
   readonly stacks: Stacks;
+  readonly eventStacks: EventStacks;
   readonly kernel: KernelProfile;
   now = 0;
   private nextPid = 4000;
@@ -235,6 +237,7 @@ export class Machine {
     this.rng = new Streams(seed);
     this.stacks = new Stacks(sym);
     this.kernel = kernelProfile(s.kernel.version);
+    this.eventStacks = new EventStacks(this.stacks, this.kernel.stackNames);
     const { hk, iso } = cpuSets(s);
     this.hk = hk;
     this.iso = iso;
@@ -381,10 +384,26 @@ export class Machine {
     if (end > c.loadUntil) c.loadUntil = end;
   }
 
-  /** Emits a tracepoint on a CPU for its current task; one branch when the event is off. */
+  /**
+   * Emits a tracepoint on a CPU for its current task; one branch when the
+   * event is off. With -T every event gets a kernel_stack: the caller's chain,
+   * or the one of the place the event fires from (event-stacks.ts).
+   */
   emit(tp: Tracepoint, cpu: number, t: number, flags: number, preempt: number, values: readonly (FieldValue | undefined)[], stack?: readonly bigint[]): void {
     if (!tp.on) return;
+    if (stack === undefined && this.tracing.stacks) stack = this.eventStacks.of(tp.name, flags, values, this.stackContext(cpu));
     this.tracing.fire(tp, cpu, t, this.cpus[cpu].task.pid, flags, preempt, values, stack);
+  }
+
+  /** What the CPU's stack holds below the event's own frames: the idle loop, a kworker, or a task. */
+  stackContext(cpu: number): StackContext {
+    const c = this.cpus[cpu];
+    return c.task === c.idle ? 'idle' : c.task.comm.startsWith('kworker/') ? 'kworker' : 'task';
+  }
+
+  /** The chain of a known site in the CPU's context (-T), or undefined when stacks are off. */
+  siteStack(site: string, cpu: number): readonly bigint[] | undefined {
+    return this.tracing.stacks ? this.eventStacks.site(site, this.stackContext(cpu)) : undefined;
   }
 
   /**
@@ -433,7 +452,7 @@ export class Machine {
       c.loop?.cancelFlush();
       now += cost;
     }
-    this.emit(this.tp.user_exit, cpu, now, IRQS_OFF, 0, CT_DUMMY);
+    this.emit(this.tp.user_exit, cpu, now, IRQS_OFF, 0, CT_DUMMY, this.siteStack('user_exit_irq', cpu));
     return now;
   }
 
@@ -449,7 +468,7 @@ export class Machine {
     if (c.fromUser) {
       c.fromUser = false;
       if (c.alive && c.rest === 'user') {
-        this.emit(this.tp.user_enter, cpu, to, IRQS_OFF, 0, CT_DUMMY);
+        this.emit(this.tp.user_enter, cpu, to, IRQS_OFF, 0, CT_DUMMY, this.siteStack('user_enter_irq', cpu));
         to += this.s.hw.atomic_ns;
       }
     }

@@ -42,7 +42,7 @@ export class Rcu {
       const len = 2_000_000 + Math.round(r.exp(3_000_000));
       const name = m.sym.str('rcu_preempt');
       m.onLoad(cpu, t, GP_BOUND, (t0) => m.borrow(cpu, t0, this.gpTask, 0x80, (t1) => {
-        m.emit(tp.rcu_grace_period, cpu, t1, 0, 0, [name, seq - 3, m.sym.str('start')]);
+        m.emit(tp.rcu_grace_period, cpu, t1, 0, 0, [name, seq - 3, m.sym.str('start')], m.siteStack('rcu_gp_start', cpu));
         return t1 + 2500;
       }));
       // callbacks queued by the load while the grace period runs
@@ -58,7 +58,7 @@ export class Rcu {
         });
       }
       m.onLoad(cpu, t + len, GP_BOUND, (t0) => m.borrow(cpu, t0, this.gpTask, 0x80, (t1) => {
-        m.emit(tp.rcu_grace_period, cpu, t1, 0, 0, [name, seq, m.sym.str('end')]);
+        m.emit(tp.rcu_grace_period, cpu, t1, 0, 0, [name, seq, m.sym.str('end')], m.siteStack('rcu_gp_end', cpu));
         return t1 + 1800;
       }));
       for (const c of new Set(cbs.map((x) => x.cpu))) {
@@ -96,10 +96,10 @@ export class Rcu {
     this.tasksSeq.set(flavour, seq);
     const name = m.sym.str(flavour);
     m.onCpu(cpu, t, (t0) => m.borrow(cpu, t0, task, 1, (t1) => {
-      m.emit(tp.rcu_grace_period, cpu, t1, 0, 0, [name, seq - 3, m.sym.str('start')], m.stacks.chain('rcu_tasks_wait_gp+0x1b4', 'rcu_tasks_kthread+0xd7', 'kthread+0xf6', 'ret_from_fork+0x31', 'ret_from_fork_asm+0x1a'));
+      m.emit(tp.rcu_grace_period, cpu, t1, 0, 0, [name, seq - 3, m.sym.str('start')], m.siteStack('rcu_tasks_gp_start', cpu));
       const end = holdUntil(t1);
       m.onCpu(cpu, end, (e0) => m.borrow(cpu, e0, task, 1, (e1) => {
-        m.emit(tp.rcu_grace_period, cpu, e1, 0, 0, [name, seq, m.sym.str('end')]);
+        m.emit(tp.rcu_grace_period, cpu, e1, 0, 0, [name, seq, m.sym.str('end')], m.siteStack('rcu_tasks_gp_end', cpu));
         then(e1 + 500);
         return e1 + 1500;
       }));

@@ -110,7 +110,7 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
   const kernel = kernelProfile(s.kernel.version);
   const formats = freshFormats(kernel);
   const printk = new PrintkTable(sym.printk);
-  const tracing = new Tracing({ formats, nrCpus: s.cpus, symbols: new SymbolTable(sym.kallsyms), printk: (a) => printk.findBig(a), lacking: missingSystems(kernel) });
+  const tracing = new Tracing({ formats, nrCpus: s.cpus, symbols: new SymbolTable(sym.kallsyms), printk: (a) => printk.findBig(a), lacking: missingSystems(kernel), unwindFrameNs: s.hw.unwind_frame_ns });
   const m = new Machine(s, sym, tracing, seed);
   m.end = durationNs;
   const probes = new Probes(m, tracing);
@@ -175,6 +175,7 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
     }
   }
   iso.finish();
+  tracing.flushStacks(Infinity);
   o.progress?.(durationNs, durationNs, tracing.committed);
 
   writer.setCmdlines(m.tasks.map((t) => `${t.pid} ${t.comm}\n`).join(''));

@@ -41,6 +41,8 @@ export interface Scenario {
     line_transfer_ns: number;
     /** Entry, the work and exit of the isolated task's syscall (getppid), atomics excluded. */
     syscall_ns: number;
+    /** The stack tracer (-T) unwinding one frame (ORC), before it stamps the kernel_stack record. */
+    unwind_frame_ns: number;
   };
   housekeeping_load: {
     /** Compiler processes: syscalls, forks and exits (freed vmalloc stacks lead to vunmap purges). */
@@ -105,7 +107,7 @@ const BASE: Scenario = {
   hz: 1000,
   uptime: 3500,
   kernel: { version: '6.18', defer_ipis: false, dataplane_strict: false, batch_unregister: false },
-  hw: { atomic_ns: 20, line_transfer_ns: 150, syscall_ns: 260 },
+  hw: { atomic_ns: 20, line_transfer_ns: 150, syscall_ns: 260, unwind_frame_ns: 300 },
   housekeeping_load: { kernel_build: true, hackbench: true, context_switches_per_sec: 3000, syscalls_per_sec: 4000, device_irqs_per_sec: 40, irq_off_sections_per_sec: 2000 },
   isolated_load: { task: 'rt-loop', user_work_us: 0, page_faults_per_sec: 0 },
   sources: { bpf_jit: 0.12, static_keys: 0.04, vunmap_purges: 0.18, pcpu_reclaims: 0.017, netdev_watchdogs: 1, watchdog_timeo_s: 5 },

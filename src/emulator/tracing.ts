@@ -47,7 +47,12 @@ export interface TracingOptions {
   printk: (addr: bigint) => string | null;
   /** Systems this kernel does not have, and why (-e naming one fails with that reason). */
   lacking?: readonly { system: string; why: string }[];
+  /** What unwinding one frame costs the stack tracer (-T), so a kernel_stack is stamped after its event. */
+  unwindFrameNs?: number;
 }
+
+/** A kernel_stack record: 16 bytes of header and size, then up to 64 return addresses. */
+const STACK_SLOT = 16 + 8 * 64;
 
 /**
  * The tracing side of the emulated kernel: which events are on, their filters,
@@ -64,14 +69,26 @@ export class Tracing {
   committed = 0;
   stacks = false;
   private rec: FilterRecord = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, pid: 0 };
-  private stackPayload = new Uint8Array(16 + 8 * 64);
-  private stackView = new DataView(this.stackPayload.buffer);
+  /**
+   * Each CPU's kernel_stack not yet written: the stack tracer stamps it when
+   * it reserves the record, after unwinding (the seed's samples: 3 µs for 8
+   * frames, 6 µs for 12), so it waits for the CPU's next event and is
+   * stamped no later than that (a CPU's buffer stays in time order).
+   */
+  private stackSlots: Uint8Array;
+  private stackViews: DataView;
+  private stackLen: Int32Array;
+  private stackTs: Float64Array;
   private stackId = -1;
   /** comm of the task running on a CPU (COMM filters test the current task). */
   commOf: (cpu: number) => string = () => '';
 
   constructor(private o: TracingOptions) {
     this.last = new Float64Array(o.nrCpus);
+    this.stackSlots = new Uint8Array(o.nrCpus * STACK_SLOT);
+    this.stackViews = new DataView(this.stackSlots.buffer);
+    this.stackLen = new Int32Array(o.nrCpus);
+    this.stackTs = new Float64Array(o.nrCpus);
     for (const f of o.formats.all()) {
       const tp = new Tracepoint(f, true);
       this.points.set(`${f.system}:${f.name}`, tp);
@@ -192,6 +209,7 @@ export class Tracing {
    * of their own context).
    */
   fire(tp: Tracepoint, cpu: number, ts: number, pid: number, flags: number, preempt: number, values: readonly (FieldValue | undefined)[], stack?: readonly bigint[]): boolean {
+    if (this.stackLen[cpu]) this.writeStack(cpu, ts);
     // an episode never emits before the previous one on its CPU ended; guard anyway
     if (ts < this.last[cpu]) ts = this.last[cpu];
     const enc = tp.encoder;
@@ -234,19 +252,37 @@ export class Tracing {
   /** kernel_stack records hold as many entries as the stack has (the format's [8] notwithstanding). */
   private fireStack(cpu: number, ts: number, pid: number, flags: number, preempt: number, stack: readonly bigint[]): void {
     const n = Math.min(stack.length, 64);
-    const b = this.stackPayload;
-    const dv = this.stackView;
-    b.fill(0, 0, 16);
-    dv.setUint16(0, this.stackId, true);
-    b[2] = flags;
-    b[3] = preempt;
-    dv.setInt32(4, pid, true);
-    dv.setInt32(8, n, true);
-    for (let k = 0; k < n; k++) dv.setBigUint64(16 + 8 * k, stack[k], true);
+    const base = cpu * STACK_SLOT;
+    const b = this.stackSlots;
+    const dv = this.stackViews;
+    b.fill(0, base, base + 16);
+    dv.setUint16(base, this.stackId, true);
+    b[base + 2] = flags;
+    b[base + 3] = preempt;
+    dv.setInt32(base + 4, pid, true);
+    dv.setInt32(base + 8, n, true);
+    for (let k = 0; k < n; k++) dv.setBigUint64(base + 16 + 8 * k, stack[k], true);
+    this.stackLen[cpu] = 16 + 8 * n;
+    this.stackTs[cpu] = ts + n * (this.o.unwindFrameNs ?? 0);
+  }
+
+  /** Writes a CPU's pending kernel_stack, stamped no later than `before`. */
+  private writeStack(cpu: number, before: number): void {
+    const len = this.stackLen[cpu];
+    this.stackLen[cpu] = 0;
+    let ts = this.stackTs[cpu];
+    if (ts > before) ts = before;
+    if (ts < this.last[cpu]) ts = this.last[cpu];
     const tp = this.byId.get(this.stackId)!;
     tp.count++;
     this.committed++;
-    this.sink?.[cpu].add(ts, b, 0, 16 + 8 * n);
+    this.last[cpu] = ts;
+    this.sink?.[cpu].add(ts, this.stackSlots, cpu * STACK_SLOT, len);
+  }
+
+  /** The recording ends: kernel_stacks still pending are written (stamped at most `end`). */
+  flushStacks(end: number): void {
+    for (let cpu = 0; cpu < this.stackLen.length; cpu++) if (this.stackLen[cpu]) this.writeStack(cpu, end);
   }
 
   /** Committed record counts per event name, for summaries and tests. */

@@ -89,6 +89,50 @@ describe('tracelab record: events and filters as trace-cmd record takes them', (
     const kick = lines.findIndex((l) => l.includes('callback=nohz_full_kick_func'));
     expect(lines.slice(kick + 2, kick + 7).map((l) => l.split(' ')[1])).toEqual(['trace_event_raw_event_ipi_send_cpu', '__irq_work_queue_local', 'irq_work_queue_on', '__mod_timer', 'dev_watchdog']);
   });
+
+  it('-T: every event is followed by its kernel_stack on its CPU, stamped after unwinding and before the next event', async () => {
+    const events = ['all'].map((event) => ({ event, filters: [] }));
+    for (const version of ['6.18', '6.4']) {
+      const r = await run('isolation-ipi-syscalls', ['cpus=6', 'housekeeping=0-1', 'isolated=2-5', `kernel.version=${version}`, 'kernel.defer_ipis=on', 'isolated_load.user_work_us=500', 'sources.bpf_jit=30', 'sources.netdev_watchdogs=4', 'sources.watchdog_timeo_s=1'], { duration: '1100ms', events, stacks: true });
+      const b = [...r.trace.batches({})];
+      // per CPU, in buffer order: event, kernel_stack, event, kernel_stack ...
+      const perCpu = new Map<number, { name: string; ts: number; frames: number }[]>();
+      for (const batch of b) {
+        for (let i = 0; i < batch.length; i++) {
+          const ev = r.trace.formats.get(batch.type[i])!;
+          const list = perCpu.get(batch.cpu[i]) ?? perCpu.set(batch.cpu[i], []).get(batch.cpu[i])!;
+          list.push({ name: ev.name, ts: batch.ts[i], frames: ev.name === 'kernel_stack' ? Math.floor((batch.size[i] - 16) / 8) : 0 });
+        }
+      }
+      let unclamped = 0;
+      const names = new Set<string>();
+      for (const list of perCpu.values()) {
+        for (let k = 0; k < list.length; k += 2) {
+          const [e, st, next] = [list[k], list[k + 1], list[k + 2]];
+          expect(e.name).not.toBe('kernel_stack');
+          expect(st.name, `after ${e.name}`).toBe('kernel_stack');
+          names.add(e.name);
+          expect(st.frames).toBeGreaterThan(1);
+          expect(st.ts).toBeGreaterThanOrEqual(e.ts);
+          if (next) expect(st.ts).toBeLessThanOrEqual(next.ts);
+          // unwinding takes 300 ns a frame (hw.unwind_frame_ns) unless the next event came sooner
+          if (!next || next.ts > e.ts + 300 * st.frames) {
+            expect(st.ts - e.ts).toBe(300 * st.frames);
+            unclamped++;
+          }
+        }
+      }
+      expect(unclamped).toBeGreaterThan(100);
+      for (const n of ['sched_switch', 'sys_enter', 'user_exit', 'local_timer_entry', 'softirq_entry', 'csd_queue_cpu', 'rcu_utilization', 'irq_disable', 'timer_start', 'hrtimer_expire_entry']) {
+        if (n === 'csd_queue_cpu' && version === '6.4') continue;
+        expect(names, `${n} on ${version}`).toContain(n);
+      }
+      const report = r.report;
+      // the version's own names: the softirq loop and the wakeup preemption check
+      expect(report).toContain(version === '6.4' ? '=> __do_softirq' : '=> handle_softirqs');
+      expect(report).toContain(version === '6.4' ? '=> check_preempt_curr' : '=> wakeup_preempt');
+    }
+  });
 });
 
 describe('tracelab record: the kernel switches', () => {
