@@ -18,6 +18,10 @@ import { DurationSketch } from './quantiles.ts';
  * context-tracking event a user_enter) had its work deferred; the time to
  * that user_exit is how long the work waited.
  *
+ * v6.4/v6.5 trace the mask once the loop is done, so a CPU that entered the
+ * kernel while the sender was still trying the others counts as skipped but
+ * not deferred there; 6.6+'s csd_queue_cpu run starts with the first try.
+ *
  * Only broadcasts from on_each_cpu_cond_mask() count: other senders aim at
  * a chosen mask (an mm's CPUs, one wakee) and leave CPUs out by design. The
  * CPUs queued to must be recorded unfiltered: a filter to isolated targets
@@ -69,8 +73,8 @@ export class DeferredWorkCollector {
   private readonly cpus = new Map<number, CpuDeferredWork>();
   /** Per CPU: 1 in user space, 0 in the kernel, -1 unknown (context tracking). */
   private readonly user: number[] = [];
-  /** Per measured CPU: user_exits seen, and the time of the last. */
-  private readonly exits = new Map<number, { n: number; last: number }>();
+  /** Per measured CPU: user_exits seen, the time of the last, and of the last user_enter. */
+  private readonly exits = new Map<number, { n: number; last: number; enter: number }>();
   /** Per measured CPU: deferred work waiting for its next user_exit (times of the skips). */
   private readonly waiting = new Map<number, number[]>();
   /** The broadcast each sender is queueing. */
@@ -85,7 +89,7 @@ export class DeferredWorkCollector {
     for (const cpu of measure) {
       this.cpus.set(cpu, { cpu, skipped: 0, deferred: 0, latency: new DurationSketch(), pending: 0, byFunction: new Map() });
       this.waiting.set(cpu, []);
-      this.exits.set(cpu, { n: 0, last: 0 });
+      this.exits.set(cpu, { n: 0, last: 0, enter: -1 });
     }
   }
 
@@ -147,10 +151,13 @@ export class DeferredWorkCollector {
         this.skips(cpu, this.group(t, baseName(cb), callsite, new Set(r.targets(b, i))));
         return;
       }
-      case 'enter':
+      case 'enter': {
         this.sawUserState = true;
         this.user[cpu] = 1;
+        const x = this.exits.get(cpu);
+        if (x) x.enter = t;
         return;
+      }
       case 'exit': {
         this.sawUserState = true;
         this.user[cpu] = 0;
@@ -181,7 +188,8 @@ export class DeferredWorkCollector {
     for (const [cpu, s] of this.cpus) {
       if (cpu === sender || cpu >= this.nrCpus || g.queued.has(cpu)) continue;
       s.skipped++;
-      if (!g.inUser.has(cpu)) continue;
+      // the sender tries each CPU in turn: one that came back to user space before its turn was deferred too
+      if (!g.inUser.has(cpu) && !(this.exits.get(cpu)!.enter >= g.t)) continue;
       s.deferred++;
       s.byFunction.set(g.func, (s.byFunction.get(g.func) ?? 0) + 1);
       // the CPU may have entered the kernel while the sender was still queueing: that entry ran it

@@ -7,6 +7,7 @@ import { NoiseCollector, type CpuNoise, type NoiseSummary } from './noise.ts';
 import { QueuedWorkCollector, WORK_EVENTS, WORK_KINDS, type QueuedWorkSummary } from './queued-work.ts';
 import { stackText } from './stack-text.ts';
 import { UserTimeCollector, type CpuUserTime } from './user-time.ts';
+import { DeferredWorkCollector, type CpuDeferredWork } from './deferred-work.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
 export interface InterferenceOptions extends Selection {
@@ -47,6 +48,8 @@ export interface CpuInterference {
   bins: Float64Array | null;
   /** Context tracking's view: entries from user space, user time, syscall-loop iterations (null without context_tracking events). */
   userTime: CpuUserTime | null;
+  /** Broadcasts that left this CPU out, and the work deferred to its next kernel entry (null: no broadcast seen). */
+  deferredWork: CpuDeferredWork | null;
 }
 
 export interface InterferenceSummary {
@@ -70,6 +73,8 @@ export interface InterferenceSummary {
   queuedWork: QueuedWorkSummary;
   /** What the noise pass recorded (its per-CPU figures are in perCpu[].noise). */
   noise: Omit<NoiseSummary, 'perCpu'>;
+  /** Whole-machine broadcasts seen, and whether the CPUs' user/kernel state was known (context tracking). */
+  deferredWork: { broadcasts: number; userState: boolean };
   perCpu: CpuInterference[];
 }
 
@@ -93,6 +98,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   const nz = new NoiseCollector(trace, { measure: iso, task: o.task });
   const qw = new QueuedWorkCollector(trace, (c) => isoSet.has(c));
   const ut = new UserTimeCollector(iso);
+  const dw = new DeferredWorkCollector(trace, iso);
   const inKernel = new Map<number, number>();
   const tl = o.timeline;
   // disturbances per bin, counted both ways until the trace says which side it has
@@ -113,6 +119,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
     for (const c of sent) if (nz.inKernel(c)) bump(inKernel, c);
     nz.visit(b, i, ev);
     ut.visit(b, i, ev);
+    dw.visit(b, i, ev);
     qw.visit(b, i, ev, ev?.name === 'kernel_stack' ? () => stackText(trace, ev, b, i) : null);
     if (!tl || !ev) return;
     const t = b.ts[i];
@@ -124,6 +131,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   const { perCpu: noisePerCpu, ...noise } = nz.finish(info).summary;
   const queuedWork = qw.finish();
   const userTime = ut.finish();
+  const deferred = dw.finish();
   const workRecorded = WORK_KINDS.some((k) => queuedWork.recorded[k]);
   const seconds = spanSeconds(info);
   const counted = ipis.sides.receive ? 'received' : ipis.sides.send ? 'sent' : null;
@@ -164,6 +172,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
       queuedWork: workRecorded ? (q ? q.timer + q.hrtimer + q.workqueue : 0) : null,
       bins,
       userTime: userTime.recorded ? userTime.perCpu[k] : null,
+      deferredWork: deferred.broadcasts ? deferred.perCpu[k] : null,
     };
   });
   const totals = Object.fromEntries(SOURCES.map((k) => [k, perCpu.some((x) => x.counts[k] !== null) ? perCpu.reduce((s, x) => s + (x.counts[k] ?? 0), 0) : null])) as Record<Source, number | null>;
@@ -171,6 +180,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   const known = perCpu.filter((x) => x.noise.noiseNs !== null);
   const notes = [...ipis.notes, ...noise.notes];
   const missingWork = WORK_KINDS.filter((k) => !queuedWork.recorded[k]);
+  if (deferred.broadcasts && !deferred.userState) notes.push('broadcasts left isolated CPUs out, but whether they were in user space (deferred work) is unknown: record -e context_tracking');
   if (noise.recorded.syscall && !userTime.recorded) notes.push('kernel entry work before the first tracepoint (deferred work, the entry code) not seen: record -e context_tracking (nohz_full CPUs trace it)');
   if (missingWork.length) notes.push(`work queued to isolated CPUs not seen for ${missingWork.join(', ')}: record ${missingWork.map((k) => `-e ${WORK_EVENTS[k]}`).join(' ')}`);
   return {
@@ -189,6 +199,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
       ipis,
       queuedWork,
       noise,
+      deferredWork: { broadcasts: deferred.broadcasts, userState: deferred.userState },
       perCpu,
     },
   };

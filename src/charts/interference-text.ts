@@ -73,9 +73,60 @@ export function interferenceText(s: InterferenceSummary, table: aq.ColumnTable, 
     const rows = w.slice(0, 15);
     out.push(textTable(aq.table({ kind: rows.map((x) => x.kind), function: rows.map((x) => x.function), count: rows.map((x) => x.count), cpus: rows.map((x) => x.targets.size), top_sender: rows.map((x) => top(x.senders) ?? ''), top_chain: rows.map((x) => top(x.chains) ?? '') })));
   }
+  out.push(...deferredText(s));
+  out.push(...userTimeText(s));
   out.push('per isolated CPU (counts; durations in us):');
   out.push(textTable(table, { decimals: DECIMALS, missing: 'n/a' }));
   return out.join('\n');
+}
+
+/** Broadcasts that left isolated CPUs out, and the deferred work's wait for their next kernel entry. */
+function deferredText(s: InterferenceSummary): string[] {
+  const rows = s.perCpu.filter((x) => x.deferredWork?.skipped);
+  if (!rows.length) return [];
+  const d = rows.map((x) => x.deferredWork!);
+  const known = s.deferredWork.userState;
+  const out = [`broadcasts (on_each_cpu_cond_mask, ${s.deferredWork.broadcasts} seen) that left isolated CPUs out${known ? '; in user space, their work was deferred to the next kernel entry (user_exit), us' : ' (whether in user space is unknown: no context_tracking events)'}:`];
+  const q = (x: (typeof d)[number], p: number) => (x.latency.count ? x.latency.quantile(p)! / 1000 : null);
+  const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
+  out.push(
+    textTable(
+      aq.table({
+        cpu: rows.map((x) => x.cpu),
+        skipped: d.map((x) => x.skipped),
+        deferred: d.map((x) => (known ? x.deferred : null)),
+        p50_us: d.map((x) => q(x, 0.5)),
+        p99_us: d.map((x) => q(x, 0.99)),
+        max_us: d.map((x) => q(x, 1)),
+        pending: d.map((x) => (known ? x.pending : null)),
+        top_function: d.map((x) => top(x.byFunction)),
+      }),
+      { decimals: DECIMALS, missing: 'n/a' },
+    ),
+  );
+  return out;
+}
+
+/** Context tracking's view: entries from user space and a syscall loop's untraced entry time. */
+function userTimeText(s: InterferenceSummary): string[] {
+  const rows = s.perCpu.filter((x) => x.userTime?.entries);
+  if (!rows.length) return [];
+  const u = rows.map((x) => x.userTime!);
+  const loop = u.some((x) => x.iterations.count);
+  const out = [`context tracking (user_exit/user_enter): kernel entries from user space${loop ? "; a syscall loop's iterations (user time between its syscalls) and what they took beyond the fastest one, which no tracepoint sees: entry code and work run there before trace_user_exit(), us" : ''}:`];
+  const cols: Record<string, unknown[]> = {
+    cpu: rows.map((x) => x.cpu),
+    entries: u.map((x) => x.entries),
+    syscall_entries: u.map((x) => x.syscallEntries),
+    user_pct: rows.map((x) => (s.seconds ? (100 * x.userTime!.userNs) / (s.seconds * 1e9) : null)),
+  };
+  if (loop) {
+    cols.iterations = u.map((x) => x.iterations.count);
+    cols.fastest_us = u.map((x) => (x.iterations.count ? x.iterations.minNs / 1000 : null));
+    cols.untraced_us = u.map((x) => (x.excessNs === null ? null : x.excessNs / 1000));
+  }
+  out.push(textTable(aq.table(cols), { decimals: { ...DECIMALS, user_pct: 3, fastest_us: 3, untraced_us: 3 }, missing: 'n/a' }));
+  return out;
 }
 
 /** `tracelab noise`: per CPU, the way rtla osnoise top prints it; durations in us. */

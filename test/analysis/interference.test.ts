@@ -256,4 +256,30 @@ describe('interference: what deferral cannot defer, and work queued besides IPIs
     expect(res.summary.perCpu.reduce((s, x) => s + (x.queuedWork ?? 0), 0)).toBe(starts);
     expect(res.summary.notes.join('\n')).toMatch(/-e workqueue:workqueue_queue_work/);
   });
+
+  it('deferred work read from the trace: broadcasts that left a CPU in user space out, each counted as the emulator deferred it, run at its next user_exit', async () => {
+    const sets = ['cpus=12', 'housekeeping=0-3', 'isolated=4-11', 'sources.bpf_jit=20', 'sources.vunmap_purges=10'];
+    const sum = (r: Awaited<ReturnType<typeof interference>>, k: 'skipped' | 'deferred' | 'pending') => r.summary.perCpu.reduce((s, x) => s + (x.deferredWork?.[k] ?? 0), 0);
+    for (const version of ['6.18', '6.4']) {
+      const events = ['ipi', ...(version === '6.4' ? [] : ['csd']), 'irq_vectors', 'raw_syscalls', 'context_tracking'].map((event) => ({ event, filters: [] }));
+      const on = await run('isolation-ipi-syscalls', [...sets, `kernel.version=${version}`, 'kernel.defer_ipis=on'], { duration: '500ms', events });
+      const off = await run('isolation-ipi-syscalls', [...sets, `kernel.version=${version}`], { duration: '500ms', events });
+      const a = interference(on.trace, { isolated: ISO });
+      const b = interference(off.trace, { isolated: ISO });
+      expect(a.summary.deferredWork.broadcasts).toBeGreaterThan(20);
+      expect(a.summary.deferredWork.userState).toBe(true);
+      // every CPU the series dropped from a broadcast is a hole in it; without the series there is none
+      expect(sum(a, 'skipped')).toBe(on.summary.isolated.deferred);
+      expect(sum(b, 'skipped')).toBe(0);
+      // 6.6+ traces each try as it happens: the CPUs in user space then are exactly the deferred ones
+      if (version === '6.18') expect(sum(a, 'deferred')).toBe(on.summary.isolated.deferred);
+      else expect(sum(a, 'deferred')).toBeGreaterThan(0.95 * on.summary.isolated.deferred);
+      for (const x of a.summary.perCpu) {
+        const d = x.deferredWork!;
+        expect(d.latency.count + d.pending).toBe(d.deferred);
+        // the next kernel entry is the loop's next syscall at the latest: 20 us of work and the syscall
+        if (d.latency.count) expect(d.latency.maxNs).toBeLessThanOrEqual(20_300 + 5_000);
+      }
+    }
+  });
 });
