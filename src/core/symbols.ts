@@ -9,8 +9,13 @@ import { cmpU64 } from './glibc-bsearch.ts';
 export class SymbolTable {
   private hi = new Uint32Array(0);
   private lo = new Uint32Array(0);
-  private names: string[] = [];
-  private mods: (string | null)[] = [];
+  /** Where each name and module sits in the text (sorted order); strings are cut on first use. */
+  private nameAt = new Int32Array(0);
+  private nameEnd = new Int32Array(0);
+  private modAt = new Int32Array(0);
+  private modEnd = new Int32Array(0);
+  private names: (string | undefined)[] = [];
+  private count = 0;
   private parsed = false;
   private byName: Map<string, number> | null = null;
   /** Lines that could not be parsed; libtraceevent stops at the first one. */
@@ -30,52 +35,89 @@ export class SymbolTable {
 
   get size(): number {
     this.ensure();
-    return this.names.length;
+    return this.count;
   }
 
+  /**
+   * Parses the text once, on first use, into typed arrays (no object or
+   * string per line: a real kallsyms has 10^5 lines and a report may never
+   * look a symbol up).
+   */
   private ensure(): void {
     if (this.parsed) return;
     this.parsed = true;
     const t = this.text;
-    const his: number[] = [];
-    const los: number[] = [];
-    const names: string[] = [];
-    const mods: (string | null)[] = [];
+    let cap = 1024;
+    let his = new Uint32Array(cap);
+    let los = new Uint32Array(cap);
+    let pos4 = new Int32Array(cap * 4);
+    let count = 0;
+    let sorted = true;
     let pos = 0;
     const n = t.length;
+    const r = SCRATCH;
     while (pos < n) {
       let end = t.indexOf('\n', pos);
       if (end < 0) end = n;
       if (end > pos) {
-        const r = parseLine(t, pos, end);
-        if (!r) {
+        if (!parseLine(t, pos, end, r)) {
           this.warning = `Failed to parse kallsyms line: ${t.slice(pos, Math.min(end, pos + 80))}`;
           break;
         }
-        if (r.name.charCodeAt(0) !== 36 /* $ */ && r.type !== 'A' && r.type !== 'a') {
-          his.push(r.hi);
-          los.push(r.lo);
-          names.push(r.name);
-          mods.push(r.mod);
+        if (t.charCodeAt(r.nameAt) !== 36 /* $ */ && r.type !== 65 /* A */ && r.type !== 97 /* a */) {
+          if (count === cap) {
+            cap *= 2;
+            his = grow(his, cap);
+            los = grow(los, cap);
+            const p2 = new Int32Array(cap * 4);
+            p2.set(pos4);
+            pos4 = p2;
+          }
+          if (count && sorted && cmpU64(his[count - 1], los[count - 1], r.hi, r.lo) > 0) sorted = false;
+          his[count] = r.hi;
+          los[count] = r.lo;
+          pos4[4 * count] = r.nameAt;
+          pos4[4 * count + 1] = r.nameEnd;
+          pos4[4 * count + 2] = r.modAt;
+          pos4[4 * count + 3] = r.modEnd;
+          count++;
         }
       }
       pos = end + 1;
     }
-    // libtraceevent prepends each entry to a list, then sorts stably by address.
-    const count = names.length;
-    const order = new Array<number>(count);
-    for (let i = 0; i < count; i++) order[i] = count - 1 - i;
-    order.sort((a, b) => cmpU64(his[a], los[a], his[b], los[b]));
+    // libtraceevent prepends each entry to a list, then sorts stably by address: equal
+    // addresses end up in reverse file order. A kallsyms in address order needs no sort.
+    const order = new Int32Array(count);
+    if (sorted) {
+      let i = 0;
+      while (i < count) {
+        let j = i + 1;
+        while (j < count && his[j] === his[i] && los[j] === los[i]) j++;
+        for (let k = i; k < j; k++) order[k] = j - 1 - (k - i);
+        i = j;
+      }
+    } else {
+      const idx = new Array<number>(count);
+      for (let i = 0; i < count; i++) idx[i] = count - 1 - i;
+      idx.sort((a, b) => cmpU64(his[a], los[a], his[b], los[b]));
+      for (let i = 0; i < count; i++) order[i] = idx[i];
+    }
+    this.count = count;
     this.hi = new Uint32Array(count);
     this.lo = new Uint32Array(count);
-    this.names = new Array<string>(count);
-    this.mods = new Array<string | null>(count);
+    this.nameAt = new Int32Array(count);
+    this.nameEnd = new Int32Array(count);
+    this.modAt = new Int32Array(count);
+    this.modEnd = new Int32Array(count);
+    this.names = new Array<string | undefined>(count);
     for (let i = 0; i < count; i++) {
       const k = order[i];
       this.hi[i] = his[k];
       this.lo[i] = los[k];
-      this.names[i] = names[k];
-      this.mods[i] = mods[k];
+      this.nameAt[i] = pos4[4 * k];
+      this.nameEnd[i] = pos4[4 * k + 1];
+      this.modAt[i] = pos4[4 * k + 2];
+      this.modEnd[i] = pos4[4 * k + 3];
     }
   }
 
@@ -84,7 +126,7 @@ export class SymbolTable {
     this.ensure();
     const H = this.hi;
     const L = this.lo;
-    const n = this.names.length;
+    const n = this.count;
     let l = 0;
     let u = n;
     while (l < u) {
@@ -112,10 +154,10 @@ export class SymbolTable {
   }
 
   name(i: number): string {
-    return this.names[i];
+    return (this.names[i] ??= this.text.slice(this.nameAt[i], this.nameEnd[i]));
   }
   module(i: number): string | null {
-    return this.mods[i];
+    return this.modAt[i] < 0 ? null : this.text.slice(this.modAt[i], this.modEnd[i]);
   }
   address(i: number): bigint {
     return (BigInt(this.hi[i]) << 32n) | BigInt(this.lo[i]);
@@ -128,7 +170,7 @@ export class SymbolTable {
   sizeOf(i: number): number {
     this.ensure();
     const a = this.address(i);
-    for (let j = i + 1; j < this.names.length; j++) {
+    for (let j = i + 1; j < this.count; j++) {
       const b = this.address(j);
       if (b > a) return Number(b - a);
     }
@@ -152,7 +194,7 @@ export class SymbolTable {
     this.ensure();
     if (!this.byName) {
       this.byName = new Map();
-      for (let i = this.names.length - 1; i >= 0; i--) this.byName.set(this.names[i], i);
+      for (let i = this.count - 1; i >= 0; i--) this.byName.set(this.name(i), i);
     }
     const i = this.byName.get(name);
     return i === undefined ? 0n : this.address(i);
@@ -167,8 +209,27 @@ function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
-/** sscanf("%16llx %c %s\t[%s") of one kallsyms line. */
-function parseLine(t: string, p: number, end: number): { hi: number; lo: number; type: string; name: string; mod: string | null } | null {
+/** One parsed line: the address, the type letter's code, and where the name and module are. */
+interface Line {
+  hi: number;
+  lo: number;
+  type: number;
+  nameAt: number;
+  nameEnd: number;
+  modAt: number;
+  modEnd: number;
+}
+
+const SCRATCH: Line = { hi: 0, lo: 0, type: 0, nameAt: 0, nameEnd: 0, modAt: -1, modEnd: -1 };
+
+function grow(a: Uint32Array<ArrayBuffer>, cap: number): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(cap);
+  b.set(a);
+  return b;
+}
+
+/** sscanf("%16llx %c %s\t[%s") of one kallsyms line, into `r`; false if it does not parse. */
+function parseLine(t: string, p: number, end: number, r: Line): boolean {
   while (p < end && isSpace(t.charCodeAt(p))) p++;
   if (t.charCodeAt(p) === 48 && (t.charCodeAt(p + 1) | 32) === 120 && p + 2 < end && HEX[t.charCodeAt(p + 2)] >= 0) p += 2;
   let hi = 0;
@@ -183,21 +244,29 @@ function parseLine(t: string, p: number, end: number): { hi: number; lo: number;
     digits++;
     p++;
   }
-  if (!digits) return null;
+  if (!digits) return false;
   while (p < end && isSpace(t.charCodeAt(p))) p++;
-  if (p >= end) return null;
-  const type = t[p++];
+  if (p >= end) return false;
+  const type = t.charCodeAt(p++);
   while (p < end && isSpace(t.charCodeAt(p))) p++;
   const ns = p;
   while (p < end && !isSpace(t.charCodeAt(p))) p++;
-  if (p === ns) return null;
-  const name = t.slice(ns, p);
-  let mod: string | null = null;
+  if (p === ns) return false;
+  r.hi = hi;
+  r.lo = lo;
+  r.type = type;
+  r.nameAt = ns;
+  r.nameEnd = p;
+  r.modAt = -1;
+  r.modEnd = -1;
   if (t.charCodeAt(p) === 9 && t.charCodeAt(p + 1) === 91 /* [ */) {
     const ms = p + 2;
     let q = ms;
     while (q < end && !isSpace(t.charCodeAt(q))) q++;
-    if (q > ms) mod = t.slice(ms, q - 1);
+    if (q > ms) {
+      r.modAt = ms;
+      r.modEnd = q - 1;
+    }
   }
-  return { hi, lo, type, name, mod };
+  return true;
 }
