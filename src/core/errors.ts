@@ -21,3 +21,12 @@ export class FormatError extends UserError {
     this.name = 'FormatError';
   }
 }
+
+/** A file that ends before what it holds: "FILE: truncated at byte SIZE: WHAT". */
+export class TruncatedError extends FormatError {
+  constructor(file: string, offset: number, expected: string, size: number) {
+    super(file, offset, expected, `the file ends at byte ${size}`);
+    this.message = `${file}: truncated at byte ${size}: it ends before ${expected} at byte ${offset} (0x${offset.toString(16)})`;
+  }
+}
+

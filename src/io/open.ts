@@ -15,7 +15,12 @@ const MAX_TEXT = 2 ** 31;
  */
 export async function openTrace(path: string, o: TextTraceOptions = {}): Promise<Trace> {
   let head: Uint8Array;
-  if (path === '-') return openText(readAll(0, '-'), 'stdin', o);
+  if (path === '-') return openData(readAll(0, '-'), 'stdin', o);
+  try {
+    if (fs.statSync(path).isDirectory()) throw new UserError(`${path}: is a directory, not a trace file`);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+  }
   try {
     const fd = fs.openSync(path, 'r');
     try {
@@ -29,10 +34,11 @@ export async function openTrace(path: string, o: TextTraceOptions = {}): Promise
     const err = e as NodeJS.ErrnoException;
     throw new UserError(`${path}: cannot open: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
   }
+  if (!head.length) throw new UserError(`${path}: empty (0 bytes)`);
   if (looksLikeDat(head)) return openDat(path);
   const size = fs.statSync(path).size;
   if (size > MAX_TEXT) throw new UserError(`${path}: ${size} bytes is too large for a text trace (limit ${MAX_TEXT}); convert it with trace-cmd record/extract instead`);
-  return openText(fs.readFileSync(path), path, o);
+  return openData(fs.readFileSync(path), path, o);
 }
 
 function readAll(fd: number, name: string): Buffer {
@@ -56,15 +62,26 @@ function readAll(fd: number, name: string): Buffer {
   return Buffer.concat(chunks);
 }
 
-function openText(data: Buffer, source: string, o: TextTraceOptions): Trace {
+/**
+ * A whole input in memory (stdin, or a gzip file): a trace.dat is read from
+ * the bytes (it needs random access, so it cannot stream), anything else as text.
+ */
+async function openData(data: Buffer, source: string, o: TextTraceOptions): Promise<Trace> {
+  if (!data.length) throw new UserError(`${source}: empty (0 bytes)`);
   if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
     try {
       data = zlib.gunzipSync(data, { maxOutputLength: MAX_TEXT });
     } catch (e) {
-      throw new UserError(`${source}: a gzip file that does not decompress: ${(e as Error).message}`);
+      const m = (e as Error).message;
+      throw new UserError(`${source}: ${/buffer length|maxOutputLength|Cannot create a Buffer/i.test(m) ? `decompresses to more than ${MAX_TEXT} bytes` : `a gzip file that does not decompress: ${m}`}`);
     }
+    if (!data.length) throw new UserError(`${source}: empty once decompressed`);
   }
-  if (looksLikeDat(data.subarray(0, 16))) throw new UserError(`${source}: a compressed trace.dat: gunzip it first`);
+  if (looksLikeDat(data.subarray(0, 16))) return openDat(source, { bytes: data });
+  return openText(data, source, o);
+}
+
+function openText(data: Buffer, source: string, o: TextTraceOptions): Trace {
   let text = data.toString('latin1');
   if (/^\s*</.test(text.slice(0, 256))) {
     const html = /<script class="trace-data"[^>]*>|<!-- BEGIN TRACE -->/i.exec(text);

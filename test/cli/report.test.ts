@@ -56,11 +56,47 @@ describe('tracelab report (CLI)', () => {
     fs.writeFileSync(bad, fs.readFileSync(sample).subarray(0, 300));
     const r = run(['report', bad]);
     expect(r.status).not.toBe(0);
-    expect(r.err).toMatch(/^tracelab: .*bad\.dat: at byte \d+/);
+    expect(r.err).toMatch(/^tracelab: .*bad\.dat: truncated at byte 300: /);
     expect(r.err).not.toMatch(/\n\s+at /);
     const missing = run(['report', path.join(dir, 'nope.dat')]);
     expect(missing.status).toBe(1);
     expect(missing.err).toMatch(/nope\.dat: cannot open: no such file/);
+  });
+
+  it('a trace.dat on stdin or gzipped reads as the file does', () => {
+    const want = readText(`${sample}.report.txt.gz`);
+    const piped = spawnSync(process.execPath, [cli, 'report', '-'], { input: fs.readFileSync(sample), maxBuffer: 1 << 28 });
+    expect(piped.stderr.toString()).toBe('');
+    expect(piped.stdout.toString('latin1') === want).toBe(true);
+    const gz = path.join(dir, 'x.dat.gz');
+    execFileSync('bash', ['-c', `gzip -c ${sample} > ${gz}`]);
+    const r = run(['report', gz]);
+    expect(r.err).toBe('');
+    expect(r.out === want).toBe(true);
+  });
+
+  it('bad inputs: one line naming the file and what is wrong, exit 1', () => {
+    const whole = fs.readFileSync(sample);
+    const cases: [string, Buffer | null, RegExp][] = [
+      ['empty.dat', Buffer.alloc(0), /empty\.dat: empty \(0 bytes\)$/],
+      ['c10.dat', whole.subarray(0, 10), /c10\.dat: truncated at byte 10: it ends before the initial header/],
+      ['c12.dat', whole.subarray(0, 12), /c12\.dat: truncated at byte 12: it ends before the initial header/],
+      ['c40.dat', whole.subarray(0, 40), /c40\.dat: truncated at byte 40: it ends before the options .* at byte \d+/],
+      ['adir', null, /adir: is a directory, not a trace file$/],
+    ];
+    for (const [name, bytes, re] of cases) {
+      const f = path.join(dir, name);
+      if (bytes) fs.writeFileSync(f, bytes);
+      else fs.mkdirSync(f);
+      const r = run(['report', f]);
+      expect(r.status, name).toBe(1);
+      expect(r.err.trim().split('\n'), name).toHaveLength(1);
+      expect(r.err.trim(), name).toMatch(re);
+      expect(r.err).not.toMatch(/internal error/);
+    }
+    const bad = run(['report', '--cpu', 'x', sample]);
+    expect(bad.status).toBe(1);
+    expect(bad.err.trim()).toMatch(/^tracelab: invalid CPU list "x"/);
   });
 
   it('ends quietly when the reader closes the pipe', () => {

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { FormatError } from '../../core/errors.ts';
+import { FormatError, TruncatedError } from '../../core/errors.ts';
 
 /**
  * Positional, bounds-checked reads of a file (or of bytes already in memory),
@@ -26,7 +26,7 @@ export class FileSource {
   /** Reads exactly `len` bytes at `offset`, or fails naming what was being read. */
   read(offset: number, len: number, what: string): Uint8Array {
     if (offset < 0 || len < 0 || offset + len > this.size) {
-      throw new FormatError(this.path, offset, `${len} bytes of ${what}`, `the file ends at byte ${this.size}`);
+      throw new TruncatedError(this.path, offset, `${len} bytes of ${what}`, this.size);
     }
     return this.readAvailable(offset, len);
   }

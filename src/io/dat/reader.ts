@@ -1,7 +1,7 @@
 import { cappedWarnings } from '../../core/warnings.ts';
 import { EventBatch } from '../../core/batch.ts';
 import { CommTable } from '../../core/comms.ts';
-import { FormatError } from '../../core/errors.ts';
+import { FormatError, TruncatedError } from '../../core/errors.ts';
 import { FormatRegistry } from '../../core/formats.ts';
 import { PrintkTable } from '../../core/printk.ts';
 import { SymbolTable } from '../../core/symbols.ts';
@@ -51,6 +51,9 @@ async function readDat(src: FileSource): Promise<DatTrace> {
   const path = src.path;
   const head = src.readAvailable(0, 4096);
   if (!looksLikeDat(head)) throw new FormatError(path, 0, 'the trace.dat magic "\\x17\\x08\\x44tracing"', JSON.stringify(Buffer.from(head.subarray(0, 10)).toString('latin1')));
+  // magic (10), a version string and its NUL, endianness, long size: all of it must be there
+  const nul = head.indexOf(0, 10);
+  if (nul < 0 || nul + 3 > head.length) throw new TruncatedError(path, head.length, 'the initial header (version, endianness, long size)', src.size);
   const ih = initialHeader.parse(head) as { version: string; endian: number; longSize: number };
   const version = Number(ih.version);
   if (version !== 6 && version !== 7) throw new FormatError(path, 10, 'trace.dat version 6 or 7', JSON.stringify(ih.version));
@@ -194,7 +197,7 @@ async function readDat(src: FileSource): Promise<DatTrace> {
       if (h.id !== expectId) throw new FormatError(path, offset, `section id ${expectId} (${what})`, String(h.id));
       const size = Number(h.size);
       const body = offset + SECTION_HEADER_SIZE;
-      if (body + size > src.size) throw new FormatError(path, body, `${size} bytes of the ${what} section`, `the file ends at byte ${src.size}`);
+      if (body + size > src.size) throw new TruncatedError(path, body, `${size} bytes of the ${what} section`, src.size);
       let bytes = src.read(body, size, `${what} section`);
       if (h.flags & 1) {
         const cc = new Cursor(bytes, le, path, body, what);
@@ -249,7 +252,7 @@ async function readDat(src: FileSource): Promise<DatTrace> {
     }
     const need = (id: number, what: string) => {
       const off = sectionOffsets.get(id);
-      if (off === undefined) throw new FormatError(path, firstOptions, `an option giving the ${what} section`, 'none');
+      if (off === undefined) throw firstOptions >= src.size ? new TruncatedError(path, firstOptions, `the options (and the ${what} section they point to)`, src.size) : new FormatError(path, firstOptions, `an option giving the ${what} section`, 'none');
       return readSection(off, what, id);
     };
     ({ headerPage, headerEvent } = readHeaderInfo(need(OptionId.HEADER_INFO, 'headers')));
