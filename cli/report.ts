@@ -4,6 +4,8 @@ import { buildEventSelection, type EventFilterArg } from '../src/filter/trace-fi
 import { openTrace } from '../src/io/open.ts';
 import { loadFormatFiles } from '../src/io/text/format-files.ts';
 import { printReport } from '../src/io/text/report-printer.ts';
+import { checkEventsStatus, cpusText, endianText, eventsText, functionsText, printkText, statText, unameText, versionText } from '../src/io/text/report-modes.ts';
+import { UserError } from '../src/core/errors.ts';
 import { ByteWriter, warn } from './output.ts';
 
 export function register(program: Command): void {
@@ -25,15 +27,50 @@ export function register(program: Command): void {
       negative = true;
       return true;
     })
+    .option('-I', 'leave out events with the hardirq flag set')
+    .option('-S', 'leave out events with the softirq flag set')
+    .option('-q', 'no warnings')
+    .option('--ts-diff', 'the time since the previous event, after each time stamp')
+    .option('--ts-offset <ns>', 'after -i: ns to add to that file\'s time stamps; like trace-cmd 3.1.6 it changes nothing when one file is read')
+    .option('-e', 'print the file\'s endianness and exit')
+    .option('-f', 'print the function list (kallsyms) and exit')
+    .option('-P', 'print the printk formats and exit')
+    .option('-E', 'print the event formats stored (system:event) and exit')
+    .option('--cpus', 'list the CPUs that have data, then exit')
+    .option('--first-event', 'the time of the first event of each CPU, then exit')
+    .option('--last-event', 'the time of the last event of each CPU, then exit')
+    .option('--check-events', 'exit 0 if every event format parses, EINVAL (22) if not')
+    .option('--stat', 'the buffer statistics recorded at the end of the recording')
+    .option('--uname', 'the uname of the recording machine, if it was saved')
+    .option('--version', 'the trace-cmd version that wrote the file')
     .action(async (file: string | undefined, o: Record<string, unknown>) => {
       const path = (o.input as string | undefined) ?? file ?? 'trace.dat';
+      if (o.tsOffset !== undefined && o.input === undefined) throw new UserError('--ts-offset must come after -i');
+      // trace-cmd 3.1.6 stores the offset with the next -i file: with one input it is never used
+      if (o.tsOffset !== undefined && !/^-?\d+$/.test(String(o.tsOffset))) throw new UserError(`--ts-offset: "${String(o.tsOffset)}" is not a whole number of ns`);
       const trace = await openTrace(path, { formats: loadFormatFiles(o.format as string[]) });
+      const out = new ByteWriter();
+      // the switches that print something about the file instead of its events, in trace-cmd's order
+      if (o.e) return out.write(endianText(trace));
+      if (o.checkEvents) {
+        process.exitCode = checkEventsStatus(trace);
+        return;
+      }
+      if (o.f) return out.write(functionsText(trace));
+      if (o.P) return out.write(printkText(trace));
+      if (o.E) return out.write(eventsText(trace));
+      if (o.cpus || o.firstEvent || o.lastEvent) return out.write(cpusText(trace, path, { first: !!o.firstEvent, last: !!o.lastEvent, ns: !!o.t }));
+      if (o.version) return out.write(versionText(trace));
+      if (o.uname) return out.write(unameText(trace));
+      if (o.stat) {
+        const files = 'cpuFiles' in trace ? (trace as { cpuFiles(): { offset: number; size: number }[] }).cpuFiles() : [];
+        return out.write(statText(trace, files));
+      }
       const plugin: Record<string, boolean> = {};
       for (const opt of (o.O as string[] | undefined) ?? []) {
         const m = /^(?:ftrace:)?(parent|offset|indent)(?:=(\d))?$/.exec(opt);
         if (m) plugin[m[1]] = m[2] === undefined ? true : m[2] !== '0';
       }
-      const out = new ByteWriter();
       const filters = o.F as EventFilterArg[];
       const stats = printReport(trace, out.write, {
         keep: filters.length ? buildEventSelection(trace, filters) : undefined,
@@ -42,8 +79,11 @@ export function register(program: Command): void {
         raw: !!o.R,
         cpus: o.cpu ? new Set(parseCpuList(String(o.cpu))) : undefined,
         plugin,
+        tsDiff: !!o.tsDiff,
+        noHardirq: !!o.I,
+        noSoftirq: !!o.S,
       });
-      for (const w of trace.warnings) warn(w);
+      if (!o.q) for (const w of trace.warnings) warn(w);
       if (stats.events === 0 && trace.warnings.length) process.exitCode = 1;
     });
 }

@@ -55,6 +55,20 @@ export class PrintkTable {
     }
   }
 
+  get size(): number {
+    this.ensure();
+    return this.strs.length;
+  }
+
+  /** The i-th entry in address order (what tep_print_printk lists). */
+  address(i: number): bigint {
+    return (BigInt(this.hi[i]) << 32n) | BigInt(this.lo[i]);
+  }
+
+  string(i: number): string {
+    return this.strs[i];
+  }
+
   /** The string at this exact address, or null. */
   find(hi: number, lo: number): string | null {
     this.ensure();

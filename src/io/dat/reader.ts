@@ -17,6 +17,13 @@ import type { PageLayout } from './pages.ts';
 export interface DatTrace extends Trace {
   /** Text of a latency-format trace (no ring-buffer pages), if that is what the file holds. */
   latencyText: string | null;
+  /**
+   * The top buffer's per-CPU data as trace-cmd 3.1.6 places it (report
+   * --stat): the file's offset and size, or for compressed data the
+   * uncompressed size at offsets trace-cmd lays out from one page in,
+   * each page aligned (init_cpu_zpage()).
+   */
+  cpuFiles(): { offset: number; size: number }[];
   close(): void;
 }
 
@@ -365,6 +372,18 @@ async function readDat(src: FileSource): Promise<DatTrace> {
     tsBaseSec,
     warnings,
     latencyText,
+    cpuFiles() {
+      let next = pageSize;
+      return cpuData
+        .filter((d) => t.buffers[d.buffer]?.name === '')
+        .map((d) => {
+          if (!d.compressed || d.size <= 0) return { offset: d.offset, size: d.size };
+          const size = uncompressedSize(src, d.offset, le);
+          const offset = next;
+          next = Math.ceil((next + size) / pageSize) * pageSize;
+          return { offset, size };
+        });
+    },
     close: () => src.close(),
     batches(bo: BatchOptions = {}) {
       const streams = cpusOk
@@ -467,6 +486,23 @@ function parseDateUs(s: string): bigint {
   } catch {
     return 0n;
   }
+}
+
+/** A compressed CPU data block's size once decompressed: its chunk headers' sizes summed (u32 count, then u32 csize, u32 usize per chunk). */
+function uncompressedSize(src: FileSource, at: number, le: boolean): number {
+  const head = src.readAvailable(at, 4);
+  if (head.length < 4) return 0;
+  let count = new DataView(head.buffer, head.byteOffset, 4).getUint32(0, le);
+  let pos = at + 4;
+  let total = 0;
+  while (count-- > 0) {
+    const h = src.readAvailable(pos, 8);
+    if (h.length < 8) break;
+    const v = new DataView(h.buffer, h.byteOffset, 8);
+    total += v.getUint32(4, le);
+    pos += 8 + v.getUint32(0, le);
+  }
+  return total;
 }
 
 async function firstCompressedTs(src: FileSource, cpuData: CpuData[], le: boolean, codec: Codec): Promise<bigint | null> {

@@ -24,6 +24,13 @@ export interface ReportOptions {
   keep?: (batch: EventBatch, i: number, ev: EventFormat | undefined) => boolean;
   /** -O ftrace:parent / ftrace:offset / ftrace:indent. */
   plugin?: Partial<Pick<PluginState, 'parent' | 'offset' | 'indent'>>;
+  /** --ts-diff: the time since the previous event printed, after the time. */
+  tsDiff?: boolean;
+  /** --ts-offset: ns added to every time stamp. */
+  tsOffsetNs?: number;
+  /** -I / -S: leave out events with the hardirq / softirq flag set. */
+  noHardirq?: boolean;
+  noSoftirq?: boolean;
 }
 
 /** Clocks whose values are nanoseconds; others print as raw counters. */
@@ -103,6 +110,13 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
   let lastSec = -1;
   let secText: Uint8Array = new Uint8Array(0);
   let events = 0;
+  const tsDiff = !!opts.tsDiff;
+  const tsOffset = opts.tsOffsetNs ?? 0;
+  // test_filters(): -I and -S drop events by their flags before anything else
+  const flagMask = (opts.noHardirq ? HARDIRQ : 0) | (opts.noSoftirq ? SOFTIRQ : 0);
+  // --ts-diff rounds to µs when the file names its trace clock and -t is off (trace_show_data())
+  const diffUs = !!trace.options.traceClock && !opts.ns;
+  let lastDiffTs = 0;
   for (const batch of trace.batches({ cpus: opts.cpus, reuse: true })) {
     r.data = batch.data;
     r.dv = batch.dv;
@@ -118,6 +132,7 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
           cacheable[id] = !pluginFor(ev) && !(ev.system === 'ftrace' && ev.name === 'bprint') && payloadOnly(fmt.failed ? null : fmt) ? 1 : 0;
         }
       }
+      if (flagMask && batch.flags[i] & flagMask) continue;
       if (keep && !keep(batch, i, ev ?? undefined)) continue;
       const cpu = batch.cpu[i];
       const bufIdx = batch.buffer[i];
@@ -146,7 +161,7 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
       if (lat) sink.str(lpad(String(cpu), 3) + latencyFlags(batch.flags[i], batch.preempt[i]));
       else sink.bytes(cpuText[cpu] ?? (cpuText[cpu] = latin1Bytes((cpu < 10 ? '00' + cpu : cpu < 100 ? '0' + cpu : String(cpu)) + ']')));
       // time: exact ns from the whole-second base plus the batch offset
-      const rel = batch.ts[i];
+      const rel = batch.ts[i] + tsOffset;
       let q = Math.floor(rel / 1e9);
       let rem = rel - q * 1e9;
       if (rem < 0) {
@@ -184,7 +199,15 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
         head = latin1Bytes(': ' + ev.name + ': ' + (ev.name.length < 20 ? SPACES.slice(0, 20 - ev.name.length) : ''));
         headCache.set(id, head);
       }
-      sink.bytes(head);
+      if (tsDiff) {
+        const abs = BigInt(baseSec) * 1_000_000_000n + BigInt(rel);
+        const t = Number(diffUs ? (abs + 500n) / 1000n : abs);
+        // " %-8s" of "(+diff)", empty for the first event
+        const d = lastDiffTs ? `(+${t - lastDiffTs})` : '';
+        lastDiffTs = t;
+        sink.str(': ' + rpad(d, 8));
+        sink.bytes(head.subarray(1));
+      } else sink.bytes(head);
       const off = batch.off[i];
       const size = batch.size[i];
       const slot = cacheable[id] ? textCache.slot(id, batch.dv, off, size) : -1;

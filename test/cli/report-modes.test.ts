@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, SHARED, hasShared, hasTraceCmd } from '../helpers.ts';
+
+/** The built CLI, end to end (npm test builds it first). */
+const cli = path.join(ROOT, 'dist/cli/tracelab.js');
+const sample = path.join(ROOT, 'samples/real-ipi.dat');
+
+function run(cmd: string, args: string[]) {
+  const r = spawnSync(cmd, args, { maxBuffer: 1 << 28 });
+  return { out: r.stdout.toString('latin1'), err: r.stderr.toString('latin1'), status: r.status };
+}
+const tracelab = (args: string[]) => run(process.execPath, [cli, 'report', ...args]);
+
+/** The switches that print something about the file instead of its events, and those that change which events print and how. */
+const MODES = [['-e'], ['-f'], ['-P'], ['-E'], ['--cpus'], ['--first-event'], ['--last-event'], ['--first-event', '--last-event', '-t'], ['--stat'], ['--uname'], ['--version'], ['--check-events'], ['--ts-diff'], ['--ts-diff', '-t'], ['-I'], ['-S'], ['-I', '-S', '-l']];
+
+describe('report switches on the sample, as trace-cmd 3.1.6 prints them', () => {
+  it('-e, --cpus, --first-event, --last-event, --uname, --version, --stat, -f, -P, -E', () => {
+    expect(tracelab(['-e', sample]).out).toBe('file is little endian and host is little endian\n');
+    expect(tracelab(['--cpus', sample]).out).toBe(`List of CPUs in ${sample} with data:\n  0\n  1\n`);
+    expect(tracelab(['--first-event', '--last-event', sample]).out).toBe(`List of CPUs in ${sample} with data:\n  0\tFirst event: 5168.583534\tLast event: 5170.686333\n  1\tFirst event: 5168.583513\tLast event: 5170.685976\n`);
+    expect(tracelab(['--uname', sample]).out).toBe('cpus=2\nLinux vm 6.18.44-fc-v669 x86_64\n3.1.6 not-a-git-repo\n');
+    expect(tracelab(['--version', sample]).out).toBe('cpus=2\n3.1.6 not-a-git-repo\n');
+    const stat = tracelab(['--stat', sample]).out;
+    expect(stat).toContain('\nCPU: 1\nentries: 0\n');
+    // v7 zstd: trace-cmd lays the uncompressed data out from one page in, page aligned
+    expect(stat.endsWith('read events: 15623\n\n\nCPU0 data recorded at offset=0x1000\n    532480 bytes in size\nCPU1 data recorded at offset=0x83000\n    389120 bytes in size\n')).toBe(true);
+    const f = tracelab(['-f', sample]).out.split('\n');
+    expect(f.length - 1).toBe(122153);
+    // equal addresses in reverse file order, as libtraceevent sorts them
+    expect(f.slice(0, 4)).toEqual(['ffffffff81000000 __pi__text', 'ffffffff81000000 _text', 'ffffffff81000000 _stext', 'ffffffff81000000 srso_alias_untrain_ret']);
+    expect(f).toContain('ffffffffc0201000 ftrace_trampoline [__builtin__ftrace]');
+    expect(tracelab(['-P', sample]).out.split('\n')[0]).toBe('ffffffff82521880 mt_find');
+    const events = tracelab(['-E', sample]).out.split('\n');
+    // by system, then name: fib before fib6, as strcmp orders them
+    expect(events.indexOf('fib:fib_table_lookup') + 1).toBe(events.indexOf('fib6:fib6_table_lookup'));
+    expect(tracelab(['--check-events', sample]).status).toBe(0);
+  });
+
+  it('--ts-diff, -I, -S change the lines as trace-cmd does', () => {
+    const lines = tracelab(['--ts-diff', sample]).out.split('\n');
+    expect(lines[1]).toBe('            bash-4259  [001]  5168.583513:          ipi_send_cpu:         cpu=0 callsite=wakeup_preempt+0x55 callback=0x0');
+    expect(lines[2]).toBe('          <idle>-0     [000]  5168.583534: (+21)    reschedule_entry:     vector=253');
+    const all = tracelab([sample]).out.split('\n').length;
+    const noIrq = tracelab(['-I', sample]).out;
+    expect(noIrq).not.toMatch(/call_function_single_entry/);
+    expect(noIrq.split('\n').length).toBeLessThan(all);
+    expect(tracelab(['-S', sample]).out).not.toMatch(/softirq_entry/);
+  });
+
+  it('--ts-offset needs -i before it, and like trace-cmd 3.1.6 changes nothing with one file', () => {
+    const r = tracelab(['--ts-offset', '5', sample]);
+    expect(r.status).toBe(1);
+    expect(r.err.trim()).toBe('tracelab: --ts-offset must come after -i');
+    expect(tracelab(['-i', sample, '--ts-offset', '1234567']).out === tracelab([sample]).out).toBe(true);
+  });
+});
+
+describe.skipIf(!hasTraceCmd())('report switches byte for byte against trace-cmd (needs trace-cmd)', () => {
+  const files = [sample, ...(hasShared ? ['real/vm-6.18/real-ipi-v6.dat', 'public/ARM-software-lisa/tests/trace.dat', 'public/ARM-software-trappy/tests/trace_idle.dat'].map((f) => path.join(SHARED, f)) : [])];
+  for (const file of files) {
+    it(path.relative(ROOT, file), () => {
+      for (const mode of MODES) {
+        const theirs = run('trace-cmd', ['report', ...mode, file]);
+        const ours = tracelab([...mode, file]);
+        expect(ours.status, mode.join(' ')).toBe(theirs.status);
+        expect(ours.out === theirs.out, `${mode.join(' ')}: ${ours.out.slice(0, 200)} vs ${theirs.out.slice(0, 200)}`).toBe(true);
+      }
+    });
+  }
+});
