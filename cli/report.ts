@@ -3,25 +3,30 @@ import { parseCpuList } from '../src/core/cpulist.ts';
 import { buildEventSelection, type EventFilterArg } from '../src/filter/trace-filter.ts';
 import { openTrace } from '../src/io/open.ts';
 import { loadFormatFiles } from '../src/io/text/format-files.ts';
-import { printReport } from '../src/io/text/report-printer.ts';
+import { printReports, type ReportInput } from '../src/io/text/report-printer.ts';
 import { checkEventsStatus, cpusText, endianText, eventsText, functionsText, printkText, statText, unameText, versionText } from '../src/io/text/report-modes.ts';
 import { UserError } from '../src/core/errors.ts';
 import { ByteWriter, warn } from './output.ts';
 
 export function register(program: Command): void {
-  // -v turns every later -F negative: commander calls option parsers in command-line order
+  // -v turns every later -F negative, and --ts-offset belongs to the -i before it:
+  // commander calls option parsers in command-line order
   let negative = false;
+  const inputs: { name: string; tsOffsetNs: number }[] = [];
   program
     .command('report')
     .description('print a trace exactly as `trace-cmd report` does')
     .argument('[file]', 'trace.dat, report text, kernel trace text, systrace HTML (also .gz), or - for stdin (default: trace.dat)')
-    .option('-i, --input <file>', 'input file (as trace-cmd -i)')
+    .option('-i, --input <file>', 'input file (as trace-cmd -i; several are merged in time order, each line led by its file name)', (v: string) => {
+      inputs.push({ name: v, tsOffsetNs: 0 });
+      return v;
+    })
     .option('-l', 'latency format: flags column, short comm')
     .option('-t', 'full nanosecond timestamps')
     .option('-R', 'raw fields instead of the print format')
     .option('--cpu <list>', 'only these CPUs, e.g. 0,2-3')
     .option('-O <option...>', 'plugin option: ftrace:parent, ftrace:offset, ftrace:indent=0')
-    .option('-F <filter>', "show only matching events: 'EVENTS' or 'EVENTS: FILTER' (kernel filter language; repeatable)", (v: string, prev: EventFilterArg[]) => [...prev, { arg: v, negative }], [] as EventFilterArg[])
+    .option('-F <filter>', "show only matching events: 'EVENTS' or 'EVENTS: FILTER' (kernel filter language; repeatable; with several -i, for the -i before it)", (v: string, prev: (EventFilterArg & { input: number })[]) => [...prev, { arg: v, negative, input: Math.max(0, inputs.length - 1) }], [] as (EventFilterArg & { input: number })[])
     .option('--format <file>', 'event format file or folder for text traces (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('-v', 'filters after -v hide what they match', () => {
       negative = true;
@@ -31,7 +36,13 @@ export function register(program: Command): void {
     .option('-S', 'leave out events with the softirq flag set')
     .option('-q', 'no warnings')
     .option('--ts-diff', 'the time since the previous event, after each time stamp')
-    .option('--ts-offset <ns>', 'after -i: ns to add to that file\'s time stamps; like trace-cmd 3.1.6 it changes nothing when one file is read')
+    .option('--ts-offset <ns>', 'after an -i: ns to add to that file\'s time stamps (with several -i; like trace-cmd 3.1.6 it changes nothing when one file is read)', (v: string) => {
+      if (!inputs.length) throw new UserError('--ts-offset must come after -i');
+      if (!/^-?\d+$/.test(v)) throw new UserError(`--ts-offset: "${v}" is not a whole number of ns`);
+      // trace-cmd 3.1.6 keeps the offset with the -i before it, unless that is the first -i
+      if (inputs.length > 1) inputs[inputs.length - 1].tsOffsetNs = Number(v);
+      return v;
+    })
     .option('-e', 'print the file\'s endianness and exit')
     .option('-f', 'print the function list (kallsyms) and exit')
     .option('-P', 'print the printk formats and exit')
@@ -44,11 +55,18 @@ export function register(program: Command): void {
     .option('--uname', 'the uname of the recording machine, if it was saved')
     .option('--version', 'the trace-cmd version that wrote the file')
     .action(async (file: string | undefined, o: Record<string, unknown>) => {
-      const path = (o.input as string | undefined) ?? file ?? 'trace.dat';
-      if (o.tsOffset !== undefined && o.input === undefined) throw new UserError('--ts-offset must come after -i');
-      // trace-cmd 3.1.6 stores the offset with the next -i file: with one input it is never used
-      if (o.tsOffset !== undefined && !/^-?\d+$/.test(String(o.tsOffset))) throw new UserError(`--ts-offset: "${String(o.tsOffset)}" is not a whole number of ns`);
-      const trace = await openTrace(path, { formats: loadFormatFiles(o.format as string[]) });
+      if (file !== undefined && inputs.length) throw new UserError(`give the trace either with -i or as the argument, not both (${file})`);
+      const list = inputs.length ? inputs : [{ name: file ?? 'trace.dat', tsOffsetNs: 0 }];
+      const formats = loadFormatFiles(o.format as string[]);
+      const traces: ReportInput[] = [];
+      const filters = o.F as (EventFilterArg & { input: number })[];
+      for (const [k, x] of list.entries()) {
+        const t = await openTrace(x.name, { formats });
+        const mine = filters.filter((f) => f.input === k);
+        traces.push({ trace: t, name: x.name, tsOffsetNs: x.tsOffsetNs, keep: mine.length ? buildEventSelection(t, mine) : undefined });
+      }
+      const trace = traces[0].trace;
+      const path = list[0].name;
       const out = new ByteWriter();
       // the switches that print something about the file instead of its events, in trace-cmd's order
       if (o.e) return out.write(endianText(trace));
@@ -71,9 +89,7 @@ export function register(program: Command): void {
         const m = /^(?:ftrace:)?(parent|offset|indent)(?:=(\d))?$/.exec(opt);
         if (m) plugin[m[1]] = m[2] === undefined ? true : m[2] !== '0';
       }
-      const filters = o.F as EventFilterArg[];
-      const stats = printReport(trace, out.write, {
-        keep: filters.length ? buildEventSelection(trace, filters) : undefined,
+      const stats = printReports(traces, out.write, {
         latency: !!o.l,
         ns: !!o.t,
         raw: !!o.R,
@@ -83,7 +99,8 @@ export function register(program: Command): void {
         noHardirq: !!o.I,
         noSoftirq: !!o.S,
       });
-      if (!o.q) for (const w of trace.warnings) warn(w);
-      if (stats.events === 0 && trace.warnings.length) process.exitCode = 1;
+      const warnings = traces.flatMap((x) => x.trace.warnings);
+      if (!o.q) for (const w of warnings) warn(w);
+      if (stats.events === 0 && warnings.length) process.exitCode = 1;
     });
 }

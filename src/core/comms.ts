@@ -9,6 +9,15 @@ export class CommTable {
   private pids = new Int32Array(0);
   private comms: string[] = [];
   private memo = new Map<number, string>();
+  /**
+   * libtraceevent keeps comms in a list until the first lookup of a pid other
+   * than 0 (find_cmdline() returns "<idle>" for pid 0 before cmdline_init()),
+   * then sorts them into the array it searches. A comm registered before that
+   * goes to the list's head even if its pid is known, and may win the search;
+   * after it, a known pid keeps its comm. `pending` is that list's head.
+   */
+  private sorted = false;
+  private pending: { pid: number; comm: string }[] = [];
   /** Bumped whenever a comm is added, so callers can drop derived caches. */
   version = 0;
 
@@ -22,15 +31,26 @@ export class CommTable {
       pids.push(Number(m[1]) | 0);
       comms.push(m[2]);
     }
+    // each saved line was prepended to the list: the list is in reverse file order
+    this.pids = Int32Array.from(pids).reverse();
+    this.comms = comms.reverse();
+  }
+
+  /** cmdline_init(): the list (latest registration first) stable-sorted by pid (glibc qsort is a merge sort). */
+  private sort(): void {
+    this.sorted = true;
+    const pids = [...this.pending.map((x) => x.pid), ...this.pids];
+    const comms = [...this.pending.map((x) => x.comm), ...this.comms];
+    this.pending = [];
     const n = pids.length;
-    const order = new Array<number>(n);
-    for (let i = 0; i < n; i++) order[i] = n - 1 - i;
-    order.sort((a, b) => pids[a] - pids[b]);
+    const order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => pids[a] - pids[b] || a - b);
     this.pids = Int32Array.from(order, (k) => pids[k]);
     this.comms = order.map((k) => comms[k]);
   }
 
   private index(pid: number): number {
+    if (!this.sorted) this.sort();
     const P = this.pids;
     return glibcBsearch(P.length, (i) => (pid < P[i] ? -1 : pid > P[i] ? 1 : 0));
   }
@@ -51,9 +71,15 @@ export class CommTable {
     return pid === 0 || this.index(pid) >= 0;
   }
 
-  /** Registers a comm learned from an event, keeping any comm already known. */
+  /** Registers a comm learned from an event (tep_register_comm()): before the first lookup it joins the list, after it a known pid keeps its comm. */
   register(pid: number, comm: string): void {
-    if (pid === 0 || this.index(pid) >= 0) return;
+    if (pid === 0) return;
+    if (!this.sorted) {
+      this.pending.unshift({ pid, comm });
+      this.version++;
+      return;
+    }
+    if (this.index(pid) >= 0) return;
     const P = this.pids;
     let at = 0;
     while (at < P.length && P[at] < pid) at++;
@@ -72,12 +98,15 @@ export class CommTable {
     const c = new CommTable();
     c.pids = this.pids.slice();
     c.comms = this.comms.slice();
+    c.sorted = this.sorted;
+    c.pending = this.pending.slice();
     (c as { source: string }).source = this.source;
     return c;
   }
 
   /** Every known (pid, comm), for writers. */
   entries(): [number, string][] {
+    if (!this.sorted) this.sort();
     return Array.from(this.pids, (p, i) => [p, this.comms[i]] as [number, string]);
   }
 }

@@ -58,7 +58,41 @@ describe('report switches on the sample, as trace-cmd 3.1.6 prints them', () => 
   });
 });
 
+describe('several -i, and -F with comms learned before the first lookup', () => {
+  it('merges files in time order, each line led by its name; --cpu counts CPUs across files and --ts-offset follows its -i, as 3.1.6', () => {
+    const two = tracelab(['-i', sample, '-i', sample, '--ts-offset', '5000']).out.split('\n');
+    // the base names, as trace-cmd prints them
+    expect(two[0]).toBe('real-ipi.dat: cpus=2');
+    expect(two[2]).toBe('real-ipi.dat:             bash-4259  [001]  5168.583513: ipi_send_cpu:         cpu=0 callsite=wakeup_preempt+0x55 callback=0x0');
+    // the second copy runs 5 us late: its first event comes before the first copy's second
+    expect(two[3]).toBe('real-ipi.dat:             bash-4259  [001]  5168.583518: ipi_send_cpu:         cpu=0 callsite=wakeup_preempt+0x55 callback=0x0');
+    expect(two[4]).toBe('real-ipi.dat:           <idle>-0     [000]  5168.583534: reschedule_entry:     vector=253');
+    // CPU 2 is the second file's CPU 0
+    const cpu2 = tracelab(['-i', sample, '-i', sample, '--cpu', '2']).out.split('\n').slice(2, -1);
+    expect(cpu2.length).toBeGreaterThan(1000);
+    expect(cpu2.every((l) => l.includes(' [000] '))).toBe(true);
+  });
+
+  it('-F sched_switch: a comm the plugin learns before any pid but 0 is looked up wins over saved_cmdlines (libtraceevent keeps a list until then)', () => {
+    const lines = tracelab(['-F', 'sched_switch', sample]).out.split('\n');
+    // the first event printed is <idle>'s (no lookup); its switch to bash:4261 is learned first
+    expect(lines[1]).toContain('<idle>-0     [000]  5168.583549: sched_switch:         swapper/0:0 [120] R ==> bash:4261 [120]');
+    expect(lines).toContain('            bash-4261  [000]  5168.588175: sched_switch:         bash:4261 [120] S ==> swapper/0:0 [120]');
+    // unfiltered, the first event is bash-4259's: the list is sorted then, and 4261 keeps python3
+    expect(tracelab([sample]).out).toContain('         python3-4261  [000]  5168.588175: sched_switch:         bash:4261 [120] S ==> swapper/0:0 [120]');
+  });
+});
+
 describe.skipIf(!hasTraceCmd())('report switches byte for byte against trace-cmd (needs trace-cmd)', () => {
+  it('several -i with --ts-offset, --cpu across files, -F per file, and -F alone', () => {
+    const other = hasShared ? path.join(SHARED, 'real/vm-6.18/real-ipi-v6.dat') : sample;
+    for (const args of [['-i', sample, '-i', other], ['-i', sample, '--ts-offset', '-7000', '-i', other, '--ts-offset', '5000'], ['-i', sample, '-i', other, '--cpu', '1-2', '-t'], ['-i', sample, '-F', 'sched_switch', '-i', other, '-F', 'ipi_send_cpu'], ['-F', 'sched_switch', sample], ['-F', 'sched', sample]]) {
+      const theirs = run('trace-cmd', ['report', ...args]);
+      const ours = tracelab(args);
+      expect(ours.out === theirs.out, args.join(' ')).toBe(true);
+    }
+  });
+
   const files = [sample, ...(hasShared ? ['real/vm-6.18/real-ipi-v6.dat', 'public/ARM-software-lisa/tests/trace.dat', 'public/ARM-software-trappy/tests/trace_idle.dat'].map((f) => path.join(SHARED, f)) : [])];
   for (const file of files) {
     it(path.relative(ROOT, file), () => {

@@ -2,6 +2,7 @@ import { HARDIRQ, IRQS_NOSUPPORT, IRQS_OFF, NEED_RESCHED, SOFTIRQ } from '../../
 import type { EventBatch } from '../../core/batch.ts';
 import type { EventFormat } from '../../core/event-format.ts';
 import type { Trace } from '../../core/trace.ts';
+import type { CommTable } from '../../core/comms.ts';
 import { printerFor, type Printer } from '../../printfmt/event-text.ts';
 import { PluginState } from '../../printfmt/plugins.ts';
 import type { PrintEnv, RecordRef } from '../../printfmt/record.ts';
@@ -66,168 +67,284 @@ export function latencyFlags(flags: number, pc: number): string {
  * does, calling `out` with chunks of bytes (latin1). One printer serves every source.
  */
 export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts: ReportOptions = {}): { events: number } {
-  const comms = trace.comms.clone();
-  const env: PrintEnv = {
-    littleEndian: !trace.bigEndian,
-    longSize: trace.longSize,
-    symbols: trace.symbols,
-    printk: trace.printk,
-    comms,
-  };
-  const state = new PluginState();
-  Object.assign(state, opts.plugin ?? {});
   const sink = new ByteSink(out);
-  // a report read from text prints its own header back (old versions: "version = 6", "CPU 3 is empty")
-  sink.str(trace.reportHeader ?? `cpus=${trace.cpus}\n`);
-  const latency = (trace as { latencyText?: string | null }).latencyText;
-  if (typeof latency === 'string') {
-    sink.str(latency + '\n');
-    sink.flush();
-    return { events: 0 };
-  }
-  const names = trace.buffers.map((b) => b.name);
-  const instanced = names.some((n) => n !== '');
-  const width = instanced ? Math.max(...names.map((n) => n.length)) : 0;
-  const prefixes = names.map((n) => latin1Bytes(instanced ? (n === '' ? ' '.repeat(width) + '  ' : lpad(n, width) + ': ') : ''));
-  const nsClock = trace.buffers.map((b) => isNsClock(trace, b.clock));
-  const baseSec = trace.tsBaseSec;
-  const r: RecordRef = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, sec: 0, nsec: 0 };
-  const lat = !!opts.latency;
-  const ns = !!opts.ns;
-  const raw = !!opts.raw;
-  const keep = opts.keep;
-  // Repeated pieces, encoded once: "comm-pid [" per pid, "cpu]" per CPU, ": name: " per event
-  const headCache = new Map<number, Uint8Array>();
-  // per event id: its format (null: unknown id) and printer, looked up once
-  // dense arrays: reading past the end of a JS array takes V8's slow path
-  const formatById: (EventFormat | null | undefined)[] = new Array(65536).fill(undefined);
-  const printerById: (Printer | undefined)[] = new Array(65536).fill(undefined);
-  const cacheable = new Uint8Array(65536);
-  const textCache = new TextCache();
-  const cpuText: Uint8Array[] = [];
-  const taskCache = new Map<number, Uint8Array>();
-  let taskCacheVersion = comms.version;
-  let lastSec = -1;
-  let secText: Uint8Array = new Uint8Array(0);
-  let events = 0;
-  const tsDiff = !!opts.tsDiff;
-  const tsOffset = opts.tsOffsetNs ?? 0;
-  // test_filters(): -I and -S drop events by their flags before anything else
-  const flagMask = (opts.noHardirq ? HARDIRQ : 0) | (opts.noSoftirq ? SOFTIRQ : 0);
-  // --ts-diff rounds to µs when the file names its trace clock and -t is off (trace_show_data())
-  const diffUs = !!trace.options.traceClock && !opts.ns;
-  let lastDiffTs = 0;
-  for (const batch of trace.batches({ cpus: opts.cpus, reuse: true })) {
-    r.data = batch.data;
-    r.dv = batch.dv;
-    for (let i = 0; i < batch.length; i++) {
-      const id = batch.type[i];
-      let ev = formatById[id];
-      if (ev === undefined) {
-        ev = formatById[id] = trace.formats.get(id) ?? null;
-        if (ev) {
-          printerById[id] = printerFor(ev, env.longSize, raw);
-          const fmt = compiledPrint(ev, env.longSize).fmt;
-          // plugins keep state (comms learned, call depth); bprint is pure but rarely repeats
-          cacheable[id] = !pluginFor(ev) && !(ev.system === 'ftrace' && ev.name === 'bprint') && payloadOnly(fmt.failed ? null : fmt) ? 1 : 0;
-        }
-      }
-      if (flagMask && batch.flags[i] & flagMask) continue;
-      if (keep && !keep(batch, i, ev ?? undefined)) continue;
-      const cpu = batch.cpu[i];
-      const bufIdx = batch.buffer[i];
-      if (batch.lost !== null) {
-        const lost = batch.lost.get(i);
-        if (lost !== undefined) sink.str(lost > 0 ? `CPU:${cpu} [${lost} EVENTS DROPPED]\n` : `CPU:${cpu} [EVENTS DROPPED]\n`);
-      }
-      if (instanced) sink.bytes(prefixes[bufIdx]);
-      if (!ev) {
-        // each tep_print_event call trace-cmd makes prints this once; -l makes one more
-        sink.str(lat ? '[UNKNOWN EVENT][UNKNOWN EVENT][UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]\n' : '[UNKNOWN EVENT][UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]\n');
-        continue;
-      }
-      const pid = batch.pid[i];
-      if (comms.version !== taskCacheVersion) {
-        taskCache.clear();
-        taskCacheVersion = comms.version;
-      }
-      let task = taskCache.get(pid);
-      if (task === undefined) {
-        const comm = comms.get(pid);
-        task = latin1Bytes(lat ? (comm.length > 8 ? comm.slice(0, 8) : lpad(comm, 8)) + '-' + rpad(String(pid), 5) + ' ' : lpad(comm, 16) + '-' + rpad(String(pid), 5) + ' [');
-        taskCache.set(pid, task);
-      }
-      sink.bytes(task);
-      if (lat) sink.str(lpad(String(cpu), 3) + latencyFlags(batch.flags[i], batch.preempt[i]));
-      else sink.bytes(cpuText[cpu] ?? (cpuText[cpu] = latin1Bytes((cpu < 10 ? '00' + cpu : cpu < 100 ? '0' + cpu : String(cpu)) + ']')));
-      // time: exact ns from the whole-second base plus the batch offset
-      const rel = batch.ts[i] + tsOffset;
-      let q = Math.floor(rel / 1e9);
-      let rem = rel - q * 1e9;
-      if (rem < 0) {
-        q--;
-        rem += 1e9;
-      } else if (rem >= 1e9) {
-        q++;
-        rem -= 1e9;
-      }
-      let sec = baseSec + q;
-      r.sec = sec;
-      r.nsec = rem;
-      if (!nsClock[bufIdx]) {
-        sink.str(lpad((BigInt(baseSec) * 1_000_000_000n + BigInt(rel)).toString(), 12));
-      } else {
-        let frac = rem;
-        let digits = 9;
-        if (!ns) {
-          frac = Math.floor((rem + 500) / 1000);
-          digits = 6;
-          if (frac >= 1000000) {
-            frac -= 1000000;
-            sec++;
-          }
-        }
-        if (sec !== lastSec) {
-          lastSec = sec;
-          secText = latin1Bytes(' ' + lpad(String(sec), 5) + '.');
-        }
-        sink.bytes(secText);
-        sink.zeroPadded(frac, digits);
-      }
-      let head = headCache.get(id);
-      if (head === undefined) {
-        head = latin1Bytes(': ' + ev.name + ': ' + (ev.name.length < 20 ? SPACES.slice(0, 20 - ev.name.length) : ''));
-        headCache.set(id, head);
-      }
-      if (tsDiff) {
-        const abs = BigInt(baseSec) * 1_000_000_000n + BigInt(rel);
-        const t = Number(diffUs ? (abs + 500n) / 1000n : abs);
-        // " %-8s" of "(+diff)", empty for the first event
-        const d = lastDiffTs ? `(+${t - lastDiffTs})` : '';
-        lastDiffTs = t;
-        sink.str(': ' + rpad(d, 8));
-        sink.bytes(head.subarray(1));
-      } else sink.bytes(head);
-      const off = batch.off[i];
-      const size = batch.size[i];
-      const slot = cacheable[id] ? textCache.slot(id, batch.dv, off, size) : -1;
-      let bytes = slot >= 0 ? textCache.get(slot, id, batch.dv, off, size) : null;
-      if (bytes === null) {
-        r.off = off;
-        r.size = size;
-        r.cpu = cpu;
-        let text = printerById[id]!(r, env, state);
-        // trace-cmd ends every event with one newline (a trailing one in the text counts)
-        if (!text.length || text.charCodeAt(text.length - 1) !== 10) text += '\n';
-        if (slot >= 0) {
-          bytes = latin1Bytes(text);
-          textCache.set(slot, id, batch.dv, off, size, bytes);
-          sink.bytes(bytes);
-        } else sink.str(text);
-      } else sink.bytes(bytes);
-      events++;
+  const p = new EventLines(trace, sink, opts, null, { lastDiffTs: 0 });
+  if (p.header()) {
+    for (const batch of trace.batches({ cpus: opts.cpus, reuse: true })) {
+      p.bind(batch);
+      for (let i = 0; i < batch.length; i++) p.line(batch, i);
     }
   }
   sink.flush();
-  return { events };
+  return { events: p.events };
+}
+
+/** One input of several (`report -i A -i B`): its name as given, and --ts-offset after its -i. */
+export interface ReportInput {
+  trace: Trace;
+  name: string;
+  tsOffsetNs?: number;
+  /** This file's -F selection (the filters given after its -i). */
+  keep?: ReportOptions['keep'];
+}
+
+/**
+ * Several traces merged as trace-cmd merges several -i files
+ * (read_data_info()): each file's "cpus=" line, then the events of all in
+ * time order (a tie goes to the earlier file), every line led by its file's
+ * base name right-aligned to the longest and ": ". --cpu counts CPUs across the
+ * files, as 3.1.6 does (its callback gets one index for all inputs): the
+ * second of two 2-CPU files has CPUs 2 and 3.
+ */
+export function printReports(inputs: readonly ReportInput[], out: (chunk: Uint8Array) => void, opts: ReportOptions = {}): { events: number } {
+  if (inputs.length === 1) return printReport(inputs[0].trace, out, { ...opts, keep: inputs[0].keep ?? opts.keep });
+  const sink = new ByteSink(out);
+  // add_handle(): the name after the last '/', right-aligned to the longest
+  const base = inputs.map((x) => x.name.slice(x.name.lastIndexOf('/') + 1));
+  const width = Math.max(...base.map((b) => b.length));
+  const shared = { lastDiffTs: 0 };
+  let firstCpu = 0;
+  const files = inputs.map((x, k) => {
+    const p = new EventLines(x.trace, sink, { ...opts, keep: x.keep, tsOffsetNs: (opts.tsOffsetNs ?? 0) + (x.tsOffsetNs ?? 0) }, latin1Bytes(lpad(base[k], width) + ': '), shared);
+    let cpus: Set<number> | undefined;
+    if (opts.cpus) {
+      cpus = new Set();
+      for (const c of opts.cpus) if (c >= firstCpu && c < firstCpu + x.trace.cpus) cpus.add(c - firstCpu);
+    }
+    firstCpu += x.trace.cpus;
+    return { x, p, cpus, live: p.header() };
+  });
+  // each file's batches, the next event of each, and its time as (whole seconds, ns within)
+  const cur = files.map((f) => {
+    const it = f.live ? f.x.trace.batches({ cpus: f.cpus, reuse: true })[Symbol.iterator]() : null;
+    return { f, it, batch: null as EventBatch | null, i: 0, base: f.x.trace.tsBaseSec, off: f.p.tsOffset };
+  });
+  const advance = (c: (typeof cur)[number]): void => {
+    while (c.it && (!c.batch || c.i >= c.batch.length)) {
+      const n = c.it.next();
+      if (n.done) {
+        c.it = null;
+        c.batch = null;
+        return;
+      }
+      c.batch = n.value;
+      c.i = 0;
+      c.f.p.bind(c.batch);
+    }
+  };
+  for (const c of cur) advance(c);
+  for (;;) {
+    let best: (typeof cur)[number] | null = null;
+    for (const c of cur) {
+      if (!c.batch) continue;
+      // compare exact times: seconds apart in whole seconds, then the ns within
+      if (!best || (c.base - best.base) * 1e9 + (c.batch.ts[c.i] + c.off) - (best.batch!.ts[best.i] + best.off) < 0) best = c;
+    }
+    if (!best) break;
+    best.f.p.line(best.batch!, best.i);
+    best.i++;
+    advance(best);
+  }
+  sink.flush();
+  return { events: files.reduce((n, f) => n + f.p.events, 0) };
+}
+
+/** The lines of one trace: its header and each event, with everything looked up once per id, pid and CPU. */
+class EventLines {
+  events = 0;
+  readonly tsOffset: number;
+  private readonly comms: CommTable;
+  private readonly env: PrintEnv;
+  private readonly state = new PluginState();
+  private readonly prefixes: Uint8Array[];
+  private readonly instanced: boolean;
+  private readonly nsClock: boolean[];
+  private readonly baseSec: number;
+  private readonly r: RecordRef = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, sec: 0, nsec: 0 };
+  private readonly lat: boolean;
+  private readonly ns: boolean;
+  private readonly raw: boolean;
+  private readonly keep: ReportOptions['keep'];
+  // Repeated pieces, encoded once: "comm-pid [" per pid, "cpu]" per CPU, ": name: " per event
+  private readonly headCache = new Map<number, Uint8Array>();
+  // per event id: its format (null: unknown id) and printer, looked up once
+  // dense arrays: reading past the end of a JS array takes V8's slow path
+  private readonly formatById: (EventFormat | null | undefined)[] = new Array(65536).fill(undefined);
+  private readonly printerById: (Printer | undefined)[] = new Array(65536).fill(undefined);
+  private readonly cacheable = new Uint8Array(65536);
+  private readonly textCache = new TextCache();
+  private readonly cpuText: Uint8Array[] = [];
+  private readonly taskCache = new Map<number, Uint8Array>();
+  private taskCacheVersion: number;
+  private lastSec = -1;
+  private secText: Uint8Array = new Uint8Array(0);
+  private readonly tsDiff: boolean;
+  // test_filters(): -I and -S drop events by their flags before anything else
+  private readonly flagMask: number;
+  // --ts-diff rounds to µs when the file names its trace clock and -t is off (trace_show_data())
+  private readonly diffUs: boolean;
+
+  constructor(
+    private readonly trace: Trace,
+    private readonly sink: ByteSink,
+    opts: ReportOptions,
+    /** With several inputs: the file name before every line. */
+    private readonly filePrefix: Uint8Array | null,
+    /** --ts-diff's last time: one for all inputs, as trace-cmd's static is. */
+    private readonly shared: { lastDiffTs: number },
+  ) {
+    this.comms = trace.comms.clone();
+    this.env = { littleEndian: !trace.bigEndian, longSize: trace.longSize, symbols: trace.symbols, printk: trace.printk, comms: this.comms };
+    Object.assign(this.state, opts.plugin ?? {});
+    const names = trace.buffers.map((b) => b.name);
+    this.instanced = names.some((n) => n !== '');
+    const width = this.instanced ? Math.max(...names.map((n) => n.length)) : 0;
+    this.prefixes = names.map((n) => latin1Bytes(this.instanced ? (n === '' ? ' '.repeat(width) + '  ' : lpad(n, width) + ': ') : ''));
+    this.nsClock = trace.buffers.map((b) => isNsClock(trace, b.clock));
+    this.baseSec = trace.tsBaseSec;
+    this.lat = !!opts.latency;
+    this.ns = !!opts.ns;
+    this.raw = !!opts.raw;
+    this.keep = opts.keep;
+    this.taskCacheVersion = this.comms.version;
+    this.tsDiff = !!opts.tsDiff;
+    this.tsOffset = opts.tsOffsetNs ?? 0;
+    this.flagMask = (opts.noHardirq ? HARDIRQ : 0) | (opts.noSoftirq ? SOFTIRQ : 0);
+    this.diffUs = !!trace.options.traceClock && !opts.ns;
+  }
+
+  /** The "cpus=" line (or the report text's own header); false when the file holds latency text only, printed here. */
+  header(): boolean {
+    const sink = this.sink;
+    if (this.filePrefix) sink.bytes(this.filePrefix);
+    // a report read from text prints its own header back (old versions: "version = 6", "CPU 3 is empty")
+    sink.str(this.trace.reportHeader ?? `cpus=${this.trace.cpus}\n`);
+    const latency = (this.trace as { latencyText?: string | null }).latencyText;
+    if (typeof latency === 'string') {
+      sink.str(latency + '\n');
+      return false;
+    }
+    return true;
+  }
+
+  /** The batch the next line()s read from. */
+  bind(batch: EventBatch): void {
+    this.r.data = batch.data;
+    this.r.dv = batch.dv;
+  }
+
+  line(batch: EventBatch, i: number): void {
+    const sink = this.sink;
+    const id = batch.type[i];
+    let ev = this.formatById[id];
+    if (ev === undefined) {
+      ev = this.formatById[id] = this.trace.formats.get(id) ?? null;
+      if (ev) {
+        this.printerById[id] = printerFor(ev, this.env.longSize, this.raw);
+        const fmt = compiledPrint(ev, this.env.longSize).fmt;
+        // plugins keep state (comms learned, call depth); bprint is pure but rarely repeats
+        this.cacheable[id] = !pluginFor(ev) && !(ev.system === 'ftrace' && ev.name === 'bprint') && payloadOnly(fmt.failed ? null : fmt) ? 1 : 0;
+      }
+    }
+    if (this.flagMask && batch.flags[i] & this.flagMask) return;
+    if (this.keep && !this.keep(batch, i, ev ?? undefined)) return;
+    const cpu = batch.cpu[i];
+    const bufIdx = batch.buffer[i];
+    const lat = this.lat;
+    if (this.filePrefix) sink.bytes(this.filePrefix);
+    if (batch.lost !== null) {
+      const lost = batch.lost.get(i);
+      if (lost !== undefined) sink.str(lost > 0 ? `CPU:${cpu} [${lost} EVENTS DROPPED]\n` : `CPU:${cpu} [EVENTS DROPPED]\n`);
+    }
+    if (this.instanced) sink.bytes(this.prefixes[bufIdx]);
+    if (!ev) {
+      // each tep_print_event call trace-cmd makes prints this once; -l makes one more
+      sink.str(lat ? '[UNKNOWN EVENT][UNKNOWN EVENT][UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]\n' : '[UNKNOWN EVENT][UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]\n');
+      return;
+    }
+    const pid = batch.pid[i];
+    const comms = this.comms;
+    if (comms.version !== this.taskCacheVersion) {
+      this.taskCache.clear();
+      this.taskCacheVersion = comms.version;
+    }
+    let task = this.taskCache.get(pid);
+    if (task === undefined) {
+      const comm = comms.get(pid);
+      task = latin1Bytes(lat ? (comm.length > 8 ? comm.slice(0, 8) : lpad(comm, 8)) + '-' + rpad(String(pid), 5) + ' ' : lpad(comm, 16) + '-' + rpad(String(pid), 5) + ' [');
+      this.taskCache.set(pid, task);
+    }
+    sink.bytes(task);
+    if (lat) sink.str(lpad(String(cpu), 3) + latencyFlags(batch.flags[i], batch.preempt[i]));
+    else sink.bytes(this.cpuText[cpu] ?? (this.cpuText[cpu] = latin1Bytes((cpu < 10 ? '00' + cpu : cpu < 100 ? '0' + cpu : String(cpu)) + ']')));
+    // time: exact ns from the whole-second base plus the batch offset
+    const baseSec = this.baseSec;
+    const rel = batch.ts[i] + this.tsOffset;
+    let q = Math.floor(rel / 1e9);
+    let rem = rel - q * 1e9;
+    if (rem < 0) {
+      q--;
+      rem += 1e9;
+    } else if (rem >= 1e9) {
+      q++;
+      rem -= 1e9;
+    }
+    let sec = baseSec + q;
+    const r = this.r;
+    r.sec = sec;
+    r.nsec = rem;
+    if (!this.nsClock[bufIdx]) {
+      sink.str(lpad((BigInt(baseSec) * 1_000_000_000n + BigInt(rel)).toString(), 12));
+    } else {
+      let frac = rem;
+      let digits = 9;
+      if (!this.ns) {
+        frac = Math.floor((rem + 500) / 1000);
+        digits = 6;
+        if (frac >= 1000000) {
+          frac -= 1000000;
+          sec++;
+        }
+      }
+      if (sec !== this.lastSec) {
+        this.lastSec = sec;
+        this.secText = latin1Bytes(' ' + lpad(String(sec), 5) + '.');
+      }
+      sink.bytes(this.secText);
+      sink.zeroPadded(frac, digits);
+    }
+    let head = this.headCache.get(id);
+    if (head === undefined) {
+      head = latin1Bytes(': ' + ev.name + ': ' + (ev.name.length < 20 ? SPACES.slice(0, 20 - ev.name.length) : ''));
+      this.headCache.set(id, head);
+    }
+    if (this.tsDiff) {
+      const abs = BigInt(baseSec) * 1_000_000_000n + BigInt(rel);
+      const t = Number(this.diffUs ? (abs + 500n) / 1000n : abs);
+      // " %-8s" of "(+diff)", empty for the first event
+      const last = this.shared.lastDiffTs;
+      const d = last ? `(+${t - last})` : '';
+      this.shared.lastDiffTs = t;
+      sink.str(': ' + rpad(d, 8));
+      sink.bytes(head.subarray(1));
+    } else sink.bytes(head);
+    const off = batch.off[i];
+    const size = batch.size[i];
+    const slot = this.cacheable[id] ? this.textCache.slot(id, batch.dv, off, size) : -1;
+    let bytes = slot >= 0 ? this.textCache.get(slot, id, batch.dv, off, size) : null;
+    if (bytes === null) {
+      r.off = off;
+      r.size = size;
+      r.cpu = cpu;
+      let text = this.printerById[id]!(r, this.env, this.state);
+      // trace-cmd ends every event with one newline (a trailing one in the text counts)
+      if (!text.length || text.charCodeAt(text.length - 1) !== 10) text += '\n';
+      if (slot >= 0) {
+        bytes = latin1Bytes(text);
+        this.textCache.set(slot, id, batch.dv, off, size, bytes);
+        sink.bytes(bytes);
+      } else sink.str(text);
+    } else sink.bytes(bytes);
+    this.events++;
+  }
 }
