@@ -563,6 +563,8 @@ export function parsePrintFmt(ev: EventFormat, longSize: number, cSyntax = false
     }
   } catch (e) {
     if (e instanceof ParseFail) return { format, args: [], segments: [], failed: e.message };
+    // a hostile print fmt nested past the JS stack (libtraceevent's C recursion would crash there too)
+    if (e instanceof RangeError) return { format, args: [], segments: [], failed: 'print fmt nested too deeply' };
     throw e;
   }
   const isFtrace = ev.system === 'ftrace';

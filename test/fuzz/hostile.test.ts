@@ -12,10 +12,22 @@ import { loadScenario } from '../../src/emulator/scenario.ts';
 import { buildEventSelection } from '../../src/filter/trace-filter.ts';
 import { DatWriter } from '../../src/io/dat/writer.ts';
 import { openTrace } from '../../src/io/open.ts';
+import { compiledPrint } from '../../src/printfmt/render.ts';
 import { ROOT, reportOf, tempDir } from '../helpers.ts';
 
 const dir = tempDir('tracelab-hostile-');
 const HOSTILE = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'prototype', 'valueOf'];
+
+describe('hostile nesting', () => {
+  it('a print fmt nested 100000 parentheses deep fails to parse (the event prints [FAILED TO PARSE]) instead of overflowing the stack', () => {
+    const base = fs.readFileSync(path.join(ROOT, 'samples/formats-6.18/irq/softirq_entry.format'), 'latin1');
+    for (const depth of [100, 100_000]) {
+      const ev = parseEventFormat(base.replace(/print fmt: .*/, `print fmt: "%d", ${'('.repeat(depth)}REC->vec${')'.repeat(depth)}`), 'irq');
+      const f = compiledPrint(ev, 8).fmt;
+      expect(f.failed).toBe(depth === 100 ? null : 'print fmt nested too deeply');
+    }
+  });
+});
 
 describe('hostile names in traces, formats, filters and scenarios', () => {
   it('fields and events named like Object internals are plain data everywhere', async () => {
