@@ -54,16 +54,24 @@ export function bre(pattern: string): RegExp {
     } else if ('+?(){}|/'.includes(c)) re += '\\' + c;
     else if (c === '[') {
       const end = pattern.indexOf(']', i + 2);
-      if (end < 0) throw new UserError(`bad event pattern "${pattern}": unclosed [`);
+      if (end < 0) throw new UserError(`bad event pattern "${clip(pattern)}": unclosed [`);
       re += pattern.slice(i, end + 1);
       i = end;
     } else re += c;
   }
   try {
-    return new RegExp(`^(?:${re})$`, 'i');
+    const r = new RegExp(`^(?:${re})$`, 'i');
+    // V8 compiles on first use: a pattern too large for it fails here, not in the middle of a report
+    r.test('');
+    return r;
   } catch (e) {
-    throw new UserError(`bad event pattern "${pattern}": ${(e as Error).message}`);
+    throw new UserError(`bad event pattern "${clip(pattern)}": ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/\w*: /s, '')}`);
   }
+}
+
+/** A pattern as an error message quotes it: at most 80 characters. */
+function clip(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 80)}… (${s.length} characters)` : s;
 }
 
 export interface EventFilterArg {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { exportEvents } from '../../src/analysis/export.ts';
 import { hist } from '../../src/analysis/hist.ts';
@@ -26,6 +27,25 @@ describe('hostile nesting', () => {
       const f = compiledPrint(ev, 8).fmt;
       expect(f.failed).toBe(depth === 100 ? null : 'print fmt nested too deeply');
     }
+  });
+});
+
+describe('hostile bytes and sizes in names and patterns', () => {
+  it('a tab, VT, FF or 0xA0 in a report text event name: the line reads and prints back as it was', async () => {
+    // the sample's report text, its first 20 lines, each ending with a newline
+    const lines = [...gunzipSync(fs.readFileSync(path.join(ROOT, 'samples/real-ipi.dat.report.txt.gz'))).toString('latin1').split('\n').slice(0, 20), ''];
+    for (const b of ['\t', '\v', '\f', '\xa0']) {
+      const text = [...lines];
+      text[3] = text[3].replace('reschedule_exit:', `resched${b}ule_exit:`);
+      const f = path.join(dir, 'odd-name.txt');
+      fs.writeFileSync(f, text.join('\n'), 'latin1');
+      expect(reportOf(await openTrace(f))).toBe(text.join('\n'));
+    }
+  });
+
+  it('a 100,000-character -F event pattern is a one-line error, not an internal one', async () => {
+    const t = await openTrace(path.join(ROOT, 'samples/real-ipi.dat'));
+    expect(() => buildEventSelection(t, [{ arg: 'x'.repeat(100_000), negative: false }])).toThrow(/^bad event pattern "x{80}… \(100000 characters\)": Regular expression too large$/);
   });
 });
 

@@ -271,7 +271,9 @@ class TextTraceBuilder {
     if (!tf) {
       const fields: FieldSpec[] = [{ type: '__data_loc char[]', name: 'text', size: 4, signed: true }, ...keys.map((k) => ({ type: '__data_loc char[]', name: k, size: 4, signed: true }))];
       // system "text": a plugin or special printer keyed on the real system must not take it
-      const ev = parseEventFormat(formatText({ name, id: this.nextId++, fields, printFmt: '"%s", __get_str(text)' }), 'text');
+      // the name goes in after parsing: a tab, VT, FF or 0xA0 in it would end the format's "name:" line
+      const ev = parseEventFormat(formatText({ name: 'text_event', id: this.nextId++, fields, printFmt: '"%s", __get_str(text)' }), 'text');
+      (ev as { name: string }).name = name;
       this.formats.addParsed(ev);
       // keys are [A-Za-z_][A-Za-z0-9_]*: safe inside a pattern, compiled once per format
       tf = { ev, keys, patterns: keys.map((k) => new RegExp(`(?:^|[\\s,])${k}=([^\\s,]*)`)) };
