@@ -76,6 +76,10 @@ export class CpuStream {
         this.warn(`${this.where(base)}: data truncated at byte ${base + got.length} (expected ${this.end - base} more bytes); events before it were read`);
         this.pos = this.end;
         if (got.length % ps >= this.layout.dataOffset) whole = got.length; // decode the complete events of the partial page
+      } else if (this.pos >= this.end && got.length % ps >= this.layout.dataOffset) {
+        // a block that ends inside a page (recovered from a cut v7 file, whose size is where the file
+        // ends): the complete events of that last page, as for a v6 file cut at the same byte
+        whole = got.length;
       }
       this.bytes = got;
       this.decode(got, whole, base);
