@@ -417,7 +417,8 @@ function walkSections(src: FileSource, first: number, le: boolean): { sections: 
     const size = Number(h.size);
     const truncated = at + SECTION_HEADER_SIZE + size > src.size;
     sections.push({ id: h.id, offset: at, size, compressed: (h.flags & 1) === 1, truncated });
-    if (truncated) return { sections, complete: false, damage: `file ends at byte ${src.size}, inside section ${h.id} at byte ${at} (its size says it ends at byte ${at + SECTION_HEADER_SIZE + size}): possibly truncated` };
+    // the end as exact integer text: a lying 64-bit size is not rounded in the message
+    if (truncated) return { sections, complete: false, damage: `file ends at byte ${src.size}, inside section ${h.id} at byte ${at} (its size says it ends at byte ${BigInt(at + SECTION_HEADER_SIZE) + BigInt(h.size)}): possibly truncated` };
     at += SECTION_HEADER_SIZE + size;
   }
   return { sections, complete: true, damage: null };

@@ -276,7 +276,7 @@ class EventLines {
     }
     sink.bytes(task);
     if (lat) sink.str(lpad(String(cpu), 3) + latencyFlags(batch.flags[i], batch.preempt[i]));
-    else sink.bytes(this.cpuText[cpu] ?? (this.cpuText[cpu] = latin1Bytes((cpu < 10 ? '00' + cpu : cpu < 100 ? '0' + cpu : String(cpu)) + ']')));
+    else sink.bytes(cpu >= 0 ? (this.cpuText[cpu] ?? (this.cpuText[cpu] = latin1Bytes((cpu < 10 ? '00' + cpu : cpu < 100 ? '0' + cpu : String(cpu)) + ']'))) : latin1Bytes(`-${String(-cpu).padStart(2, '0')}]`));
     // time: exact ns from the whole-second base plus the batch offset
     const baseSec = this.baseSec;
     const rel = batch.ts[i] + this.tsOffset;
