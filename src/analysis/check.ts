@@ -115,7 +115,7 @@ export function checkTrace(trace: Trace): { table: aq.ColumnTable; summary: { ok
 
   const fields = readerCache(trace);
   const roles: (Role | undefined)[] = [];
-  const hasCsd = trace.formats.all().some((f) => f.name === 'csd_queue_cpu');
+  const hasCsd = trace.formats.find('csd_queue_cpu').length > 0;
   // per CPU, indexed by CPU number
   const lastTs: number[] = [];
   const lastPid: number[] = [];

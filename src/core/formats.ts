@@ -4,6 +4,16 @@ interface Entry {
   system: string;
   text: string;
   parsed: EventFormat | null;
+  /** From the "name:" and "ID:" lines, read without parsing the format (-1: none). */
+  name: string;
+  id: number;
+}
+
+/** What a format says about itself before it is parsed. */
+export interface FormatHeader {
+  id: number;
+  name: string;
+  system: string;
 }
 
 /**
@@ -32,7 +42,7 @@ export class FormatRegistry {
 
   add(system: string, text: string): void {
     const head = peekFormatHeader(text);
-    const e: Entry = { system, text, parsed: null };
+    const e: Entry = { system, text, parsed: null, name: head?.name ?? '', id: head?.id ?? -1 };
     this.order.push(e);
     if (!head) {
       this.problems.push(`format in system ${system} has no name/ID: ${JSON.stringify(text.slice(0, 60))}`);
@@ -42,7 +52,7 @@ export class FormatRegistry {
   }
 
   addParsed(ev: EventFormat): void {
-    const e: Entry = { system: ev.system, text: ev.text, parsed: ev };
+    const e: Entry = { system: ev.system, text: ev.text, parsed: ev, name: ev.name, id: ev.id };
     this.order.push(e);
     if (!this.byId.has(ev.id)) this.byId.set(ev.id, e);
   }
@@ -57,13 +67,17 @@ export class FormatRegistry {
     return this.byId.has(id);
   }
 
-  /** All formats in registration order (parsed). */
+  /** All formats in registration order (parsed: ~2000 of them in a real trace; headers() does not parse). */
   all(): EventFormat[] {
     const out: EventFormat[] = [];
-    for (const e of this.order) {
-      const h = peekFormatHeader(e.text);
-      if (h && this.byId.get(h.id) === e) out.push(this.get(h.id)!);
-    }
+    for (const e of this.order) if (e.id >= 0 && this.byId.get(e.id) === e) out.push(this.get(e.id)!);
+    return out;
+  }
+
+  /** Every format's id, name and system, in registration order, none parsed. */
+  headers(): FormatHeader[] {
+    const out: FormatHeader[] = [];
+    for (const e of this.order) if (e.id >= 0 && this.byId.get(e.id) === e) out.push({ id: e.id, name: e.parsed?.name ?? e.name, system: e.system });
     return out;
   }
 
@@ -78,8 +92,10 @@ export class FormatRegistry {
     return [...m].map(([system, texts]) => ({ system, texts }));
   }
 
-  /** Formats whose name (and system, when given) match. */
+  /** Formats whose name (and system, when given) match; only those are parsed. */
   find(name: string, system?: string): EventFormat[] {
-    return this.all().filter((f) => f.name === name && (system === undefined || f.system === system));
+    const out: EventFormat[] = [];
+    for (const h of this.headers()) if (h.name === name && (system === undefined || h.system === system)) out.push(this.get(h.id)!);
+    return out;
   }
 }

@@ -24,8 +24,8 @@ export function traceFilterContext(trace: Trace, event: EventFormat, nrCpus = tr
  * single words matched against both system and event names; each a POSIX
  * basic regex, anchored, case-insensitive.
  */
-export function selectEvents(formats: EventFormat[], spec: string): EventFormat[] {
-  const out = new Set<EventFormat>();
+export function selectEvents<F extends { name: string; system: string }>(formats: readonly F[], spec: string): F[] {
+  const out = new Set<F>();
   for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const slash = item.indexOf('/');
     const sys = slash >= 0 ? bre(item.slice(0, slash)) : null;
@@ -88,13 +88,14 @@ export interface EventFilterArg {
  * language; an event lacking a field the filter names simply does not match.
  */
 export function buildEventSelection(trace: Trace, args: EventFilterArg[]): (batch: EventBatch, i: number, ev: EventFormat | undefined) => boolean {
-  const formats = trace.formats.all();
+  // names are matched on the formats' headers: only the selected formats are parsed
+  const formats = trace.formats.headers();
   const positive = new Map<number, CompiledFilter[]>();
   const negative = new Map<number, CompiledFilter[]>();
   let anyPositive = false;
   for (const { arg, negative: neg } of args) {
     const colon = arg.indexOf(':');
-    const events = selectEvents(formats, colon >= 0 ? arg.slice(0, colon) : arg);
+    const events = selectEvents(formats, colon >= 0 ? arg.slice(0, colon) : arg).map((h) => trace.formats.get(h.id)!);
     const text = colon >= 0 ? arg.slice(colon + 1).trim() : '';
     let firstError: FilterError | null = null;
     let compiled = 0;
