@@ -15,7 +15,10 @@ export function printerFor(ev: EventFormat, longSize: number, raw: boolean): Pri
   if (p) return p;
   const cp = compiledPrint(ev, longSize);
   const fmt = cp.fmt.failed ? null : cp.fmt;
-  if (raw) p = (r, env) => printFields(ev, fmt, r, env, true);
+  // a text-only event read from text (system "text") has no fields but its line: -R prints the line,
+  // not "text=<line>" and the key=value copies made from it
+  if (raw && ev.system !== 'text') p = (r, env) => printFields(ev, fmt, r, env, true);
+  else if (raw) p = cp.render;
   else {
     const plugin = pluginFor(ev);
     if (plugin) p = (r, env, state) => plugin(ev, r, env, state);

@@ -3,6 +3,7 @@ import type { EventFormat, FieldFormat } from '../../core/event-format.ts';
 import type { FieldValue } from '../../core/record-encoder.ts';
 import type { Arg } from '../../printfmt/ast.ts';
 import { compiledPrint } from '../../printfmt/render.ts';
+import { cStrtoull } from '../../printfmt/c-values.ts';
 import type { SynthPrintk, SynthSymbols } from './synth-tables.ts';
 
 export interface InvertContext {
@@ -190,7 +191,8 @@ export function genericInverter(ev: EventFormat, longSize: number, kernel = fals
           set = (m, vals) => {
             const v = byText.get(m);
             if (v === undefined) return false;
-            vals[i] = BigInt(v);
+            // libtraceevent compares with strtoull(value, NULL, 0): an enum name it cannot see is 0
+            vals[i] = cStrtoull(v);
             return true;
           };
         }

@@ -7,6 +7,7 @@ import { fieldReaders, ipiTargetReader } from '../../../src/analysis/field-value
 import type { Trace } from '../../../src/core/trace.ts';
 import { openTrace } from '../../../src/io/open.ts';
 import { printFtrace } from '../../../src/io/text/ftrace-printer.ts';
+import { loadFormatFiles } from '../../../src/io/text/format-files.ts';
 import { ROOT, SHARED, findFiles, firstDiff, hasShared, readText, reportOf, tempDir } from '../../helpers.ts';
 import { run } from '../../emulator/record-helpers.ts';
 
@@ -198,5 +199,18 @@ describe('report -R text', () => {
     const def = reportOf(t);
     const want = readText(path.join(ROOT, 'samples/real-ipi.dat.report.txt.gz'));
     if (def !== want) expect.fail(firstDiff(want, def));
+  });
+});
+
+describe('kernel text edge cases', () => {
+  it('an hrtimer_start line whose mode is several flags of an enum the print fmt names (mode=ABS|PINNED|HARD) reads, and prints back as it was', async () => {
+    const line = '          <idle>-0       [001] d.h2.  5168.586928: hrtimer_start: hrtimer=00000000a3b2c1d0 function=tick_nohz_handler expires=5168587000000 softexpires=5168587000000 mode=ABS|PINNED|HARD was_armed=0';
+    const f = write('hrtimer-start.txt', `# tracer: nop\n#\n${line}\n`);
+    const formats = loadFormatFiles([path.join(ROOT, 'samples/formats-6.18')]);
+    const t = await openTrace(f, { formats });
+    const want = 'cpus=2\n          <idle>-0     [001]  5168.586928: hrtimer_start:        hrtimer=00000000a3b2c1d0 function=tick_nohz_handler expires=5168587000000 softexpires=5168587000000 mode=ABS|PINNED|HARD was_armed=0\n';
+    expect(reportOf(t)).toBe(want);
+    // -R of an event kept as its text prints the text, not text= and key=value copies of it
+    expect(reportOf(t, { raw: true })).toBe(want);
   });
 });
