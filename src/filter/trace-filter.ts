@@ -106,7 +106,9 @@ export function buildEventSelection(trace: Trace, args: EventFilterArg[]): (batc
         compiled++;
       } catch (e) {
         if (!(e instanceof FilterError)) throw e;
-        if (e.code !== 'FIELD_NOT_FOUND' || events.length === 1) throw e;
+        // a pattern naming many events (".*"): one the filter cannot apply to (it lacks the field,
+        // or it is the function tracer's, which takes only "ip" in the kernel) simply does not match
+        if (events.length === 1) throw e;
         firstError ??= e;
         f = { text, test: () => false };
       }

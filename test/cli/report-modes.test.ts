@@ -59,6 +59,12 @@ describe('report switches on the sample, as trace-cmd 3.1.6 prints them', () => 
 });
 
 describe('several -i, and -F with comms learned before the first lookup', () => {
+  it("-F '.*: common_pid == 0': every event with pid 0, the function tracer's formats (kernel: only ip) just not matching", () => {
+    const lines = tracelab(['-F', '.*: common_pid == 0', sample]).out.split('\n').slice(1, -1);
+    expect(lines.length).toBe(14003);
+    expect(lines.every((l) => l.includes('<idle>-0 '))).toBe(true);
+  });
+
   it('merges files in time order, each line led by its name; --cpu counts CPUs across files and --ts-offset follows its -i, as 3.1.6', () => {
     const two = tracelab(['-i', sample, '-i', sample, '--ts-offset', '5000']).out.split('\n');
     // the base names, as trace-cmd prints them
@@ -86,7 +92,7 @@ describe('several -i, and -F with comms learned before the first lookup', () => 
 describe.skipIf(!hasTraceCmd())('report switches byte for byte against trace-cmd (needs trace-cmd)', () => {
   it('several -i with --ts-offset, --cpu across files, -F per file, and -F alone', () => {
     const other = hasShared ? path.join(SHARED, 'real/vm-6.18/real-ipi-v6.dat') : sample;
-    for (const args of [['-i', sample, '-i', other], ['-i', sample, '--ts-offset', '-7000', '-i', other, '--ts-offset', '5000'], ['-i', sample, '-i', other, '--cpu', '1-2', '-t'], ['-i', sample, '-F', 'sched_switch', '-i', other, '-F', 'ipi_send_cpu'], ['-F', 'sched_switch', sample], ['-F', 'sched', sample]]) {
+    for (const args of [['-i', sample, '-i', other], ['-i', sample, '--ts-offset', '-7000', '-i', other, '--ts-offset', '5000'], ['-i', sample, '-i', other, '--cpu', '1-2', '-t'], ['-i', sample, '-F', 'sched_switch', '-i', other, '-F', 'ipi_send_cpu'], ['-F', 'sched_switch', sample], ['-F', 'sched', sample], ['-F', '.*: common_pid == 0', sample]]) {
       const theirs = run('trace-cmd', ['report', ...args]);
       const ours = tracelab(args);
       expect(ours.out === theirs.out, args.join(' ')).toBe(true);
