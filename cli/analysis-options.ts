@@ -22,18 +22,25 @@ export function selectionOptions(cmd: Command): Command {
     .option('--csv', 'CSV: the rows');
 }
 
-export function selectionOf(o: Record<string, unknown>): Selection {
-  return { filters: o.filter as EventFilterArg[], cpus: o.cpus ? new Set(cpuListArg(String(o.cpus), '--cpus')) : undefined };
+export function selectionOf(o: Record<string, unknown>, ...traces: Trace[]): Selection {
+  return { filters: o.filter as EventFilterArg[], cpus: o.cpus ? new Set(cpuListArg(String(o.cpus), '--cpus', ...traces)) : undefined };
 }
 
-export function cpuListArg(text: string, what: string): number[] {
+/** A CPU list option; with traces, every CPU must be one they have (the error names their range). */
+export function cpuListArg(text: string, what: string, ...traces: Trace[]): number[] {
+  let l: number[];
   try {
-    const l = parseCpuList(text);
+    l = parseCpuList(text);
     if (!l.length) throw new Error('empty');
-    return l;
   } catch {
     throw new UserError(`${what}: expected a CPU list such as 4-79 or 2,4-6, not "${text}"`);
   }
+  const n = Math.max(0, ...traces.map((t) => t.cpus));
+  if (traces.length && l[l.length - 1] >= n) {
+    const t = traces.find((x) => x.cpus === n) ?? traces[0];
+    throw new UserError(`${what} ${text}: ${t.source} has ${n ? `CPUs 0-${n - 1}` : 'no CPUs'}`);
+  }
+  return l;
 }
 
 /** The command line as the user typed it (without --mail), for a mail to quote. */

@@ -30,12 +30,12 @@ export function register(program: Command): void {
     if (!KINDS.includes(kind)) throw new UserError(`chart: no chart "${kind}" (charts: ${KINDS.join(', ')})`);
     const need = kind === 'compare' ? 2 : 1;
     if (files.length !== need) throw new UserError(`chart ${kind}: expected ${need === 2 ? 'BEFORE and AFTER traces' : 'one trace'}, got ${files.length}`);
-    const sel = selectionOf(o);
+    const t = await openInput(files[0], o);
+    const sel = selectionOf(o, t);
     const iso = () => {
       if (!o.isolated) throw new UserError(`chart ${kind}: --isolated LIST is required`);
-      return cpuListArg(String(o.isolated), '--isolated');
+      return cpuListArg(String(o.isolated), '--isolated', t);
     };
-    const t = await openInput(files[0], o);
     let spec;
     if (kind === 'hist') {
       const r = hist(t, { ...sel, by: String(o.by), event: o.event as string | undefined });
@@ -70,7 +70,7 @@ export function register(program: Command): void {
     .action(async (b: string, a: string, o: Record<string, unknown>) => {
       const before = await openInput(b, o);
       const after = await openInput(a, o);
-      const isolated = cpuListArg(String(o.isolated), '--isolated');
+      const isolated = cpuListArg(String(o.isolated), '--isolated', before, after);
       const commands = [...(o.command as string[]), `tracelab review ${b} ${a} --isolated ${o.isolated} -o ${o.output}`];
       writeFileAtomically(String(o.output), reviewPage(before, after, { isolated, commands }));
     });

@@ -30,7 +30,7 @@ export function register(program: Command): void {
       .option('--bars', 'plain-text bars, before and after'),
   ).action(async (b: string, a: string, o: Record<string, unknown>) => {
     const [before, after] = [await openInput(b, o), await openInput(a, o)];
-    const r = compare(before, after, { ...selectionOf(o), by: o.by as string | undefined, event: o.event as string | undefined, isolated: o.isolated ? cpuListArg(String(o.isolated), '--isolated') : undefined, perMinute: perMinuteArg(String(o.perMinute)) });
+    const r = compare(before, after, { ...selectionOf(o, before, after), by: o.by as string | undefined, event: o.event as string | undefined, isolated: o.isolated ? cpuListArg(String(o.isolated), '--isolated', before, after) : undefined, perMinute: perMinuteArg(String(o.perMinute)) });
     if (o.chart) await writeChart(compareSpec(r.table, r.summary), String(o.chart), `compare`);
     if (o.mail) return void new ByteWriter().write(compareMail(r.table, r.summary, commandLine()));
     printReportOutput(o, r.table, r.summary, () => compareText(r.table, r.summary, !!o.bars));

@@ -14,7 +14,7 @@ export function register(program: Command): void {
       .option('--fields', 'expand the fields of every event into columns'),
   ).action(async (file: string, o: Record<string, unknown>) => {
     const trace = await openInput(file, o);
-    const r = await exportEvents(trace, exportFormat(String(o.to)), String(o.output), { ...selectionOf(o), event: o.event as string | undefined, fields: o.fields ? 'all' : undefined });
+    const r = await exportEvents(trace, exportFormat(String(o.to)), String(o.output), { ...selectionOf(o, trace), event: o.event as string | undefined, fields: o.fields ? 'all' : undefined });
     process.stderr.write(`tracelab: ${r.rows} events -> ${o.output}\n`);
   });
 }

@@ -21,7 +21,7 @@ export function register(program: Command): void {
       .option('--bars', 'plain-text bars instead of the table'),
   ).action(async (file: string, o: Record<string, unknown>) => {
     const trace = await openInput(file, o);
-    const r = hist(trace, { ...selectionOf(o), by: String(o.by), event: o.event as string | undefined, value: o.value as string | undefined });
+    const r = hist(trace, { ...selectionOf(o, trace), by: String(o.by), event: o.event as string | undefined, value: o.value as string | undefined });
     const s = r.summary;
     if (o.chart) await writeChart(histSpec(r.table, s, trace.source), String(o.chart), `hist`);
     if (o.mail) return void new ByteWriter().write(histMail(r.table, s, commandLine()));

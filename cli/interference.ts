@@ -20,7 +20,7 @@ export function register(program: Command): void {
       .option('--task <pid|comm>', "the task each isolated CPU is there for (default: the one that ran longest there)"),
   ).action(async (file: string, o: Record<string, unknown>) => {
     const trace = await openInput(file, o);
-    const r = interference(trace, { ...selectionOf(o), isolated: cpuListArg(String(o.isolated), '--isolated'), task: o.task as string | undefined });
+    const r = interference(trace, { ...selectionOf(o, trace), isolated: cpuListArg(String(o.isolated), '--isolated', trace), task: o.task as string | undefined });
     if (o.chart) await writeChart(interferenceSpec(r.summary, trace.source), String(o.chart), `interference`);
     if (o.mail) return void new ByteWriter().write(interferenceMail(r.summary, trace.source, commandLine()));
     printReportOutput(o, r.table, r.summary, () => interferenceText(r.summary, r.table, trace.source, functionTable(r.summary.ipis)));

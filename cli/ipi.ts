@@ -13,8 +13,8 @@ export function register(program: Command): void {
       .option('--isolated <list>', 'only IPIs aimed at these CPUs (default: all)'),
   ).action(async (file: string, o: Record<string, unknown>) => {
     const trace = await openInput(file, o);
-    const targets = o.isolated ? cpuListArg(String(o.isolated), '--isolated') : undefined;
-    const r = ipiCausality(trace, { ...selectionOf(o), targets });
+    const targets = o.isolated ? cpuListArg(String(o.isolated), '--isolated', trace) : undefined;
+    const r = ipiCausality(trace, { ...selectionOf(o, trace), targets });
     printReportOutput(o, r.table, r.summary, () => {
       const s = r.summary;
       const who = targets ? `CPUs ${formatCpuList(targets)}` : 'all CPUs';

@@ -34,7 +34,7 @@ export function register(program: Command): void {
       return v;
     })
     .option('-T', 'a kernel_stack after each event (stacktrace)')
-    .option('-o, --output <file>', 'output file (default: trace.dat; "report" prints to stdout)')
+    .option('-o, --output <file>', 'output file (default: trace.dat; "-": standard output; text formats print to stdout without -o)')
     .option('--output-format <fmt>', `${FORMATS.join(', ')}`, 'dat')
     .option('-q, --quiet', 'no summary')
     .action(async (o: Record<string, unknown>) => {
@@ -45,7 +45,10 @@ export function register(program: Command): void {
       const seed = Number(o.seed);
       if (!Number.isInteger(seed) || seed < 0) throw new UserError(`--seed: expected a non-negative integer, not "${o.seed}"`);
       const text = fmt === 'report' || fmt === 'ftrace';
-      const output = text ? tempDatPath() : String(o.output ?? 'trace.dat');
+      // "-o -": standard output (a trace.dat is written whole first, then copied there)
+      const toStdout = o.output === '-';
+      if (toStdout) delete o.output;
+      const output = text || toStdout ? tempDatPath() : String(o.output ?? 'trace.dat');
       const bar = progressBar('record', 'events');
       const t0 = Date.now();
       let summary: RecordSummary;
@@ -85,7 +88,21 @@ export function register(program: Command): void {
           fs.rmSync(path.dirname(output), { recursive: true, force: true });
         }
       }
-      if (!o.quiet) process.stderr.write(summaryText(summary, wall, text ? String(o.output ?? 'stdout') : output));
+      if (toStdout && !text) {
+        try {
+          const out = new ByteWriter();
+          const fd = fs.openSync(output, 'r');
+          try {
+            const buf = Buffer.allocUnsafe(1 << 20);
+            for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) out.write(buf.subarray(0, n));
+          } finally {
+            fs.closeSync(fd);
+          }
+        } finally {
+          fs.rmSync(path.dirname(output), { recursive: true, force: true });
+        }
+      }
+      if (!o.quiet) process.stderr.write(summaryText(summary, wall, text || toStdout ? String(o.output ?? 'stdout') : output));
     });
 }
 

@@ -109,6 +109,23 @@ describe('tracelab report (CLI)', () => {
 });
 
 describe('tracelab record and scenarios (CLI)', () => {
+  it('record -o - writes the trace.dat to standard output (and text formats too), no file named -', () => {
+    const r = spawnSync(process.execPath, [cli, 'record', '--duration', '1s', '-q', '-o', '-'], { cwd: dir, maxBuffer: 1 << 28 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.subarray(0, 10).toString('latin1')).toBe('\x17\x08\x44tracing');
+    const text = spawnSync(process.execPath, [cli, 'record', '--duration', '1s', '-q', '--output-format', 'report', '-o', '-'], { cwd: dir });
+    expect(text.stdout.toString().startsWith('cpus=80\n')).toBe(true);
+    expect(fs.existsSync(path.join(dir, '-'))).toBe(false);
+  });
+
+  it('CPU lists beyond the trace are refused, naming its range', () => {
+    const a = run(['interference', sample, '--isolated', '4-79']);
+    expect(a.status).toBe(1);
+    expect(a.err.trim()).toBe(`tracelab: --isolated 4-79: ${sample} has CPUs 0-1`);
+    const b = run(['hist', sample, '--cpus', '5-9']);
+    expect(b.err.trim()).toBe(`tracelab: --cpus 5-9: ${sample} has CPUs 0-1`);
+  });
+
   it('scenarios lists the presets, one line each', () => {
     const r = run(['scenarios']);
     expect(r.status).toBe(0);
