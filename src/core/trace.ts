@@ -72,6 +72,8 @@ export interface Trace {
   warnings: string[];
   /** Events in order. Each call starts again from the first event. */
   batches(opts?: BatchOptions): Iterable<EventBatch>;
+  /** Releases the file the trace reads from (a trace.dat keeps it open); a text trace has none. */
+  close(): void;
 }
 
 export interface BatchOptions {

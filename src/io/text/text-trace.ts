@@ -457,6 +457,8 @@ class TextTraceBuilder {
       tsBaseSec,
       warnings: o.warnings,
       batches: (bo: BatchOptions = {}) => filterBatches(batches, bo),
+      // read whole into memory: nothing to release
+      close: () => {},
     };
     // an excerpt without the cpus= line prints back without one
     if (o.header !== null) trace.reportHeader = o.header;

@@ -1,0 +1,12 @@
+/**
+ * tracelab's pictures and texts for a review: `import ... from 'tracelab/charts'`.
+ * Separate from the main surface because vega and its renderers take a while to load.
+ */
+export { histSpec, compareSpec, interferenceSpec, heatmapSpec, irqOffSpec, timelineSpec } from './specs.ts';
+export { toSVG, toPNG, htmlPage, writeChart } from './render.ts';
+export { reviewPage, type ReviewOptions } from './review.ts';
+export { interferenceText, noiseText, ipiText } from './interference-text.ts';
+export { compareText } from './compare-text.ts';
+export { textTable, usText } from './text-table.ts';
+export { showTable, showText, showChart, type Displayable } from './notebook.ts';
+export { compareMail, interferenceMail, histMail } from './mail-text.ts';

@@ -1,0 +1,44 @@
+/**
+ * tracelab's library: `import { openTrace, interference } from 'tracelab'`.
+ * Readers, printers, filters, the analyses and the emulated kernel; the
+ * charts (vega, heavy to load) are `import ... from 'tracelab/charts'`.
+ * The CLI is a thin layer over these same functions.
+ */
+
+// traces: one interface for trace.dat, report text, kernel text, systrace HTML
+export type { Trace, BatchOptions, BufferInfo, TraceOptions, TraceKind } from './core/trace.ts';
+export { EventBatch } from './core/batch.ts';
+export type { EventFormat, FieldFormat } from './core/event-format.ts';
+export { openTrace } from './io/open.ts';
+export { openDat, type DatTrace } from './io/dat/reader.ts';
+export { DatWriter, type DatMeta, type DatWriteOptions } from './io/dat/writer.ts';
+export { loadFormatFiles } from './io/text/format-files.ts';
+export { UserError, FormatError, TruncatedError } from './core/errors.ts';
+export { parseCpuList, formatCpuList } from './core/cpulist.ts';
+
+// printing exactly as trace-cmd report (and the kernel's trace file) does
+export { printReport, printReports, type ReportOptions, type ReportInput } from './io/text/report-printer.ts';
+export { printFtrace } from './io/text/ftrace-printer.ts';
+
+// filters: the kernel's event filter language, and report -F selections
+export { compileKernelFilter, FilterError, type CompiledFilter, type FilterContext } from './filter/kernel-filter.ts';
+export { buildEventSelection, type EventFilterArg } from './filter/trace-filter.ts';
+
+// analyses: each returns { table (arquero), summary }
+export type { Report } from './analysis/hist.ts';
+export { hist, type HistOptions, type HistSummary } from './analysis/hist.ts';
+export { interference, interferenceOverTime, type InterferenceOptions, type InterferenceSummary, type CpuInterference } from './analysis/interference.ts';
+export { noise, type NoiseOptions, type NoiseSummary, type CpuNoise } from './analysis/noise.ts';
+export { ipiCausality, functionTable, type IpiCausalityOptions, type IpiCausalitySummary } from './analysis/ipi-causality.ts';
+export { compare, type CompareOptions, type CompareSummary } from './analysis/compare.ts';
+export { checkTrace, type CheckResult } from './analysis/check.ts';
+export { eventTable, type TableOptions } from './analysis/table.ts';
+export { exportEvents, type ExportFormat } from './analysis/export.ts';
+export { scan, type Selection, type ScanInfo } from './analysis/scan.ts';
+export type { CpuUserTime } from './analysis/user-time.ts';
+export type { CpuDeferredWork } from './analysis/deferred-work.ts';
+
+// the emulated kernel
+export { record, type RecordOptions, type RecordSummary } from './emulator/record.ts';
+export { preset, presetNames, loadScenario, applySets, parseDuration, type Scenario } from './emulator/scenario.ts';
+export { KERNEL_VERSIONS, type KernelVersion } from './emulator/kernel-version.ts';
