@@ -11,6 +11,8 @@ export interface FieldReader {
   name: string;
   kind: FieldKind;
   read(b: EventBatch, i: number): number | string | null;
+  /** An integer field: its width and sign, and (64-bit) its exact value, for typed columns. */
+  int?: { size: 1 | 2 | 4 | 8; signed: boolean; read64?: (b: EventBatch, i: number) => bigint | null };
 }
 
 /**
@@ -168,19 +170,24 @@ function readerOf(trace: Trace, f: FieldFormat, symbolic: boolean | undefined, l
   const signed = f.signed;
   switch (f.size) {
     case 1:
-      return { name, kind: 'number', read: (b, i) => (f.offset < b.size[i] ? (signed ? b.dv.getInt8(b.off[i] + f.offset) : b.data[b.off[i] + f.offset]) : null) };
+      return { name, kind: 'number', int: { size: 1, signed }, read: (b, i) => (f.offset < b.size[i] ? (signed ? b.dv.getInt8(b.off[i] + f.offset) : b.data[b.off[i] + f.offset]) : null) };
     case 2:
-      return { name, kind: 'number', read: (b, i) => (f.offset + 2 <= b.size[i] ? (signed ? b.dv.getInt16(b.off[i] + f.offset, le) : b.dv.getUint16(b.off[i] + f.offset, le)) : null) };
+      return { name, kind: 'number', int: { size: 2, signed }, read: (b, i) => (f.offset + 2 <= b.size[i] ? (signed ? b.dv.getInt16(b.off[i] + f.offset, le) : b.dv.getUint16(b.off[i] + f.offset, le)) : null) };
     case 4:
-      return { name, kind: 'number', read: (b, i) => (f.offset + 4 <= b.size[i] ? (signed ? b.dv.getInt32(b.off[i] + f.offset, le) : b.dv.getUint32(b.off[i] + f.offset, le)) : null) };
+      return { name, kind: 'number', int: { size: 4, signed }, read: (b, i) => (f.offset + 4 <= b.size[i] ? (signed ? b.dv.getInt32(b.off[i] + f.offset, le) : b.dv.getUint32(b.off[i] + f.offset, le)) : null) };
     default: {
       const pointer = f.isPointer;
+      const read64 = (b: EventBatch, i: number): bigint | null => {
+        if (f.offset + 8 > b.size[i]) return null;
+        return signed ? b.dv.getBigInt64(b.off[i] + f.offset, le) : b.dv.getBigUint64(b.off[i] + f.offset, le);
+      };
       return {
         name,
         kind: pointer ? 'text' : 'number',
+        int: pointer || f.size !== 8 ? undefined : { size: 8, signed, read64 },
         read: (b, i) => {
-          if (f.offset + 8 > b.size[i]) return null;
-          const v = signed ? b.dv.getBigInt64(b.off[i] + f.offset, le) : b.dv.getBigUint64(b.off[i] + f.offset, le);
+          const v = read64(b, i);
+          if (v === null) return null;
           if (pointer) return '0x' + v.toString(16);
           const n = Number(v);
           return Number.isSafeInteger(n) ? n : v.toString();

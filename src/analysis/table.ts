@@ -1,5 +1,5 @@
 import * as aq from 'arquero';
-import { Dictionary, Float64, Int32, Int64, Table as ArrowTable, Uint16, Uint8, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import { Dictionary, Float64, Int16, Int32, Int64, Int8, Table as ArrowTable, Uint16, Uint32, Uint64, Uint8, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
 import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
@@ -32,7 +32,7 @@ class Dict {
   }
 }
 
-class Grow<T extends Uint8Array | Uint16Array | Int32Array | Float64Array | Uint32Array> {
+class Grow<T extends Uint8Array | Uint16Array | Int32Array | Float64Array | Uint32Array | BigInt64Array> {
   a: T;
   constructor(private make: (n: number) => T) {
     this.a = make(1024);
@@ -45,11 +45,21 @@ class Grow<T extends Uint8Array | Uint16Array | Int32Array | Float64Array | Uint
   }
 }
 
-/** One expanded field column: numbers as Float64 (NaN: absent), strings as dictionary codes (-1: absent). */
+/**
+ * One expanded field column: integers typed as the field is (its width and
+ * sign; a name shared by events takes the widest), other numbers as Float64
+ * (NaN: absent), 64-bit integers exact in a BigInt64Array, strings as
+ * dictionary codes (-1: absent).
+ */
 interface FieldColumn {
   name: string;
   numeric: boolean;
+  /** The integer type, or null for Float64 (numbers that are not one integer type). */
+  int: { size: number; signed: boolean } | null;
   num: Grow<Float64Array>;
+  /** 64-bit integers, and which rows hold one. */
+  big: Grow<BigInt64Array> | null;
+  present: Grow<Uint8Array> | null;
   codes: Grow<Int32Array>;
   dict: Dict;
 }
@@ -130,12 +140,20 @@ export class EventColumns {
       for (const c of this.fieldCols) {
         c.num.a[n] = NaN;
         c.codes.a[n] = -1;
+        if (c.present) c.present.a[n] = 0;
       }
     }
     if (this.expand && ev) {
       let rs = this.readers.get(ev.id);
       if (!rs) this.readers.set(ev.id, (rs = fieldReaders(this.trace, ev).map((r) => ({ r, col: this.column(r) }))));
       for (const { r, col } of rs) {
+        if (col.big) {
+          const v = r.int?.read64 ? r.int.read64(b, i) : r.read(b, i);
+          if (v === null) continue;
+          col.big.a[n] = BigInt.asIntN(64, typeof v === 'bigint' ? v : BigInt(v));
+          col.present!.a[n] = 1;
+          continue;
+        }
         const v = r.read(b, i);
         if (v === null) continue;
         if (col.numeric && typeof v === 'number') col.num.a[n] = v;
@@ -151,6 +169,8 @@ export class EventColumns {
     for (const c of this.fieldCols) {
       c.num.ensure(n);
       c.codes.ensure(n);
+      c.big?.ensure(n);
+      c.present?.ensure(n);
     }
   }
 
@@ -161,19 +181,50 @@ export class EventColumns {
     if (!c) {
       // base column names and Object's own (__proto__, constructor) are prefixed: plain data, never a prototype
       const name = (BASE_COLUMNS as readonly string[]).includes(r.name) || r.name in Object.prototype ? `field_${r.name}` : r.name;
-      c = { name, numeric, num: new Grow((n) => new Float64Array(n)), codes: new Grow((n) => new Int32Array(n)), dict: new Dict() };
+      c = { name, numeric, int: numeric && r.int ? { size: r.int.size, signed: r.int.signed } : null, num: new Grow((n) => new Float64Array(n)), big: null, present: null, codes: new Grow((n) => new Int32Array(n)), dict: new Dict() };
       c.num.ensure(this.cpu.a.length);
       c.codes.ensure(this.cpu.a.length);
       c.num.a.fill(NaN, 0, this.rows);
       c.codes.a.fill(-1, 0, this.rows);
+      if (c.int?.size === 8) this.toBig(c);
       this.fieldIndex.set(r.name, c);
       this.fieldCols.push(c);
     } else if (!numeric && c.numeric) {
       // text now: earlier numbers become their decimal text
-      for (let k = 0; k < this.rows; k++) if (!Number.isNaN(c.num.a[k])) c.codes.a[k] = c.dict.code(String(c.num.a[k]));
+      if (c.big) {
+        for (let k = 0; k < this.rows; k++) if (c.present!.a[k]) c.codes.a[k] = c.dict.code(String(c.int!.signed ? c.big.a[k] : BigInt.asUintN(64, c.big.a[k])));
+        c.big = c.present = null;
+      } else for (let k = 0; k < this.rows; k++) if (!Number.isNaN(c.num.a[k])) c.codes.a[k] = c.dict.code(String(c.num.a[k]));
       c.numeric = false;
+      c.int = null;
+    } else if (numeric && c.numeric && c.int) {
+      if (!r.int) {
+        // not an integer of one width: Float64 for all (exact below 2^53)
+        if (c.big) {
+          for (let k = 0; k < this.rows; k++) c.num.a[k] = c.present!.a[k] ? Number(c.big.a[k]) : NaN;
+          c.big = c.present = null;
+        }
+        c.int = null;
+      } else {
+        // the widest of the events' types; signed if any is
+        c.int = { size: Math.max(c.int.size, r.int.size), signed: c.int.signed || r.int.signed };
+        if (c.int.size === 8 && !c.big) this.toBig(c);
+      }
     }
     return c;
+  }
+
+  /** A column becomes 64-bit: the rows so far move into a BigInt64Array. */
+  private toBig(c: FieldColumn): void {
+    c.big = new Grow((n) => new BigInt64Array(n));
+    c.present = new Grow((n) => new Uint8Array(n));
+    c.big.ensure(this.cpu.a.length);
+    c.present.ensure(this.cpu.a.length);
+    for (let k = 0; k < this.rows; k++) {
+      if (Number.isNaN(c.num.a[k])) continue;
+      c.big.a[k] = BigInt(c.num.a[k]);
+      c.present.a[k] = 1;
+    }
   }
 
   /**
@@ -200,15 +251,32 @@ export class EventColumns {
       preempt: makeVector(makeData({ type: new Uint8(), length: n, data: this.preempt.a.slice(0, n) })),
     });
     for (const c of this.fieldCols) {
-      if (c.numeric) {
+      if (c.big) {
+        const present = c.present!.a;
+        const nulls = nullBitmap(n, (k) => present[k] === 1);
+        const v = c.big.a.slice(0, n);
+        const data = c.int!.signed ? v : new BigUint64Array(v.buffer, 0, n);
+        cols[c.name] = makeVector(makeData({ type: c.int!.signed ? new Int64() : new Uint64(), length: n, nullCount: nulls.count, nullBitmap: nulls.bitmap, data }));
+      } else if (c.numeric) {
         const v = c.num.a.slice(0, n);
         const nulls = nullBitmap(n, (k) => !Number.isNaN(v[k]));
-        cols[c.name] = makeVector(makeData({ type: new Float64(), length: n, nullCount: nulls.count, nullBitmap: nulls.bitmap, data: v }));
+        const t = c.int ? intType(c.int.size, c.int.signed) : null;
+        // absent rows hold 0 under the null bit
+        const data = t ? t.array(n) : v;
+        if (t) for (let k = 0; k < n; k++) data[k] = Number.isNaN(v[k]) ? 0 : v[k];
+        cols[c.name] = makeVector(makeData({ type: (t ? t.type : new Float64()) as DataType, length: n, nullCount: nulls.count, nullBitmap: nulls.bitmap, data } as never));
       } else cols[c.name] = dict(c.codes.a, c.dict);
     }
     this.rows = 0;
     return new ArrowTable(cols);
   }
+}
+
+/** The Arrow type of an integer field of this width and sign, and its typed array. */
+function intType(size: number, signed: boolean): { type: DataType; array: (n: number) => Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array } {
+  if (size === 1) return signed ? { type: new Int8(), array: (n) => new Int8Array(n) } : { type: new Uint8(), array: (n) => new Uint8Array(n) };
+  if (size === 2) return signed ? { type: new Int16(), array: (n) => new Int16Array(n) } : { type: new Uint16(), array: (n) => new Uint16Array(n) };
+  return signed ? { type: new Int32(), array: (n) => new Int32Array(n) } : { type: new Uint32(), array: (n) => new Uint32Array(n) };
 }
 
 /** An Arrow validity bitmap (null when every value is present). */

@@ -77,4 +77,26 @@ describe('event tables', () => {
     const head = fs.readFileSync(out('f.csv'), 'utf8').split('\n')[0];
     expect(head).toBe('ts,cpu,pid,comm,system,event,flags,preempt,prev_comm,prev_pid,prev_prio,prev_state,next_comm,next_pid,next_prio');
   });
+
+  it('field columns keep the field types (integer width and sign, int64 exact), in Arrow and Parquet', async () => {
+    const t = await openTrace(file);
+    const a = eventArrow(t, { fields: 'all' });
+    const type = (n: string) => String(a.schema.fields.find((f) => f.name === n)!.type);
+    // sched_switch: pid_t and int are Int32, long prev_state is Int64; ipi_send_cpu's unsigned int cpu is Uint32
+    expect([type('prev_pid'), type('prev_prio'), type('prev_state'), type('field_cpu'), type('vector')]).toEqual(['Int32', 'Int32', 'Int64', 'Uint32', 'Int32']);
+    // the values are the report's: the first sched_switch's pids
+    const ev = a.getChild('event')!;
+    let k = 0;
+    while (String(ev.get(k)) !== 'sched_switch') k++;
+    expect([a.getChild('prev_pid')!.get(k), a.getChild('next_pid')!.get(k)]).toEqual([0, 4261]);
+    expect(a.getChild('prev_state')!.get(k)).toBe(0n);
+    // other events' rows are null in it
+    expect(a.getChild('prev_pid')!.get(0)).toBe(null);
+    await exportEvents(t, 'parquet', path.join(dir, 'typed.parquet'), { event: 'sched_switch' });
+    const pq = await import('parquet-wasm');
+    const back = tableFromIPC(pq.readParquet(fs.readFileSync(path.join(dir, 'typed.parquet'))).intoIPCStream());
+    expect(String(back.schema.fields.find((f) => f.name === 'next_pid')!.type)).toBe('Int32');
+    expect(String(back.schema.fields.find((f) => f.name === 'prev_state')!.type)).toBe('Int64');
+  });
 });
+
