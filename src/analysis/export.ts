@@ -5,51 +5,54 @@ import type { Trace } from '../core/trace.ts';
 import { UserError } from '../core/errors.ts';
 import { fillColumns, type EventColumns, type TableOptions } from './table.ts';
 
-export type ExportFormat = 'csv' | 'json' | 'arrow' | 'parquet';
-export const EXPORT_FORMATS: ExportFormat[] = ['csv', 'json', 'arrow', 'parquet'];
+export type ExportFormat = 'csv' | 'json' | 'ndjson' | 'arrow' | 'parquet';
+export const EXPORT_FORMATS: ExportFormat[] = ['csv', 'json', 'ndjson', 'arrow', 'parquet'];
+
+/** File name endings and the format each means. */
+const EXTENSIONS: Record<string, ExportFormat> = { csv: 'csv', json: 'json', ndjson: 'ndjson', jsonl: 'ndjson', arrow: 'arrow', feather: 'arrow', ipc: 'arrow', parquet: 'parquet', pq: 'parquet' };
 
 /** Rows per chunk for the text formats: memory stays bounded whatever the input size. */
 const CHUNK = 1 << 16;
 
 /**
- * Writes a trace's events as CSV, JSON (an array of objects), Arrow IPC (file
- * format) or Parquet, so pandas, Polars, DuckDB or Spark can take over. Time
+ * Writes a trace's events as CSV, JSON (an array of objects), NDJSON (one
+ * object per line), Arrow IPC (file format) or Parquet, so pandas, Polars, DuckDB or Spark can take over. Time
  * stamps are exact int64 nanoseconds (in CSV/JSON, exact decimal digits). CSV
  * and JSON stream in chunks; Arrow and Parquet are built as one table with one
  * dictionary per column (so readers never meet differing batch dictionaries).
  */
 export async function exportEvents(trace: Trace, format: ExportFormat, out: string, o: TableOptions = {}): Promise<{ rows: number }> {
-  return writeAtomically(out, (tmp) => exportTo(trace, format, tmp, o));
+  // "-": standard output (nothing to replace there, so no temporary name)
+  if (out === '-') return exportTo(trace, format, 1, o);
+  return writeAtomically(out, (tmp) => {
+    const fd = fs.openSync(tmp, 'w');
+    return exportTo(trace, format, fd, o).finally(() => fs.closeSync(fd));
+  });
 }
 
-async function exportTo(trace: Trace, format: ExportFormat, out: string, o: TableOptions): Promise<{ rows: number }> {
-  const fd = fs.openSync(out, 'w');
-  const text = format === 'csv' || format === 'json';
+async function exportTo(trace: Trace, format: ExportFormat, fd: number, o: TableOptions): Promise<{ rows: number }> {
+  const text = format === 'csv' || format === 'json' || format === 'ndjson';
   let rows = 0;
   let wroteHeader = false;
   const flushText = (cols: EventColumns) => {
     const t = cols.take();
     if (!t.numRows && wroteHeader) return;
-    const chunk = format === 'csv' ? csvChunk(t, !wroteHeader) : jsonChunk(t, !wroteHeader, rows > 0);
+    const chunk = format === 'csv' ? csvChunk(t, !wroteHeader) : format === 'ndjson' ? jsonLines(t) : jsonChunk(t, !wroteHeader, rows > 0);
     wroteHeader = true;
     rows += t.numRows;
     fs.writeSync(fd, chunk, null, 'utf8');
   };
-  try {
-    const cols = fillColumns(trace, o, (c) => {
-      if (text && c.rows >= CHUNK) flushText(c);
-    });
-    if (text) {
-      flushText(cols);
-      if (format === 'json') fs.writeSync(fd, rows ? '\n]\n' : ']\n');
-    } else {
-      const t = cols.take();
-      rows = t.numRows;
-      const bytes = format === 'arrow' ? tableToIPC(t, 'file') : await toParquet(t);
-      fs.writeSync(fd, bytes);
-    }
-  } finally {
-    fs.closeSync(fd);
+  const cols = fillColumns(trace, o, (c) => {
+    if (text && c.rows >= CHUNK) flushText(c);
+  });
+  if (text) {
+    flushText(cols);
+    if (format === 'json') fs.writeSync(fd, rows ? '\n]\n' : ']\n');
+  } else {
+    const t = cols.take();
+    rows = t.numRows;
+    const bytes = format === 'arrow' ? tableToIPC(t, 'file') : await toParquet(t);
+    for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off);
   }
   return { rows };
 }
@@ -83,18 +86,33 @@ function csvChunk(t: ArrowTable, header: boolean): string {
   return lines.length ? lines.join('\n') + '\n' : '';
 }
 
-function jsonChunk(t: ArrowTable, first: boolean, more: boolean): string {
+/** Each row as one JSON object; int64 as exact digits (JSON numbers may be as long as they need to be). */
+function jsonObjects(t: ArrowTable): string[] {
   const { names, get } = columnsOf(t);
   const keys = names.map((n) => JSON.stringify(n) + ':');
   const parts: string[] = [];
-  for (let k = 0; k < t.numRows; k++) {
-    // int64 as exact digits: JSON numbers may be as long as they need to be
-    parts.push('{' + get.map((g, c) => keys[c] + (typeof g(k) === 'bigint' ? String(g(k)) : JSON.stringify(g(k) ?? null))).join(',') + '}');
-  }
+  for (let k = 0; k < t.numRows; k++) parts.push('{' + get.map((g, c) => keys[c] + (typeof g(k) === 'bigint' ? String(g(k)) : JSON.stringify(g(k) ?? null))).join(',') + '}');
+  return parts;
+}
+
+function jsonChunk(t: ArrowTable, first: boolean, more: boolean): string {
+  const parts = jsonObjects(t);
   return (first ? '[\n' : '') + (more && parts.length ? ',\n' : '') + parts.join(',\n');
 }
 
-export function exportFormat(text: string): ExportFormat {
-  if ((EXPORT_FORMATS as string[]).includes(text)) return text as ExportFormat;
-  throw new UserError(`--to: expected one of ${EXPORT_FORMATS.join(', ')}, not "${text}"`);
+function jsonLines(t: ArrowTable): string {
+  const parts = jsonObjects(t);
+  return parts.length ? parts.join('\n') + '\n' : '';
+}
+
+/** The export format: --to when given, else the output file's ending. */
+export function exportFormat(text: string | undefined, output?: string): ExportFormat {
+  if (text !== undefined) {
+    if ((EXPORT_FORMATS as string[]).includes(text)) return text as ExportFormat;
+    throw new UserError(`--to: expected one of ${EXPORT_FORMATS.join(', ')}, not "${text}"`);
+  }
+  const ext = /\.([A-Za-z0-9]+)$/.exec(output ?? '')?.[1]?.toLowerCase();
+  const f = ext === undefined ? undefined : EXTENSIONS[ext];
+  if (!f) throw new UserError(`--to: give the format (${EXPORT_FORMATS.join(', ')}); the output name "${output ?? ''}" does not say`);
+  return f;
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Dictionary, tableFromIPC } from 'apache-arrow';
 import * as aq from 'arquero';
 import { describe, expect, it } from 'vitest';
-import { exportEvents } from '../../src/analysis/export.ts';
+import { exportEvents, exportFormat } from '../../src/analysis/export.ts';
 import { eventArrow, eventTable } from '../../src/analysis/table.ts';
 import { openTrace } from '../../src/io/open.ts';
 import { ROOT, readText, tempDir } from '../helpers.ts';
@@ -97,6 +97,17 @@ describe('event tables', () => {
     const back = tableFromIPC(pq.readParquet(fs.readFileSync(path.join(dir, 'typed.parquet'))).intoIPCStream());
     expect(String(back.schema.fields.find((f) => f.name === 'next_pid')!.type)).toBe('Int32');
     expect(String(back.schema.fields.find((f) => f.name === 'prev_state')!.type)).toBe('Int64');
+  });
+
+  it('NDJSON: one object per line; the format follows the output name when --to is not given', async () => {
+    const t = await openTrace(file);
+    await exportEvents(t, 'ndjson', path.join(dir, 'ss.ndjson'), { event: 'sched_switch' });
+    const lines = fs.readFileSync(path.join(dir, 'ss.ndjson'), 'utf8').trimEnd().split('\n');
+    expect(lines.length).toBe(2495);
+    expect(JSON.parse(lines[0])).toMatchObject({ event: 'sched_switch', prev_pid: 0, next_comm: 'bash', next_pid: 4261 });
+    expect(['a.csv', 'a.json', 'a.jsonl', 'a.NDJSON', 'a.arrow', 'a.parquet'].map((n) => exportFormat(undefined, n))).toEqual(['csv', 'json', 'ndjson', 'ndjson', 'arrow', 'parquet']);
+    expect(exportFormat('csv', 'a.parquet')).toBe('csv');
+    expect(() => exportFormat(undefined, 'a.dat')).toThrow(/--to: give the format .* the output name "a\.dat" does not say/);
   });
 });
 

@@ -116,6 +116,6 @@ describe('analysis commands (CLI)', () => {
       expect(r.err).toBe(`tracelab: 34304 events -> ${out}\n`);
       expect(fs.statSync(out).size).toBeGreaterThan(1000);
     }
-    expect(run(['convert', sample, '--to', 'xls', '-o', path.join(dir, 'x')]).err).toMatch(/--to: expected one of csv, json, arrow, parquet/);
+    expect(run(['convert', sample, '--to', 'xls', '-o', path.join(dir, 'x')]).err).toMatch(/--to: expected one of csv, json, ndjson, arrow, parquet/);
   });
 });
