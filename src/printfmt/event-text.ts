@@ -1,6 +1,6 @@
 import type { EventFormat } from '../core/event-format.ts';
 import { compiledPrint, printFields, renderBprint } from './render.ts';
-import { pluginFor, type PluginState } from './plugins.ts';
+import { PRETTY_TOO, pluginFor, type PluginState } from './plugins.ts';
 import type { PrintEnv, RecordRef } from './record.ts';
 
 export type Printer = (r: RecordRef, env: PrintEnv, state: PluginState) => string;
@@ -21,10 +21,17 @@ export function printerFor(ev: EventFormat, longSize: number, raw: boolean): Pri
   else if (raw) p = cp.render;
   else {
     const plugin = pluginFor(ev);
-    if (plugin) p = (r, env, state) => plugin(ev, r, env, state);
-    else if (ev.system === 'ftrace' && ev.name === 'bprint' && fmt) p = (r, env) => renderBprint(ev, r, env);
-    else if (!fmt) p = (r, env) => '[FAILED TO PARSE]' + printFields(ev, null, r, env, false);
-    else p = cp.render;
+    let pretty: Printer;
+    if (ev.system === 'ftrace' && ev.name === 'bprint' && fmt) pretty = (r, env) => renderBprint(ev, r, env);
+    else if (!fmt) pretty = (r, env) => '[FAILED TO PARSE]' + printFields(ev, null, r, env, false);
+    else pretty = cp.render;
+    // print_event_info(): a handler returning non-zero is followed by the print fmt (pretty_print())
+    if (plugin)
+      p = (r, env, state) => {
+        const t = plugin(ev, r, env, state);
+        return t.endsWith(PRETTY_TOO) ? t.slice(0, -PRETTY_TOO.length) + pretty(r, env, state) : t;
+      };
+    else p = pretty;
   }
   cache.set(ev, p);
   return p;

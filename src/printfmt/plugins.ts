@@ -6,7 +6,8 @@ import type { PrintEnv, RecordRef } from './record.ts';
 /**
  * The libtraceevent plugins trace-cmd loads by default that replace an event's
  * print fmt: sched_switch / sched_wakeup (which also teach the comm table),
- * the ftrace function / kernel_stack printers, and hrtimer's.
+ * the ftrace function / kernel_stack printers, hrtimer's, tlb's, and kmem's
+ * call-site prefix.
  */
 export type Plugin = (ev: EventFormat, r: RecordRef, env: PrintEnv, state: PluginState) => string;
 
@@ -214,7 +215,47 @@ const hrtimerStart: Plugin = (ev, r, env) => {
   return `hrtimer=${timer}${fn === null ? '' : ` function=${fn}`} expires=${numField(ev, r, env, 'expires', 'dec', true)} softexpires=${numField(ev, r, env, 'softexpires', 'dec', true)}`;
 };
 
+/**
+ * plugin_tlb.c, tlb_flush: `pages=%ld reason=<name> (%lld)` in place of the
+ * print fmt's `pages:%ld reason:%s (%d)`; reasons past the four it knows
+ * print no name. Without a reason field it prints what it has and returns
+ * -1, which libtraceevent takes as "print the fmt too".
+ */
+const tlbFlush: Plugin = (ev, r, env) => {
+  let out = 'pages=';
+  const pages = fieldVal(ev, r, env, 'pages', false);
+  out += 'e' in pages ? `CAN'T FIND FIELD "pages"` : BigInt.asIntN(64, pages.v).toString();
+  const reason = fieldVal(ev, r, env, 'reason', true);
+  if ('e' in reason) return out + reason.e + PRETTY_TOO;
+  return out + ` reason=${TLB_REASONS[Number(reason.v)] ?? ''} (${BigInt.asIntN(64, reason.v)})`;
+};
+const TLB_REASONS = ['flush on task switch', 'remote shootdown', 'local shootdown', 'local mm shootdown'];
+
+/** A plugin's text that ends with this is followed by the event's print fmt (its handler returned non-zero). */
+export const PRETTY_TOO = '\u0000pretty';
+
+/**
+ * plugin_kmem.c, kmalloc/kfree/kmem_cache_*: `(func+0xoff) ` before the print
+ * fmt (the handler returns 1), when call_site lies in a known function.
+ */
+const kmemCallSite: Plugin = (ev, r, env) => {
+  const f = ev.field('call_site');
+  if (!f || f.offset + f.size > r.size || (f.size !== 1 && f.size !== 2 && f.size !== 4 && f.size !== 8)) return PRETTY_TOO;
+  const v = readUnsigned(r.dv, r.off + f.offset, f.size, env.littleEndian);
+  const i = env.symbols.findBig(v);
+  if (i < 0) return PRETTY_TOO;
+  // "%x" of (int)(val - addr)
+  return `(${env.symbols.name(i)}+0x${(Number(BigInt.asIntN(32, v - env.symbols.address(i))) >>> 0).toString(16)}) ` + PRETTY_TOO;
+};
+
 const PLUGINS: Record<string, Plugin> = {
+  'tlb/tlb_flush': tlbFlush,
+  'kmem/kfree': kmemCallSite,
+  'kmem/kmalloc': kmemCallSite,
+  'kmem/kmalloc_node': kmemCallSite,
+  'kmem/kmem_cache_alloc': kmemCallSite,
+  'kmem/kmem_cache_alloc_node': kmemCallSite,
+  'kmem/kmem_cache_free': kmemCallSite,
   'timer/hrtimer_expire_entry': hrtimerExpire,
   'timer/hrtimer_start': hrtimerStart,
   'sched/sched_switch': schedSwitch,

@@ -92,7 +92,7 @@ const custom: FormatSpec[] = [
   { name: 'unknown_fn_ev', id: 911, fields: [{ type: 'int', name: 'v', size: 4, signed: true }], printFmt: '"v=%d (%s)", REC->v, REC->v & 1 ? "odd" : "even"' },
 ];
 
-const REAL = ['sched_switch', 'sched_wakeup', 'ipi_send_cpumask', 'irq_handler_exit', 'softirq_entry', 'rcu_utilization', 'csd_queue_cpu'];
+const REAL = ['sched_switch', 'sched_wakeup', 'ipi_send_cpumask', 'irq_handler_exit', 'softirq_entry', 'rcu_utilization', 'csd_queue_cpu', 'kmalloc', 'kfree', 'kmem_cache_alloc', 'kmem_cache_free', 'tlb_flush'];
 const FTRACE = ['function', 'kernel_stack', 'print', 'bprint'];
 
 export async function writeOracleTrace(file: string): Promise<void> {
@@ -175,6 +175,14 @@ export async function writeOracleTrace(file: string): Promise<void> {
   add('rcu_utilization', [0xffffffff82000000n]);
   add('rcu_utilization', [0xffffffff82000008n]);
   add('csd_queue_cpu', [1, 0xffffffff81001210n, 0xffffffff81001800n, 0xffff888104cf8038n]);
+  // plugin_kmem: "(func+0xoff) " before the print fmt when call_site is in a known function
+  add('kmalloc', [0xffffffff81001010n, 0xffff888104c00000n, 64n, 64n, 0xcc0n, -1]);
+  add('kmalloc', [0x1234n, 0xffff888104c00100n, 100n, 128n, 0n, 0]);
+  add('kfree', [0xffffffff81001234n, 0xffff888104c00000n]);
+  add('kmem_cache_alloc', [0xffffffff81002010n, 0xffff888104c00200n, 'task_struct', 9792n, 9792n, 0xdc0n, 0, 1]);
+  add('kmem_cache_free', [0xffffffff81000000n, 0xffff888104c00200n, 'task_struct']);
+  // plugin_tlb: pages=%ld reason=<name> (%lld), no name past the four it knows
+  for (const [reason, pages] of [[0, 1n], [1, 512n], [3, 0xffffffffffffffffn], [4, 2n], [-1, 7n]] as const) add('tlb_flush', [reason, pages]);
   // ftrace: function calls with parents (indentation), a stack, trace_marker, trace_printk
   for (const [ip, parent] of [[0xffffffff81002000n, 0xffffffff81003000n], [0xffffffff81001800n, 0xffffffff81002004n], [0xffffffff81001000n, 0xffffffff81001810n], [0xffffffff81001800n, 0xffffffff81002004n], [0x5n, 0x6n]] as const) add('function', [ip, parent]);
   const stack = new Uint8Array(64);
