@@ -3,7 +3,7 @@ import type { FieldFormat } from '../core/event-format.ts';
 /** Kinds of print-fmt argument nodes (libtraceevent's tep_print_arg types). */
 export type ArgKind =
   | 'null' | 'atom' | 'field' | 'flags' | 'symbol' | 'hex' | 'hexstr' | 'intarray'
-  | 'type' | 'string' | 'bstring' | 'bitmask' | 'cpumask' | 'dynarray' | 'dynarraylen' | 'op';
+  | 'type' | 'string' | 'bstring' | 'bitmask' | 'cpumask' | 'dynarray' | 'dynarraylen' | 'op' | 'func';
 
 export interface FlagSym {
   value: string;
@@ -41,6 +41,9 @@ export class Arg {
   prio = 0;
   /** A parenthesised sub-expression, kept whole when parsing as C does (the kernel's own printing). */
   paren = false;
+  /** func: a print function a plugin registered (print-functions.ts), and its arguments. */
+  funcName = '';
+  params: Arg[] = [];
 
   static of(kind: ArgKind): Arg {
     const a = new Arg();

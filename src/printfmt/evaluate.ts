@@ -3,6 +3,7 @@ import { readUnsigned } from '../core/int64.ts';
 import type { Arg } from './ast.ts';
 import { cStrtoull, evalTypeStr, formatLld } from './c-values.ts';
 import type { PrintEnv, RecordRef } from './record.ts';
+import { printFunction } from './print-functions.ts';
 
 /**
  * eval_num_arg: the value of an argument tree for one record, as an unsigned
@@ -32,10 +33,17 @@ export function evalNum(arg: Arg, r: RecordRef, env: PrintEnv): bigint {
       return evalOp(arg, r, env);
     case 'dynarraylen':
       return BigInt(dynamicLoc(arg.field!, r, env).len);
+    case 'func':
+      return callPrintFunction(arg, r, env).value;
     default:
       // flags, symbols, arrays, strings and masks have no numeric value
       return 0n;
   }
+}
+
+/** A registered print function of the arguments' values (process_defined_func()). */
+export function callPrintFunction(arg: Arg, r: RecordRef, env: PrintEnv): { value: bigint; text: string } {
+  return printFunction(arg.funcName)!.call(arg.params.map((p) => evalNum(p, r, env)));
 }
 
 /** A non-numeric atom is a kernel symbol (e.g. _stext); resolved once and remembered. */

@@ -1,6 +1,7 @@
 import type { EventFormat } from '../core/event-format.ts';
 import { Lexer, T, isItemType, type Tok } from '../core/format-lexer.ts';
 import { cStrtoll, cStrtoull, evalTypeStr, formatLld } from './c-values.ts';
+import { printFunction } from './print-functions.ts';
 import { Arg, type FlagSym, type PrintFmt } from './ast.ts';
 import { buildSegments } from './segments.ts';
 
@@ -403,8 +404,26 @@ class Parser {
       case '__get_dynamic_array_len': case '__get_rel_dynamic_array_len': return this.processDynamicArrayLen(arg);
       case '__builtin_expect': return this.processBuiltinExpect(arg);
       case 'sizeof': return this.processSizeof(arg);
-      default: return this.fail(`function ${name} not defined`);
+      default: {
+        const fn = printFunction(name);
+        if (fn) return this.processFuncHandler(arg, name, fn.params);
+        return this.fail(`function ${name} not defined`);
+      }
     }
+  }
+
+  /** process_func_handler(): a registered print function's arguments, each a full argument, then ')'. */
+  processFuncHandler(arg: Arg, name: string, params: number): Tok {
+    arg.kind = 'func';
+    arg.funcName = name;
+    arg.params = [];
+    for (let i = 0; i < params; i++) {
+      const p = new Arg();
+      const t = this.processArg(p);
+      if (t[0] !== T.DELIM || t[1] !== (i < params - 1 ? ',' : ')')) this.fail(`bad arguments to ${name}()`);
+      arg.params.push(p);
+    }
+    return this.lx.item();
   }
 
   readPrintArgs(): Arg[] {

@@ -2,7 +2,7 @@ import { formatInt, formatPointer, formatStr, parseSpec } from '../core/c-printf
 import { formatCpuList, maskCpus } from '../core/cpulist.ts';
 import type { Arg } from './ast.ts';
 import { evalFlag } from './c-values.ts';
-import { cString, dynamicLoc, evalNum } from './evaluate.ts';
+import { callPrintFunction, cString, dynamicLoc, evalNum } from './evaluate.ts';
 import type { PrintEnv, RecordRef } from './record.ts';
 
 const hex2 = (b: number) => (b < 16 ? '0' : '') + b.toString(16);
@@ -118,6 +118,8 @@ export function printStrArg(format: string, star: number | undefined, arg: Arg, 
       const text = arg.kind === 'cpumask' ? formatCpuList(maskCpus(r.data, r.off + offset, len, !env.littleEndian)) : bitmaskHex(r, offset, len, env);
       return put(text);
     }
+    case 'func':
+      return put(callPrintFunction(arg, r, env).text);
     case 'op': {
       if (arg.op !== '?') return '';
       const v = evalNum(arg.left!, r, env);
