@@ -92,7 +92,7 @@ const custom: FormatSpec[] = [
   { name: 'unknown_fn_ev', id: 911, fields: [{ type: 'int', name: 'v', size: 4, signed: true }], printFmt: '"v=%d (%s)", REC->v, REC->v & 1 ? "odd" : "even"' },
 ];
 
-const REAL = ['sched_switch', 'sched_wakeup', 'ipi_send_cpumask', 'irq_handler_exit', 'softirq_entry', 'rcu_utilization', 'csd_queue_cpu', 'kmalloc', 'kfree', 'kmem_cache_alloc', 'kmem_cache_free', 'tlb_flush', 'jbd2_run_stats', 'jbd2_checkpoint_stats'];
+const REAL = ['sched_switch', 'sched_wakeup', 'ipi_send_cpumask', 'irq_handler_exit', 'softirq_entry', 'rcu_utilization', 'csd_queue_cpu', 'kmalloc', 'kfree', 'kmem_cache_alloc', 'kmem_cache_free', 'tlb_flush', 'jbd2_run_stats', 'jbd2_checkpoint_stats', 'sys_enter_futex'];
 const FTRACE = ['function', 'kernel_stack', 'print', 'bprint'];
 
 export async function writeOracleTrace(file: string): Promise<void> {
@@ -186,6 +186,8 @@ export async function writeOracleTrace(file: string): Promise<void> {
   // plugin_jbd2's print function jiffies_to_msecs(): its argument, as the fmt's %u prints it
   add('jbd2_run_stats', [(8 << 20) | 1, 4242, 5n, 0n, 1234n, 7n, 0xffffffffffffffffn, 3n, 17, 40, 41]);
   add('jbd2_checkpoint_stats', [(259 << 20) | 3, 7, 99n, 1, 2, 3]);
+  // plugin_futex: the command's name and flags, then the arguments it uses; an unknown command keeps the fmt
+  for (const op of [0x81, 0x80, 0x189, 4, 6, 13, 0x87]) add('sys_enter_futex', [202, 0x7f0012345678n, BigInt(op), 1n, 0x7ffc00001000n, 0x7f0012340000n, 0xffffffffn]);
   // ftrace: function calls with parents (indentation), a stack, trace_marker, trace_printk
   for (const [ip, parent] of [[0xffffffff81002000n, 0xffffffff81003000n], [0xffffffff81001800n, 0xffffffff81002004n], [0xffffffff81001000n, 0xffffffff81001810n], [0xffffffff81001800n, 0xffffffff81002004n], [0x5n, 0x6n]] as const) add('function', [ip, parent]);
   const stack = new Uint8Array(64);
