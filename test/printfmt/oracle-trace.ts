@@ -90,6 +90,11 @@ const custom: FormatSpec[] = [
     printFmt: '"(%lx <- %lx) ret=%Ld", REC->__probe_func, REC->__probe_ret_ip, REC->ret',
   },
   { name: 'unknown_fn_ev', id: 911, fields: [{ type: 'int', name: 'v', size: 4, signed: true }], printFmt: '"v=%d (%s)", REC->v, REC->v & 1 ? "odd" : "even"' },
+  {
+    name: 'xen_mc_entry', id: 920,
+    fields: [{ type: 'unsigned int', name: 'op', size: 4 }, { type: 'unsigned int', name: 'nargs', size: 4 }],
+    printFmt: '"op %u%s nargs %u", REC->op, xen_hypercall_name(REC->op), REC->nargs',
+  },
 ];
 
 const REAL = ['sched_switch', 'sched_wakeup', 'ipi_send_cpumask', 'irq_handler_exit', 'softirq_entry', 'rcu_utilization', 'csd_queue_cpu', 'kmalloc', 'kfree', 'kmem_cache_alloc', 'kmem_cache_free', 'tlb_flush', 'jbd2_run_stats', 'jbd2_checkpoint_stats', 'sys_enter_futex'];
@@ -186,6 +191,8 @@ export async function writeOracleTrace(file: string): Promise<void> {
   // plugin_jbd2's print function jiffies_to_msecs(): its argument, as the fmt's %u prints it
   add('jbd2_run_stats', [(8 << 20) | 1, 4242, 5n, 0n, 1234n, 7n, 0xffffffffffffffffn, 3n, 17, 40, 41]);
   add('jbd2_checkpoint_stats', [(259 << 20) | 3, 7, 99n, 1, 2, 3]);
+  // plugin_xen's print function: the hypercall's name, nothing for a number it does not know
+  for (const op of [1, 13, 38, 55, 1000]) add('xen_mc_entry', [op, 3]);
   // plugin_futex: the command's name and flags, then the arguments it uses; an unknown command keeps the fmt
   for (const op of [0x81, 0x80, 0x189, 4, 6, 13, 0x87]) add('sys_enter_futex', [202, 0x7f0012345678n, BigInt(op), 1n, 0x7ffc00001000n, 0x7f0012340000n, 0xffffffffn]);
   // ftrace: function calls with parents (indentation), a stack, trace_marker, trace_printk
