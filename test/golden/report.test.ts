@@ -23,7 +23,6 @@ const modes: [string, string[], { latency?: boolean; ns?: boolean; raw?: boolean
  * fails and says to remove the entry, so the list cannot go stale.
  */
 const KNOWN_GAPS: Record<string, { modes: string[]; why: string }> = {
-  'real/thirdparty/HIP24-Masterarbeit-host/trace.dat': { modes: ['', '-l', '-t'], why: 'kvm plugin output and the TSC2NSEC clock (issue 15)' },
   'real/thirdparty/wsdias-LabSisOp/trace.dat': { modes: ['', '-l', '-t'], why: 'function_graph printing (issue 15)' },
 };
 /**

@@ -97,7 +97,7 @@ const custom: FormatSpec[] = [
   },
 ];
 
-const REAL = ['sched_switch', 'sched_wakeup', 'ipi_send_cpumask', 'irq_handler_exit', 'softirq_entry', 'rcu_utilization', 'csd_queue_cpu', 'kmalloc', 'kfree', 'kmem_cache_alloc', 'kmem_cache_free', 'tlb_flush', 'jbd2_run_stats', 'jbd2_checkpoint_stats', 'sys_enter_futex'];
+const REAL = ['sched_switch', 'sched_wakeup', 'ipi_send_cpumask', 'irq_handler_exit', 'softirq_entry', 'rcu_utilization', 'csd_queue_cpu', 'kmalloc', 'kfree', 'kmem_cache_alloc', 'kmem_cache_free', 'tlb_flush', 'jbd2_run_stats', 'jbd2_checkpoint_stats', 'sys_enter_futex', 'kvm_exit', 'kvm_entry'];
 const FTRACE = ['function', 'kernel_stack', 'print', 'bprint'];
 
 export async function writeOracleTrace(file: string): Promise<void> {
@@ -191,6 +191,9 @@ export async function writeOracleTrace(file: string): Promise<void> {
   // plugin_jbd2's print function jiffies_to_msecs(): its argument, as the fmt's %u prints it
   add('jbd2_run_stats', [(8 << 20) | 1, 4242, 5n, 0n, 1234n, 7n, 0xffffffffffffffffn, 3n, 17, 40, 41]);
   add('jbd2_checkpoint_stats', [(259 << 20) | 3, 7, 99n, 1, 2, 3]);
+  // plugin_kvm: exit reasons by isa (VMX 1, SVM 2), unknown ones, and the entry's vcpu and rip
+  for (const [reason, isa] of [[49, 1], [99, 1], [0x60, 2], [0xffffffff, 2], [1, 3]] as const) add('kvm_exit', [reason, 0xffffffffa0632f49n, isa, 0x380n, 0n, 0, 0, 1, 0n]);
+  add('kvm_entry', [3, 0xffffffffa13f2e30n, 0, 0, 0]);
   // plugin_xen's print function: the hypercall's name, nothing for a number it does not know
   for (const op of [1, 13, 38, 55, 1000]) add('xen_mc_entry', [op, 3]);
   // plugin_futex: the command's name and flags, then the arguments it uses; an unknown command keeps the fmt

@@ -11,6 +11,17 @@ export interface PageLayout {
   /** Where event data starts in a page (16 on 64-bit kernels, 12 on 32-bit). */
   dataOffset: number;
   le: boolean;
+  /**
+   * TSC2NSEC option: page and event times are TSC counts, turned into ns as
+   * trace-cmd 3.1.6 does (timestamp_calc(): mul_u64_u32_shr(ts, mult, shift)
+   * on the absolute count; the option's offset is not applied there).
+   */
+  tsc?: { mult: bigint; shift: bigint };
+}
+
+/** mul_u64_u32_shr(): (a * mul) >> shift with the full product. */
+export function tscToNs(raw: bigint, tsc: { mult: bigint; shift: bigint }): bigint {
+  return (BigInt.asUintN(64, raw) * tsc.mult) >> tsc.shift;
 }
 
 /** Decoded records of a run of pages: columns indexed 0..n-1, payloads in `bytes`. */
@@ -61,6 +72,7 @@ export function decodePages(
 ): void {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = L.le;
+  const tsc = L.tsc;
   const ps = L.pageSize;
   out.ensure(out.n + Math.ceil((end - start) / 8) + 1);
   const ts = out.ts;
@@ -154,7 +166,8 @@ export function decodePages(
       }
       next = index + length;
       if (n >= ts.length) throw new Error('page record capacity exceeded');
-      ts[n] = t;
+      // t counts in the trace's units: TSC counts become ns from the absolute count
+      ts[n] = tsc ? Number(tscToNs(BigInt(t) - addNs + baseNs, tsc) + addNs - baseNs) : t;
       offs[n] = data + index;
       lens[n] = length;
       if (first && lost !== 0) (out.lost ??= new Map()).set(n, lost);

@@ -12,7 +12,7 @@ import { Cursor, FileSource, NeedMore } from './file-source.ts';
 import { OptionId, SECTION_HEADER_SIZE, initialHeader, sectionHeaderBE, sectionHeaderLE, type SectionHeader } from './layouts.ts';
 import { pageLayoutFromHeader, readEventFormats, readFtraceFormats, readHeaderInfo, readSized32, readSized64 } from './metadata.ts';
 import { mergeStreams } from './merge.ts';
-import type { PageLayout } from './pages.ts';
+import { tscToNs, type PageLayout } from './pages.ts';
 
 export interface DatTrace extends Trace {
   /** Text of a latency-format trace (no ring-buffer pages), if that is what the file holds. */
@@ -333,7 +333,8 @@ async function readDat(src: FileSource): Promise<DatTrace> {
     }
   }
   if (firstTs === null) firstTs = await firstCompressedTs(src, cpuData, le, codec);
-  const startNs = (firstTs ?? 0n) + addNs;
+  const tsc = options.tsc2nsec && options.tsc2nsec.mult ? { mult: BigInt(options.tsc2nsec.mult), shift: BigInt(options.tsc2nsec.shift) } : undefined;
+  const startNs = (firstTs === null ? 0n : tsc ? tscToNs(firstTs, tsc) : firstTs) + addNs;
   const tsBaseSec = Number((startNs > 0n ? startNs : 0n) / 1_000_000_000n);
   const baseNs = BigInt(tsBaseSec) * 1_000_000_000n;
 
@@ -348,7 +349,7 @@ async function readDat(src: FileSource): Promise<DatTrace> {
     }
     return true;
   });
-  const layouts = t.buffers.map((b): PageLayout => ({ pageSize: b.pageSize, commitSize, dataOffset, le }));
+  const layouts = t.buffers.map((b): PageLayout => ({ pageSize: b.pageSize, commitSize, dataOffset, le, tsc }));
   const symbols = new SymbolTable(kallsyms);
   const trace: DatTrace = {
     source: path,
