@@ -38,9 +38,24 @@ function expected(file: string, suffix: string, args: string[]): string | null {
   const stored = storedReport(file, suffix);
   if (stored !== null) return stored;
   if (!hasTraceCmd()) return null;
+  return liveReport(file, args);
+}
+
+function liveReport(file: string, args: string[]): string {
   const live = traceCmdReport(file, args);
   if (live.status !== 0) expect.fail(`trace-cmd report ${args.join(' ')} ${file} exited ${live.status}: ${live.err.trim()}`);
   return live.out;
+}
+
+/**
+ * trace-cmd 3.1.6 is not deterministic on every file: about one run in 60 of
+ * `report -R` on TRAPpy's trace.dat prints raw counters for the time stamps
+ * (measured here). When the live output differs from ours, it is asked twice
+ * more and the output two of the three runs agree on is the oracle.
+ */
+function settledLive(file: string, args: string[], first: string): string {
+  const runs = [first, liveReport(file, args), liveReport(file, args)];
+  return runs.find((r, i) => runs.indexOf(r) !== i) ?? first;
 }
 
 describe('golden: tracelab report == trace-cmd report', () => {
@@ -63,7 +78,8 @@ describe('golden: tracelab report == trace-cmd report', () => {
             if (got === want) expect.fail(`${name} now prints exactly: remove it from KNOWN_GAPS`);
             return;
           }
-          if (got !== want) expect.fail(firstDiff(want, got));
+          const oracle = got !== want && storedReport(file, suffix) === null ? settledLive(file, args, want) : want;
+          if (got !== oracle) expect.fail(firstDiff(oracle, got));
           expect(trace.warnings).toEqual([]);
         } finally {
           trace.close();
