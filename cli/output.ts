@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { writeAll } from '../src/core/write-all.ts';
 
 /**
  * Writes text to a file descriptor as bytes (latin1: one char per byte, so
@@ -9,26 +9,13 @@ export class ByteWriter {
   constructor(private fd = 1) {}
 
   write = (s: string | Uint8Array): void => {
-    this.writeBytes(typeof s === 'string' ? Buffer.from(s, 'latin1') : s, 0);
-  };
-
-  private writeBytes(b: Uint8Array, off: number): void {
-    while (off < b.length) {
-      try {
-        off += fs.writeSync(this.fd, b, off, b.length - off);
-      } catch (e) {
-        off = this.onError(e, b, off);
-      }
+    try {
+      writeAll(this.fd, typeof s === 'string' ? Buffer.from(s, 'latin1') : s);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
+      throw e;
     }
-  }
-
-  private onError(e: unknown, b: Uint8Array, off: number): number {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EPIPE') process.exit(0);
-    if (err.code !== 'EAGAIN') throw e;
-    this.writeBytes(b, off);
-    return b.length;
-  }
+  };
 }
 
 /** Warnings go to stderr, one line each. */

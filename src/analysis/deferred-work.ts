@@ -3,6 +3,7 @@ import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { ipiTargetReader, readerCache, type FieldReader } from './field-values.ts';
 import { DurationSketch } from './quantiles.ts';
+import { GENERIC_CALLBACK, functionName } from './ipi-causality.ts';
 
 /**
  * Work the IPI-deferral series kept from isolated CPUs, read from a trace.
@@ -52,9 +53,20 @@ export interface DeferredWorkSummary {
 /** A broadcast's queue trace (csd_queue_cpu) longer apart than this from the last is a new broadcast. */
 const GROUP_GAP_NS = 50_000;
 const BROADCASTER = /^on_each_cpu_cond_mask\b/;
-const GENERIC = /^generic_smp_call_function(_single)?_interrupt\b/;
 
 type Role = { kind: 'queue'; cpu: FieldReader | undefined; func: FieldReader | undefined; callsite: FieldReader | undefined } | { kind: 'mask'; targets: (b: EventBatch, i: number) => number[]; callback: FieldReader | undefined; callsite: FieldReader | undefined } | { kind: 'enter' } | { kind: 'exit' } | null;
+
+/** A measured CPU: what context tracking last said of it, and the deferred work waiting for its next entry. */
+interface CpuState {
+  out: CpuDeferredWork;
+  inUser: boolean;
+  /** user_exits seen, the time of the last, and of the last user_enter (-1: none). */
+  exits: number;
+  lastExit: number;
+  lastEnter: number;
+  /** Times of the skips whose work waits for the next user_exit. */
+  waiting: number[];
+}
 
 interface Group {
   t: number;
@@ -62,21 +74,15 @@ interface Group {
   func: string;
   callsite: string;
   queued: Set<number>;
-  /** The measured CPUs in user space when the broadcast began, and how many user_exits each had shown by then. */
-  inUser: Set<number>;
-  exitsAt: Map<number, number>;
+  /** Per measured CPU (by its order): in user space when the broadcast began, and its user_exits by then (-1: in the kernel). */
+  exitsAt: Int32Array;
 }
 
 export class DeferredWorkCollector {
   private readonly roles: (Role | undefined)[] = [];
   private readonly field: ReturnType<typeof readerCache>;
-  private readonly cpus = new Map<number, CpuDeferredWork>();
-  /** Per CPU: 1 in user space, 0 in the kernel, -1 unknown (context tracking). */
-  private readonly user: number[] = [];
-  /** Per measured CPU: user_exits seen, the time of the last, and of the last user_enter. */
-  private readonly exits = new Map<number, { n: number; last: number; enter: number }>();
-  /** Per measured CPU: deferred work waiting for its next user_exit (times of the skips). */
-  private readonly waiting = new Map<number, number[]>();
+  private readonly cpus = new Map<number, CpuState>();
+  private readonly order: CpuState[] = [];
   /** The broadcast each sender is queueing. */
   private readonly open = new Map<number, Group>();
   private broadcasts = 0;
@@ -87,21 +93,17 @@ export class DeferredWorkCollector {
     this.field = readerCache(trace);
     this.nrCpus = trace.cpus;
     for (const cpu of measure) {
-      this.cpus.set(cpu, { cpu, skipped: 0, deferred: 0, latency: new DurationSketch(), pending: 0, byFunction: new Map() });
-      this.waiting.set(cpu, []);
-      this.exits.set(cpu, { n: 0, last: 0, enter: -1 });
+      const st: CpuState = { out: { cpu, skipped: 0, deferred: 0, latency: new DurationSketch(), pending: 0, byFunction: new Map() }, inUser: false, exits: 0, lastExit: 0, lastEnter: -1, waiting: [] };
+      this.cpus.set(cpu, st);
+      this.order.push(st);
     }
   }
 
-  /** A broadcast begins at t: what the measured CPUs are doing decides which skips are deferrals. */
+  /** A broadcast begins at t: what the measured CPUs are doing then decides which skips are deferrals. */
   private group(t: number, func: string, callsite: string, queued: Set<number>): Group {
-    const inUser = new Set<number>();
-    const exitsAt = new Map<number, number>();
-    for (const [cpu, x] of this.exits) {
-      if (this.user[cpu] === 1) inUser.add(cpu);
-      exitsAt.set(cpu, x.n);
-    }
-    return { t, last: t, func, callsite, queued, inUser, exitsAt };
+    const exitsAt = new Int32Array(this.order.length);
+    this.order.forEach((st, k) => (exitsAt[k] = st.inUser ? st.exits : -1));
+    return { t, last: t, func, callsite, queued, exitsAt };
   }
 
   private role(ev: EventFormat): Role {
@@ -132,7 +134,7 @@ export class DeferredWorkCollector {
       case 'queue': {
         const callsite = String(r.callsite?.read(b, i) ?? '');
         if (!BROADCASTER.test(callsite)) return;
-        const func = baseName(String(r.func?.read(b, i) ?? '?'));
+        const func = functionName(String(r.func?.read(b, i) ?? '?'));
         const target = Number(r.cpu?.read(b, i) ?? -1);
         let open = this.open.get(cpu);
         if (open && (open.func !== func || open.callsite !== callsite)) {
@@ -147,31 +149,27 @@ export class DeferredWorkCollector {
       case 'mask': {
         const callsite = String(r.callsite?.read(b, i) ?? '');
         const cb = String(r.callback?.read(b, i) ?? '');
-        if (!BROADCASTER.test(callsite) || GENERIC.test(cb) || cb === '0x0') return;
-        this.skips(cpu, this.group(t, baseName(cb), callsite, new Set(r.targets(b, i))));
+        if (!BROADCASTER.test(callsite) || GENERIC_CALLBACK.test(cb) || cb === '0x0') return;
+        this.skips(cpu, this.group(t, functionName(cb), callsite, new Set(r.targets(b, i))));
         return;
       }
       case 'enter': {
         this.sawUserState = true;
-        this.user[cpu] = 1;
-        const x = this.exits.get(cpu);
-        if (x) x.enter = t;
+        const st = this.cpus.get(cpu);
+        if (!st) return;
+        st.inUser = true;
+        st.lastEnter = t;
         return;
       }
       case 'exit': {
         this.sawUserState = true;
-        this.user[cpu] = 0;
-        const x = this.exits.get(cpu);
-        if (x) {
-          x.n++;
-          x.last = t;
-        }
-        const w = this.waiting.get(cpu);
-        if (w?.length) {
-          const s = this.cpus.get(cpu)!;
-          for (const at of w) s.latency.add(t - at);
-          w.length = 0;
-        }
+        const st = this.cpus.get(cpu);
+        if (!st) return;
+        st.inUser = false;
+        st.exits++;
+        st.lastExit = t;
+        for (const at of st.waiting) st.out.latency.add(t - at);
+        st.waiting.length = 0;
         return;
       }
     }
@@ -185,29 +183,25 @@ export class DeferredWorkCollector {
   /** A broadcast from `sender` queued to g.queued: the measured CPUs it left out. */
   private skips(sender: number, g: Group): void {
     this.broadcasts++;
-    for (const [cpu, s] of this.cpus) {
-      if (cpu === sender || cpu >= this.nrCpus || g.queued.has(cpu)) continue;
+    this.order.forEach((st, k) => {
+      const cpu = st.out.cpu;
+      if (cpu === sender || cpu >= this.nrCpus || g.queued.has(cpu)) return;
+      const s = st.out;
       s.skipped++;
       // the sender tries each CPU in turn: one that came back to user space before its turn was deferred too
-      if (!g.inUser.has(cpu) && !(this.exits.get(cpu)!.enter >= g.t)) continue;
+      if (g.exitsAt[k] < 0 && !(st.lastEnter >= g.t)) return;
       s.deferred++;
       s.byFunction.set(g.func, (s.byFunction.get(g.func) ?? 0) + 1);
       // the CPU may have entered the kernel while the sender was still queueing: that entry ran it
-      const x = this.exits.get(cpu)!;
-      if (x.n > g.exitsAt.get(cpu)!) s.latency.add(x.last - g.t);
-      else this.waiting.get(cpu)!.push(g.t);
-    }
+      if (g.exitsAt[k] >= 0 && st.exits > g.exitsAt[k]) s.latency.add(st.lastExit - g.t);
+      else if (st.inUser) st.waiting.push(g.t);
+      else s.latency.add(st.lastExit - g.t);
+    });
   }
 
   finish(): DeferredWorkSummary {
     for (const [cpu, g] of [...this.open]) this.close(cpu, g);
-    for (const [cpu, w] of this.waiting) this.cpus.get(cpu)!.pending = w.length;
-    return { broadcasts: this.broadcasts, userState: this.sawUserState, perCpu: [...this.cpus.values()] };
+    for (const st of this.order) st.out.pending = st.waiting.length;
+    return { broadcasts: this.broadcasts, userState: this.sawUserState, perCpu: this.order.map((st) => st.out) };
   }
-}
-
-/** "do_sync_core+0x0" -> "do_sync_core". */
-function baseName(f: string): string {
-  const k = f.indexOf('+');
-  return k < 0 ? f : f.slice(0, k);
 }

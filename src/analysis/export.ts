@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { tableToIPC, type Table as ArrowTable } from 'apache-arrow';
 import type { Trace } from '../core/trace.ts';
 import { UserError } from '../core/errors.ts';
+import { writeAll } from '../core/write-all.ts';
 import { fillColumns, type EventColumns, type TableOptions } from './table.ts';
 
 export type ExportFormat = 'csv' | 'json' | 'ndjson' | 'arrow' | 'parquet';
@@ -40,19 +41,19 @@ async function exportTo(trace: Trace, format: ExportFormat, fd: number, o: Table
     const chunk = format === 'csv' ? csvChunk(t, !wroteHeader) : format === 'ndjson' ? jsonLines(t) : jsonChunk(t, !wroteHeader, rows > 0);
     wroteHeader = true;
     rows += t.numRows;
-    fs.writeSync(fd, chunk, null, 'utf8');
+    writeAll(fd, chunk);
   };
   const cols = fillColumns(trace, o, (c) => {
     if (text && c.rows >= CHUNK) flushText(c);
   });
   if (text) {
     flushText(cols);
-    if (format === 'json') fs.writeSync(fd, rows ? '\n]\n' : ']\n');
+    if (format === 'json') writeAll(fd, rows ? '\n]\n' : ']\n');
   } else {
     const t = cols.take();
     rows = t.numRows;
     const bytes = format === 'arrow' ? tableToIPC(t, 'file') : await toParquet(t);
-    for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off);
+    writeAll(fd, bytes);
   }
   return { rows };
 }

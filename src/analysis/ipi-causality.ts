@@ -139,7 +139,8 @@ export function functionName(s: string): string {
   return s.endsWith('+0x0') ? s.slice(0, -4) : s;
 }
 
-const GENERIC = /^generic_smp_call_function(_single)?_interrupt\b/;
+/** The callback every csd IPI is traced with (the function it runs is elsewhere: csd_queue_cpu, or v6.4's first trace). */
+export const GENERIC_CALLBACK = /^generic_smp_call_function(_single)?_interrupt\b/;
 const RESCHED = '(reschedule)';
 
 /**
@@ -312,7 +313,7 @@ export class IpiCollector {
         let kind: IpiKind | 'request';
         if (reason !== null) kind = reasonKind(reason);
         else if (cbText === null) kind = 'resched';
-        else if (GENERIC.test(cbText)) kind = 'call';
+        else if (GENERIC_CALLBACK.test(cbText)) kind = 'call';
         else if (targets.length === 1 && targets[0] === cpu) kind = 'irq_work';
         else kind = this.doubleTrace ? 'request' : 'other';
         if (kind === 'request') {

@@ -58,6 +58,8 @@ interface State {
 const ENTER = 1;
 const EXIT = 2;
 const SYS_ENTER = 3;
+/** A kernel_stack (-T) belongs to the event before it: it does not tell what a user_exit was for. */
+const STACK = 4;
 
 export class UserTimeCollector {
   private readonly roles: (number | undefined)[] = [];
@@ -83,6 +85,7 @@ export class UserTimeCollector {
     r = 0;
     if (ev.system === 'context_tracking') r = ev.name === 'user_enter' ? ENTER : ev.name === 'user_exit' ? EXIT : 0;
     else if (ev.system === 'raw_syscalls' && ev.name === 'sys_enter') r = SYS_ENTER;
+    else if (ev.system === 'ftrace' && ev.name === 'kernel_stack') r = STACK;
     this.roles[ev.id] = r;
     return r;
   }
@@ -92,7 +95,7 @@ export class UserTimeCollector {
     const s = this.cpus.get(b.cpu[i]);
     const r = this.role(ev);
     if (r === ENTER || r === EXIT) this.recorded = true;
-    if (!s) return;
+    if (!s || r === STACK) return;
     const t = b.ts[i];
     if (s.pendingSpan >= 0) this.classify(s, r === SYS_ENTER);
     if (r === EXIT) {

@@ -95,7 +95,10 @@ export class FormatRegistry {
   /** Formats whose name (and system, when given) match; only those are parsed. */
   find(name: string, system?: string): EventFormat[] {
     const out: EventFormat[] = [];
-    for (const h of this.headers()) if (h.name === name && (system === undefined || h.system === system)) out.push(this.get(h.id)!);
+    for (const e of this.order) {
+      if (e.id < 0 || this.byId.get(e.id) !== e || (e.parsed?.name ?? e.name) !== name || (system !== undefined && e.system !== system)) continue;
+      out.push(this.get(e.id)!);
+    }
     return out;
   }
 }

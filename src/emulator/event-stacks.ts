@@ -131,8 +131,16 @@ const SOFTIRQ_TIMER = 1;
 const SOFTIRQ_NET_RX = 3;
 const SOFTIRQ_RCU = 9;
 
+/** A context's slot in the per-site chains. */
+const CONTEXTS: Record<StackContext, number> = { idle: 0, kworker: 1, task: 2 };
+
+/**
+ * Chains are built once and found again without building a key per event:
+ * per site by context slot, and per send chain (by identity) by raw-event name.
+ */
 export class EventStacks {
-  private readonly cache = new Map<string, readonly bigint[]>();
+  private readonly bySite = new Map<string, (readonly bigint[] | undefined)[]>();
+  private readonly bySend = new WeakMap<readonly bigint[], Map<string, readonly bigint[]>>();
 
   constructor(
     private readonly stacks: Stacks,
@@ -151,13 +159,14 @@ export class EventStacks {
 
   /** The chain of an event at a known site (a name in SITES) in a context. */
   site(site: string, ctx: StackContext): readonly bigint[] {
-    const key = `${site}|${ctx}`;
-    let c = this.cache.get(key);
+    let per = this.bySite.get(site);
+    if (!per) this.bySite.set(site, (per = [undefined, undefined, undefined]));
+    const k = CONTEXTS[ctx];
+    let c = per[k];
     if (!c) {
       const s = SITES[site];
       const tail = s.interrupts ? (ctx === 'idle' ? IDLE_HALT : []) : s.schedules ? SCHEDULE_FROM[ctx] : [];
-      c = this.chain([`trace_event_raw_event_${s.raw}`, ...s.frames, ...tail]);
-      this.cache.set(key, c);
+      c = per[k] = this.chain([`trace_event_raw_event_${s.raw}`, ...s.frames, ...tail]);
     }
     return c;
   }
@@ -168,27 +177,18 @@ export class EventStacks {
     return s === null ? undefined : this.site(s, ctx);
   }
 
-  /** An irqs-off section's event: the site's frames, then the section's caller and its parent. */
+  /** An irqs-off section's event: the site's frames, then the section's caller and its parent (the caller keeps it). */
   irqOff(site: 'irq_disable' | 'irq_enable', caller: string, parent: string): readonly bigint[] {
-    const key = `${site}|${caller}|${parent}`;
-    let c = this.cache.get(key);
-    if (!c) {
-      const s = SITES[site];
-      c = this.chain([`trace_event_raw_event_${s.raw}`, ...s.frames, caller, parent]);
-      this.cache.set(key, c);
-    }
-    return c;
+    const s = SITES[site];
+    return this.chain([`trace_event_raw_event_${s.raw}`, ...s.frames, caller, parent]);
   }
 
   /** A sender-side event beside a send whose chain is known: the same callers under this event's raw-event function. */
   beside(raw: string, send: readonly bigint[]): readonly bigint[] {
-    const key = `${raw}|${send.join(',')}`;
-    let c = this.cache.get(key);
-    if (!c) {
-      c = [this.chain([`trace_event_raw_event_${raw}`])[0], ...send.slice(1)];
-      this.cache.set(key, c);
-    }
+    let m = this.bySend.get(send);
+    if (!m) this.bySend.set(send, (m = new Map()));
+    let c = m.get(raw);
+    if (!c) m.set(raw, (c = [this.chain([`trace_event_raw_event_${raw}`])[0], ...send.slice(1)]));
     return c;
   }
-
 }

@@ -65,6 +65,8 @@ export class Housekeeping {
   private argView = new DataView(this.args.buffer);
   /** IRQ_OFF_SITES as offsets from _stext, the preemptirq fields. */
   private irqOffSites: [number, number][];
+  /** Their irq_disable and irq_enable chains (-T), made on first use. */
+  private irqOffStacks: (readonly [readonly bigint[], readonly bigint[]])[] = [];
   /** Field values reused from event to event (the encoder copies them): no array per event. */
   private raiseTimer = [SOFTIRQ_TIMER];
   private raiseRcu = [SOFTIRQ_RCU];
@@ -307,10 +309,15 @@ export class Housekeeping {
     const k = r.int(this.irqOffSites.length);
     const site = this.irqOffSites[k];
     const dur = r.chance(0.02) ? 50_000 + r.int(400_000) : 300 + Math.min(40_000, Math.round(r.exp(3000)));
-    const [caller, parent] = IRQ_OFF_SITES[k];
-    const st = m.tracing.stacks;
-    m.emit(m.tp.irq_disable, cpu, t0, IRQS_OFF, 0, site, st ? m.eventStacks.irqOff('irq_disable', caller, parent) : undefined);
-    m.emit(m.tp.irq_enable, cpu, t0 + dur, IRQS_OFF, 0, site, st ? m.eventStacks.irqOff('irq_enable', caller, parent) : undefined);
+    const st = m.tracing.stacks ? (this.irqOffStacks[k] ??= irqOffChains(m, k)) : null;
+    m.emit(m.tp.irq_disable, cpu, t0, IRQS_OFF, 0, site, st?.[0]);
+    m.emit(m.tp.irq_enable, cpu, t0 + dur, IRQS_OFF, 0, site, st?.[1]);
     return t0 + dur + 50;
   };
+}
+
+/** The -T chains of an irqs-off section at IRQ_OFF_SITES[k]: irq_disable's and irq_enable's. */
+function irqOffChains(m: Machine, k: number): readonly [readonly bigint[], readonly bigint[]] {
+  const [caller, parent] = IRQ_OFF_SITES[k];
+  return [m.eventStacks.irqOff('irq_disable', caller, parent), m.eventStacks.irqOff('irq_enable', caller, parent)];
 }

@@ -80,6 +80,7 @@ export class Tracing {
   private stackLen: Int32Array;
   private stackTs: Float64Array;
   private stackId = -1;
+  private stackTp: Tracepoint | undefined;
   /** comm of the task running on a CPU (COMM filters test the current task). */
   commOf: (cpu: number) => string = () => '';
 
@@ -96,6 +97,7 @@ export class Tracing {
     }
     const ks = this.point('ftrace', 'kernel_stack');
     this.stackId = ks ? ks.format.id : -1;
+    this.stackTp = ks;
   }
 
   point(system: string, name: string): Tracepoint | undefined {
@@ -273,7 +275,7 @@ export class Tracing {
     let ts = this.stackTs[cpu];
     if (ts > before) ts = before;
     if (ts < this.last[cpu]) ts = this.last[cpu];
-    const tp = this.byId.get(this.stackId)!;
+    const tp = this.stackTp!;
     tp.count++;
     this.committed++;
     this.last[cpu] = ts;

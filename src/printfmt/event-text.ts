@@ -1,6 +1,6 @@
 import type { EventFormat } from '../core/event-format.ts';
 import { compiledPrint, printFields, renderBprint } from './render.ts';
-import { PRETTY_TOO, pluginFor, type PluginState } from './plugins.ts';
+import { pluginFor, type PluginState } from './plugins.ts';
 import type { PrintEnv, RecordRef } from './record.ts';
 
 export type Printer = (r: RecordRef, env: PrintEnv, state: PluginState) => string;
@@ -29,7 +29,9 @@ export function printerFor(ev: EventFormat, longSize: number, raw: boolean): Pri
     if (plugin)
       p = (r, env, state) => {
         const t = plugin(ev, r, env, state);
-        return t.endsWith(PRETTY_TOO) ? t.slice(0, -PRETTY_TOO.length) + pretty(r, env, state) : t;
+        if (!state.thenFmt) return t;
+        state.thenFmt = false;
+        return t + pretty(r, env, state);
       };
     else p = pretty;
   }

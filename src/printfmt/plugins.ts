@@ -14,10 +14,22 @@ export type Plugin = (ev: EventFormat, r: RecordRef, env: PrintEnv, state: Plugi
 /** Per-report state of the plugins (the function plugin's call stacks per CPU). */
 export class PluginState {
   funcStacks: (string | null)[][] = [];
+  /**
+   * Set by a plugin whose libtraceevent handler returned non-zero: the event's
+   * print fmt follows its text (print_event_info() calls pretty_print()).
+   * The printer clears it.
+   */
+  thenFmt = false;
   /** -O ftrace:parent, ftrace:offset, ftrace:indent */
   parent = false;
   offset = false;
   indent = true;
+}
+
+/** A handler's text that the print fmt follows (it returned non-zero). */
+function thenFmt(state: PluginState, text: string): string {
+  state.thenFmt = true;
+  return text;
 }
 
 /** tep_get_field_val: value of an event field, or the error text libtraceevent prints. */
@@ -221,31 +233,29 @@ const hrtimerStart: Plugin = (ev, r, env) => {
  * print no name. Without a reason field it prints what it has and returns
  * -1, which libtraceevent takes as "print the fmt too".
  */
-const tlbFlush: Plugin = (ev, r, env) => {
+const tlbFlush: Plugin = (ev, r, env, state) => {
   let out = 'pages=';
   const pages = fieldVal(ev, r, env, 'pages', false);
   out += 'e' in pages ? `CAN'T FIND FIELD "pages"` : BigInt.asIntN(64, pages.v).toString();
   const reason = fieldVal(ev, r, env, 'reason', true);
-  if ('e' in reason) return out + reason.e + PRETTY_TOO;
+  if ('e' in reason) return thenFmt(state, out + reason.e);
   return out + ` reason=${TLB_REASONS[Number(reason.v)] ?? ''} (${BigInt.asIntN(64, reason.v)})`;
 };
 const TLB_REASONS = ['flush on task switch', 'remote shootdown', 'local shootdown', 'local mm shootdown'];
 
-/** A plugin's text that ends with this is followed by the event's print fmt (its handler returned non-zero). */
-export const PRETTY_TOO = '\u0000pretty';
 
 /**
  * plugin_kmem.c, kmalloc/kfree/kmem_cache_*: `(func+0xoff) ` before the print
  * fmt (the handler returns 1), when call_site lies in a known function.
  */
-const kmemCallSite: Plugin = (ev, r, env) => {
-  const f = ev.field('call_site');
-  if (!f || f.offset + f.size > r.size || (f.size !== 1 && f.size !== 2 && f.size !== 4 && f.size !== 8)) return PRETTY_TOO;
-  const v = readUnsigned(r.dv, r.off + f.offset, f.size, env.littleEndian);
+const kmemCallSite: Plugin = (ev, r, env, state) => {
+  const cs = fieldVal(ev, r, env, 'call_site', false);
+  if ('e' in cs) return thenFmt(state, '');
+  const v = cs.v;
   const i = env.symbols.findBig(v);
-  if (i < 0) return PRETTY_TOO;
+  if (i < 0) return thenFmt(state, '');
   // "%x" of (int)(val - addr)
-  return `(${env.symbols.name(i)}+0x${(Number(BigInt.asIntN(32, v - env.symbols.address(i))) >>> 0).toString(16)}) ` + PRETTY_TOO;
+  return thenFmt(state, `(${env.symbols.name(i)}+0x${(Number(BigInt.asIntN(32, v - env.symbols.address(i))) >>> 0).toString(16)}) `);
 };
 
 /** plugin_futex.c's table: per command, how val, utime (or val2), uaddr2 and val3 print (null: not at all). */
@@ -272,17 +282,17 @@ const FUTEX_CLOCK_REALTIME = 256n;
  * uaddr=0x%08llx ...` with the arguments each command uses; a missing field
  * or an unknown command leaves the print fmt.
  */
-const futexEnter: Plugin = (ev, r, env) => {
+const futexEnter: Plugin = (ev, r, env, state) => {
   const v: bigint[] = [];
   let out = '';
   for (const name of ['uaddr', 'op', 'val', 'utime', 'uaddr2', 'val3']) {
     const x = fieldVal(ev, r, env, name, true);
-    if ('e' in x) return out + x.e + PRETTY_TOO;
+    if ('e' in x) return thenFmt(state, out + x.e);
     v.push(x.v);
   }
   const [uaddr, op, val, utime, uaddr2, val3] = v;
   const cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) & 0xffffffffffffffffn;
-  if (cmd >= BigInt(FUTEX_OPS.length)) return PRETTY_TOO;
+  if (cmd >= BigInt(FUTEX_OPS.length)) return thenFmt(state, '');
   const [name, fv, fu, fa, f3] = FUTEX_OPS[Number(cmd)];
   const hex = (n: bigint) => '0x' + n.toString(16).padStart(8, '0');
   out = `op=${name}${op & FUTEX_PRIVATE_FLAG ? '|FUTEX_PRIVATE_FLAG' : ''}${op & FUTEX_CLOCK_REALTIME ? '|FUTEX_CLOCK_REALTIME' : ''} uaddr=${hex(uaddr)}`;
@@ -302,9 +312,9 @@ const SVM_EXIT_REASONS: Record<number, string> = { [-1]: 'EXIT_ERR', 0: 'EXIT_RE
  * guest-function lookup finds nothing with one input); a reason it lacks
  * prints `reason UNKNOWN (n)`, an isa it lacks `reason UNKNOWN-ISA`.
  */
-const kvmExit: Plugin = (ev, r, env) => {
+const kvmExit: Plugin = (ev, r, env, state) => {
   const reason = fieldVal(ev, r, env, 'exit_reason', true);
-  if ('e' in reason) return reason.e + PRETTY_TOO;
+  if ('e' in reason) return thenFmt(state, reason.e);
   const isaVal = fieldVal(ev, r, env, 'isa', false);
   const isa = 'e' in isaVal ? 1n : isaVal.v;
   const table = isa === 1n ? VMX_EXIT_REASONS : isa === 2n ? SVM_EXIT_REASONS : null;
@@ -312,7 +322,7 @@ const kvmExit: Plugin = (ev, r, env) => {
   const name = table ? table[code] : 'UNKNOWN-ISA';
   let out = name !== undefined ? `reason ${name}` : `reason UNKNOWN (${reason.v})`;
   const rip = fieldVal(ev, r, env, 'guest_rip', true);
-  if ('e' in rip) return out + rip.e + PRETTY_TOO;
+  if ('e' in rip) return thenFmt(state, out + rip.e);
   out += ` rip 0x${rip.v.toString(16)}`;
   const i1 = fieldVal(ev, r, env, 'info1', false);
   const i2 = fieldVal(ev, r, env, 'info2', false);
@@ -321,11 +331,11 @@ const kvmExit: Plugin = (ev, r, env) => {
 };
 
 /** plugin_kvm.c, kvm_entry: ` vcpu %u rip 0x..`. */
-const kvmEntry: Plugin = (ev, r, env) => {
+const kvmEntry: Plugin = (ev, r, env, state) => {
   const vcpu = fieldVal(ev, r, env, 'vcpu_id', false);
   let out = 'e' in vcpu ? `CAN'T FIND FIELD "vcpu_id"` : ` vcpu ${BigInt.asUintN(32, vcpu.v)}`;
   const rip = fieldVal(ev, r, env, 'rip', true);
-  if ('e' in rip) return out + rip.e + PRETTY_TOO;
+  if ('e' in rip) return thenFmt(state, out + rip.e);
   out += ` rip 0x${rip.v.toString(16)}`;
   return out;
 };

@@ -282,4 +282,20 @@ describe('interference: what deferral cannot defer, and work queued besides IPIs
       }
     }
   });
+
+  it('context tracking with -T: a kernel_stack between user_exit and sys_enter does not turn the syscall entry into an interrupt entry', async () => {
+    const events = ['raw_syscalls', 'context_tracking', 'irq_vectors'].map((event) => ({ event, filters: [] }));
+    const sets = ['cpus=6', 'housekeeping=0-1', 'isolated=2-5', 'isolated_load.user_work_us=100'];
+    const plain = await run('isolation-ipi-syscalls', sets, { duration: '200ms', events });
+    const stacked = await run('isolation-ipi-syscalls', sets, { duration: '200ms', events, stacks: true });
+    const iso = [2, 3, 4, 5];
+    const a = interference(plain.trace, { isolated: iso }).summary.perCpu;
+    const b = interference(stacked.trace, { isolated: iso }).summary.perCpu;
+    for (let k = 0; k < iso.length; k++) {
+      const sysEnters = plain.report.split('\n').filter((l) => l.includes(` [00${iso[k]}] `) && l.includes(' sys_enter: ')).length;
+      expect(a[k].userTime!.syscallEntries).toBe(sysEnters);
+      expect(b[k].userTime!).toEqual(a[k].userTime!);
+    }
+  });
 });
+

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import type { Trace } from '../../core/trace.ts';
+import { isNsClock } from './report-printer.ts';
 
 /**
  * The `trace-cmd report` switches that print something about the file
@@ -31,10 +32,10 @@ export function printkText(trace: Trace): string {
   return out.join('');
 }
 
-/** -E: tep_list_events(TEP_EVENT_SORT_SYSTEM): by system, then name, then id (strcmp order). */
+/** -E: tep_list_events(TEP_EVENT_SORT_SYSTEM): by system, then name, then id (strcmp order); no format is parsed. */
 export function eventsText(trace: Trace): string {
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  const all = trace.formats.all().slice().sort((a, b) => cmp(a.system, b.system) || cmp(a.name, b.name) || a.id - b.id);
+  const all = trace.formats.headers().sort((a, b) => cmp(a.system, b.system) || cmp(a.name, b.name) || a.id - b.id);
   return all.map((e) => `${e.system ? `${e.system}:` : ''}${e.name}\n`).join('');
 }
 
@@ -76,7 +77,7 @@ export function cpusText(trace: Trace, file: string, o: { first?: boolean; last?
 /** A batch time stamp as libtraceevent prints TEP_PRINT_TIME: "%5lu.%06lu" (or %09lu with -t) for ns clocks, else "%12llu". */
 function eventTime(trace: Trace, rel: number, ns: boolean): string {
   const total = BigInt(trace.tsBaseSec) * 1_000_000_000n + BigInt(rel);
-  if (!NS_CLOCKS.has(trace.clock) && trace.options.tsc2nsec === undefined) return total.toString().padStart(12);
+  if (!isNsClock(trace, trace.clock)) return total.toString().padStart(12);
   let sec = total / 1_000_000_000n;
   const rem = total % 1_000_000_000n;
   if (ns) return `${sec.toString().padStart(5)}.${rem.toString().padStart(9, '0')}`;
@@ -87,8 +88,6 @@ function eventTime(trace: Trace, rel: number, ns: boolean): string {
   }
   return `${sec.toString().padStart(5)}.${us.toString().padStart(6, '0')}`;
 }
-
-const NS_CLOCKS = new Set(['local', 'global', 'uptime', 'perf', 'mono', 'mono_raw', 'tai', 'tsc2nsec']);
 
 /** --stat: the CPUSTAT options as recorded, then where each CPU's data is (show_cpu_stats()). */
 export function statText(trace: Trace, cpuFiles: readonly { offset: number; size: number }[]): string {

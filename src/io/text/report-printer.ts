@@ -37,7 +37,7 @@ export interface ReportOptions {
 /** Clocks whose values are nanoseconds; others print as raw counters. */
 const NS_CLOCKS = new Set(['local', 'global', 'uptime', 'perf', 'mono', 'mono_raw', 'tai', 'tsc2nsec']);
 
-function isNsClock(trace: Trace, clock: string): boolean {
+export function isNsClock(trace: Trace, clock: string): boolean {
   return NS_CLOCKS.has(clock) || trace.options.tsc2nsec !== undefined;
 }
 
@@ -97,7 +97,7 @@ export interface ReportInput {
  * second of two 2-CPU files has CPUs 2 and 3.
  */
 export function printReports(inputs: readonly ReportInput[], out: (chunk: Uint8Array) => void, opts: ReportOptions = {}): { events: number } {
-  if (inputs.length === 1) return printReport(inputs[0].trace, out, { ...opts, keep: inputs[0].keep ?? opts.keep });
+  if (inputs.length === 1) return printReport(inputs[0].trace, out, { ...opts, keep: inputs[0].keep ?? opts.keep, tsOffsetNs: (opts.tsOffsetNs ?? 0) + (inputs[0].tsOffsetNs ?? 0) });
   const sink = new ByteSink(out);
   // add_handle(): the name after the last '/', right-aligned to the longest
   const base = inputs.map((x) => x.name.slice(x.name.lastIndexOf('/') + 1));
