@@ -59,11 +59,10 @@ export function compareMail(table: aq.ColumnTable, s: CompareSummary, command: s
 /** Interference for a mail: the headline figures, the functions, and the per-CPU spread in a few lines. */
 export function interferenceMail(s: InterferenceSummary, source: string, command: string): string {
   const out: string[] = [];
-  const us = usText;
   out.push(wrap(`isolated CPUs ${formatCpuList(s.isolated)}, ${s.seconds.toFixed(1)} s of ${base(source)}:`));
   const ipi = s.ipiCounted === 'received' ? 'IPIs received' : s.ipiCounted === 'sent' ? 'IPIs sent to them' : 'IPIs';
   out.push(`  ${ipi}: ${s.totals.ipi ?? 'n/a'}${s.totals.ipi !== null && s.seconds ? ` (${(s.totals.ipi / s.seconds).toFixed(2)}/s)` : ''}`);
-  out.push(`  noise: ${us(s.noiseNs)} in all, max single ${us(s.maxNoiseNs)}`);
+  out.push(`  noise: ${usText(s.noiseNs)} in all, max single ${usText(s.maxNoiseNs)}`);
   const missing = SOURCES.filter((k) => s.totals[k] === null);
   if (missing.length) out.push(wrap(`  not recorded: ${missing.join(', ')}`));
   const fns = s.ipis.functions.filter((f) => f.ipiSent).slice(0, 8);
@@ -134,6 +133,5 @@ export function wrap(line: string, width = MAIL_WIDTH): string {
     } else cur = cur.trim() ? `${cur} ${w}` : cur + w;
   }
   out.push(cur);
-  // a single word longer than the width (a path) is left whole: cutting it would change it
   return out.join('\n');
 }
