@@ -32,6 +32,8 @@ export { noise, type NoiseOptions, type NoiseSummary, type CpuNoise } from './an
 export { ipiCausality, functionTable, type IpiCausalityOptions, type IpiCausalitySummary } from './analysis/ipi-causality.ts';
 export { compare, type CompareOptions, type CompareSummary } from './analysis/compare.ts';
 export { checkTrace, type CheckResult } from './analysis/check.ts';
+export { isolationViolations, type IsolationViolationsOptions, type IsolationViolationsSummary, type Violation } from './analysis/isolation-violations.ts';
+export { rcuTasksGracePeriods, type RcuTasksSummary, type TasksGracePeriod } from './analysis/rcu-tasks.ts';
 export { eventTable, type TableOptions } from './analysis/table.ts';
 export { exportEvents, type ExportFormat } from './analysis/export.ts';
 export { scan, type Selection, type ScanInfo } from './analysis/scan.ts';

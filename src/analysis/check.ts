@@ -4,7 +4,7 @@ import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { HARDIRQ, IRQS_OFF, SOFTIRQ } from '../core/trace-flags.ts';
 import { ipiTargetReader, readerCache, type FieldReader } from './field-values.ts';
-import { scan } from './scan.ts';
+import { scan, timestamp } from './scan.ts';
 
 /** A queued csd is sent within this long after csd_queue_cpu (the real 6.18 traces: a few µs). */
 const CSD_TO_IPI_NS = 50_000;
@@ -115,7 +115,8 @@ export function checkTrace(trace: Trace): { table: aq.ColumnTable; summary: { ok
 
   const fields = readerCache(trace);
   const roles: (Role | undefined)[] = [];
-  const hasCsd = trace.formats.find('csd_queue_cpu').length > 0;
+  // every trace.dat carries every format of its kernel: csd counts once csd_queue_cpu shows it was recorded
+  let hasCsd = false;
   // per CPU, indexed by CPU number
   const lastTs: number[] = [];
   const lastPid: number[] = [];
@@ -183,6 +184,7 @@ export function checkTrace(trace: Trace): { table: aq.ColumnTable; summary: { ok
     if (role.irqEnable) inIrqOff[cpu] = false;
     if (role.queueTarget) {
       const t = role.queueTarget.read(b, i);
+      hasCsd = true;
       if (typeof t === 'number') {
         let m = queued.get(cpu);
         if (!m) queued.set(cpu, (m = new Map()));
@@ -218,10 +220,4 @@ export function checkTrace(trace: Trace): { table: aq.ColumnTable; summary: { ok
     example: results.map((r) => r.example),
   });
   return { table, summary: { ok: results.every((r) => r.ok), results } };
-}
-
-/** A time stamp (ns from tsBaseSec) as the report prints it, every nanosecond kept: "5168.583549123". */
-function timestamp(trace: Trace, ts: number): string {
-  const sec = Math.floor(ts / 1e9);
-  return `${trace.tsBaseSec + sec}.${String(ts - sec * 1e9).padStart(9, '0')}`;
 }

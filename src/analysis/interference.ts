@@ -8,6 +8,7 @@ import { QueuedWorkCollector, WORK_EVENTS, WORK_KINDS, type QueuedWorkSummary } 
 import { stackText } from './stack-text.ts';
 import { UserTimeCollector, type CpuUserTime } from './user-time.ts';
 import { DeferredWorkCollector, type CpuDeferredWork } from './deferred-work.ts';
+import { ViolationsCollector } from './isolation-violations.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
 export interface InterferenceOptions extends Selection {
@@ -50,6 +51,8 @@ export interface CpuInterference {
   userTime: CpuUserTime | null;
   /** Broadcasts that left this CPU out, and the work deferred to its next kernel entry (null: no broadcast seen). */
   deferredWork: CpuDeferredWork | null;
+  /** Strict task isolation: the signals its violations drew, and when the task was killed (null: no signal events recorded). */
+  strict: { violations: number; killedAt: string | null } | null;
 }
 
 export interface InterferenceSummary {
@@ -75,6 +78,8 @@ export interface InterferenceSummary {
   noise: Omit<NoiseSummary, 'perCpu'>;
   /** Whole-machine broadcasts seen, and whether the CPUs' user/kernel state was known (context tracking). */
   deferredWork: { broadcasts: number; userState: boolean };
+  /** Strict task isolation (`tracelab violations` lists them): violations, kills, signals after an interrupt; null without signal events. */
+  strict: { violations: number; kills: number; afterInterrupt: number } | null;
   perCpu: CpuInterference[];
 }
 
@@ -99,6 +104,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   const qw = new QueuedWorkCollector(trace, (c) => isoSet.has(c));
   const ut = new UserTimeCollector(iso);
   const dw = new DeferredWorkCollector(trace, iso);
+  const vc = new ViolationsCollector(trace, iso);
   const inKernel = new Map<number, number>();
   const tl = o.timeline;
   // disturbances per bin, counted both ways until the trace says which side it has
@@ -120,6 +126,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
     nz.visit(b, i, ev);
     ut.visit(b, i, ev);
     dw.visit(b, i, ev);
+    vc.visit(b, i, ev);
     qw.visit(b, i, ev, ev?.name === 'kernel_stack' ? () => stackText(trace, ev, b, i) : null);
     if (!tl || !ev) return;
     const t = b.ts[i];
@@ -132,6 +139,8 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   const queuedWork = qw.finish();
   const userTime = ut.finish();
   const deferred = dw.finish();
+  const strict = vc.finish(info);
+  const signals = strict.recorded.signals;
   const workRecorded = WORK_KINDS.some((k) => queuedWork.recorded[k]);
   const seconds = spanSeconds(info);
   const counted = ipis.sides.receive ? 'received' : ipis.sides.send ? 'sent' : null;
@@ -173,6 +182,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
       bins,
       userTime: userTime.recorded ? userTime.perCpu[k] : null,
       deferredWork: deferred.broadcasts ? deferred.perCpu[k] : null,
+      strict: signals ? { violations: strict.violations.filter((v) => v.cpu === cpu).length, killedAt: strict.perCpu.find((p) => p.cpu === cpu)?.killedAt ?? null } : null,
     };
   });
   const totals = Object.fromEntries(SOURCES.map((k) => [k, perCpu.some((x) => x.counts[k] !== null) ? perCpu.reduce((s, x) => s + (x.counts[k] ?? 0), 0) : null])) as Record<Source, number | null>;
@@ -182,6 +192,10 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
   const missingWork = WORK_KINDS.filter((k) => !queuedWork.recorded[k]);
   if (deferred.broadcasts && !deferred.userState) notes.push('broadcasts left isolated CPUs out, but whether they were in user space (deferred work) is unknown: record -e context_tracking');
   if (noise.recorded.syscall && !userTime.recorded) notes.push('kernel entry work before the first tracepoint (deferred work, the entry code) not seen: record -e context_tracking (nohz_full CPUs trace it)');
+  for (const x of perCpu) {
+    // the noise window is the whole trace: a task that died in it is no longer the CPU's resident
+    if (x.strict?.killedAt) notes.push(`CPU ${x.cpu}: its task was killed at ${x.strict.killedAt} (strict task isolation, see tracelab violations); the CPU idled from there, so its resident is ${x.noise.resident ?? 'n/a'} and the task's run counts as thread noise`);
+  }
   if (missingWork.length) notes.push(`work queued to isolated CPUs not seen for ${missingWork.join(', ')}: record ${missingWork.map((k) => `-e ${WORK_EVENTS[k]}`).join(' ')}`);
   return {
     table: interferenceTable(perCpu, ipis),
@@ -200,6 +214,7 @@ export function interference(trace: Trace, o: InterferenceOptions): Report<Inter
       queuedWork,
       noise,
       deferredWork: { broadcasts: deferred.broadcasts, userState: deferred.userState },
+      strict: signals ? { violations: strict.violations.length, kills: strict.kills, afterInterrupt: strict.afterInterrupt } : null,
       perCpu,
     },
   };

@@ -156,6 +156,7 @@ type Role =
   | { kind: 'nmi'; delta: FieldReader | undefined }
   | { kind: 'switch'; next: FieldReader | undefined }
   | { kind: 'fault' }
+  | { kind: 'user' }
   | { kind: 'kernel'; cls: KernelClass; duration: FieldReader | undefined }
   | { kind: 'sample'; fields: Record<(typeof SAMPLE_FIELDS)[number], FieldReader | undefined> }
   | { kind: 'timerlat'; context: FieldReader | undefined; latency: FieldReader | undefined }
@@ -185,6 +186,8 @@ export class NoiseCollector {
   private readonly field: ReturnType<typeof readerCache>;
   private readonly cpus = new Map<number, CpuState>();
   private readonly inSyscall = new Set<number>();
+  /** Tasks whose syscall events have been seen: only a task's first sys_exit can close a syscall entered before the trace. */
+  private readonly syscallSeen = new Set<number>();
   readonly recorded: Record<NoiseClass, boolean> = { nmi: false, irq: false, softirq: false, thread: false, syscall: false, fault: false };
   private sawDeviceIrq = false;
   private readonly kernel = new Map<number, KernelNoise>();
@@ -225,6 +228,7 @@ export class NoiseCollector {
     else if (ev.system === 'nmi' && name === 'nmi_handler') r = { kind: 'nmi', delta: f('delta_ns') };
     else if (ev.system === 'sched' && name === 'sched_switch') r = { kind: 'switch', next: f('next_pid') };
     else if (ev.system === 'exceptions' && name.startsWith('page_fault')) r = { kind: 'fault' };
+    else if (ev.system === 'context_tracking' && (name === 'user_exit' || name === 'user_enter')) r = { kind: 'user' };
     else if (ev.system === 'osnoise' && /^(irq|softirq|nmi|thread)_noise$/.test(name)) r = { kind: 'kernel', cls: name.slice(0, name.indexOf('_')) as KernelClass, duration: f('duration') };
     else if (ev.system === 'ftrace' && name === 'osnoise') r = { kind: 'sample', fields: Object.fromEntries(SAMPLE_FIELDS.map((k) => [k, f(k)])) as Record<(typeof SAMPLE_FIELDS)[number], FieldReader | undefined> };
     else if (ev.system === 'ftrace' && name === 'timerlat') r = { kind: 'timerlat', context: f('context'), latency: f('timer_latency') };
@@ -292,25 +296,38 @@ export class NoiseCollector {
       case 'timerlat':
         if (!this.only || this.only.has(cpu)) this.kernelEvent(cpu, r, b, i);
         return;
+      case 'user':
+        // the task was in user space: no syscall of it began before the trace
+        this.syscallSeen.add(b.pid[i]);
+        return;
     }
     if (this.only && !this.only.has(cpu)) {
       // a task's syscall state follows it across CPUs
       if (r.kind === 'in' && r.cls === Cls.Syscall) this.inSyscall.add(b.pid[i]);
       else if (r.kind === 'out' && r.cls === Cls.Syscall) this.inSyscall.delete(b.pid[i]);
+      if ((r.kind === 'in' || r.kind === 'out') && r.cls === Cls.Syscall) this.syscallSeen.add(b.pid[i]);
       return;
     }
     const s = this.state(cpu);
     switch (r.kind) {
       case 'in':
-        if (r.cls === Cls.Syscall) this.inSyscall.add(b.pid[i]);
+        if (r.cls === Cls.Syscall) {
+          this.inSyscall.add(b.pid[i]);
+          this.syscallSeen.add(b.pid[i]);
+        }
         s.stack.push({ cls: r.cls, start: t, child: 0, label: r.label(b, i), resumed: false });
         return;
       case 'out': {
-        if (r.cls === Cls.Syscall) this.inSyscall.delete(b.pid[i]);
+        const first = r.cls === Cls.Syscall && !this.syscallSeen.has(b.pid[i]);
+        if (r.cls === Cls.Syscall) {
+          this.inSyscall.delete(b.pid[i]);
+          this.syscallSeen.add(b.pid[i]);
+        }
         const k = findLast(s.stack, r.cls);
         if (k < 0) {
-          // entered before the trace began (or since the task last ran here): it started no later than that
-          if (r.cls === Cls.Syscall && !s.stack.length) s.pieces.push(Math.max(this.first, s.runStart), t, Cls.Syscall, s.pid, 0, false);
+          // the task's first syscall event: entered before the trace began (or since it last ran here), no later than that.
+          // Later, an exit without an entry is a syscall refused before trace_sys_enter() (seccomp, strict task isolation)
+          if (first && !s.stack.length) s.pieces.push(Math.max(this.first, s.runStart), t, Cls.Syscall, s.pid, 0, false);
           return;
         }
         // frames above the match lost their exit (events dropped): close them here

@@ -49,3 +49,9 @@ export function scan(trace: Trace, sel: Selection, fn: (b: EventBatch, i: number
 export function spanSeconds(info: ScanInfo): number {
   return Number.isNaN(info.first) ? 0 : Math.max(info.last - info.first, 1) / 1e9;
 }
+
+/** A time stamp (ns from tsBaseSec) as the report prints it, every nanosecond kept: "5168.583549123". */
+export function timestamp(trace: Trace, ts: number): string {
+  const sec = Math.floor(ts / 1e9);
+  return `${trace.tsBaseSec + sec}.${String(ts - sec * 1e9).padStart(9, '0')}`;
+}

@@ -6,6 +6,8 @@ export { histSpec, compareSpec, interferenceSpec, heatmapSpec, irqOffSpec, timel
 export { toSVG, toPNG, htmlPage, writeChart } from './render.ts';
 export { reviewPage, type ReviewOptions } from './review.ts';
 export { interferenceText, noiseText, ipiText } from './interference-text.ts';
+export { violationsText } from './violations-text.ts';
+export { rcuTasksText } from './rcu-tasks-text.ts';
 export { compareText } from './compare-text.ts';
 export { textTable, usText } from './text-table.ts';
 export { showTable, showText, showChart, type Displayable } from './notebook.ts';

@@ -59,6 +59,8 @@ export function interferenceText(s: InterferenceSummary, table: aq.ColumnTable, 
   out.push(`isolated CPUs ${iso} over ${s.seconds.toFixed(3)} s (${source}):`);
   out.push(`  ${ipiWord}: ${s.totals.ipi ?? 'n/a'}; disturbances counted: ${s.total} (${s.perSecond.toFixed(3)}/s, ${(s.perSecond / Math.max(s.isolated.length, 1)).toFixed(4)}/s per CPU)`);
   out.push(`  noise: ${us(s.noiseNs)} in all; max single noise ${us(s.maxNoiseNs)}; shortest longest-quiet-stretch ${us(s.worstQuietNs)}`);
+  // kills are not switches: the task's last switch out counts as thread noise, its death here
+  if (s.strict?.violations) out.push(`  strict task isolation: ${s.strict.violations} violations (syscalls or faults answered with a signal), ${s.strict.kills} tasks killed, ${s.strict.afterInterrupt} signals after an interrupt; tracelab violations lists them`);
   out.push('');
   out.push(...notes(s.notes));
   const src = SOURCES.filter((k) => s.totals[k] !== null);

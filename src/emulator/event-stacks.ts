@@ -75,8 +75,6 @@ const SITES: Record<string, { raw: string; frames: string[]; interrupts?: boolea
   rcu_callback: { raw: 'rcu_callback+0x7e', frames: ['__call_rcu_common+0xbd', 'call_rcu+0x12', 'release_task+0x2d4', 'wait_consider_task+0x9ab', 'do_wait+0x15f', 'kernel_wait4+0xaf', 'x64_sys_call+0x1b3c', ...FROM_SYSCALL] },
   rcu_gp_start: { raw: 'rcu_grace_period+0x7b', frames: ['rcu_gp_init+0x9c', 'rcu_gp_kthread+0x14b', 'kthread+0xf6', 'ret_from_fork+0x31', 'ret_from_fork_asm+0x1a'] },
   rcu_gp_end: { raw: 'rcu_grace_period+0x7b', frames: ['rcu_gp_cleanup+0x3a5', 'rcu_gp_kthread+0x1e0', 'kthread+0xf6', 'ret_from_fork+0x31', 'ret_from_fork_asm+0x1a'] },
-  rcu_tasks_gp_start: { raw: 'rcu_grace_period+0x7b', frames: ['rcu_tasks_wait_gp+0x1b4', 'rcu_tasks_kthread+0xd7', 'kthread+0xf6', 'ret_from_fork+0x31', 'ret_from_fork_asm+0x1a'] },
-  rcu_tasks_gp_end: { raw: 'rcu_grace_period+0x7b', frames: ['rcu_tasks_wait_gp+0x2c1', 'rcu_tasks_kthread+0xd7', 'kthread+0xf6', 'ret_from_fork+0x31', 'ret_from_fork_asm+0x1a'] },
   // __flush_smp_call_function_queue() running a queued function in the IPI handler
   csd_function_single: { raw: 'csd_function+0x6c', frames: ['__flush_smp_call_function_queue+0x9a', ...CALL_FUNCTION_SINGLE], interrupts: true },
   csd_function_multi: { raw: 'csd_function+0x6c', frames: ['__flush_smp_call_function_queue+0x9a', ...CALL_FUNCTION], interrupts: true },

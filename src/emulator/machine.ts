@@ -66,6 +66,8 @@ function tracepoints(t: Tracing) {
     sys_exit: r('raw_syscalls', 'sys_exit'),
     signal_generate: r('signal', 'signal_generate'),
     signal_deliver: r('signal', 'signal_deliver'),
+    page_fault_user: r('exceptions', 'page_fault_user'),
+    console: r('printk', 'console'),
   };
 }
 
@@ -438,7 +440,7 @@ export class Machine {
    * is trace_user_exit() reached (ct->active: nohz_full CPUs only). Returns
    * the time after it.
    */
-  kernelEntry(cpu: number, t: number): number {
+  kernelEntry(cpu: number, t: number, via: EntryPath = 'irq'): number {
     const c = this.cpus[cpu];
     if (!c.isolated || !c.inUser(t)) return t;
     c.stats.kernelEntries++;
@@ -452,7 +454,7 @@ export class Machine {
       c.loop?.cancelFlush();
       now += cost;
     }
-    this.emit(this.tp.user_exit, cpu, now, IRQS_OFF, 0, CT_DUMMY, this.siteStack('user_exit_irq', cpu));
+    this.emit(this.tp.user_exit, cpu, now, IRQS_OFF, 0, CT_DUMMY, this.siteStack(via === 'irq' ? 'user_exit_irq' : 'user_exit_sys', cpu));
     return now;
   }
 
@@ -462,13 +464,13 @@ export class Machine {
    * trace_user_enter(), then ct_kernel_exit()'s atomic). Returns when the CPU
    * is back in user space.
    */
-  kernelExit(cpu: number, from: number, to: number): number {
+  kernelExit(cpu: number, from: number, to: number, via: EntryPath = 'irq'): number {
     const c = this.cpus[cpu];
     if (!c.isolated) return to;
     if (c.fromUser) {
       c.fromUser = false;
       if (c.alive && c.rest === 'user') {
-        this.emit(this.tp.user_enter, cpu, to, IRQS_OFF, 0, CT_DUMMY, this.siteStack('user_enter_irq', cpu));
+        this.emit(this.tp.user_enter, cpu, to, IRQS_OFF, 0, CT_DUMMY, this.siteStack(via === 'irq' ? 'user_enter_irq' : 'user_enter_sys', cpu));
         to += this.s.hw.atomic_ns;
       }
     }
@@ -499,6 +501,9 @@ export class Machine {
     return DEFER_DONE;
   }
 }
+
+/** How a CPU entered the kernel from user space: an interrupt or exception (irqentry_enter()), or a syscall (do_syscall_64()). */
+export type EntryPath = 'irq' | 'sys';
 
 /** What tryDefer() did: nothing, tried and failed (the target is in the kernel: send the IPI), or deferred. */
 export const DEFER_NOT_TRIED = 0;

@@ -1,8 +1,9 @@
 import { UserError } from '../core/errors.ts';
 import { parseEventFormat } from '../core/event-format.ts';
 import { formatText, type FieldSpec } from '../core/format-writer.ts';
-import type { Machine, Task } from './machine.ts';
+import { HARDIRQ, IRQS_OFF, NEED_RESCHED, type Machine, type Task } from './machine.ts';
 import type { Rcu } from './rcu.ts';
+import { RcuTasks, type FunctionHooks, type HoldoutSource } from './rcu-tasks.ts';
 import { parseDuration } from './scenario.ts';
 import type { Sources } from './sources.ts';
 import type { Tracepoint, Tracing } from './tracing.ts';
@@ -15,6 +16,8 @@ interface Probe {
   kind: 'kprobe' | 'kretprobe' | 'uprobe';
   /** Probed function (kprobes) or "path:0xoff" (uprobes). */
   target: string;
+  /** Offset into the function: a kprobe past the entry is jump-optimized (an optprobe with its own trampoline); at the entry it rides ftrace. */
+  offset: number;
   tp: Tracepoint;
   args: string[];
   /** Address of the probe (kprobes: the function; uprobes: the user address). */
@@ -26,7 +29,12 @@ export interface ProbeTimeline {
   unregisterStart: number;
   unregisterEnd: number;
   gracePeriods: number;
+  /** RCU-tasks grace periods waited for (synchronize_rcu_tasks()): start, end, the tasks that held them. */
+  tasksGracePeriods: { start: number; end: number; holdouts: string[]; stallWarnings: number }[];
 }
+
+/** Functions the emulated kernel runs itself: a probe on one fires when it runs, not at the load's hit rate. */
+const RUN_BY_KERNEL = new Set(['synchronize_rcu_tasks', 'synchronize_rcu_tasks_trace']);
 
 /**
  * kprobes and uprobes as the kernel defines them (the events' names, fields and
@@ -36,10 +44,8 @@ export interface ProbeTimeline {
  */
 export class Probes {
   readonly probes: Probe[] = [];
-  readonly timeline: ProbeTimeline = { registered: -1, unregisterStart: -1, unregisterEnd: -1, gracePeriods: 0 };
-  private hog: Task | null = null;
-  /** Times the hog sleeps voluntarily (ascending). */
-  private hogSleeps: number[] = [];
+  readonly timeline: ProbeTimeline = { registered: -1, unregisterStart: -1, unregisterEnd: -1, gracePeriods: 0, tasksGracePeriods: [] };
+  private rcuTasks!: RcuTasks;
 
   /** Defines the scenario's probes as dynamic events (before events are enabled). */
   constructor(
@@ -51,14 +57,33 @@ export class Probes {
     for (const spec of m.s.probes.uprobes) this.probes.push(this.uprobe(spec, id++, tracing));
   }
 
+  /** kprobes and kretprobes on functions the emulated kernel runs (synchronize_rcu_tasks()) fire when it runs them. */
+  private functionHooks(): FunctionHooks {
+    const m = this.m;
+    const on = (func: string, kind: Probe['kind']) => this.probes.filter((p) => p.target === func && p.kind === kind && p.offset === 0);
+    return {
+      entry: (func, cpu, t) => {
+        for (const p of on(func, 'kprobe')) m.emit(p.tp, cpu, t, 0, 1, [p.ip, ...p.args.map(() => 0n)], m.stacks.chain('kprobe_ftrace_handler+0x116', `${func}+0x4`));
+      },
+      exit: (func, cpu, t, caller) => {
+        // the kretprobe fires in its trampoline handler, on the way back to the caller
+        for (const p of on(func, 'kretprobe')) m.emit(p.tp, cpu, t, 0, 1, [p.ip, m.sym.frame(caller), ...p.args.map(() => 0n)], m.stacks.chain('kretprobe_trampoline_handler+0x4a', caller));
+      },
+    };
+  }
+
   private kprobe(spec: string, id: number, tracing: Tracing): Probe {
     const ret = spec.startsWith('r:');
-    const [func, ...argSpecs] = spec.replace(/^[pr]:/, '').trim().split(/\s+/);
+    const [where, ...argSpecs] = spec.replace(/^[pr]:/, '').trim().split(/\s+/);
+    const plus = where.indexOf('+');
+    const func = plus < 0 ? where : where.slice(0, plus);
+    const offset = plus < 0 ? 0 : Number(where.slice(plus + 1));
     try {
       this.m.sym.addr(func);
     } catch {
       throw new UserError(`probes.kprobes: "${func}" is not a function of the emulated kernel`);
     }
+    if (!Number.isInteger(offset) || offset < 0 || offset >= this.m.sym.size(func) || (ret && offset)) throw new UserError(`probes.kprobes: "${where}" is not a place in ${func} (0 to 0x${(this.m.sym.size(func) - 1).toString(16)}; a kretprobe sits at the entry)`);
     const args = argSpecs.map((a, k) => {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(0, eq) : `arg${k + 1}`;
@@ -72,10 +97,11 @@ export class Probes {
         ]
       : [{ type: 'unsigned long', name: '__probe_ip', size: 8 }];
     const fields = [...head, ...args.map((name) => ({ type: 'u64', name, size: 8 }))];
-    const name = `${ret ? 'r' : 'p'}_${func}_0`;
+    // trace_kprobe.c names an unnamed probe "%c_%s_%ld": kind, symbol, offset in decimal
+    const name = `${ret ? 'r' : 'p'}_${func}_${offset}`;
     const fmt = `"${ret ? '(%lx <- %lx)' : '(%lx)'}${args.map((a) => ` ${a}=%Lu`).join('')}", ${[...head.map((f) => `REC->${f.name}`), ...args.map((a) => `REC->${a}`)].join(', ')}`;
     const tp = tracing.addDynamic(parseEventFormat(formatText({ name, id, fields, printFmt: fmt }), 'kprobes'));
-    return { kind: ret ? 'kretprobe' : 'kprobe', target: func, tp, args, ip: this.m.sym.addr(func) };
+    return { kind: ret ? 'kretprobe' : 'kprobe', target: func, offset, tp, args, ip: this.m.sym.addr(func) + BigInt(offset) };
   }
 
   private uprobe(spec: string, id: number, tracing: Tracing): Probe {
@@ -85,17 +111,19 @@ export class Probes {
     const off = BigInt(m[2]);
     const name = `p_${base}_0x${off.toString(16)}`;
     const tp = tracing.addDynamic(parseEventFormat(formatText({ name, id, fields: [{ type: 'unsigned long', name: '__probe_ip', size: 8 }], printFmt: '"(%lx)", REC->__probe_ip' }), 'uprobes'));
-    return { kind: 'uprobe', target: spec, tp, args: [], ip: UPROBE_BASE + off };
+    return { kind: 'uprobe', target: spec, offset: 0, tp, args: [], ip: UPROBE_BASE + off };
   }
 
   start(sources: Sources, rcu: Rcu): void {
+    this.rcuTasks = new RcuTasks(this.m, rcu.tasksTask, rcu.traceTask);
+    this.rcuTasks.hooks = this.functionHooks();
     const m = this.m;
     const p = m.s.probes;
-    if (p.hog_cpu >= 0) this.startHog(p.hog_cpu);
+    if (p.hog_cpu >= 0) this.rcuTasks.holdoutSources.push(this.startHoldout(p.hog_cpu));
     if (!this.probes.length) return;
     const installer = m.newTask('perf');
     const cpu = m.hk[0];
-    const kprobes = this.probes.filter((x) => x.kind !== 'uprobe');
+    const kprobes = this.probes.filter((x) => x.kind !== 'uprobe' && !RUN_BY_KERNEL.has(x.target));
     // arming a kprobe patches kernel text: do_sync_core IPIs to every CPU
     let t = 50_000_000;
     m.onCpu(cpu, t, (t0) =>
@@ -108,7 +136,7 @@ export class Probes {
     );
     const until = p.unregister_at ? parseDuration(p.unregister_at) : Infinity;
     this.hits(t + 1_000_000, Math.min(until, m.end));
-    if (until < m.end) m.at(until, () => this.unregister(cpu, until, installer, sources, rcu));
+    if (until < m.end) m.at(until, () => this.unregister(cpu, until, installer, sources));
   }
 
   /** Probe hits: kprobes in the housekeeping load's kernel paths, uprobes in its user code. */
@@ -118,16 +146,20 @@ export class Probes {
     if (!(rate > 0)) return;
     const r = m.rng.get('probes.hits');
     const mean = 1e9 / rate;
+    const load = this.probes.filter((p) => !RUN_BY_KERNEL.has(p.target));
+    if (!load.length) return;
     const next = (t: number) => {
       if (t >= until) return;
-      const probe = r.pick(this.probes);
+      const probe = r.pick(load);
       const cpu = r.pick(m.hk);
       m.onCpu(cpu, t, (t0) => {
         const values: (number | bigint)[] = [];
         if (probe.kind === 'kretprobe') values.push(probe.ip, m.sym.at('ksys_write', 0x73));
         else values.push(probe.ip);
         for (const a of probe.args) values.push(a === 'ret' ? BigInt(r.int(4096)) : a === 'dfd' ? 0xffffff9cn : BigInt(r.int(65536)));
-        m.emit(probe.tp, cpu, t0, 0, probe.kind === 'uprobe' ? 0 : 1, values, m.stacks.chain(probe.kind === 'uprobe' ? 'handle_swbp+0x1d4' : 'kprobe_ftrace_handler+0x116', 'do_syscall_64+0x82', 'entry_SYSCALL_64_after_hwframe+0x76'));
+        // an optprobe's handler is called from its trampoline (optimized_callback()); one at the entry from ftrace's
+        const handler = probe.kind === 'uprobe' ? 'handle_swbp+0x1d4' : probe.offset ? 'optimized_callback+0x6d' : 'kprobe_ftrace_handler+0x116';
+        m.emit(probe.tp, cpu, t0, 0, probe.kind === 'uprobe' ? 0 : 1, values, m.stacks.chain(handler, 'do_syscall_64+0x82', 'entry_SYSCALL_64_after_hwframe+0x76'));
         return t0 + 800;
       });
       m.at(t + r.exp(mean), () => next(m.now));
@@ -136,82 +168,151 @@ export class Probes {
   }
 
   /**
-   * Unregistering: kprobes are disarmed (text patching again), then freed after
-   * an RCU-tasks grace period; uprobes wait for RCU-tasks-trace. One grace
-   * period per probe, or one for the batch.
+   * Unregistering (6.18 kernel/kprobes.c). unregister_kprobes() disarms each
+   * probe (text patching: do_sync_core IPIs) and ends with synchronize_rcu(),
+   * once per call: one call for the batch, one per probe otherwise. A probe
+   * past a function's entry was jump-optimized: its trampoline (the optprobe
+   * detour buffer) is unoptimized and freed by kprobe_optimizer(), delayed
+   * work (OPTIMIZE_DELAY, 5 jiffies, re-armed by each call) that runs once for
+   * every probe queued by then and calls synchronize_rcu_tasks() before
+   * do_free_cleaned_kprobes(): a task preempted on a trampoline must have
+   * left it first. Probes at the entry ride ftrace (no trampoline of their
+   * own to free). uprobes wait for RCU Tasks Trace, one grace period per
+   * uprobe_unregister_sync() (per probe, or once for the batch).
    */
-  private unregister(cpu: number, t: number, installer: Task, sources: Sources, rcu: Rcu): void {
+  private unregister(cpu: number, t: number, installer: Task, sources: Sources): void {
     const m = this.m;
     this.timeline.unregisterStart = t;
     const batch = m.s.kernel.batch_unregister;
-    const groups = batch ? [this.probes] : this.probes.map((p) => [p]);
+    const kprobes = this.probes.filter((p) => p.kind !== 'uprobe' && !RUN_BY_KERNEL.has(p.target));
+    const uprobes = this.probes.filter((p) => p.kind === 'uprobe');
+    const calls = kprobes.length ? (batch ? [kprobes] : kprobes.map((p) => [p])) : [];
     const r = m.rng.get('probes.gp');
-    const one = (k: number, t: number) => {
-      if (k >= groups.length) {
-        this.timeline.unregisterEnd = t;
+    const jiffy = 1e9 / m.s.hz;
+    const optimized = kprobes.some((p) => p.offset > 0);
+    const done = (e: number) => {
+      this.timeline.unregisterEnd = e;
+    };
+    const kcall = (k: number, at: number) => {
+      if (k >= calls.length) {
+        if (!optimized) return uprobeCall(0, at);
+        // the optimizer's delayed work, on a kworker of this CPU
+        const kworker = this.optimizerWorker ??= m.newTask(`kworker/${cpu}:2`);
+        m.onCpu(cpu, at + 5 * jiffy, (t0) => m.borrow(cpu, t0, kworker, 2, (t1) => {
+          this.timeline.gracePeriods++;
+          this.rcuTasks.synchronize(cpu, t1 + 800, kworker, 'kprobe_optimizer+0x15b', (e) => {
+            const gp = this.rcuTasks.done[this.rcuTasks.done.length - 1];
+            this.timeline.tasksGracePeriods.push({ start: gp.start, end: gp.end, holdouts: gp.holdouts.map((x) => `${x.comm}-${x.pid}`), stallWarnings: gp.stallWarnings });
+            // do_free_cleaned_kprobes(): the trampolines go back to the insn cache
+            uprobeCall(0, e + 1500);
+            return e + 1500;
+          });
+          return t1 + 1500;
+        }));
         return;
       }
-      const group = groups[k];
-      const disarm = group.filter((p) => p.kind !== 'uprobe');
-      m.onCpu(cpu, t, (t0) =>
-        m.borrow(cpu, t0, installer, 1, (t1) => {
+      m.onCpu(cpu, at, (t0) =>
+        m.borrow(cpu, t0, installer, 2, (t1) => {
           let now = t1;
-          for (let j = 0; j < disarm.length; j++) now = sources.patchText(cpu, now + 2000);
-          const flavour = disarm.length ? 'rcu_tasks' : 'rcu_tasks_trace';
-          this.timeline.gracePeriods++;
-          rcu.tasksGp(flavour, now + 1000, (s) => this.gpEnd(flavour, s, r.exp(1)), (e) => one(k + 1, e));
+          for (let j = 0; j < calls[k].length; j++) now = sources.patchText(cpu, now + 2000);
+          // synchronize_rcu() at the end of unregister_kprobes(): one normal grace period
+          kcall(k + 1, now + 2_000_000 + Math.round(r.exp(3_000_000)));
           return now + 1000;
         }),
       );
     };
-    one(0, t);
+    const ugroups = uprobes.length ? (batch ? [uprobes] : uprobes.map((p) => [p])) : [];
+    const uprobeCall = (k: number, at: number) => {
+      if (k >= ugroups.length) return done(at);
+      m.onCpu(cpu, at, (t0) =>
+        m.borrow(cpu, t0, installer, 1, (t1) => {
+          this.timeline.gracePeriods++;
+          this.rcuTasks.synchronizeTrace(cpu, t1 + 1000, installer, 'uprobe_unregister_sync+0x1a', (e) => {
+            uprobeCall(k + 1, e);
+            return e;
+          });
+          return t1 + 1000;
+        }),
+      );
+    };
+    kcall(0, t);
   }
+
+  private optimizerWorker: Task | null = null;
 
   /**
-   * When a tasks grace period that starts at s can end: RCU-tasks polls its
-   * holdout list (first after 100 ms, as rcu_tasks_wait_gp backs off) until
-   * every task has been seen voluntarily off the CPU; a preempted CPU hog holds
-   * it until its next voluntary sleep. Tasks-trace periods are short.
+   * The holdout of seed 001 on a housekeeping CPU: a CFS task ("stress-read")
+   * looping on reads through probed kernel code, and, from probes.rt_hog_at,
+   * a SCHED_FIFO 99 busy loop ("rt-hog", kernel prio 0) woken there for
+   * probes.rt_hog_spin. Its wakeup preempts the reader in the kernel (R+), on
+   * whatever trampoline it was executing. RT throttling (sched_rt_runtime_us
+   * of every sched_rt_period_us; 6.18 sched_rt_runtime_exceeded() and
+   * do_sched_rt_period_timer(), RT_RUNTIME_SHARE off) hands the reader the
+   * rest of each period; with -1 it runs again only when the hog sleeps.
+   * Running again, it leaves the trampoline and its read, and the next tick
+   * in user space (rcu_sched_clock_irq() -> rcu_tasks_qs()) is its quiescent
+   * state.
    */
-  private gpEnd(flavour: string, s: number, x: number): number {
-    if (flavour === 'rcu_tasks_trace') return s + 3_000_000 + Math.round(x * 9_000_000);
-    let free = s + 20_000_000 + Math.round(x * 30_000_000);
-    if (this.hog) {
-      const sleep = this.hogSleeps.find((v) => v > s);
-      if (sleep !== undefined && sleep > free) free = sleep;
-    }
-    const poll = 100_000_000;
-    return s + Math.ceil((free - s) / poll) * poll;
-  }
-
-  /** A CPU-bound task on a housekeeping CPU: preempted often (R+), sleeping voluntarily rarely (S). */
-  private startHog(cpu: number): void {
+  private startHoldout(cpu: number): HoldoutSource {
     const m = this.m;
-    const hog = (this.hog = m.newTask('cpu-hog'));
-    const kworker = m.newTask(`kworker/${cpu}:2`);
-    const r = m.rng.get('probes.hog');
-    for (let t = r.exp(2.5e9); t < m.end; t += r.exp(2.5e9)) this.hogSleeps.push(Math.round(t));
+    const p = m.s.probes;
+    const k = m.s.kernel;
+    const reader = m.newTask('stress-read');
+    // SCHED_FIFO 99: the kernel's prio 0, what sched_switch prints
+    const hog = m.newTask('rt-hog', 0);
     m.onCpu(cpu, 1000, (t0) => {
-      m.switchTo(cpu, t0, hog, 0x100);
+      m.switchTo(cpu, t0, reader, 0);
       return t0 + 300;
     });
-    for (const s of this.hogSleeps) {
-      m.onCpu(cpu, s, (t0) => {
-        m.switchTo(cpu, t0, m.cpus[cpu].idle, 1);
-        m.switchTo(cpu, t0 + 150_000, hog, 0);
-        return t0 + 150_300;
-      });
-    }
-    const preempt = (t: number) => {
-      if (t >= m.end) return;
-      m.onCpu(cpu, t, (t0) => {
-        if (m.cpus[cpu].task !== hog) return t0;
-        m.switchTo(cpu, t0, kworker, 0x100);
-        m.switchTo(cpu, t0 + 6000, hog, 0x80);
-        return t0 + 6300;
-      });
-      m.at(t + r.exp(40_000_000), () => preempt(m.now));
+    const wake = p.rt_hog_at ? parseDuration(p.rt_hog_at) : Infinity;
+    const sleep = wake + (p.rt_hog_spin ? parseDuration(p.rt_hog_spin) : 0);
+    const period = k.sched_rt_period_us * 1000;
+    const runtime = k.sched_rt_runtime_us < 0 ? Infinity : k.sched_rt_runtime_us * 1000;
+    // the reader's runs between the hog's wakeup and its sleep: [throttled, next period) in each period
+    const runs: [number, number][] = [];
+    if (runtime < period) for (let s0 = wake; s0 + runtime < sleep && s0 < m.end; s0 += period) runs.push([s0 + runtime, Math.min(s0 + period, sleep)]);
+    const back = (t: number) => {
+      for (const [a, b] of runs) if (t < b) return Math.max(a, t);
+      return Math.max(sleep, t);
     };
-    m.at(r.exp(40_000_000), () => preempt(m.now));
+    if (wake < m.end) {
+      // hrtimer_wakeup() from the timer interrupt, then the preemption on the way out of it
+      m.onCpu(cpu, wake, (t0) => {
+        m.emit(m.tp.sched_wakeup, cpu, t0, IRQS_OFF | HARDIRQ | NEED_RESCHED, 1, [hog.comm, hog.pid, hog.prio, cpu]);
+        m.switchTo(cpu, t0 + 1500, hog, 0x100);
+        return t0 + 1800;
+      });
+      let throttledOnce = false;
+      for (const [a, b] of runs) {
+        m.onCpu(cpu, a, (t0) => {
+          // the tick finds the RT runqueue over its runtime: throttled (printk_deferred_once)
+          if (!throttledOnce) m.emit(m.tp.console, cpu, t0, IRQS_OFF | HARDIRQ, 1, ['sched: RT throttling activated']);
+          throttledOnce = true;
+          m.switchTo(cpu, t0 + 2000, reader, 0x100);
+          return t0 + 2300;
+        });
+        if (b < sleep) {
+          m.onCpu(cpu, b, (t0) => {
+            m.switchTo(cpu, t0 + 1000, hog, 0x100);
+            return t0 + 1300;
+          });
+        }
+      }
+      if (sleep < m.end) {
+        m.onCpu(cpu, Math.max(sleep, runs.length ? runs[runs.length - 1][1] : sleep), (t0) => {
+          if (m.cpus[cpu].task !== hog) return t0;
+          m.switchTo(cpu, t0, reader, 1);
+          return t0 + 300;
+        });
+      }
+    }
+    const tick = 1e9 / m.s.hz;
+    return {
+      task: reader,
+      cpu,
+      preemptedAt: (t) => t >= wake && back(t) > t,
+      // back on the CPU, it finishes its read (a few µs) and the next tick in user space clears it
+      quiescentAt: (t) => Math.ceil((back(t) + 5000) / tick) * tick,
+    };
   }
 }

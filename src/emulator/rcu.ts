@@ -8,19 +8,15 @@ const GP_BOUND = 8000;
 
 /**
  * RCU: rcu_preempt grace periods with callbacks queued during one and invoked
- * in the RCU softirq after it, and the RCU-tasks flavours that probe removal
- * waits on (a grace period ends only when every task has scheduled
- * voluntarily or been in user space).
+ * in the RCU softirq after it. The RCU Tasks flavours, which probe removal
+ * waits on, are rcu-tasks.ts's.
  */
 export class Rcu {
   private gpTask: Task;
-  private tasksTask: Task;
-  private traceTask: Task;
+  /** The RCU Tasks kthreads (rcu-tasks.ts runs their grace periods). */
+  readonly tasksTask: Task;
+  readonly traceTask: Task;
   private seq = 0x6c2ac;
-  private tasksSeq = new Map<string, number>([
-    ['rcu_tasks', 0x1e4],
-    ['rcu_tasks_trace', 0x88],
-  ]);
 
   constructor(private m: Machine) {
     this.gpTask = m.newTask('rcu_preempt');
@@ -80,30 +76,5 @@ export class Rcu {
       m.at(t + len + Math.round(r.exp(gap)), () => gp(m.now));
     };
     m.at(Math.round(r.exp(gap)), () => gp(m.now));
-  }
-
-  /**
-   * One RCU-tasks (or tasks-trace) grace period from t, lasting until
-   * `holdUntil(t)` lets it end; `then` runs at its end.
-   */
-  tasksGp(flavour: 'rcu_tasks' | 'rcu_tasks_trace', t: number, holdUntil: (t: number) => number, then: (t: number) => void): void {
-    const m = this.m;
-    const tp = m.tp;
-    const task = flavour === 'rcu_tasks' ? this.tasksTask : this.traceTask;
-    // the grace-period kthread runs where the hog does not
-    const cpu = m.hk.find((c) => c !== m.s.probes.hog_cpu) ?? m.hk[0];
-    const seq = this.tasksSeq.get(flavour)! + 4;
-    this.tasksSeq.set(flavour, seq);
-    const name = m.sym.str(flavour);
-    m.onCpu(cpu, t, (t0) => m.borrow(cpu, t0, task, 1, (t1) => {
-      m.emit(tp.rcu_grace_period, cpu, t1, 0, 0, [name, seq - 3, m.sym.str('start')], m.siteStack('rcu_tasks_gp_start', cpu));
-      const end = holdUntil(t1);
-      m.onCpu(cpu, end, (e0) => m.borrow(cpu, e0, task, 1, (e1) => {
-        m.emit(tp.rcu_grace_period, cpu, e1, 0, 0, [name, seq, m.sym.str('end')], m.siteStack('rcu_tasks_gp_end', cpu));
-        then(e1 + 500);
-        return e1 + 1500;
-      }));
-      return t1 + 2000;
-    }));
   }
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { UserError } from '../core/errors.ts';
 import { parseKernelCpulist } from '../filter/cpulist-kernel.ts';
 import { isKernelVersion, KERNEL_VERSIONS } from './kernel-version.ts';
+import { syscallSpec } from './syscalls.ts';
 
 /**
  * What the emulated machine is and does. Every field is a knob a reviewer can
@@ -28,10 +29,16 @@ export interface Scenario {
     version: string;
     /** Defer kernel-only IPIs to isolated CPUs in user space until their next kernel entry (seed 004). */
     defer_ipis: boolean;
-    /** PR_DATAPLANE_STRICT: a synchronous kernel entry of an isolated task kills it (seed 003). */
+    /** Strict task isolation (seed 003's PR_DATAPLANE_STRICT): the isolated tasks asked to be signalled on any synchronous kernel entry (a syscall other than prctl/exit/exit_group, a page fault). */
     dataplane_strict: boolean;
+    /** The signal they asked for (PR_TASK_ISOLATION_SET_SIG): 9, SIGKILL, kills; a catchable one (10, SIGUSR1) runs their handler, which logs the violation and re-arms the mode. */
+    dataplane_signal: number;
     /** Unregister probes in one batch, paying one RCU-tasks grace period (seed 002). */
     batch_unregister: boolean;
+    /** /proc/sys/kernel/sched_rt_runtime_us: RT tasks may run this long per period (-1: no throttling). */
+    sched_rt_runtime_us: number;
+    /** /proc/sys/kernel/sched_rt_period_us. */
+    sched_rt_period_us: number;
   };
   /** Costs of the hardware, which the kernel's mechanisms are built from. */
   hw: {
@@ -60,6 +67,10 @@ export interface Scenario {
     /** 0: stays in user space. Above 0: loops on this many µs of user work, then a getppid() (the "bad case": it really enters the kernel). */
     user_work_us: number;
     page_faults_per_sec: number;
+    /** Stray syscalls per second of each isolated task (a log line, a forgotten clock read), drawn from `syscalls`. */
+    syscalls_per_sec: number;
+    /** The syscalls they make, by name (write, read, mmap, madvise, sched_yield, getppid, futex, prctl, exit_group). */
+    syscalls: string[];
   };
   /** Interference sources: activity on housekeeping CPUs, per second for the whole machine. */
   sources: {
@@ -79,6 +90,10 @@ export interface Scenario {
   rcu: {
     grace_periods_per_sec: number;
     callbacks_per_gp: number;
+    /** rcupdate.rcu_task_stall_timeout, in seconds (the kernel's 10 minutes; 0 disables the stall report). */
+    tasks_stall_timeout_s: number;
+    /** rcupdate.rcu_task_stall_info, in seconds: the first "grace period ... is N jiffies old" message (then 3x, 9x ...). */
+    tasks_stall_info_s: number;
   };
   probes: {
     /** kprobes: "func" or "func arg1=%di"; kretprobes with a leading "r:". */
@@ -88,8 +103,12 @@ export interface Scenario {
     hits_per_sec: number;
     /** When to unregister every probe ("" = never), e.g. "5s". */
     unregister_at: string;
-    /** A CPU hog preempted involuntarily on this housekeeping CPU delays RCU-tasks (-1: none). */
+    /** A housekeeping CPU running a task that reads through probed code (-1: none); the RT hog below preempts it there. */
     hog_cpu: number;
+    /** When a SCHED_FIFO busy loop wakes on hog_cpu ("" = never), e.g. "5.5s". */
+    rt_hog_at: string;
+    /** How long it spins before it sleeps again, e.g. "3s". */
+    rt_hog_spin: string;
   };
   /** Events enabled when no -e is given. */
   events: string[];
@@ -106,13 +125,13 @@ const BASE: Scenario = {
   duration: '10s',
   hz: 1000,
   uptime: 3500,
-  kernel: { version: '6.18', defer_ipis: false, dataplane_strict: false, batch_unregister: false },
+  kernel: { version: '6.18', defer_ipis: false, dataplane_strict: false, dataplane_signal: 9, batch_unregister: false, sched_rt_runtime_us: 950000, sched_rt_period_us: 1000000 },
   hw: { atomic_ns: 20, line_transfer_ns: 150, syscall_ns: 260, unwind_frame_ns: 300 },
   housekeeping_load: { kernel_build: true, hackbench: true, context_switches_per_sec: 3000, syscalls_per_sec: 4000, device_irqs_per_sec: 40, irq_off_sections_per_sec: 2000 },
-  isolated_load: { task: 'rt-loop', user_work_us: 0, page_faults_per_sec: 0 },
+  isolated_load: { task: 'rt-loop', user_work_us: 0, page_faults_per_sec: 0, syscalls_per_sec: 0, syscalls: ['write'] },
   sources: { bpf_jit: 0.12, static_keys: 0.04, vunmap_purges: 0.18, pcpu_reclaims: 0.017, netdev_watchdogs: 1, watchdog_timeo_s: 5 },
-  rcu: { grace_periods_per_sec: 20, callbacks_per_gp: 6 },
-  probes: { kprobes: [], uprobes: [], hits_per_sec: 0, unregister_at: '', hog_cpu: -1 },
+  rcu: { grace_periods_per_sec: 20, callbacks_per_gp: 6, tasks_stall_timeout_s: 600, tasks_stall_info_s: 10 },
+  probes: { kprobes: [], uprobes: [], hits_per_sec: 0, unregister_at: '', hog_cpu: -1, rt_hog_at: '', rt_hog_spin: '3s' },
   events: ['ipi', 'csd', 'irq_vectors', 'irq', 'sched:sched_switch', 'sched:sched_wakeup', 'rcu:rcu_utilization'],
   event_filters: [],
 };
@@ -144,32 +163,40 @@ export const PRESETS: Record<string, Preset> = {
       isolated: '4-79',
       duration: '20m',
       kernel: { version: '6.4' },
-      isolated_load: { task: 'rt-syscaller', user_work_us: 20, page_faults_per_sec: 0 },
+      isolated_load: { task: 'rt-syscaller', user_work_us: 20 },
       events: ['ipi:ipi_send_cpumask', 'ipi:ipi_send_cpu', 'csd:csd_queue_cpu'],
       // on 6.6+ also csd_queue_cpu, the only event there that names the function (6.4 has none)
       event_filters: ['ipi:ipi_send_cpumask: cpumask & CPUS{$ISOLATED}', 'ipi:ipi_send_cpu: cpu & CPUS{$ISOLATED}', 'csd:csd_queue_cpu: cpu & CPUS{$ISOLATED}'],
     },
   },
   'dataplane-strict': {
-    description: 'seed 003: PR_DATAPLANE_STRICT tasks on 2-7 that occasionally make a syscall or take a page fault, and get SIGKILL',
+    description: 'seed 003: strict task isolation on 2-7; the tasks now and then write a log line, call prctl or touch a new page; a syscall or fault is a violation (SIGKILL, or --set kernel.dataplane_signal=10 to log it and go on), an interrupt never is',
     patch: {
-      kernel: { version: '6.18', defer_ipis: false, dataplane_strict: true, batch_unregister: false },
-      isolated_load: { task: 'dp-worker', user_work_us: 0, page_faults_per_sec: 0.3 },
-      events: ['signal', 'sched:sched_process_exit', 'sched:sched_switch', 'raw_syscalls', 'ipi'],
+      kernel: { version: '6.18', dataplane_strict: true },
+      isolated_load: { task: 'dp-worker', user_work_us: 0, page_faults_per_sec: 0.3, syscalls_per_sec: 0.3, syscalls: ['write', 'write', 'prctl', 'futex'] },
+      events: ['signal', 'sched:sched_process_exit', 'sched:sched_switch', 'raw_syscalls', 'exceptions:page_fault_user', 'printk:console', 'context_tracking', 'irq_vectors', 'ipi'],
     },
   },
   'kprobe-trampolines': {
-    description: 'seed 001: kprobes armed with text patching (do_sync_core IPIs), then removed: freeing their trampolines waits for RCU-tasks, held up by a preempted CPU hog',
+    description: 'seed 001: optimized kprobes (trampolines) removed at 6 s; freeing the trampolines waits for RCU Tasks, held by a reader preempted in the kernel behind an RT hog (RT throttling hands it the CPU back)',
     patch: {
-      probes: { kprobes: ['do_sys_openat2 dfd=%di', 'vfs_read', 'r:vfs_write ret=$retval', 'tcp_sendmsg size=%dx'], uprobes: [], hits_per_sec: 400, unregister_at: '6s', hog_cpu: 1 },
-      events: ['kprobes', 'ipi', 'csd:csd_queue_cpu', 'rcu:rcu_grace_period', 'sched:sched_switch'],
+      probes: {
+        kprobes: ['do_sys_openat2+0x13 dfd=%di', 'vfs_read+0x1f', 'r:vfs_write ret=$retval', 'tcp_sendmsg+0x21 size=%dx', 'synchronize_rcu_tasks', 'r:synchronize_rcu_tasks'],
+        uprobes: [],
+        hits_per_sec: 400,
+        unregister_at: '6s',
+        hog_cpu: 1,
+        rt_hog_at: '5.5s',
+        rt_hog_spin: '3s',
+      },
+      events: ['kprobes', 'ipi', 'csd:csd_queue_cpu', 'sched:sched_switch', 'sched:sched_wakeup', 'printk:console'],
     },
   },
   'uprobe-batch': {
     description: 'seed 002: 32 uprobes hit from user space, then unregistered one by one (a grace period each) or in one batch (--set kernel.batch_unregister=true)',
     patch: {
-      probes: { kprobes: [], uprobes: Array.from({ length: 32 }, (_, k) => `/usr/lib/libc.so.6:0x${(0x29d90 + k * 0x140).toString(16)}`), hits_per_sec: 2000, unregister_at: '5s', hog_cpu: -1 },
-      events: ['uprobes', 'rcu:rcu_grace_period', 'ipi'],
+      probes: { kprobes: ['synchronize_rcu_tasks_trace', 'r:synchronize_rcu_tasks_trace'], uprobes: Array.from({ length: 32 }, (_, k) => `/usr/lib/libc.so.6:0x${(0x29d90 + k * 0x140).toString(16)}`), hits_per_sec: 2000, unregister_at: '5s', hog_cpu: -1 },
+      events: ['uprobes', 'kprobes', 'ipi'],
     },
   },
 };
@@ -218,7 +245,8 @@ function validate(obj: unknown, shape: unknown, where: string, path: string): vo
     return;
   }
   if (typeof shape === 'number') {
-    if (typeof obj !== 'number' || !Number.isFinite(obj) || obj < (path === 'probes.hog_cpu' ? -1 : 0)) throw new UserError(`${where}: "${path}" must be a number${path === 'probes.hog_cpu' ? ' >= -1' : ' >= 0'}, not ${JSON.stringify(obj)}`);
+    const min = path === 'probes.hog_cpu' || path === 'kernel.sched_rt_runtime_us' ? -1 : 0;
+    if (typeof obj !== 'number' || !Number.isFinite(obj) || obj < min) throw new UserError(`${where}: "${path}" must be a number >= ${min}, not ${JSON.stringify(obj)}`);
     return;
   }
   if (typeof shape !== typeof obj) throw new UserError(`${where}: "${path}" must be a ${typeof shape}, not ${JSON.stringify(obj)}`);
@@ -295,6 +323,14 @@ export function check(s: Scenario, where: string): void {
   if (!(s.sources.watchdog_timeo_s >= 1)) throw new UserError(`${where}: "sources.watchdog_timeo_s" must be at least 1`);
   parseDuration(s.duration, `${where}: "duration"`);
   if (s.probes.unregister_at) parseDuration(s.probes.unregister_at, `${where}: "probes.unregister_at"`);
+  if (s.probes.rt_hog_at) parseDuration(s.probes.rt_hog_at, `${where}: "probes.rt_hog_at"`);
+  if (s.probes.rt_hog_spin) parseDuration(s.probes.rt_hog_spin, `${where}: "probes.rt_hog_spin"`);
+  const rt = s.kernel;
+  if (!Number.isInteger(rt.sched_rt_period_us) || rt.sched_rt_period_us < 1000) throw new UserError(`${where}: "kernel.sched_rt_period_us" must be an integer of at least 1000`);
+  if (!Number.isInteger(rt.sched_rt_runtime_us) || rt.sched_rt_runtime_us < -1 || rt.sched_rt_runtime_us > rt.sched_rt_period_us) throw new UserError(`${where}: "kernel.sched_rt_runtime_us" must be -1 or an integer up to sched_rt_period_us (${rt.sched_rt_period_us})`);
+  const sig = s.kernel.dataplane_signal;
+  if (!Number.isInteger(sig) || sig < 1 || sig > 64 || sig === 19) throw new UserError(`${where}: "kernel.dataplane_signal" must be a signal number from 1 to 64 other than SIGSTOP (19), not ${sig}`);
+  for (const n of s.isolated_load.syscalls) syscallSpec(n, `${where}: "isolated_load.syscalls"`);
   if (s.probes.hog_cpu >= 0 && !hk.has(s.probes.hog_cpu)) throw new UserError(`${where}: "probes.hog_cpu" must be a housekeeping CPU`);
 }
 

@@ -40,6 +40,19 @@ describe('--json of the analyses follows docs/report-json.schema.json', () => {
     expectValid('ipi', json(['ipi', before, '--isolated', '4-79']));
   });
 
+  it('violations and interference on a strict task isolation recording (seed 003)', () => {
+    const strict = path.join(dir, 'strict.dat');
+    spawnSync(process.execPath, [cli, 'record', '--scenario', 'dataplane-strict', '-T', '-o', strict, '-q']);
+    const v = json(['violations', strict, '--isolated', '2-7']) as { summary: { kills: number; violations: { stack: string | null }[] } };
+    expectValid('violations', v);
+    expect(v.summary.kills).toBe(6);
+    expect(v.summary.violations.every((x) => x.stack?.includes('task_isolation_deliver_signal'))).toBe(true);
+    expectValid('violations', json(['violations', sample]));
+    const i = json(['interference', strict, '--isolated', '2-7']) as { summary: { strict: { kills: number } } };
+    expectValid('interference', i);
+    expect(i.summary.strict.kills).toBe(6);
+  });
+
   it('compare, by events and by IPIs', () => {
     expectValid('compare', json(['compare', before, after]));
     expectValid('compare', json(['compare', before, after, '--isolated', '4-79', '--by', 'cpu']));

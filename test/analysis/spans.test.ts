@@ -22,13 +22,13 @@ describe('spans and latencies', () => {
     const gp = rcuGracePeriods(r.trace);
     const ends = (f: string) => r.report.split('\n').filter((l) => new RegExp(` ${f} \\d+ end$`).test(l)).length;
     expect(gp.summary.rcu_preempt.count).toBe(ends('rcu_preempt'));
-    expect(gp.summary.rcu_tasks.count).toBe(4);
-    expect(gp.summary.rcu_tasks.minNs).toBeGreaterThanOrEqual(100e6);
+    // RCU Tasks has no rcu_grace_period events (tasks.h traces none): its kprobe pair times it instead
+    expect(gp.summary.rcu_tasks).toBeUndefined();
     expect(gp.summary.rcu_preempt.maxNs).toBeLessThan(100e6);
     const hits = probeHits(r.trace);
     const rows = hits.table.objects() as { probe: string; count: number }[];
     for (const { probe, count } of rows) expect(count).toBe(r.summary.counts[probe.split(':')[1]]);
-    expect(rows.length).toBe(4);
+    expect(rows.length).toBe(6);
     // send to handler entry, over every target
     const ipi = ipiCausality(r.trace).summary;
     const lat = new DurationSketch();

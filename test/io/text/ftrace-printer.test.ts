@@ -47,10 +47,15 @@ describe('kernel /sys/kernel/tracing/trace text', () => {
     expect(text).toMatch(/ csd_queue_cpu: cpu=\d+ callsite=on_each_cpu_cond_mask\+0x20\/0x40 func=do_sync_core csd=[0-9a-f]{16}\n/);
     expect(text).toMatch(/ csd_function_entry: func=do_sync_core, csd=[0-9a-f]{16}\n/);
     expect(text).toMatch(/ csd_function_entry: func=do_sync_core, csd=0000000000000000\n/);
-    expect(text).toMatch(/ p_do_sys_openat2_0: \(do_sys_openat2\+0x0\/0xd0\) dfd=4294967196\n/);
+    expect(text).toMatch(/ p_do_sys_openat2_19: \(do_sys_openat2\+0x13\/0xd0\) dfd=4294967196\n/);
     expect(text).toMatch(/ r_vfs_write_0: \(ksys_write\+0x73\/0xe0 <- vfs_write\) ret=\d+\n/);
-    expect(text).toMatch(/ sched_switch: prev_comm=cpu-hog prev_pid=\d+ prev_prio=120 prev_state=R\+ ==> next_comm=kworker/);
+    expect(text).toMatch(/ sched_switch: prev_comm=stress-read prev_pid=\d+ prev_prio=120 prev_state=R\+ ==> next_comm=rt-hog next_pid=\d+ next_prio=0\n/);
     expect(text).toMatch(/: <stack trace>\n => trace_event_raw_event_ipi_send_cpumask\n => smp_call_function_many_cond\n => on_each_cpu_cond_mask\n => text_poke_bp_batch\n/);
-    expect(text).toMatch(/ +<idle>-0 +\[\d{3}\] /);
+  });
+
+  it('events of the idle task print as <idle>-0', async () => {
+    // dataplane-strict: a killed task leaves its CPU idle, and interrupts still come
+    const r = await run('dataplane-strict', [], { duration: '6s', events: [{ event: 'all', filters: [] }] });
+    expect(ftraceOf(r.trace)).toMatch(/\n +<idle>-0 +\[\d{3}\] /);
   });
 });

@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { rcuTasksGracePeriods } from '../src/analysis/rcu-tasks.ts';
+import { rcuTasksText } from '../src/charts/rcu-tasks-text.ts';
+import { openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
+
+export function register(program: Command): void {
+  selectionOptions(
+    program
+      .command('rcu')
+      .description('RCU Tasks grace periods (seed 001): each synchronize_rcu_tasks* call from a kprobe/kretprobe pair, its length, the task preempted before it that held it and who preempted that task, and the kernel\'s stall messages')
+      .argument('<file>', 'trace.dat or text (record -e kprobes with p/r probes on synchronize_rcu_tasks, -e sched:sched_switch, -e printk:console)'),
+  ).action(async (file: string, o: Record<string, unknown>) => {
+    const trace = await openInput(file, o);
+    const r = rcuTasksGracePeriods(trace, selectionOf(o, trace));
+    printReportOutput(o, r.table, r.summary, () => rcuTasksText(r.summary, r.table, trace.source));
+    trace.close();
+  });
+}
