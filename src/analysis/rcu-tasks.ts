@@ -66,7 +66,7 @@ interface Open {
   resumed: Map<number, number>;
 }
 
-const SYNC = /^([pr])_(synchronize_rcu_tasks(?:_trace|_rude)?)(?:_\d+)?$/;
+const SYNC = /^([pr])_(synchronize_rcu_tasks(?:_trace|_rude)?|synchronize_srcu)(?:_\d+)?$/;
 const RCU_TASKS_TEXT = /rcu_tasks|RCU Tasks|detected stalls on tasks|RT throttling|nvcsw: \d+\/\d+ holdout: /;
 /**
  * rcu_tasks_wait_gp() first looks at its holdouts init_fract = HZ/10 jiffies

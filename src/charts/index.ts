@@ -8,6 +8,7 @@ export { reviewPage, type ReviewOptions } from './review.ts';
 export { interferenceText, noiseText, ipiText } from './interference-text.ts';
 export { violationsText } from './violations-text.ts';
 export { rcuTasksText } from './rcu-tasks-text.ts';
+export { uprobeCostText } from './uprobe-cost-text.ts';
 export { compareText } from './compare-text.ts';
 export { textTable, usText } from './text-table.ts';
 export { showTable, showText, showChart, type Displayable } from './notebook.ts';

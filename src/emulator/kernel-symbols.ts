@@ -266,6 +266,13 @@ const FUNCTIONS: [name: string, size: number][] = [
   ['trace_event_raw_event_signal_generate', 0x150],
   ['optimized_callback', 0xa0],
   ['kretprobe_trampoline_handler', 0x90],
+  // uprobes (seed 002): the int3 trap path and the SRCU alternative
+  ['uprobe_dispatcher', 0x90],
+  ['handler_chain', 0x140],
+  ['uprobe_notify_resume', 0x80],
+  ['exc_int3', 0xd0],
+  ['asm_exc_int3', 0x40],
+  ['synchronize_srcu', 0x120],
   ['task_isolation_deliver_signal', 0x90],
   ['_printk', 0x60],
   ['vprintk_emit', 0x1b0],

@@ -3,7 +3,9 @@ import { parseEventFormat } from '../core/event-format.ts';
 import { formatText, type FieldSpec } from '../core/format-writer.ts';
 import { HARDIRQ, IRQS_OFF, NEED_RESCHED, type Machine, type Task } from './machine.ts';
 import type { Rcu } from './rcu.ts';
+import type { Ipis } from './ipi.ts';
 import { RcuTasks, type FunctionHooks, type HoldoutSource } from './rcu-tasks.ts';
+import { Uprobes, type UprobeSite } from './uprobes.ts';
 import { parseDuration } from './scenario.ts';
 import type { Sources } from './sources.ts';
 import type { Tracepoint, Tracing } from './tracing.ts';
@@ -13,7 +15,7 @@ const FIRST_DYNAMIC_ID = 2500;
 const UPROBE_BASE = 0x7f3a1c400000n;
 
 interface Probe {
-  kind: 'kprobe' | 'kretprobe' | 'uprobe';
+  kind: 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe';
   /** Probed function (kprobes) or "path:0xoff" (uprobes). */
   target: string;
   /** Offset into the function: a kprobe past the entry is jump-optimized (an optprobe with its own trampoline); at the entry it rides ftrace. */
@@ -22,6 +24,8 @@ interface Probe {
   args: string[];
   /** Address of the probe (kprobes: the function; uprobes: the user address). */
   ip: bigint;
+  /** A uprobe's place in user code (uprobes.ts hits and disarms it). */
+  site?: UprobeSite;
 }
 
 export interface ProbeTimeline {
@@ -34,7 +38,7 @@ export interface ProbeTimeline {
 }
 
 /** Functions the emulated kernel runs itself: a probe on one fires when it runs, not at the load's hit rate. */
-const RUN_BY_KERNEL = new Set(['synchronize_rcu_tasks', 'synchronize_rcu_tasks_trace']);
+const RUN_BY_KERNEL = new Set(['synchronize_rcu_tasks', 'synchronize_rcu_tasks_trace', 'synchronize_srcu']);
 
 /**
  * kprobes and uprobes as the kernel defines them (the events' names, fields and
@@ -46,6 +50,7 @@ export class Probes {
   readonly probes: Probe[] = [];
   readonly timeline: ProbeTimeline = { registered: -1, unregisterStart: -1, unregisterEnd: -1, gracePeriods: 0, tasksGracePeriods: [] };
   private rcuTasks!: RcuTasks;
+  private uprobes!: Uprobes;
 
   /** Defines the scenario's probes as dynamic events (before events are enabled). */
   constructor(
@@ -105,25 +110,41 @@ export class Probes {
   }
 
   private uprobe(spec: string, id: number, tracing: Tracing): Probe {
-    const m = /^(\/[^:\s]+):(0x[0-9a-fA-F]+|\d+)$/.exec(spec.trim());
-    if (!m) throw new UserError(`probes.uprobes: expected PATH:OFFSET such as /usr/lib/libc.so.6:0x29d90, not "${spec}"`);
+    const ret = spec.startsWith('r:');
+    const m = /^(\/[^:\s]+):(0x[0-9a-fA-F]+|\d+)$/.exec(spec.replace(/^[pr]:/, '').trim());
+    if (!m) throw new UserError(`probes.uprobes: expected [r:]PATH:OFFSET such as /usr/lib/libc.so.6:0x29d90, not "${spec}"`);
     const base = m[1].slice(m[1].lastIndexOf('/') + 1).split(/[.\-_]/)[0];
     const off = BigInt(m[2]);
-    const name = `p_${base}_0x${off.toString(16)}`;
-    const tp = tracing.addDynamic(parseEventFormat(formatText({ name, id, fields: [{ type: 'unsigned long', name: '__probe_ip', size: 8 }], printFmt: '"(%lx)", REC->__probe_ip' }), 'uprobes'));
-    return { kind: 'uprobe', target: spec, offset: 0, tp, args: [], ip: UPROBE_BASE + off };
+    // trace_uprobe.c: "%c_%s_0x%lx", and a uretprobe's two addresses as a kretprobe's
+    const name = `${ret ? 'r' : 'p'}_${base}_0x${off.toString(16)}`;
+    const fields: FieldSpec[] = ret
+      ? [
+          { type: 'unsigned long', name: '__probe_func', size: 8 },
+          { type: 'unsigned long', name: '__probe_ret_ip', size: 8 },
+        ]
+      : [{ type: 'unsigned long', name: '__probe_ip', size: 8 }];
+    const tp = tracing.addDynamic(parseEventFormat(formatText({ name, id, fields, printFmt: ret ? '"(%lx <- %lx)", REC->__probe_func, REC->__probe_ret_ip' : '"(%lx)", REC->__probe_ip' }), 'uprobes'));
+    const ip = UPROBE_BASE + off;
+    const site: UprobeSite = {
+      ret,
+      ip,
+      disarmedAt: Infinity,
+      fire: (cpu, t, retIp) => this.m.emit(tp, cpu, t, 0, 0, ret ? [ip, retIp] : [ip], this.m.stacks.chain('uprobe_dispatcher+0x2e', 'handler_chain+0x8d', 'handle_swbp+0x1d4', 'uprobe_notify_resume+0x4f', 'irqentry_exit_to_user_mode+0x10b', 'irqentry_exit+0x1d', 'exc_int3+0x6a', 'asm_exc_int3+0x3a')),
+    };
+    return { kind: ret ? 'uretprobe' : 'uprobe', target: spec, offset: 0, tp, args: [], ip, site };
   }
 
-  start(sources: Sources, rcu: Rcu): void {
+  start(sources: Sources, rcu: Rcu, ipis: Ipis): void {
     this.rcuTasks = new RcuTasks(this.m, rcu.tasksTask, rcu.traceTask);
     this.rcuTasks.hooks = this.functionHooks();
+    this.uprobes = new Uprobes(this.m, ipis, this.rcuTasks);
     const m = this.m;
     const p = m.s.probes;
     if (p.hog_cpu >= 0) this.rcuTasks.holdoutSources.push(this.startHoldout(p.hog_cpu));
     if (!this.probes.length) return;
     const installer = m.newTask('perf');
     const cpu = m.hk[0];
-    const kprobes = this.probes.filter((x) => x.kind !== 'uprobe' && !RUN_BY_KERNEL.has(x.target));
+    const kprobes = this.probes.filter((x) => (x.kind === 'kprobe' || x.kind === 'kretprobe') && !RUN_BY_KERNEL.has(x.target));
     // arming a kprobe patches kernel text: do_sync_core IPIs to every CPU
     let t = 50_000_000;
     m.onCpu(cpu, t, (t0) =>
@@ -135,11 +156,15 @@ export class Probes {
       }),
     );
     const until = p.unregister_at ? parseDuration(p.unregister_at) : Infinity;
-    this.hits(t + 1_000_000, Math.min(until, m.end));
+    this.hits(t + 1_000_000, until);
     if (until < m.end) m.at(until, () => this.unregister(cpu, until, installer, sources));
   }
 
-  /** Probe hits: kprobes in the housekeeping load's kernel paths, uprobes in its user code. */
+  /**
+   * Probe hits: kprobes in the housekeeping load's kernel paths (until they
+   * are unregistered), uprobes in the user code of the tasks (each until its
+   * own removal from their mms, uprobes.ts).
+   */
   private hits(from: number, until: number): void {
     const m = this.m;
     const rate = m.s.probes.hits_per_sec;
@@ -148,9 +173,21 @@ export class Probes {
     const mean = 1e9 / rate;
     const load = this.probes.filter((p) => !RUN_BY_KERNEL.has(p.target));
     if (!load.length) return;
+    // a library's uprobes are hit by the tasks that run it: the isolated CPUs' tasks when there are some
+    const userCpus = m.iso.length ? m.iso : m.hk;
+    const stop = load.some((p) => p.site) ? m.end : Math.min(until, m.end);
     const next = (t: number) => {
-      if (t >= until) return;
+      if (t >= stop) return;
       const probe = r.pick(load);
+      if (!probe.site && t >= until) {
+        m.at(t + r.exp(mean), () => next(m.now));
+        return;
+      }
+      if (probe.site) {
+        this.uprobes.hit(probe.site, r.pick(userCpus), t);
+        m.at(t + r.exp(mean), () => next(m.now));
+        return;
+      }
       const cpu = r.pick(m.hk);
       m.onCpu(cpu, t, (t0) => {
         const values: (number | bigint)[] = [];
@@ -158,8 +195,8 @@ export class Probes {
         else values.push(probe.ip);
         for (const a of probe.args) values.push(a === 'ret' ? BigInt(r.int(4096)) : a === 'dfd' ? 0xffffff9cn : BigInt(r.int(65536)));
         // an optprobe's handler is called from its trampoline (optimized_callback()); one at the entry from ftrace's
-        const handler = probe.kind === 'uprobe' ? 'handle_swbp+0x1d4' : probe.offset ? 'optimized_callback+0x6d' : 'kprobe_ftrace_handler+0x116';
-        m.emit(probe.tp, cpu, t0, 0, probe.kind === 'uprobe' ? 0 : 1, values, m.stacks.chain(handler, 'do_syscall_64+0x82', 'entry_SYSCALL_64_after_hwframe+0x76'));
+        const handler = probe.offset ? 'optimized_callback+0x6d' : 'kprobe_ftrace_handler+0x116';
+        m.emit(probe.tp, cpu, t0, 0, 1, values, m.stacks.chain(handler, 'do_syscall_64+0x82', 'entry_SYSCALL_64_after_hwframe+0x76'));
         return t0 + 800;
       });
       m.at(t + r.exp(mean), () => next(m.now));
@@ -184,8 +221,8 @@ export class Probes {
     const m = this.m;
     this.timeline.unregisterStart = t;
     const batch = m.s.kernel.batch_unregister;
-    const kprobes = this.probes.filter((p) => p.kind !== 'uprobe' && !RUN_BY_KERNEL.has(p.target));
-    const uprobes = this.probes.filter((p) => p.kind === 'uprobe');
+    const kprobes = this.probes.filter((p) => (p.kind === 'kprobe' || p.kind === 'kretprobe') && !RUN_BY_KERNEL.has(p.target));
+    const uprobes = this.probes.filter((p) => p.site);
     const calls = kprobes.length ? (batch ? [kprobes] : kprobes.map((p) => [p])) : [];
     const r = m.rng.get('probes.gp');
     const jiffy = 1e9 / m.s.hz;
@@ -221,17 +258,21 @@ export class Probes {
         }),
       );
     };
+    // the other processes that map the library: the housekeeping load's user tasks
+    const others = m.tasks.filter((x) => !/^(kworker|rcu_|swapper|ksoftirqd|migration|perf$)/.test(x.comm) && !m.iso.some((c) => m.cpus[c].task === x)).length;
     const ugroups = uprobes.length ? (batch ? [uprobes] : uprobes.map((p) => [p])) : [];
     const uprobeCall = (k: number, at: number) => {
       if (k >= ugroups.length) return done(at);
       m.onCpu(cpu, at, (t0) =>
         m.borrow(cpu, t0, installer, 1, (t1) => {
+          let now = t1;
+          for (const p of ugroups[k]) now = this.uprobes.unregisterNosync(p.site!, cpu, now, others);
           this.timeline.gracePeriods++;
-          this.rcuTasks.synchronizeTrace(cpu, t1 + 1000, installer, 'uprobe_unregister_sync+0x1a', (e) => {
+          this.uprobes.unregisterSync(cpu, now + 1000, installer, (e) => {
             uprobeCall(k + 1, e);
             return e;
           });
-          return t1 + 1000;
+          return now + 1000;
         }),
       );
     };

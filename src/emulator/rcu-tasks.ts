@@ -51,6 +51,12 @@ const RCU_GP_MEAN_EXTRA_NS = 3_000_000;
 const SRCU_GP_NS = JIFFY_NS;
 /** call_rcu_tasks() to the kthread running: irq_work, then a wakeup. */
 const WAKE_NS = 30_000;
+/** rcu_tasks_trace_pregp_step(): one CPU's current task looked at (cpu_curr_snapshot(), its reader nesting). */
+const PER_CPU_LOOK_NS = 50;
+/** A work item queued on a workqueue until its kworker runs it (SRCU's process_srcu(), srcu_invoke_callbacks()). */
+const SRCU_WORK_NS = 30_000;
+/** One per-CPU SRCU counter read during a scan (a remote cache line). */
+const SRCU_COUNTER_READ_NS = 10;
 
 export interface TasksGp {
   flavour: 'rcu_tasks';
@@ -66,8 +72,11 @@ export class RcuTasks {
   /** Completed grace periods (for the record summary and tests). */
   readonly done: TasksGp[] = [];
   private seq = 0x1e4;
-  /** The kthread's gp_sleep after its last grace period ends here. */
+  /** The kthreads' gp_sleep after their last grace period ends here. */
   private idleFrom = 0;
+  private traceIdleFrom = 0;
+  /** SRCU grace periods waited for (domain, start, end). */
+  readonly srcuGps: { domain: string; start: number; end: number }[] = [];
 
   constructor(
     private readonly m: Machine,
@@ -166,19 +175,44 @@ export class RcuTasks {
   }
 
   /**
-   * synchronize_rcu_tasks_trace() (uprobe unregistration): not yet modelled
-   * from tasks.h's Tasks Trace code (its readers are rcu_read_lock_trace()
-   * sections in uprobe handlers, its scan IPIs CPUs in a reader); a grace
-   * period of 3 ms plus an exponential 9 ms stands in, as before this module.
+   * synchronize_rcu_tasks_trace() (uprobe unregistration), after tasks.h's
+   * Tasks Trace flavour: rcu_tasks_trace_pregp_step() looks at the task
+   * running on each online CPU (a reader in progress would become a
+   * holdout; a uprobe handler's microseconds are not modelled as one),
+   * rcu_tasks_trace_postscan() waits for a normal grace period
+   * (synchronize_rcu(): Tasks Trace implies one), and the kthread sleeps
+   * gp_sleep = HZ/200 after each grace period before it takes the next.
    */
   synchronizeTrace(cpu: number, t: number, caller: Task, callerSite: string, then: (t: number) => number): void {
     const m = this.m;
     this.hooks?.entry('synchronize_rcu_tasks_trace', cpu, t);
-    const r = m.rng.get('probes.gp');
-    const end = t + 3_000_000 + Math.round(r.exp(1) * 9_000_000);
+    const r = m.rng.get('rcu_tasks_trace.gp');
+    const k0 = Math.max(t + WAKE_NS, this.traceIdleFrom);
+    const pregp = k0 + m.cpus.length * PER_CPU_LOOK_NS;
+    const end = pregp + RCU_GP_BASE_NS + Math.round(r.exp(RCU_GP_MEAN_EXTRA_NS));
+    const jiffy = 1e9 / m.s.hz;
+    this.traceIdleFrom = end + Math.max(1, Math.floor(m.s.hz / 200)) * jiffy;
     const kcpu = this.cpu();
-    m.onCpu(kcpu, t + WAKE_NS, (t0) => m.borrow(kcpu, t0, this.traceKthread, 0x80, (t1) => t1 + 2000));
-    this.resume(cpu, end, caller, 'synchronize_rcu_tasks_trace', callerSite, then);
+    m.onCpu(kcpu, k0, (t0) => m.borrow(kcpu, t0, this.traceKthread, 0x80, (t1) => t1 + 2000));
+    this.resume(cpu, end + WAKE_NS, caller, 'synchronize_rcu_tasks_trace', callerSite, then);
+  }
+
+  /**
+   * synchronize_srcu() on an SRCU domain with no callbacks pending and its
+   * last grace period over (srcu_might_be_idle()): expedited, as 6.18's
+   * srcutree.c runs it. process_srcu() on a workqueue, two index flips each
+   * with smp_mb() and a scan of every CPU's lock/unlock counters
+   * (srcu_readers_active_idx_check()), then srcu_invoke_callbacks() on a
+   * workqueue wakes the caller. A reader in its section at a scan would be
+   * waited for; uprobe handlers' microseconds are not modelled as one.
+   */
+  synchronizeSrcu(domain: string, cpu: number, t: number, caller: Task, callerSite: string, then: (t: number) => number): void {
+    const m = this.m;
+    this.hooks?.entry('synchronize_srcu', cpu, t);
+    const scan = m.s.hw.atomic_ns + m.cpus.length * 2 * SRCU_COUNTER_READ_NS;
+    const end = t + SRCU_WORK_NS + 2 * scan + SRCU_WORK_NS;
+    this.srcuGps.push({ domain, start: t, end });
+    this.resume(cpu, end + WAKE_NS, caller, 'synchronize_srcu', callerSite, then);
   }
 }
 

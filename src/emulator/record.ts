@@ -162,7 +162,7 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
   sources.start();
   timers.start();
   rcu.start();
-  probes.start(sources, rcu);
+  probes.start(sources, rcu, ipis);
 
   const q = m.q;
   let n = 0;

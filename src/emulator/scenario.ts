@@ -35,6 +35,8 @@ export interface Scenario {
     dataplane_signal: number;
     /** Unregister probes in one batch, paying one RCU-tasks grace period (seed 002). */
     batch_unregister: boolean;
+    /** What protects uprobe handlers (seed 002): "tasks_trace" (RCU Tasks Trace, mainline since 6.12) or "srcu" (SRCU, Peter Zijlstra's proposal). */
+    uprobe_rcu: string;
     /** /proc/sys/kernel/sched_rt_runtime_us: RT tasks may run this long per period (-1: no throttling). */
     sched_rt_runtime_us: number;
     /** /proc/sys/kernel/sched_rt_period_us. */
@@ -98,7 +100,7 @@ export interface Scenario {
   probes: {
     /** kprobes: "func" or "func arg1=%di"; kretprobes with a leading "r:". */
     kprobes: string[];
-    /** uprobes: "path:0xoffset". */
+    /** uprobes: "path:0xoffset"; uretprobes with a leading "r:". */
     uprobes: string[];
     hits_per_sec: number;
     /** When to unregister every probe ("" = never), e.g. "5s". */
@@ -125,7 +127,7 @@ const BASE: Scenario = {
   duration: '10s',
   hz: 1000,
   uptime: 3500,
-  kernel: { version: '6.18', defer_ipis: false, dataplane_strict: false, dataplane_signal: 9, batch_unregister: false, sched_rt_runtime_us: 950000, sched_rt_period_us: 1000000 },
+  kernel: { version: '6.18', defer_ipis: false, dataplane_strict: false, dataplane_signal: 9, batch_unregister: false, uprobe_rcu: 'tasks_trace', sched_rt_runtime_us: 950000, sched_rt_period_us: 1000000 },
   hw: { atomic_ns: 20, line_transfer_ns: 150, syscall_ns: 260, unwind_frame_ns: 300 },
   housekeeping_load: { kernel_build: true, hackbench: true, context_switches_per_sec: 3000, syscalls_per_sec: 4000, device_irqs_per_sec: 40, irq_off_sections_per_sec: 2000 },
   isolated_load: { task: 'rt-loop', user_work_us: 0, page_faults_per_sec: 0, syscalls_per_sec: 0, syscalls: ['write'] },
@@ -193,10 +195,10 @@ export const PRESETS: Record<string, Preset> = {
     },
   },
   'uprobe-batch': {
-    description: 'seed 002: 32 uprobes hit from user space, then unregistered one by one (a grace period each) or in one batch (--set kernel.batch_unregister=true)',
+    description: 'seed 002: 32 uprobes hit by the isolated tasks, unregistered at 5 s one by one (a grace period each) or in one batch (--set kernel.batch_unregister=on); handlers under RCU Tasks Trace or SRCU (--set kernel.uprobe_rcu=srcu)',
     patch: {
-      probes: { kprobes: ['synchronize_rcu_tasks_trace', 'r:synchronize_rcu_tasks_trace'], uprobes: Array.from({ length: 32 }, (_, k) => `/usr/lib/libc.so.6:0x${(0x29d90 + k * 0x140).toString(16)}`), hits_per_sec: 2000, unregister_at: '5s', hog_cpu: -1 },
-      events: ['uprobes', 'kprobes', 'ipi'],
+      probes: { kprobes: ['synchronize_rcu_tasks_trace', 'r:synchronize_rcu_tasks_trace', 'synchronize_srcu', 'r:synchronize_srcu'], uprobes: Array.from({ length: 32 }, (_, k) => `/usr/lib/libc.so.6:0x${(0x29d90 + k * 0x140).toString(16)}`), hits_per_sec: 2000, unregister_at: '5s', hog_cpu: -1 },
+      events: ['uprobes', 'kprobes', 'ipi', 'csd:csd_queue_cpu', 'context_tracking'],
     },
   },
 };
@@ -328,6 +330,7 @@ export function check(s: Scenario, where: string): void {
   const rt = s.kernel;
   if (!Number.isInteger(rt.sched_rt_period_us) || rt.sched_rt_period_us < 1000) throw new UserError(`${where}: "kernel.sched_rt_period_us" must be an integer of at least 1000`);
   if (!Number.isInteger(rt.sched_rt_runtime_us) || rt.sched_rt_runtime_us < -1 || rt.sched_rt_runtime_us > rt.sched_rt_period_us) throw new UserError(`${where}: "kernel.sched_rt_runtime_us" must be -1 or an integer up to sched_rt_period_us (${rt.sched_rt_period_us})`);
+  if (s.kernel.uprobe_rcu !== 'tasks_trace' && s.kernel.uprobe_rcu !== 'srcu') throw new UserError(`${where}: "kernel.uprobe_rcu" must be tasks_trace or srcu, not "${s.kernel.uprobe_rcu}"`);
   const sig = s.kernel.dataplane_signal;
   if (!Number.isInteger(sig) || sig < 1 || sig > 64 || sig === 19) throw new UserError(`${where}: "kernel.dataplane_signal" must be a signal number from 1 to 64 other than SIGSTOP (19), not ${sig}`);
   for (const n of s.isolated_load.syscalls) syscallSpec(n, `${where}: "isolated_load.syscalls"`);
