@@ -119,6 +119,7 @@ function summaryText(s: RecordSummary, wall: number, where: string): string {
         (i.killed ? `; ${i.killed} tasks killed (dataplane-strict)` : ''),
     );
   }
+  if (s.benchMessages !== null) lines.push(`  bench: ${s.benchMessages} messages (${(s.benchMessages / (s.durationNs / 1e9)).toFixed(0)}/s)`);
   if (s.probes) {
     const p = s.probes;
     if (p.unregisterStart >= 0) lines.push(`  probes unregistered at ${(p.unregisterStart / 1e9).toFixed(3)} s: ${p.gracePeriods} grace periods, done ${p.unregisterEnd >= 0 ? `after ${((p.unregisterEnd - p.unregisterStart) / 1e6).toFixed(1)} ms` : 'not within the recording'}`);

@@ -35,6 +35,7 @@ export { checkTrace, type CheckResult } from './analysis/check.ts';
 export { isolationViolations, type IsolationViolationsOptions, type IsolationViolationsSummary, type Violation } from './analysis/isolation-violations.ts';
 export { rcuTasksGracePeriods, type RcuTasksSummary, type TasksGracePeriod } from './analysis/rcu-tasks.ts';
 export { uprobeCost, type UprobeCostSummary } from './analysis/uprobe-cost.ts';
+export { rcuWatching, type RcuWatchingSummary } from './analysis/rcu-watching.ts';
 export { eventTable, type TableOptions } from './analysis/table.ts';
 export { exportEvents, type ExportFormat } from './analysis/export.ts';
 export { scan, type Selection, type ScanInfo } from './analysis/scan.ts';

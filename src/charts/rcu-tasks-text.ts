@@ -1,5 +1,6 @@
-import type * as aq from 'arquero';
+import * as aq from 'arquero';
 import type { RcuTasksSummary } from '../analysis/rcu-tasks.ts';
+import type { RcuWatchingSummary } from '../analysis/rcu-watching.ts';
 import { textTable } from './text-table.ts';
 
 /** `tracelab rcu`: each RCU Tasks grace period, what held it, and the kernel's messages meanwhile. */
@@ -14,4 +15,17 @@ export function rcuTasksText(s: RcuTasksSummary, table: aq.ColumnTable, source: 
     out.push('', `kernel messages during the ${g.func} call at ${g.startTime}:`, ...g.messages.map((m) => `  ${m}`));
   }
   return out.join('\n') + '\n';
+}
+
+/** Where RCU was idle, per CPU, and the tracepoints that fired there (seed 000). */
+export function rcuWatchingText(w: RcuWatchingSummary): string {
+  const p = w.perCpu;
+  const table = aq.table({
+    cpu: p.map((x) => x.cpu),
+    idle_stays: p.map((x) => x.idleStays),
+    interrupts: p.map((x) => x.interrupts),
+    tracepoints_rcu_woken_for: p.map((x) => x.tracepointsNeedingRcu),
+    fired_unwatched: p.map((x) => x.unwatched),
+  });
+  return ['', 'RCU idle (rcu_watching Start/End) per CPU: interrupts in it, tracepoints for which RCU was woken (an Endirq/Startirq window around them alone: rcu_irq_enter_irqson()), tracepoints fired with RCU not watching:', textTable(table), ''].join('\n');
 }

@@ -20,6 +20,6 @@ export function uprobeCostText(s: UprobeCostSummary, table: aq.ColumnTable, sour
     out.push(textTable(aq.table({ func: g.map((x) => x.func), calls: g.map((x) => x.calls), total_ms: g.map((x) => x.totalNs / 1e6), max_ms: g.map((x) => x.maxNs / 1e6) }), { decimals: { total_ms: 3, max_ms: 3 } }));
     out.push(`unregistering: ${s.unregisterNs === null ? 'n/a' : `${(s.unregisterNs / 1e6).toFixed(3)} ms`} from the first wait's call to the last one's return; TLB-flush requests queued to CPUs in the trace: ${s.tlbFlushRequests ?? 'n/a'}`, '');
   }
-  out.push('hits per probe:', textTable(table));
+  if (s.probes.length) out.push('hits per probe:', textTable(table));
   return out.join('\n') + '\n';
 }

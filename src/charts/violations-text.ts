@@ -18,6 +18,7 @@ export function violationsText(s: IsolationViolationsSummary, source: string, wh
   if (s.notes.length) out.push('notes:', ...s.notes.map((n) => `  - ${n}`), '');
   const rec = s.recorded;
   const na = (v: number | null, ok: boolean) => (ok ? v : null);
+  if (!s.perCpu.length) return [...out, 'no syscall, fault, signal or context-tracking events on these CPUs', ''].join('\n');
   out.push(
     textTable(
       aq.table({

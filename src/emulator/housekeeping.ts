@@ -119,7 +119,8 @@ export class Housekeeping {
   start(): void {
     const m = this.m;
     const l = m.s.housekeeping_load;
-    if (!Housekeeping.needed(m)) return;
+    // a closed-loop bench (rcuidle.ts) takes the housekeeping CPUs instead
+    if (!Housekeeping.needed(m) || m.s.bench.hackbench_cpus) return;
     const period = 1e9 / m.s.hz;
     const rt = this.rTick;
     for (const c of m.hk) this.periodic(c, rt.range(0, period), period, (t) => m.onLoad(c, t, TICK_BOUND, this.tick));

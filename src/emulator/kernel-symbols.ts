@@ -273,6 +273,7 @@ const FUNCTIONS: [name: string, size: number][] = [
   ['exc_int3', 0xd0],
   ['asm_exc_int3', 0x40],
   ['synchronize_srcu', 0x120],
+  ['_raw_spin_lock_irqsave', 0x50],
   ['task_isolation_deliver_signal', 0x90],
   ['_printk', 0x60],
   ['vprintk_emit', 0x1b0],
@@ -318,6 +319,11 @@ const STRINGS = [
   'end',
   'reqwait',
   'fqswait',
+  // rcu_watching's polarities (context tracking: RCU idle entered and left, an interrupt in it)
+  'Start',
+  'End',
+  'Endirq',
+  'Startirq',
 ];
 
 export function buildKernelSymbols(): KernelSymbols {

@@ -58,6 +58,7 @@ function tracepoints(t: Tracing) {
     rcu_grace_period: r('rcu', 'rcu_grace_period'),
     rcu_callback: r('rcu', 'rcu_callback'),
     rcu_invoke_callback: r('rcu', 'rcu_invoke_callback'),
+    rcu_watching: r('rcu', 'rcu_watching'),
     irq_disable: r('preemptirq', 'irq_disable'),
     irq_enable: r('preemptirq', 'irq_enable'),
     sys_enter: r('raw_syscalls', 'sys_enter'),

@@ -16,6 +16,7 @@ import { buildKernelSymbols } from './kernel-symbols.ts';
 import { kernelProfile, missingSystems, type KernelProfile } from './kernel-version.ts';
 import { Machine } from './machine.ts';
 import { Probes, type ProbeTimeline } from './probes.ts';
+import { RcuIdle } from './rcuidle.ts';
 import { Rcu } from './rcu.ts';
 import { parseDuration, type Scenario } from './scenario.ts';
 import { Sources } from './sources.ts';
@@ -69,6 +70,8 @@ export interface RecordSummary {
   counts: Record<string, number>;
   isolated: IsolatedSummary;
   probes: ProbeTimeline | null;
+  /** Messages the bench's ping-pong loops completed (seed 000), null without a bench. */
+  benchMessages: number | null;
   output: string;
 }
 
@@ -157,10 +160,12 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
   const iso = new IsolatedLoad(m);
   const rcu = new Rcu(m);
   const timers = new Timers(m);
+  const rcuidle = new RcuIdle(m);
   hk.start();
   iso.start();
   sources.start();
   timers.start();
+  rcuidle.start();
   rcu.start();
   probes.start(sources, rcu, ipis);
 
@@ -202,6 +207,7 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
     counts: tracing.counts(),
     isolated,
     probes: probes.probes.length ? probes.timeline : null,
+    benchMessages: s.bench.hackbench_cpus ? rcuidle.messages : null,
     output: o.output,
   };
 }

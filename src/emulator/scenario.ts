@@ -37,6 +37,10 @@ export interface Scenario {
     batch_unregister: boolean;
     /** What protects uprobe handlers (seed 002): "tasks_trace" (RCU Tasks Trace, mainline since 6.12) or "srcu" (SRCU, Peter Zijlstra's proposal). */
     uprobe_rcu: string;
+    /** How irq on/off tracepoints make RCU watch (seed 000): "srcu" (5.6: SRCU and rcu_irq_enter_irqson() around every one), "watching_check" (the thread's proposal: only where RCU is idle), "noinstr" (6.3+: none in RCU idle). */
+    rcuidle: string;
+    /** trace_hardirqs_on/off()'s tracepoints are on (a tracer is attached to them): each local_irq_disable/enable pays its wrapper and handler. */
+    irq_tracepoints: boolean;
     /** /proc/sys/kernel/sched_rt_runtime_us: RT tasks may run this long per period (-1: no throttling). */
     sched_rt_runtime_us: number;
     /** /proc/sys/kernel/sched_rt_period_us. */
@@ -112,6 +116,17 @@ export interface Scenario {
     /** How long it spins before it sleeps again, e.g. "3s". */
     rt_hog_spin: string;
   };
+  /** A closed-loop benchmark (seed 000): its throughput is what the kernel's costs leave. */
+  bench: {
+    /** Housekeeping CPUs each running two tasks that ping-pong messages over a socket ("" = none); the other housekeeping CPUs idle. */
+    hackbench_cpus: string;
+    /** Kernel work of one message: the write, the wakeup, the read (its irq sections included). */
+    msg_kernel_ns: number;
+    /** local_irq_save/restore sections in one message's kernel path (socket lock, runqueue lock ...). */
+    irq_sections_per_msg: number;
+    /** Timer wakeups of each idle housekeeping CPU per second. */
+    idle_wakeups_per_sec: number;
+  };
   /** Events enabled when no -e is given. */
   events: string[];
   /** Their filters, "EVENT: FILTER" ($ISOLATED and $HOUSEKEEPING expand to the cpulists). */
@@ -127,13 +142,14 @@ const BASE: Scenario = {
   duration: '10s',
   hz: 1000,
   uptime: 3500,
-  kernel: { version: '6.18', defer_ipis: false, dataplane_strict: false, dataplane_signal: 9, batch_unregister: false, uprobe_rcu: 'tasks_trace', sched_rt_runtime_us: 950000, sched_rt_period_us: 1000000 },
+  kernel: { version: '6.18', defer_ipis: false, dataplane_strict: false, dataplane_signal: 9, batch_unregister: false, uprobe_rcu: 'tasks_trace', rcuidle: 'noinstr', irq_tracepoints: false, sched_rt_runtime_us: 950000, sched_rt_period_us: 1000000 },
   hw: { atomic_ns: 20, line_transfer_ns: 150, syscall_ns: 260, unwind_frame_ns: 300 },
   housekeeping_load: { kernel_build: true, hackbench: true, context_switches_per_sec: 3000, syscalls_per_sec: 4000, device_irqs_per_sec: 40, irq_off_sections_per_sec: 2000 },
   isolated_load: { task: 'rt-loop', user_work_us: 0, page_faults_per_sec: 0, syscalls_per_sec: 0, syscalls: ['write'] },
   sources: { bpf_jit: 0.12, static_keys: 0.04, vunmap_purges: 0.18, pcpu_reclaims: 0.017, netdev_watchdogs: 1, watchdog_timeo_s: 5 },
   rcu: { grace_periods_per_sec: 20, callbacks_per_gp: 6, tasks_stall_timeout_s: 600, tasks_stall_info_s: 10 },
   probes: { kprobes: [], uprobes: [], hits_per_sec: 0, unregister_at: '', hog_cpu: -1, rt_hog_at: '', rt_hog_spin: '3s' },
+  bench: { hackbench_cpus: '', msg_kernel_ns: 2400, irq_sections_per_msg: 4, idle_wakeups_per_sec: 250 },
   events: ['ipi', 'csd', 'irq_vectors', 'irq', 'sched:sched_switch', 'sched:sched_wakeup', 'rcu:rcu_utilization'],
   event_filters: [],
 };
@@ -199,6 +215,21 @@ export const PRESETS: Record<string, Preset> = {
     patch: {
       probes: { kprobes: ['synchronize_rcu_tasks_trace', 'r:synchronize_rcu_tasks_trace', 'synchronize_srcu', 'r:synchronize_srcu'], uprobes: Array.from({ length: 32 }, (_, k) => `/usr/lib/libc.so.6:0x${(0x29d90 + k * 0x140).toString(16)}`), hits_per_sec: 2000, unregister_at: '5s', hog_cpu: -1 },
       events: ['uprobes', 'kprobes', 'ipi', 'csd:csd_queue_cpu', 'context_tracking'],
+    },
+  },
+  'rcuidle-hackbench': {
+    description: 'seed 000: irq on/off tracepoints on, a message ping-pong loop on CPUs 0-3 and idle CPUs 4-7; --set kernel.rcuidle=srcu|watching_check|noinstr picks how the tracepoint makes RCU watch (5.6, the thread\'s proposal, 6.3+)',
+    patch: {
+      cpus: 8,
+      housekeeping: '0-7',
+      isolated: '',
+      duration: '1s',
+      kernel: { version: '6.18', rcuidle: 'srcu', irq_tracepoints: true },
+      housekeeping_load: { kernel_build: false, hackbench: false, context_switches_per_sec: 0, syscalls_per_sec: 0, device_irqs_per_sec: 0, irq_off_sections_per_sec: 0 },
+      sources: { bpf_jit: 0, static_keys: 0, vunmap_purges: 0, pcpu_reclaims: 0, netdev_watchdogs: 0 },
+      rcu: { grace_periods_per_sec: 0 },
+      bench: { hackbench_cpus: '0-3' },
+      events: ['preemptirq', 'raw_syscalls', 'sched:sched_switch', 'rcu:rcu_watching', 'irq_vectors:local_timer_entry', 'irq_vectors:local_timer_exit'],
     },
   },
 };
@@ -330,6 +361,14 @@ export function check(s: Scenario, where: string): void {
   const rt = s.kernel;
   if (!Number.isInteger(rt.sched_rt_period_us) || rt.sched_rt_period_us < 1000) throw new UserError(`${where}: "kernel.sched_rt_period_us" must be an integer of at least 1000`);
   if (!Number.isInteger(rt.sched_rt_runtime_us) || rt.sched_rt_runtime_us < -1 || rt.sched_rt_runtime_us > rt.sched_rt_period_us) throw new UserError(`${where}: "kernel.sched_rt_runtime_us" must be -1 or an integer up to sched_rt_period_us (${rt.sched_rt_period_us})`);
+  if (!['srcu', 'watching_check', 'noinstr'].includes(s.kernel.rcuidle)) throw new UserError(`${where}: "kernel.rcuidle" must be srcu, watching_check or noinstr, not "${s.kernel.rcuidle}"`);
+  if (s.bench.hackbench_cpus) {
+    const b = parseKernelCpulist(s.bench.hackbench_cpus, s.cpus);
+    if (!b || [...b].some((c) => !hk.has(c))) throw new UserError(`${where}: "bench.hackbench_cpus" must be a cpulist of housekeeping CPUs, not "${s.bench.hackbench_cpus}"`);
+    if (!Number.isInteger(s.bench.irq_sections_per_msg) || s.bench.irq_sections_per_msg > 64) throw new UserError(`${where}: "bench.irq_sections_per_msg" must be an integer from 0 to 64`);
+    if (s.bench.msg_kernel_ns < 100 || s.bench.msg_kernel_ns > 1e9) throw new UserError(`${where}: "bench.msg_kernel_ns" must be from 100 to 1e9`);
+  }
+  if (s.bench.idle_wakeups_per_sec > 100000) throw new UserError(`${where}: "bench.idle_wakeups_per_sec" must be at most 100000`);
   if (s.kernel.uprobe_rcu !== 'tasks_trace' && s.kernel.uprobe_rcu !== 'srcu') throw new UserError(`${where}: "kernel.uprobe_rcu" must be tasks_trace or srcu, not "${s.kernel.uprobe_rcu}"`);
   const sig = s.kernel.dataplane_signal;
   if (!Number.isInteger(sig) || sig < 1 || sig > 64 || sig === 19) throw new UserError(`${where}: "kernel.dataplane_signal" must be a signal number from 1 to 64 other than SIGSTOP (19), not ${sig}`);

@@ -10,7 +10,7 @@ describe.skipIf(!hasTraceCmd())('emulator output in the real trace-cmd (needs tr
       it(`${name} (${format === 'dat' ? 'v7 zstd' : 'v6'})`, async () => {
         // the bad case's loop at 200 µs of work: with a stack after every event, 20 µs would print 0.5 GB
         const small = name.startsWith('isolation') ? ['cpus=12', 'housekeeping=0-3', 'isolated=4-11', ...(name === 'isolation-ipi-syscalls' ? ['isolated_load.user_work_us=200'] : [])] : [];
-        const r = await run(name, small, { duration: name.includes('probe') || name.includes('uprobe') ? '7s' : '2s', format, stacks: true, events: [{ event: 'all', filters: [] }, ...(name === 'kprobe-trampolines' ? [{ event: 'kprobes', filters: [] }] : name === 'uprobe-batch' ? [{ event: 'uprobes', filters: [] }] : [])] });
+        const r = await run(name, small, { duration: name.includes('probe') || name.includes('uprobe') ? '7s' : name === 'rcuidle-hackbench' ? '5ms' : '2s', format, stacks: true, events: [{ event: 'all', filters: [] }, ...(name === 'kprobe-trampolines' ? [{ event: 'kprobes', filters: [] }] : name === 'uprobe-batch' ? [{ event: 'uprobes', filters: [] }] : [])] });
         expect(r.summary.events).toBeGreaterThan(1000);
         const tc = traceCmdReport(r.file);
         expect(tc.err).toBe('');
