@@ -184,8 +184,6 @@ export class TaskIsolation {
 }
 
 /** task_isolation_syscall()'s exemptions: leaving the mode (prctl) and dying (exit, exit_group). */
-export function exempt(nr: number): boolean {
+function exempt(nr: number): boolean {
   return nr === NR_PRCTL || nr === NR_EXIT || nr === NR_EXIT_GROUP;
 }
-
-export { SIGKILL };
