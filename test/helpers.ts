@@ -2,14 +2,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import type { Trace } from '../src/core/trace.ts';
 import { printReport, type ReportOptions } from '../src/io/text/report-printer.ts';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** The shared data folder beside the checkout, when present. */
-export const SHARED = path.resolve(ROOT, '../shared/data');
+import { ROOT, SHARED } from './oracles.ts';
+
+export { ROOT, SHARED, hasTraceCmd } from './oracles.ts';
 export const hasShared = fs.existsSync(SHARED);
 
 /** Reads a text file, gunzipping when it ends in .gz, as latin1 (bytes preserved). */
@@ -22,21 +21,6 @@ export function reportOf(trace: Trace, opts: ReportOptions = {}): string {
   const chunks: Uint8Array[] = [];
   printReport(trace, (c) => chunks.push(c), opts);
   return Buffer.concat(chunks).toString('latin1');
-}
-
-let traceCmd: boolean | null = null;
-/** Whether the real trace-cmd is installed (CI installs it). */
-export function hasTraceCmd(): boolean {
-  if (traceCmd === null) {
-    try {
-      execFileSync('trace-cmd', ['--version'], { stdio: 'ignore' });
-      traceCmd = true;
-    } catch (e) {
-      // trace-cmd --version exits non-zero on some builds but still runs
-      traceCmd = (e as { status?: number }).status !== undefined && (e as { code?: string }).code !== 'ENOENT';
-    }
-  }
-  return traceCmd;
 }
 
 /** The real `trace-cmd report` output for a file, with its stderr (warnings) and exit status. */

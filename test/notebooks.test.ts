@@ -1,17 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from './helpers.ts';
+import { hasNotebookKernel } from './oracles.ts';
 
 /**
  * The notebooks run top to bottom with the Deno kernel (`deno jupyter --install`,
  * done by .ci/run) under `jupyter nbconvert --execute`; a failing cell fails the
  * run. The outputs must hold the tables and charts each notebook is for.
  */
-const kernel = path.join(os.homedir(), '.local/share/jupyter/kernels/deno/kernel.json');
-const jupyter = spawnSync('jupyter', ['nbconvert', '--version']).status === 0;
 const dir = tempDir();
 
 function execute(name: string): string {
@@ -26,7 +24,7 @@ const pngs = (html: string) => (html.match(/src="data:image\/png;base64,/g) ?? [
 
 // Deno's kernel (unstable, 2.9) now and then delivers a display after nbclient has
 // finished the cell, on a loaded machine; a rerun of the notebook settles it.
-describe.skipIf(!jupyter || !fs.existsSync(kernel))('notebooks (Deno kernel, nbconvert --execute; needs jupyter-nbconvert and the Deno kernel, see notebooks/README.md)', { retry: 2 }, () => {
+describe.skipIf(!hasNotebookKernel())('notebooks (Deno kernel, nbconvert --execute; needs jupyter-nbconvert and the Deno kernel, see notebooks/README.md)', { retry: 2 }, () => {
   it('01: the seed-004 review on emulated traces', () => {
     const html = execute('01-seed004-review');
     // the emulated v6.4 seed table (README): each broadcast traced with its function and again with generic_...

@@ -13,6 +13,7 @@ import { compareSpec, heatmapSpec, histSpec, interferenceSpec, irqOffSpec, timel
 import { showTable } from '../../src/charts/notebook.ts';
 import { textBars, textTable } from '../../src/charts/text-table.ts';
 import { tempDir } from '../helpers.ts';
+import { CHROMIUM } from '../oracles.ts';
 import { overlaps, textBoxes } from './svg-text-boxes.ts';
 import { run } from '../emulator/record-helpers.ts';
 
@@ -146,7 +147,7 @@ describe('charts', async () => {
     expect(page).toContain('&#60;/script&#62;&#60;b&#62;');
   });
 
-  const chromium = '/usr/bin/chromium';
+  const chromium = CHROMIUM;
   it.skipIf(!fs.existsSync(chromium))('renders in a real headless Chromium: charts drawn, no console errors, no network (needs chromium)', async () => {
     const file = path.join(dir, 'review.html');
     fs.writeFileSync(file, reviewPage(before.trace, after.trace, { isolated: ISO, commands: ['tracelab record --scenario isolation-ipi ...'] }));
