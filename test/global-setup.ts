@@ -16,11 +16,20 @@ export default function setup(): () => void {
     if (missing.length) throw new Error(`TRACELAB_REQUIRE_ORACLES=1 but missing: ${missing.map((o) => `${o.name} (${o.how})`).join('; ')}`);
   }
   const prev = process.env.TMPDIR;
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelab-tests-'));
+  const outer = os.tmpdir();
+  const before = new Set(fs.readdirSync(outer));
+  const root = fs.mkdtempSync(path.join(outer, 'tracelab-tests-'));
   process.env.TMPDIR = root;
   return () => {
     fs.rmSync(root, { recursive: true, force: true });
     if (prev === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = prev;
+    // anything of ours left in the real temporary folder escaped the redirection above
+    const left = fs.readdirSync(outer).filter((f) => !before.has(f) && /tracelab/i.test(f));
+    if (left.length) {
+      // vitest reports a throw here but exits 0: fail the run through its exit code
+      process.stderr.write(`tracelab tests: left ${left.length} entries in ${outer}: ${left.slice(0, 5).join(', ')}\n`);
+      process.exitCode = 1;
+    }
   };
 }
