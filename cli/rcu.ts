@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { rcuTasksGracePeriods } from '../src/analysis/rcu-tasks.ts';
-import { rcuWatching } from '../src/analysis/rcu-watching.ts';
-import { rcuTasksText, rcuWatchingText } from '../src/charts/rcu-tasks-text.ts';
+import { rcuReport } from '../src/analysis/rcu-report.ts';
+import { rcuText } from '../src/charts/rcu-tasks-text.ts';
 import { openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {
@@ -12,10 +11,8 @@ export function register(program: Command): void {
       .argument('<file>', 'trace.dat or text (record -e kprobes with p/r probes on synchronize_rcu_tasks, -e sched:sched_switch, -e printk:console, -e rcu:rcu_watching)'),
   ).action(async (file: string, o: Record<string, unknown>) => {
     const trace = await openInput(file, o);
-    const sel = selectionOf(o, trace);
-    const r = rcuTasksGracePeriods(trace, sel);
-    const watching = rcuWatching(trace, sel);
-    printReportOutput(o, r.table, { ...r.summary, watching }, () => (r.summary.gracePeriods.length || !watching.recorded ? rcuTasksText(r.summary, r.table, trace.source) : '') + (watching.recorded ? rcuWatchingText(watching) : ''));
+    const r = rcuReport(trace, selectionOf(o, trace));
+    printReportOutput(o, r.table, r.summary, () => rcuText(r.summary, r.table, trace.source));
     trace.close();
   });
 }

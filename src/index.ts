@@ -36,6 +36,7 @@ export { isolationViolations, type IsolationViolationsOptions, type IsolationVio
 export { rcuTasksGracePeriods, type RcuTasksSummary, type TasksGracePeriod } from './analysis/rcu-tasks.ts';
 export { uprobeCost, type UprobeCostSummary } from './analysis/uprobe-cost.ts';
 export { rcuWatching, type RcuWatchingSummary } from './analysis/rcu-watching.ts';
+export { rcuReport } from './analysis/rcu-report.ts';
 export { eventTable, type TableOptions } from './analysis/table.ts';
 export { exportEvents, type ExportFormat } from './analysis/export.ts';
 export { scan, type Selection, type ScanInfo } from './analysis/scan.ts';

@@ -2,6 +2,7 @@ import * as aq from 'arquero';
 import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
+import { ERESTARTNOINTR, TASK_ISOLATION_EXEMPT, TASK_ISOLATION_LOST } from '../core/x86-64-abi.ts';
 import { readerCache, type FieldReader } from './field-values.ts';
 import type { Report } from './hist.ts';
 import { scan, spanSeconds, timestamp, type ScanInfo, type Selection } from './scan.ts';
@@ -80,10 +81,6 @@ export interface IsolationViolationsSummary {
   notes: string[];
 }
 
-const ERESTARTNOINTR = -513;
-/** task_isolation_deliver_signal()'s pr_warn() text, after "comm/pid: ". */
-const LOST = 'task_isolation mode lost due to ';
-const EXEMPT = new Set([157, 60, 231]);
 /** Without context tracking, a signal belongs to the synchronous entry just before it if this close. */
 const ATTACH_NS = 100_000;
 
@@ -211,7 +208,7 @@ export class ViolationsCollector {
         s.nr = nr;
         s.sawEnter = true;
         st.out.syscalls++;
-        if (EXEMPT.has(nr)) st.out.exempt++;
+        if (TASK_ISOLATION_EXEMPT.has(nr)) st.out.exempt++;
         return;
       }
       case 'sys_exit': {
@@ -221,7 +218,7 @@ export class ViolationsCollector {
         const s = st.stay;
         if (s && s.entry === 'syscall' && s.sawEnter && s.nr === nr) return;
         // no sys_enter in this stay: refused before the tracepoint (or entered before the trace began)
-        if (ret !== ERESTARTNOINTR) return;
+        if (ret !== -ERESTARTNOINTR) return;
         const r = s && s.entry === 'syscall' && !s.sawEnter ? s : this.syncStay(st, t, 'syscall');
         r.nr = nr;
         r.refused = true;
@@ -245,9 +242,10 @@ export class ViolationsCollector {
       case 'console': {
         recorded.console = true;
         const m = text(F.msg(ev!), b, i);
-        const k = m ? m.indexOf(LOST) : -1;
+        // task_isolation_deliver_signal()'s pr_warn(), after "comm/pid: "
+        const k = m ? m.indexOf(TASK_ISOLATION_LOST) : -1;
         if (k < 0) return;
-        const why = m!.slice(k + LOST.length);
+        const why = m!.slice(k + TASK_ISOLATION_LOST.length);
         // the warning comes before the syscall's exit: a refused syscall's stay begins here
         const open = st.stay && st.stay.entry !== 'interrupt' && (recorded.contextTracking || t - st.stay.start <= ATTACH_NS);
         const s = open ? st.stay! : this.syncStay(st, t, why.startsWith('syscall ') ? 'syscall' : 'page fault');

@@ -301,33 +301,26 @@ export class NoiseCollector {
         this.syscallSeen.add(b.pid[i]);
         return;
     }
-    if (this.only && !this.only.has(cpu)) {
-      // a task's syscall state follows it across CPUs
-      if (r.kind === 'in' && r.cls === Cls.Syscall) this.inSyscall.add(b.pid[i]);
-      else if (r.kind === 'out' && r.cls === Cls.Syscall) this.inSyscall.delete(b.pid[i]);
-      if ((r.kind === 'in' || r.kind === 'out') && r.cls === Cls.Syscall) this.syscallSeen.add(b.pid[i]);
-      return;
+    // a task's syscall state follows it across CPUs; its first syscall event may close one begun before the trace
+    const sys = (r.kind === 'in' || r.kind === 'out') && r.cls === Cls.Syscall;
+    const firstSyscallEvent = sys && !this.syscallSeen.has(b.pid[i]);
+    if (sys) {
+      this.syscallSeen.add(b.pid[i]);
+      if (r.kind === 'in') this.inSyscall.add(b.pid[i]);
+      else this.inSyscall.delete(b.pid[i]);
     }
+    if (this.only && !this.only.has(cpu)) return;
     const s = this.state(cpu);
     switch (r.kind) {
       case 'in':
-        if (r.cls === Cls.Syscall) {
-          this.inSyscall.add(b.pid[i]);
-          this.syscallSeen.add(b.pid[i]);
-        }
         s.stack.push({ cls: r.cls, start: t, child: 0, label: r.label(b, i), resumed: false });
         return;
       case 'out': {
-        const first = r.cls === Cls.Syscall && !this.syscallSeen.has(b.pid[i]);
-        if (r.cls === Cls.Syscall) {
-          this.inSyscall.delete(b.pid[i]);
-          this.syscallSeen.add(b.pid[i]);
-        }
         const k = findLast(s.stack, r.cls);
         if (k < 0) {
           // the task's first syscall event: entered before the trace began (or since it last ran here), no later than that.
           // Later, an exit without an entry is a syscall refused before trace_sys_enter() (seccomp, strict task isolation)
-          if (first && !s.stack.length) s.pieces.push(Math.max(this.first, s.runStart), t, Cls.Syscall, s.pid, 0, false);
+          if (firstSyscallEvent && !s.stack.length) s.pieces.push(Math.max(this.first, s.runStart), t, Cls.Syscall, s.pid, 0, false);
           return;
         }
         // frames above the match lost their exit (events dropped): close them here

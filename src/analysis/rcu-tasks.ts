@@ -1,9 +1,10 @@
 import * as aq from 'arquero';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
-import { readerCache } from './field-values.ts';
+import type { EventBatch } from '../core/batch.ts';
+import { readerCache, type FieldReader } from './field-values.ts';
 import type { Report } from './hist.ts';
-import { scan, spanSeconds, timestamp, type Selection } from './scan.ts';
+import { scan, spanSeconds, timestamp, type ScanInfo, type Selection } from './scan.ts';
 
 /**
  * RCU Tasks grace periods the way one measures them on a real kernel, which
@@ -75,79 +76,95 @@ const RCU_TASKS_TEXT = /rcu_tasks|RCU Tasks|detected stalls on tasks|RT throttli
 const FIRST_SCAN_NS = 100_000_000;
 
 export function rcuTasksGracePeriods(trace: Trace, sel: Selection = {}): Report<RcuTasksSummary> {
-  const field = readerCache(trace);
-  const F = { prevPid: field('prev_pid'), prevState: field('prev_state'), prevComm: field('prev_comm'), nextPid: field('next_pid'), nextComm: field('next_comm'), msg: field('msg') };
-  type Role = { kind: 'call'; entry: boolean; func: string } | { kind: 'switch' } | { kind: 'console' } | null;
-  const roles: Role[] = [];
-  const roleOf = (ev: EventFormat | undefined): Role => {
+  const c = new TasksGpCollector(trace);
+  const summary = c.finish(scan(trace, sel, (b, i, ev) => c.visit(b, i, ev)));
+  return { table: gpTable(summary.gracePeriods), summary };
+}
+
+type Role = { kind: 'call'; entry: boolean; func: string } | { kind: 'switch' } | { kind: 'console' } | null;
+
+/** The one pass of rcuTasksGracePeriods(), also run inside other analyses' passes (uprobeCost, rcuReport). */
+export class TasksGpCollector {
+  private readonly F: Record<'prevPid' | 'prevState' | 'prevComm' | 'nextPid' | 'nextComm' | 'msg', (ev: EventFormat) => FieldReader | undefined>;
+  private readonly roles: Role[] = [];
+  /** Per task: its last switch out while runnable (preempted), until it is switched in again. */
+  private readonly preempted = new Map<number, Out>();
+  private readonly open: Open[] = [];
+  private readonly done: TasksGracePeriod[] = [];
+  private sawSwitch = false;
+  private sawCalls = false;
+  private sawConsole = false;
+
+  constructor(private readonly trace: Trace) {
+    const field = readerCache(trace);
+    this.F = { prevPid: field('prev_pid'), prevState: field('prev_state'), prevComm: field('prev_comm'), nextPid: field('next_pid'), nextComm: field('next_comm'), msg: field('msg') };
+  }
+
+  private roleOf(ev: EventFormat | undefined): Role {
     if (!ev) return null;
-    let r = roles[ev.id];
+    let r = this.roles[ev.id];
     if (r !== undefined) return r;
     const m = ev.system === 'kprobes' ? SYNC.exec(ev.name) : null;
     r = m ? { kind: 'call', entry: m[1] === 'p', func: m[2] } : ev.system === 'sched' && ev.name === 'sched_switch' ? { kind: 'switch' } : ev.system === 'printk' && ev.name === 'console' ? { kind: 'console' } : null;
-    roles[ev.id] = r;
+    this.roles[ev.id] = r;
     return r;
-  };
-  /** Per task: its last switch out while runnable (preempted), until it is switched in again. */
-  const preempted = new Map<number, Out>();
-  const comms = new Map<number, string>();
-  const open: Open[] = [];
-  const done: TasksGracePeriod[] = [];
-  let sawSwitch = false;
-  let sawCalls = false;
-  let sawConsole = false;
-  const info = scan(trace, sel, (b, i, ev) => {
-    const role = roleOf(ev);
+  }
+
+  visit(b: EventBatch, i: number, ev: EventFormat | undefined): void {
+    const role = this.roleOf(ev);
     if (!role) return;
+    const { F, trace } = this;
     const t = b.ts[i];
-    const pid = b.pid[i];
     if (role.kind === 'switch') {
-      sawSwitch = true;
+      this.sawSwitch = true;
       const prev = Number(F.prevPid(ev!)?.read(b, i));
       const next = Number(F.nextPid(ev!)?.read(b, i));
       const state = Number(F.prevState(ev!)?.read(b, i));
-      const prevComm = String(F.prevComm(ev!)?.read(b, i) ?? '');
-      const nextComm = String(F.nextComm(ev!)?.read(b, i) ?? '');
-      comms.set(prev, prevComm);
-      comms.set(next, nextComm);
-      // TASK_RUNNING (0), or TASK_REPORT_MAX (R+: preempted): still on the runqueue
-      if (prev !== 0 && (state === 0 || state === 0x100 || state === 0x400)) preempted.set(prev, { t, cpu: b.cpu[i], comm: prevComm, by: `${nextComm}-${next}` });
-      else preempted.delete(prev);
-      preempted.delete(next);
-      for (const o of open) if (o.candidates.has(next) && !o.resumed.has(next)) o.resumed.set(next, t);
+      // TASK_RUNNING (0), or TASK_REPORT_MAX (R+: preempted): still on the runqueue; the comms only then
+      if (prev !== 0 && (state === 0 || state === 0x100 || state === 0x400)) {
+        this.preempted.set(prev, { t, cpu: b.cpu[i], comm: String(F.prevComm(ev!)?.read(b, i) ?? ''), by: `${F.nextComm(ev!)?.read(b, i) ?? ''}-${next}` });
+      } else this.preempted.delete(prev);
+      this.preempted.delete(next);
+      for (const o of this.open) if (o.candidates.has(next) && !o.resumed.has(next)) o.resumed.set(next, t);
       return;
     }
     if (role.kind === 'console') {
-      sawConsole = true;
+      this.sawConsole = true;
+      if (!this.open.length) return;
       const text = String(F.msg(ev!)?.read(b, i) ?? '');
       if (!RCU_TASKS_TEXT.test(text)) return;
-      for (const o of open) o.gp.messages.push(`${timestamp(trace, t)} [${String(b.cpu[i]).padStart(3, '0')}] ${text}`);
+      for (const o of this.open) o.gp.messages.push(`${timestamp(trace, t)} [${String(b.cpu[i]).padStart(3, '0')}] ${text}`);
       return;
     }
-    sawCalls = true;
+    this.sawCalls = true;
+    const pid = b.pid[i];
     if (role.entry) {
-      const gp: TasksGracePeriod = { func: role.func, start: t, startTime: timestamp(trace, t), end: null, durationNs: null, caller: `${comms.get(pid) ?? trace.comms.get(pid)}-${pid}`, cpu: b.cpu[i], holdout: null, messages: [] };
-      open.push({ gp, pid, candidates: new Map(preempted), resumed: new Map() });
+      const gp: TasksGracePeriod = { func: role.func, start: t, startTime: timestamp(trace, t), end: null, durationNs: null, caller: `${trace.comms.get(pid)}-${pid}`, cpu: b.cpu[i], holdout: null, messages: [] };
+      this.open.push({ gp, pid, candidates: new Map(this.preempted), resumed: new Map() });
       return;
     }
-    const k = open.findIndex((o) => o.pid === pid && o.gp.func === role.func);
+    const k = this.open.findIndex((o) => o.pid === pid && o.gp.func === role.func);
     if (k < 0) return;
-    const o = open.splice(k, 1)[0];
+    const o = this.open.splice(k, 1)[0];
     o.gp.end = t;
     o.gp.durationNs = t - o.gp.start;
     o.gp.holdout = holdoutOf(trace, o, t);
-    done.push(o.gp);
-  });
-  for (const o of open) {
-    o.gp.holdout = holdoutOf(trace, o, info.last);
-    done.push(o.gp);
+    this.done.push(o.gp);
   }
-  done.sort((a, b) => a.start - b.start);
-  const notes: string[] = [];
-  if (!sawCalls) notes.push('no kprobe on synchronize_rcu_tasks in the trace: add a pair (perf probe -a synchronize_rcu_tasks -a synchronize_rcu_tasks%return) and record -e kprobes');
-  if (!sawSwitch) notes.push('holdouts need -e sched:sched_switch');
-  if (!sawConsole) notes.push('the kernel\'s stall messages need -e printk:console');
-  return { table: gpTable(done), summary: { seconds: spanSeconds(info), gracePeriods: done, notes } };
+
+  finish(info: ScanInfo): RcuTasksSummary {
+    for (const o of this.open) {
+      o.gp.holdout = holdoutOf(this.trace, o, info.last);
+      this.done.push(o.gp);
+    }
+    this.open.length = 0;
+    this.done.sort((a, b) => a.start - b.start);
+    const notes: string[] = [];
+    if (!this.sawCalls) notes.push('no kprobe on synchronize_rcu_tasks in the trace: add a pair (perf probe -a synchronize_rcu_tasks -a synchronize_rcu_tasks%return) and record -e kprobes');
+    if (!this.sawSwitch) notes.push('holdouts need -e sched:sched_switch');
+    if (!this.sawConsole) notes.push("the kernel's stall messages need -e printk:console");
+    return { seconds: spanSeconds(info), gracePeriods: this.done, notes };
+  }
 }
 
 /** The candidate that came back last before `end` (or not at all), if after the first holdout scan: the task the grace period waited for. */
@@ -164,7 +181,7 @@ function holdoutOf(trace: Trace, o: Open, end: number): Holdout | null {
   return best;
 }
 
-function gpTable(g: TasksGracePeriod[]): aq.ColumnTable {
+export function gpTable(g: TasksGracePeriod[]): aq.ColumnTable {
   return aq.table({
     start: g.map((x) => x.startTime),
     func: g.map((x) => x.func),

@@ -1,7 +1,8 @@
+import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
-import { readerCache } from './field-values.ts';
-import { scan, spanSeconds, type Selection } from './scan.ts';
+import { readerCache, type FieldReader } from './field-values.ts';
+import { scan, spanSeconds, type ScanInfo, type Selection } from './scan.ts';
 
 /**
  * Where RCU was not watching, from rcu:rcu_watching (rcu_dyntick before
@@ -41,26 +42,43 @@ interface State {
 }
 
 export function rcuWatching(trace: Trace, sel: Selection = {}): RcuWatchingSummary {
-  const pol = readerCache(trace)('polarity');
-  const kinds: (('watching' | 'handler' | 'other') | undefined)[] = [];
-  const kindOf = (ev: EventFormat) => {
-    let k = kinds[ev.id];
+  const c = new RcuWatchingCollector(trace);
+  return c.finish(scan(trace, sel, (b, i, ev) => c.visit(b, i, ev)));
+}
+
+type Kind = 'watching' | 'handler' | 'stack' | 'other';
+
+/** The one pass of rcuWatching(), also run inside rcuReport()'s. */
+export class RcuWatchingCollector {
+  private readonly pol: (ev: EventFormat) => FieldReader | undefined;
+  private readonly kinds: (Kind | undefined)[] = [];
+  private readonly cpus = new Map<number, State>();
+  private recorded = false;
+
+  constructor(trace: Trace) {
+    this.pol = readerCache(trace)('polarity');
+  }
+
+  private kindOf(ev: EventFormat): Kind {
+    let k = this.kinds[ev.id];
     if (k) return k;
-    k = ev.system === 'rcu' && (ev.name === 'rcu_watching' || ev.name === 'rcu_dyntick') ? 'watching' : (ev.system === 'irq_vectors' && ev.name.endsWith('_entry')) || (ev.system === 'irq' && ev.name === 'irq_handler_entry') ? 'handler' : 'other';
-    kinds[ev.id] = k;
+    const { system: s, name: n } = ev;
+    k = s === 'rcu' && (n === 'rcu_watching' || n === 'rcu_dyntick') ? 'watching' : (s === 'irq_vectors' && n.endsWith('_entry')) || (s === 'irq' && n === 'irq_handler_entry') ? 'handler' : s === 'ftrace' && n === 'kernel_stack' ? 'stack' : 'other';
+    this.kinds[ev.id] = k;
     return k;
-  };
-  const cpus = new Map<number, State>();
-  let recorded = false;
-  const info = scan(trace, sel, (b, i, ev) => {
+  }
+
+  visit(b: EventBatch, i: number, ev: EventFormat | undefined): void {
     if (!ev) return;
-    const k = kindOf(ev);
+    const k = this.kindOf(ev);
+    // a kernel_stack belongs to the event before it
+    if (k === 'stack') return;
     const cpu = b.cpu[i];
-    let st = cpus.get(cpu);
+    let st = this.cpus.get(cpu);
     if (k === 'watching') {
-      recorded = true;
-      if (!st) cpus.set(cpu, (st = { out: { cpu, idleStays: 0, interrupts: 0, tracepointsNeedingRcu: 0, unwatched: 0 }, idle: false, inIrq: false, handler: false, events: 0 }));
-      const p = String(pol(ev)?.read(b, i) ?? '');
+      this.recorded = true;
+      if (!st) this.cpus.set(cpu, (st = { out: { cpu, idleStays: 0, interrupts: 0, tracepointsNeedingRcu: 0, unwatched: 0 }, idle: false, inIrq: false, handler: false, events: 0 }));
+      const p = String(this.pol(ev)?.read(b, i) ?? '');
       if (p === 'Start') {
         st.idle = true;
         st.out.idleStays++;
@@ -80,7 +98,10 @@ export function rcuWatching(trace: Trace, sel: Selection = {}): RcuWatchingSumma
     if (st.inIrq) {
       if (k === 'handler') st.handler = true;
       else st.events++;
-    } else if (st.idle && k !== 'handler' && ev.name !== 'kernel_stack') st.out.unwatched++;
-  });
-  return { seconds: spanSeconds(info), recorded, perCpu: [...cpus.values()].map((s) => s.out).sort((a, b) => a.cpu - b.cpu) };
+    } else if (st.idle && k !== 'handler') st.out.unwatched++;
+  }
+
+  finish(info: ScanInfo): RcuWatchingSummary {
+    return { seconds: spanSeconds(info), recorded: this.recorded, perCpu: [...this.cpus.values()].map((s) => s.out).sort((a, b) => a.cpu - b.cpu) };
+  }
 }

@@ -4,7 +4,7 @@ import type { Trace } from '../core/trace.ts';
 import { readerCache } from './field-values.ts';
 import type { Report } from './hist.ts';
 import { DurationSketch } from './quantiles.ts';
-import { rcuTasksGracePeriods } from './rcu-tasks.ts';
+import { TasksGpCollector } from './rcu-tasks.ts';
 import { scan, spanSeconds, timestamp, type Selection } from './scan.ts';
 
 /**
@@ -74,7 +74,10 @@ export function uprobeCost(trace: Trace, sel: Selection = {}): Report<UprobeCost
   let sawCt = false;
   let sawCsd = false;
   let tlb = 0;
+  // the grace-period waits' kprobe pairs, in the same pass
+  const waits = new TasksGpCollector(trace);
   const info = scan(trace, sel, (b, i, ev) => {
+    waits.visit(b, i, ev);
     const r = roleOf(ev);
     if (!r) return;
     const cpu = b.cpu[i];
@@ -109,7 +112,7 @@ export function uprobeCost(trace: Trace, sel: Selection = {}): Report<UprobeCost
     }
   });
   const probes = [...hits].map(([probe, h]) => ({ probe, kind: h.ret ? ('uretprobe' as const) : ('uprobe' as const), hits: h.hits, lastHit: timestamp(trace, h.last), last: h.last })).sort((a, b) => a.probe.localeCompare(b.probe));
-  const gps = rcuTasksGracePeriods(trace, sel).summary.gracePeriods.filter((g) => g.func === 'synchronize_rcu_tasks_trace' || g.func === 'synchronize_srcu');
+  const gps = waits.finish(info).gracePeriods.filter((g) => g.func === 'synchronize_rcu_tasks_trace' || g.func === 'synchronize_srcu');
   const byFunc = new Map<string, { func: string; calls: number; totalNs: number; maxNs: number }>();
   for (const g of gps) {
     let x = byFunc.get(g.func);

@@ -7,7 +7,7 @@ export { toSVG, toPNG, htmlPage, writeChart } from './render.ts';
 export { reviewPage, type ReviewOptions } from './review.ts';
 export { interferenceText, noiseText, ipiText } from './interference-text.ts';
 export { violationsText } from './violations-text.ts';
-export { rcuTasksText, rcuWatchingText } from './rcu-tasks-text.ts';
+export { rcuText, rcuTasksText, rcuWatchingText } from './rcu-tasks-text.ts';
 export { uprobeCostText } from './uprobe-cost-text.ts';
 export { compareText } from './compare-text.ts';
 export { textTable, usText } from './text-table.ts';

@@ -29,3 +29,9 @@ export function rcuWatchingText(w: RcuWatchingSummary): string {
   });
   return ['', 'RCU idle (rcu_watching Start/End) per CPU: interrupts in it, tracepoints for which RCU was woken (an Endirq/Startirq window around them alone: rcu_irq_enter_irqson()), tracepoints fired with RCU not watching:', textTable(table), ''].join('\n');
 }
+
+/** `tracelab rcu`: the RCU Tasks part (unless the trace only shows RCU idle), then RCU idle when recorded. */
+export function rcuText(s: RcuTasksSummary & { watching: RcuWatchingSummary }, table: aq.ColumnTable, source: string): string {
+  const { watching, ...tasks } = s;
+  return (tasks.gracePeriods.length || !watching.recorded ? rcuTasksText(tasks, table, source) : '') + (watching.recorded ? rcuWatchingText(watching) : '');
+}

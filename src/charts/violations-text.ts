@@ -1,16 +1,7 @@
 import * as aq from 'arquero';
 import type { IsolationViolationsSummary } from '../analysis/isolation-violations.ts';
+import { signalName, syscallName } from '../core/x86-64-abi.ts';
 import { textTable } from './text-table.ts';
-
-/** Signal names of the ones a strict task is sent (asm-generic/signal.h numbers as x86 has them). */
-const SIGNALS: Record<number, string> = { 9: 'SIGKILL', 10: 'SIGUSR1', 12: 'SIGUSR2', 6: 'SIGABRT', 7: 'SIGBUS', 11: 'SIGSEGV', 4: 'SIGILL', 31: 'SIGSYS' };
-
-/** x86_64 syscall names of the numbers a violation report is likely to show. */
-const SYSCALL_NAMES: Record<number, string> = { 0: 'read', 1: 'write', 9: 'mmap', 15: 'rt_sigreturn', 24: 'sched_yield', 28: 'madvise', 39: 'getpid', 60: 'exit', 110: 'getppid', 157: 'prctl', 202: 'futex', 228: 'clock_gettime', 230: 'clock_nanosleep', 231: 'exit_group' };
-
-export function signalName(sig: number): string {
-  return SIGNALS[sig] ?? `signal ${sig}`;
-}
 
 /** The report `tracelab violations` prints: per CPU the task's synchronous entries, then each violation. */
 export function violationsText(s: IsolationViolationsSummary, source: string, who: string): string {
@@ -45,7 +36,7 @@ export function violationsText(s: IsolationViolationsSummary, source: string, wh
           time: v.map((x) => x.time),
           cpu: v.map((x) => x.cpu),
           task: v.map((x) => `${x.comm}-${x.pid}`),
-          entry: v.map((x) => (x.entry === 'syscall' ? `syscall ${x.nr === null ? '?' : `${SYSCALL_NAMES[x.nr] ?? 'nr'} (${x.nr})`}${x.refused ? ' refused' : ''}` : x.entry === 'page fault' ? `page fault at ${x.address ?? '?'}` : x.entry)),
+          entry: v.map((x) => (x.entry === 'syscall' ? `syscall ${x.nr === null ? '?' : `${syscallName(x.nr) ?? 'nr'} (${x.nr})`}${x.refused ? ' refused' : ''}` : x.entry === 'page fault' ? `page fault at ${x.address ?? '?'}` : x.entry)),
           user_ip: v.map((x) => x.userIp ?? 'n/a'),
           signal: v.map((x) => signalName(x.signal)),
           outcome: v.map((x) => (x.killed ? 'killed' : 'went on')),

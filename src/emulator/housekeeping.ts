@@ -1,3 +1,4 @@
+import { IrqOffSite } from './irq-off-site.ts';
 import { TIMER_VALUES, type Ipis } from './ipi.ts';
 import { HARDIRQ, IRQS_OFF, NEED_RESCHED, SOFTIRQ, type Machine, type Task } from './machine.ts';
 import type { Rng } from './rng.ts';
@@ -63,10 +64,7 @@ export class Housekeeping {
   private load: number[];
   private args = new Uint8Array(48);
   private argView = new DataView(this.args.buffer);
-  /** IRQ_OFF_SITES as offsets from _stext, the preemptirq fields. */
-  private irqOffSites: [number, number][];
-  /** Their irq_disable and irq_enable chains (-T), made on first use. */
-  private irqOffStacks: (readonly [readonly bigint[], readonly bigint[]])[] = [];
+  private irqOffSites: IrqOffSite[];
   /** Field values reused from event to event (the encoder copies them): no array per event. */
   private raiseTimer = [SOFTIRQ_TIMER];
   private raiseRcu = [SOFTIRQ_RCU];
@@ -97,8 +95,7 @@ export class Housekeeping {
     if (!this.load.length) this.load = m.hk;
     for (const c of m.hk) m.cpus[c].task = this.pool[c % this.pool.length];
     for (const c of m.hk) m.cpus[c].rest = 'kernel';
-    const stext = m.sym.addr('_stext');
-    this.irqOffSites = IRQ_OFF_SITES.map(([c, p]) => [Number(m.sym.frame(c) - stext), Number(m.sym.frame(p) - stext)]);
+    this.irqOffSites = IRQ_OFF_SITES.map(([c, p]) => new IrqOffSite(m, c, p));
     this.rTick = m.rng.get('hk.tick');
     this.rSched = m.rng.get('hk.sched');
     this.rSys = m.rng.get('hk.syscalls');
@@ -307,18 +304,11 @@ export class Housekeeping {
   private readonly irqOff = (t0: number, cpu: number): number => {
     const m = this.m;
     const r = this.rIrqOff;
-    const k = r.int(this.irqOffSites.length);
-    const site = this.irqOffSites[k];
+    const site = this.irqOffSites[r.int(this.irqOffSites.length)];
     const dur = r.chance(0.02) ? 50_000 + r.int(400_000) : 300 + Math.min(40_000, Math.round(r.exp(3000)));
-    const st = m.tracing.stacks ? (this.irqOffStacks[k] ??= irqOffChains(m, k)) : null;
-    m.emit(m.tp.irq_disable, cpu, t0, IRQS_OFF, 0, site, st?.[0]);
-    m.emit(m.tp.irq_enable, cpu, t0 + dur, IRQS_OFF, 0, site, st?.[1]);
+    const st = site.stacks();
+    m.emit(m.tp.irq_disable, cpu, t0, IRQS_OFF, 0, site.offs, st?.[0]);
+    m.emit(m.tp.irq_enable, cpu, t0 + dur, IRQS_OFF, 0, site.offs, st?.[1]);
     return t0 + dur + 50;
   };
-}
-
-/** The -T chains of an irqs-off section at IRQ_OFF_SITES[k]: irq_disable's and irq_enable's. */
-function irqOffChains(m: Machine, k: number): readonly [readonly bigint[], readonly bigint[]] {
-  const [caller, parent] = IRQ_OFF_SITES[k];
-  return [m.eventStacks.irqOff('irq_disable', caller, parent), m.eventStacks.irqOff('irq_enable', caller, parent)];
 }

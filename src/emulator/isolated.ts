@@ -1,10 +1,7 @@
 import { CT_DUMMY, IRQS_OFF, type Machine } from './machine.ts';
 import { SyscallLoop } from './syscall-loop.ts';
-import { SYSCALLS, argBytes, syscallSpec } from './syscalls.ts';
+import { SYSCALLS, SYSCALL_HOOK_NS as HOOK_NS, syscallSpec } from './syscalls.ts';
 import { TaskIsolation } from './task-isolation.ts';
-
-/** From a context-tracking tracepoint to the syscall tracepoint beside it (irqs enabled, the syscall work's checks). */
-const HOOK_NS = 40;
 
 /**
  * The isolated CPUs: one user task each that stays in user space (its tick
@@ -93,7 +90,7 @@ export class IsolatedLoad {
     const c = m.cpus[cpu];
     const atomic = m.s.hw.atomic_ns;
     const getppid = SYSCALLS.getppid;
-    const enter = [getppid.nr, argBytes(getppid.args)];
+    const enter = [getppid.nr, getppid.argv];
     const exit = [getppid.nr, getppid.ret];
     const step = () => {
       const now = m.now;

@@ -2,12 +2,13 @@ import { UserError } from '../core/errors.ts';
 import { parseEventFormat } from '../core/event-format.ts';
 import { formatText, type FieldSpec } from '../core/format-writer.ts';
 import { HARDIRQ, IRQS_OFF, NEED_RESCHED, type Machine, type Task } from './machine.ts';
-import type { Rcu } from './rcu.ts';
+import { rcuGracePeriodNs, type Rcu } from './rcu.ts';
 import type { Ipis } from './ipi.ts';
 import { RcuTasks, type FunctionHooks, type HoldoutSource } from './rcu-tasks.ts';
 import { Uprobes, type UprobeSite } from './uprobes.ts';
 import { parseDuration } from './scenario.ts';
 import type { Sources } from './sources.ts';
+import type { Rng } from './rng.ts';
 import type { Tracepoint, Tracing } from './tracing.ts';
 
 /** Dynamic event ids start above the catalog's. */
@@ -179,29 +180,26 @@ export class Probes {
     const next = (t: number) => {
       if (t >= stop) return;
       const probe = r.pick(load);
-      if (!probe.site && t >= until) {
-        m.at(t + r.exp(mean), () => next(m.now));
-        return;
-      }
-      if (probe.site) {
-        this.uprobes.hit(probe.site, r.pick(userCpus), t);
-        m.at(t + r.exp(mean), () => next(m.now));
-        return;
-      }
-      const cpu = r.pick(m.hk);
-      m.onCpu(cpu, t, (t0) => {
-        const values: (number | bigint)[] = [];
-        if (probe.kind === 'kretprobe') values.push(probe.ip, m.sym.at('ksys_write', 0x73));
-        else values.push(probe.ip);
-        for (const a of probe.args) values.push(a === 'ret' ? BigInt(r.int(4096)) : a === 'dfd' ? 0xffffff9cn : BigInt(r.int(65536)));
-        // an optprobe's handler is called from its trampoline (optimized_callback()); one at the entry from ftrace's
-        const handler = probe.offset ? 'optimized_callback+0x6d' : 'kprobe_ftrace_handler+0x116';
-        m.emit(probe.tp, cpu, t0, 0, 1, values, m.stacks.chain(handler, 'do_syscall_64+0x82', 'entry_SYSCALL_64_after_hwframe+0x76'));
-        return t0 + 800;
-      });
+      if (probe.site) this.uprobes.hit(probe.site, r.pick(userCpus), t);
+      else if (t < until) this.kprobeHit(probe, r.pick(m.hk), t, r);
       m.at(t + r.exp(mean), () => next(m.now));
     };
     m.at(from + r.exp(mean), () => next(m.now));
+  }
+
+  /** A kprobe hit by the housekeeping load's kernel path on `cpu`. */
+  private kprobeHit(probe: Probe, cpu: number, t: number, r: Rng): void {
+    const m = this.m;
+    m.onCpu(cpu, t, (t0) => {
+      const values: (number | bigint)[] = [];
+      if (probe.kind === 'kretprobe') values.push(probe.ip, m.sym.at('ksys_write', 0x73));
+      else values.push(probe.ip);
+      for (const a of probe.args) values.push(a === 'ret' ? BigInt(r.int(4096)) : a === 'dfd' ? 0xffffff9cn : BigInt(r.int(65536)));
+      // an optprobe's handler is called from its trampoline (optimized_callback()); one at the entry from ftrace's
+      const handler = probe.offset ? 'optimized_callback+0x6d' : 'kprobe_ftrace_handler+0x116';
+      m.emit(probe.tp, cpu, t0, 0, 1, values, m.stacks.chain(handler, 'do_syscall_64+0x82', 'entry_SYSCALL_64_after_hwframe+0x76'));
+      return t0 + 800;
+    });
   }
 
   /**
@@ -253,7 +251,7 @@ export class Probes {
           let now = t1;
           for (let j = 0; j < calls[k].length; j++) now = sources.patchText(cpu, now + 2000);
           // synchronize_rcu() at the end of unregister_kprobes(): one normal grace period
-          kcall(k + 1, now + 2_000_000 + Math.round(r.exp(3_000_000)));
+          kcall(k + 1, now + rcuGracePeriodNs(r));
           return now + 1000;
         }),
       );
@@ -340,7 +338,7 @@ export class Probes {
         }
       }
       if (sleep < m.end) {
-        m.onCpu(cpu, Math.max(sleep, runs.length ? runs[runs.length - 1][1] : sleep), (t0) => {
+        m.onCpu(cpu, sleep, (t0) => {
           if (m.cpus[cpu].task !== hog) return t0;
           m.switchTo(cpu, t0, reader, 1);
           return t0 + 300;

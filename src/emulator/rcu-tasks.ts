@@ -1,4 +1,5 @@
 import { IRQS_OFF, type Machine, type Task } from './machine.ts';
+import { rcuGracePeriodNs } from './rcu.ts';
 
 /**
  * RCU Tasks grace periods as 6.18's kernel/rcu/tasks.h runs them
@@ -43,12 +44,8 @@ export interface FunctionHooks {
   exit(func: string, cpu: number, t: number, caller: string): void;
 }
 
-const JIFFY_NS = 1_000_000;
-/** One normal grace period (synchronize_rcu() on an idle-ish machine): the rcu_preempt kthread's few jiffies. */
-const RCU_GP_BASE_NS = 2_000_000;
-const RCU_GP_MEAN_EXTRA_NS = 3_000_000;
-/** synchronize_srcu() with no reader in an exit path: one SRCU grace period, about a jiffy. */
-const SRCU_GP_NS = JIFFY_NS;
+/** synchronize_srcu(&tasks_rcu_exit_srcu) with no reader in an exit path: one SRCU grace period, about a jiffy (HZ=1000). */
+const SRCU_GP_NS = 1_000_000;
 /** call_rcu_tasks() to the kthread running: irq_work, then a wakeup. */
 const WAKE_NS = 30_000;
 /** rcu_tasks_trace_pregp_step(): one CPU's current task looked at (cpu_curr_snapshot(), its reader nesting). */
@@ -75,8 +72,6 @@ export class RcuTasks {
   /** The kthreads' gp_sleep after their last grace period ends here. */
   private idleFrom = 0;
   private traceIdleFrom = 0;
-  /** SRCU grace periods waited for (domain, start, end). */
-  readonly srcuGps: { domain: string; start: number; end: number }[] = [];
 
   constructor(
     private readonly m: Machine,
@@ -104,13 +99,14 @@ export class RcuTasks {
     // the kthread picks the callback up once its gp_sleep after the previous grace period is over
     const k0 = Math.max(t + WAKE_NS, this.idleFrom);
     const gpStart = k0;
-    const pregp = k0 + RCU_GP_BASE_NS + Math.round(r.exp(RCU_GP_MEAN_EXTRA_NS));
+    const pregp = k0 + rcuGracePeriodNs(r);
     const holdouts = this.holdoutSources.filter((h) => h.preemptedAt(pregp));
     // each holdout's first quiescent state after the scan
     const qs = new Map(holdouts.map((h) => [h, h.quiescentAt(pregp)]));
     const s = this.m.s.rcu;
     const stallNs = s.tasks_stall_timeout_s * 1e9;
     let infoNs = s.tasks_stall_info_s * 1e9;
+    const jiffy = 1e9 / m.s.hz;
     let fract = Math.round(m.s.hz / 10);
     let now = pregp + SRCU_GP_NS;
     let lastReport = now;
@@ -122,7 +118,7 @@ export class RcuTasks {
     const messages: [number, string][] = [];
     // the list is never empty: the running tasks of the other CPUs are on it until their next tick in user space
     do {
-      now += fract * (1e9 / m.s.hz);
+      now += fract * jiffy;
       if (fract < m.s.hz) fract++;
       const needReport = stallNs > 0 && now > lastReport + stallNs;
       if (needReport) {
@@ -145,11 +141,11 @@ export class RcuTasks {
       if (infoNs > 0 && !reported && now > lastInfo + infoNs && left.size) {
         lastInfo = now;
         infoNs *= 3;
-        messages.push([now, `rcu_tasks_wait_gp: rcu_tasks grace period number ${seq} (since boot) is ${Math.round((now - gpStart) / JIFFY_NS)} jiffies old.`]);
+        messages.push([now, `rcu_tasks_wait_gp: rcu_tasks grace period number ${seq} (since boot) is ${Math.round((now - gpStart) / jiffy)} jiffies old.`]);
       }
     } while (left.size);
-    const postgp = now + RCU_GP_BASE_NS + Math.round(r.exp(RCU_GP_MEAN_EXTRA_NS));
-    this.idleFrom = postgp + Math.round(m.s.hz / 10) * (1e9 / m.s.hz);
+    const postgp = now + rcuGracePeriodNs(r);
+    this.idleFrom = postgp + Math.round(m.s.hz / 10) * jiffy;
     this.done.push({ flavour: 'rcu_tasks', start: gpStart, end: postgp, holdouts: holdouts.map((h) => h.task), stallWarnings: stalls });
     // the kthread: woken for the callback, then by its timer for each message it prints (the scans in between run too briefly to matter here)
     m.onCpu(kcpu, k0, (t0) => m.borrow(kcpu, t0, this.kthread, 0x80, (t1) => t1 + 2000));
@@ -189,7 +185,7 @@ export class RcuTasks {
     const r = m.rng.get('rcu_tasks_trace.gp');
     const k0 = Math.max(t + WAKE_NS, this.traceIdleFrom);
     const pregp = k0 + m.cpus.length * PER_CPU_LOOK_NS;
-    const end = pregp + RCU_GP_BASE_NS + Math.round(r.exp(RCU_GP_MEAN_EXTRA_NS));
+    const end = pregp + rcuGracePeriodNs(r);
     const jiffy = 1e9 / m.s.hz;
     this.traceIdleFrom = end + Math.max(1, Math.floor(m.s.hz / 200)) * jiffy;
     const kcpu = this.cpu();
@@ -198,7 +194,8 @@ export class RcuTasks {
   }
 
   /**
-   * synchronize_srcu() on an SRCU domain with no callbacks pending and its
+   * synchronize_srcu() on an SRCU domain (uprobes_srcu, uretprobes_srcu: each
+   * its own, and alike here) with no callbacks pending and its
    * last grace period over (srcu_might_be_idle()): expedited, as 6.18's
    * srcutree.c runs it. process_srcu() on a workqueue, two index flips each
    * with smp_mb() and a scan of every CPU's lock/unlock counters
@@ -206,12 +203,11 @@ export class RcuTasks {
    * workqueue wakes the caller. A reader in its section at a scan would be
    * waited for; uprobe handlers' microseconds are not modelled as one.
    */
-  synchronizeSrcu(domain: string, cpu: number, t: number, caller: Task, callerSite: string, then: (t: number) => number): void {
+  synchronizeSrcu(cpu: number, t: number, caller: Task, callerSite: string, then: (t: number) => number): void {
     const m = this.m;
     this.hooks?.entry('synchronize_srcu', cpu, t);
     const scan = m.s.hw.atomic_ns + m.cpus.length * 2 * SRCU_COUNTER_READ_NS;
     const end = t + SRCU_WORK_NS + 2 * scan + SRCU_WORK_NS;
-    this.srcuGps.push({ domain, start: t, end });
     this.resume(cpu, end + WAKE_NS, caller, 'synchronize_srcu', callerSite, then);
   }
 }

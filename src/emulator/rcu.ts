@@ -1,10 +1,20 @@
 import { Housekeeping } from './housekeeping.ts';
 import { HARDIRQ, IRQS_OFF, SOFTIRQ, type Machine, type Task } from './machine.ts';
+import type { Rng } from './rng.ts';
 
 const SOFTIRQ_RCU = 9;
 const CALLBACKS = ['delayed_put_task_struct', 'file_free_rcu', 'i_callback'];
 /** The longest a grace-period kthread step runs on its CPU (it is housekeeping load: traced only when recorded). */
 const GP_BOUND = 8000;
+
+/**
+ * How long one normal (rcu_preempt) grace period takes here, and so a
+ * synchronize_rcu(): a few jiffies of the grace-period kthread waiting for
+ * every CPU's quiescent state.
+ */
+export function rcuGracePeriodNs(r: Rng): number {
+  return 2_000_000 + Math.round(r.exp(3_000_000));
+}
 
 /**
  * RCU: rcu_preempt grace periods with callbacks queued during one and invoked
@@ -35,7 +45,7 @@ export class Rcu {
     const gp = (t: number) => {
       if (t >= m.end) return;
       const seq = (this.seq += 4);
-      const len = 2_000_000 + Math.round(r.exp(3_000_000));
+      const len = rcuGracePeriodNs(r);
       const name = m.sym.str('rcu_preempt');
       m.onLoad(cpu, t, GP_BOUND, (t0) => m.borrow(cpu, t0, this.gpTask, 0x80, (t1) => {
         m.emit(tp.rcu_grace_period, cpu, t1, 0, 0, [name, seq - 3, m.sym.str('start')], m.siteStack('rcu_gp_start', cpu));

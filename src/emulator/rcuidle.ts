@@ -1,6 +1,8 @@
 import { HARDIRQ, IRQS_OFF, type Machine, type Task } from './machine.ts';
-import { LOCAL_TIMER_VECTOR } from './ipi.ts';
+import { TIMER_VALUES } from './ipi.ts';
+import { IrqOffSite } from './irq-off-site.ts';
 import { parseKernelCpulist } from '../filter/cpulist-kernel.ts';
+import { NR } from '../core/x86-64-abi.ts';
 import { argBytes } from './syscalls.ts';
 
 /**
@@ -105,34 +107,38 @@ export class RcuIdle {
     // the kernel work between sections, so that sections and gaps add up to msg_kernel_ns
     const gap = Math.max(0, (b.msg_kernel_ns - b.irq_sections_per_msg * SECTION_NS) / (b.irq_sections_per_msg + 4));
     const tpNs = this.tracepointNs(true);
-    // the sections' caller and parent, as trace_hardirqs_off() reports them (offsets from _stext)
-    const site = [m.sym.at('_raw_spin_lock_irqsave', 0x3a) - m.sym.addr('_stext'), m.sym.at('try_to_wake_up', 0x5c) - m.sym.addr('_stext')].map(Number);
+    // spin_lock_irqsave() of the runqueue in the wakeup, the socket's wait queue ...: one place stands for them
+    const site = new IrqOffSite(m, '_raw_spin_lock_irqsave+0x3a', 'try_to_wake_up+0x5c');
     const section = (t: number): number => {
       let now = t + tpNs / 2;
-      m.emit(tp.irq_disable, cpu, now, IRQS_OFF, 0, site);
+      const st = site.stacks();
+      m.emit(tp.irq_disable, cpu, now, IRQS_OFF, 0, site.offs, st?.[0]);
       now += tpNs / 2 + SECTION_NS + tpNs / 2;
-      m.emit(tp.irq_enable, cpu, now, IRQS_OFF, 0, site);
+      m.emit(tp.irq_enable, cpu, now, IRQS_OFF, 0, site.offs, st?.[1]);
       return now + tpNs / 2;
     };
-    const write = argBytes([4n, 0x7ffd3c2a1e40n, 100n]);
-    const read = argBytes([3n, 0x7ffd3c2a1e40n, 100n]);
+    // the events' values, made once (the encoder copies them)
+    const writeEnter = [NR.write, argBytes([4n, 0x7ffd3c2a1e40n, 100n])];
+    const writeExit = [NR.write, 100];
+    const readEnter = [NR.read, argBytes([3n, 0x7ffd3c2a1e40n, 100n])];
+    const readExit = [NR.read, 100];
     let turn = 0;
     m.cpus[cpu].task = tasks[0];
     const message = (t0: number): number => {
       const peer = tasks[1 - turn];
       let now = t0 + USER_NS;
-      m.emit(tp.sys_enter, cpu, now, 0, 0, [1, write]);
+      m.emit(tp.sys_enter, cpu, now, 0, 0, writeEnter);
       for (let k = 0; k < half + other; k++) now = section(now + gap);
       now += gap;
-      m.emit(tp.sys_exit, cpu, now, 0, 0, [1, 100]);
+      m.emit(tp.sys_exit, cpu, now, 0, 0, writeExit);
       now += gap;
-      m.emit(tp.sys_enter, cpu, now, 0, 0, [0, read]);
+      m.emit(tp.sys_enter, cpu, now, 0, 0, readEnter);
       for (let k = 0; k < half; k++) now = section(now + gap);
       now += gap;
       // blocked in read: the peer, woken by the write, runs
       m.switchTo(cpu, now, peer, 1);
       now += 300 + gap;
-      m.emit(tp.sys_exit, cpu, now, 0, 0, [0, 100]);
+      m.emit(tp.sys_exit, cpu, now, 0, 0, readExit);
       turn = 1 - turn;
       return now;
     };
@@ -162,8 +168,9 @@ export class RcuIdle {
     const tp = m.tp;
     const r = m.rng.get(`rcuidle.wakeups.${cpu}`);
     const period = 1e9 / rate;
-    const idleSite = [m.sym.at('do_idle', 0x1e3) - m.sym.addr('_stext'), m.sym.at('cpu_startup_entry', 0x29) - m.sym.addr('_stext')].map(Number);
-    const haltSite = [m.sym.at('default_idle', 0x9) - m.sym.addr('_stext'), m.sym.at('default_idle_call', 0x2c) - m.sym.addr('_stext')].map(Number);
+    // local_irq_disable() at do_idle()'s loop top; trace_hardirqs_on() in default_idle() before the halt
+    const loopTop = new IrqOffSite(m, 'do_idle+0x1e3', 'cpu_startup_entry+0x29');
+    const halt = new IrqOffSite(m, 'default_idle+0x9', 'default_idle_call+0x2c');
     const instr = m.s.kernel.rcuidle !== 'noinstr';
     const start = m.sym.str('Start');
     const end = m.sym.str('End');
@@ -179,9 +186,9 @@ export class RcuIdle {
       m.onCpu(cpu, t, (t0) => {
         let now = t0;
         watching(now, endIrq, 0, 1, IRQS_OFF | HARDIRQ);
-        m.emit(tp.local_timer_entry, cpu, now + 100, IRQS_OFF | HARDIRQ, 1, [LOCAL_TIMER_VECTOR]);
+        m.emit(tp.local_timer_entry, cpu, now + 100, IRQS_OFF | HARDIRQ, 1, TIMER_VALUES);
         now += WAKEUP_IRQ_NS;
-        m.emit(tp.local_timer_exit, cpu, now - 100, IRQS_OFF | HARDIRQ, 1, [LOCAL_TIMER_VECTOR]);
+        m.emit(tp.local_timer_exit, cpu, now - 100, IRQS_OFF | HARDIRQ, 1, TIMER_VALUES);
         watching(now, startIrq, 1, 0, IRQS_OFF | HARDIRQ);
         // back from the halt in default_idle(): leave RCU idle, loop, enter it again
         now += 300;
@@ -189,7 +196,7 @@ export class RcuIdle {
         now += IDLE_LOOP_NS / 2;
         if (instr) {
           const c = this.tracepointNs(true);
-          m.emit(tp.irq_disable, cpu, now + c / 2, IRQS_OFF, 1, idleSite);
+          m.emit(tp.irq_disable, cpu, now + c / 2, IRQS_OFF, 1, loopTop.offs, loopTop.stacks()?.[0]);
           now += c;
         }
         now += IDLE_LOOP_NS / 2;
@@ -199,7 +206,7 @@ export class RcuIdle {
           const c = this.tracepointNs(false);
           const dance = m.s.kernel.irq_tracepoints && (m.s.kernel.rcuidle === 'srcu' || m.s.kernel.rcuidle === 'watching_check');
           if (dance) watching(now + 20, endIrq, 0, 1, IRQS_OFF);
-          m.emit(tp.irq_enable, cpu, now + c / 2, IRQS_OFF, 1, haltSite);
+          m.emit(tp.irq_enable, cpu, now + c / 2, IRQS_OFF, 1, halt.offs, halt.stacks()?.[1]);
           if (dance) watching(now + c - 20, startIrq, 1, 0, IRQS_OFF);
           now += c;
         }

@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.ts';
+import { NR } from '../core/x86-64-abi.ts';
 
 /**
  * The syscalls the emulated isolated tasks make: x86_64 numbers
@@ -8,7 +9,8 @@ import { UserError } from '../core/errors.ts';
  */
 export interface SyscallSpec {
   nr: number;
-  args: readonly bigint[];
+  /** sys_enter's args[6], made once. */
+  argv: Uint8Array;
   ret: number;
   /** The syscall's own work, entry and exit code excluded. */
   ns: number;
@@ -16,27 +18,27 @@ export interface SyscallSpec {
 
 const BUF = 0x55d0c1a2b2a0n;
 
+const spec = (nr: number, args: readonly bigint[], ret: number, ns: number): SyscallSpec => ({ nr, argv: argBytes(args), ret, ns });
+
 export const SYSCALLS: Readonly<Record<string, SyscallSpec>> = {
   // a log line to stdout, a pipe: pipe_write() copies it and wakes the reader
-  write: { nr: 1, args: [1n, BUF, 64n], ret: 64, ns: 1500 },
-  read: { nr: 0, args: [3n, BUF, 4096n], ret: 64, ns: 900 },
+  write: spec(NR.write, [1n, BUF, 64n], 64, 1500),
+  read: spec(NR.read, [3n, BUF, 4096n], 64, 900),
   // a new anonymous mapping (the next touch of it faults)
-  mmap: { nr: 9, args: [0n, 0x200000n, 3n, 0x22n, 0xffffffffffffffffn, 0n], ret: 0x7f3a1c600000, ns: 1800 },
-  madvise: { nr: 28, args: [0x7f3a1c600000n, 0x200000n, 4n], ret: 0, ns: 2500 },
-  sched_yield: { nr: 24, args: [], ret: 0, ns: 400 },
-  getppid: { nr: 110, args: [], ret: 3900, ns: 60 },
+  mmap: spec(NR.mmap, [0n, 0x200000n, 3n, 0x22n, 0xffffffffffffffffn, 0n], 0x7f3a1c600000, 1800),
+  madvise: spec(NR.madvise, [0x7f3a1c600000n, 0x200000n, 4n], 0, 2500),
+  sched_yield: spec(NR.sched_yield, [], 0, 400),
+  getppid: spec(NR.getppid, [], 3900, 60),
   // FUTEX_WAKE|FUTEX_PRIVATE_FLAG with no waiter: a hash-bucket look-up
-  futex: { nr: 202, args: [BUF + 0x40n, 0x81n, 1n], ret: 0, ns: 350 },
+  futex: spec(NR.futex, [BUF + 0x40n, 0x81n, 1n], 0, 350),
   // PR_SET_TASK_ISOLATION (48 in the series' uapi) with ENABLE|USERSIG|SET_SIG(SIGUSR1): re-arming strict mode
-  prctl: { nr: 157, args: [48n, 0xa03n], ret: 0, ns: 500 },
-  rt_sigreturn: { nr: 15, args: [], ret: 0, ns: 700 },
-  exit_group: { nr: 231, args: [0n], ret: 0, ns: 0 },
+  prctl: spec(NR.prctl, [48n, 0xa03n], 0, 500),
+  rt_sigreturn: spec(NR.rt_sigreturn, [], 0, 700),
+  exit_group: spec(NR.exit_group, [0n], 0, 0),
 };
 
-export const NR_PRCTL = SYSCALLS.prctl.nr;
-export const NR_EXIT = 60;
-export const NR_EXIT_GROUP = SYSCALLS.exit_group.nr;
-export const NR_RT_SIGRETURN = SYSCALLS.rt_sigreturn.nr;
+/** From a syscall's entry tracepoint (or context tracking's) to the next hook: irqs enabled, the syscall work's checks. */
+export const SYSCALL_HOOK_NS = 40;
 
 /** A syscall by name, or a clear error naming the ones there are. */
 export function syscallSpec(name: string, where: string): SyscallSpec {

@@ -1,6 +1,7 @@
 import { IRQS_OFF, type EntryPath, type Machine } from './machine.ts';
 import { FROM_SYSCALL } from './stacks.ts';
-import { NR_EXIT, NR_EXIT_GROUP, NR_PRCTL, SYSCALLS, argBytes, type SyscallSpec } from './syscalls.ts';
+import { ERESTARTNOINTR, NR, SIGKILL, TASK_ISOLATION_EXEMPT, TASK_ISOLATION_LOST } from '../core/x86-64-abi.ts';
+import { SYSCALLS, SYSCALL_HOOK_NS as HOOK_NS, type SyscallSpec } from './syscalls.ts';
 
 /**
  * Strict task isolation (seed 003): a task that asked for it is told when it
@@ -31,11 +32,7 @@ import { NR_EXIT, NR_EXIT_GROUP, NR_PRCTL, SYSCALLS, argBytes, type SyscallSpec 
  * drivers' time to print the warning (the ring buffer store is counted).
  */
 
-const SIGKILL = 9;
 const SI_USER = 0;
-const ERESTARTNOINTR = 513;
-/** From the entry tracepoint to the next hook (irqs enabled, the syscall work's checks). */
-const HOOK_NS = 40;
 /** pr_warn(): vsnprintf and the printk ring-buffer store (vprintk_store()). */
 const PRINTK_NS = 1200;
 /** send_sig_info(): siglock, the sigqueue, signal_wake_up(). */
@@ -87,17 +84,17 @@ export class TaskIsolation {
       if (!c.alive) return t0;
       const tp = m.tp;
       let now = m.kernelEntry(cpu, t0, 'sys') + HOOK_NS;
-      if (this.armed[cpu] && !exempt(spec.nr)) {
+      if (this.armed[cpu] && !TASK_ISOLATION_EXEMPT.has(spec.nr)) {
         now = this.deliver(cpu, now, `syscall ${spec.nr}`, SYSCALL_CHECK);
         m.emit(tp.sys_exit, cpu, now, 0, 0, [spec.nr, -ERESTARTNOINTR]);
         return this.signalled(cpu, t0, now + HOOK_NS, 'sys', spec, then);
       }
-      m.emit(tp.sys_enter, cpu, now, 0, 0, [spec.nr, argBytes(spec.args)]);
+      m.emit(tp.sys_enter, cpu, now, 0, 0, [spec.nr, spec.argv]);
       now += spec.ns;
-      if (spec.nr === NR_EXIT_GROUP || spec.nr === NR_EXIT) return this.exit(cpu, t0, now, false, ['__x64_sys_exit_group+0x18', 'x64_sys_call+0x1bd2', ...FROM_SYSCALL]);
+      if (spec.nr === NR.exit_group || spec.nr === NR.exit) return this.exit(cpu, t0, now, false, ['__x64_sys_exit_group+0x18', 'x64_sys_call+0x1bd2', ...FROM_SYSCALL]);
       m.emit(tp.sys_exit, cpu, now, 0, 0, [spec.nr, ret]);
       // PR_SET_TASK_ISOLATION: the mode is on again from the return to user space
-      if (spec.nr === NR_PRCTL && m.s.kernel.dataplane_strict) this.armed[cpu] = true;
+      if (spec.nr === NR.prctl && m.s.kernel.dataplane_strict) this.armed[cpu] = true;
       const end = m.kernelExit(cpu, t0, now + HOOK_NS, 'sys');
       if (then) then(end);
       return end;
@@ -132,7 +129,7 @@ export class TaskIsolation {
     const task = m.cpus[cpu].task;
     const tp = m.tp;
     now += PRINTK_NS;
-    m.emit(tp.console, cpu, now, IRQS_OFF, 0, [`${task.comm}/${task.pid}: task_isolation mode lost due to ${why}`], m.stacks.chain('trace_event_raw_event_console+0x8e', ...WARN, ...check));
+    m.emit(tp.console, cpu, now, IRQS_OFF, 0, [`${task.comm}/${task.pid}: ${TASK_ISOLATION_LOST}${why}`], m.stacks.chain('trace_event_raw_event_console+0x8e', ...WARN, ...check));
     now += 200;
     this.armed[cpu] = false;
     m.emit(tp.signal_generate, cpu, now, IRQS_OFF, 1, [this.signal(), 0, SI_USER, task.comm, task.pid, 0, 0], m.stacks.chain('trace_event_raw_event_signal_generate+0x11c', ...SEND, ...check));
@@ -181,9 +178,4 @@ export class TaskIsolation {
     c.stats.killed = killed;
     return m.kernelExit(cpu, t0, now);
   }
-}
-
-/** task_isolation_syscall()'s exemptions: leaving the mode (prctl) and dying (exit, exit_group). */
-function exempt(nr: number): boolean {
-  return nr === NR_PRCTL || nr === NR_EXIT || nr === NR_EXIT_GROUP;
 }

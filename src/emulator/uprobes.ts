@@ -1,6 +1,7 @@
 import type { Ipis } from './ipi.ts';
 import type { Machine, Task } from './machine.ts';
 import type { RcuTasks } from './rcu-tasks.ts';
+import { NR } from '../core/x86-64-abi.ts';
 import { argBytes } from './syscalls.ts';
 
 /**
@@ -50,8 +51,8 @@ const PROBED_FUNCTION_NS = 2000;
 const REPLACE_PAGE_NS = 1200;
 /** flush_tlb_func() on the receiving CPU: one INVLPG. */
 const FLUSH_TLB_PAGE_NS = 200;
-/** x86_64 __NR_uretprobe (6.11+). */
-const NR_URETPROBE = 335;
+/** The uretprobe syscall (x86_64, 6.11+) takes no arguments. */
+const NO_ARGS = argBytes([]);
 /** uprobe_unregister_nosync()'s bookkeeping besides the mms: consumer_del(), put_uprobe(). */
 const UNREGISTER_NS = 800;
 
@@ -110,12 +111,12 @@ export class Uprobes {
       const c = m.cpus[cpu];
       if (!c.alive) return t0;
       let now = m.kernelEntry(cpu, t0, 'sys') + URETPROBE_SYSCALL_NS / 2;
-      m.emit(m.tp.sys_enter, cpu, now, 0, 0, [NR_URETPROBE, argBytes([])]);
+      m.emit(m.tp.sys_enter, cpu, now, 0, 0, [NR.uretprobe, NO_ARGS]);
       now += TRAMPOLINE_NS;
       site.fire(cpu, now, site.ip + 0x25n);
       // srcu_read_unlock(&uretprobes_srcu) once the return instance is consumed
       now += HANDLER_NS + m.s.hw.atomic_ns + PERCPU_INC_NS;
-      m.emit(m.tp.sys_exit, cpu, now, 0, 0, [NR_URETPROBE, 0]);
+      m.emit(m.tp.sys_exit, cpu, now, 0, 0, [NR.uretprobe, 0]);
       return m.kernelExit(cpu, t0, now + URETPROBE_SYSCALL_NS / 2, 'sys');
     });
   }
@@ -143,10 +144,10 @@ export class Uprobes {
     const r = this.rcuTasks;
     const site = 'uprobe_unregister_sync+0x1a';
     const uretprobes = (t1: number) => {
-      r.synchronizeSrcu('uretprobes_srcu', cpu, t1, caller, 'uprobe_unregister_sync+0x25', then);
+      r.synchronizeSrcu(cpu, t1, caller, 'uprobe_unregister_sync+0x25', then);
       return t1;
     };
-    if (this.m.s.kernel.uprobe_rcu === 'srcu') r.synchronizeSrcu('uprobes_srcu', cpu, t, caller, site, uretprobes);
+    if (this.m.s.kernel.uprobe_rcu === 'srcu') r.synchronizeSrcu(cpu, t, caller, site, uretprobes);
     else r.synchronizeTrace(cpu, t, caller, site, uretprobes);
   }
 }

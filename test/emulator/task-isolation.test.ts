@@ -67,7 +67,7 @@ describe('dataplane-strict (seed 003): synchronous entries are violations, inter
   it('more interrupts do not change the violations: the same tasks die at the same times', async () => {
     const quiet = await run('dataplane-strict', ['sources.bpf_jit=0', 'sources.vunmap_purges=0'], { duration: '6s' });
     const busy = await run('dataplane-strict', ['sources.bpf_jit=40'], { duration: '6s' });
-    const at = (r: typeof quiet) => isolationViolations(r.trace, { isolated: [2, 3, 4, 5, 6, 7] }).summary.violations.map((x) => `${x.cpu} ${x.entry} ${x.nr}`);
+    const at = (r: typeof quiet) => isolationViolations(r.trace, { isolated: [2, 3, 4, 5, 6, 7] }).summary.violations.map((x) => `${x.time} ${x.cpu} ${x.entry} ${x.nr}`);
     expect(busy.summary.isolated.ipisReceived).toBeGreaterThan(10 * quiet.summary.isolated.ipisReceived);
     expect(at(busy)).toEqual(at(quiet));
   });
