@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .option('-t', 'full nanosecond timestamps')
     .option('-R', 'raw fields instead of the print format')
     .option('--cpu <list>', 'only these CPUs, e.g. 0,2-3')
-    .option('-O <option...>', 'plugin option: ftrace:parent, ftrace:offset, ftrace:indent=0')
+    .option('-O <option>', 'plugin option: ftrace:parent, ftrace:offset, ftrace:indent=0, fgraph:tailprint, fgraph:depth (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('-F <filter>', "show only matching events: 'EVENTS' or 'EVENTS: FILTER' (kernel filter language; repeatable; with several -i, for the -i before it)", (v: string, prev: (EventFilterArg & { input: number })[]) => [...prev, { arg: v, negative, input: Math.max(0, inputs.length - 1) }], [] as (EventFilterArg & { input: number })[])
     .option('--format <file>', 'event format file or folder for text traces (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('-v', 'filters after -v hide what they match', () => {
@@ -86,7 +86,7 @@ export function register(program: Command): void {
       }
       const plugin: Record<string, boolean> = {};
       for (const opt of (o.O as string[] | undefined) ?? []) {
-        const m = /^(?:ftrace:)?(parent|offset|indent)(?:=(\d))?$/.exec(opt);
+        const m = /^(?:ftrace:)?(parent|offset|indent)(?:=(\d))?$/.exec(opt) ?? /^(?:fgraph:)?(tailprint|depth)(?:=(\d))?$/.exec(opt);
         if (m) plugin[m[1]] = m[2] === undefined ? true : m[2] !== '0';
       }
       const stats = printReports(traces, out.write, {

@@ -59,3 +59,27 @@ export class EventBatch {
     (this.lost ??= new Map()).set(i, count);
   }
 }
+
+/** Makes `dst` hold only event i of `src` (a copy that outlives src's reuse), and returns dst. */
+export function copyEvent(src: EventBatch, i: number, dst: EventBatch): EventBatch {
+  dst.length = 0;
+  dst.used = 0;
+  dst.lost = null;
+  const size = src.size[i];
+  dst.reserve(size);
+  dst.data.set(src.data.subarray(src.off[i], src.off[i] + size), 0);
+  dst.ts[0] = src.ts[i];
+  dst.cpu[0] = src.cpu[i];
+  dst.type[0] = src.type[i];
+  dst.pid[0] = src.pid[i];
+  dst.flags[0] = src.flags[i];
+  dst.preempt[0] = src.preempt[i];
+  dst.buffer[0] = src.buffer[i];
+  dst.off[0] = 0;
+  dst.size[0] = size;
+  dst.used = size;
+  dst.length = 1;
+  const lost = src.lost?.get(i);
+  if (lost !== undefined) dst.markLost(0, lost);
+  return dst;
+}

@@ -22,9 +22,7 @@ const modes: [string, string[], { latency?: boolean; ns?: boolean; raw?: boolean
  * tests assert that the output still differs: when a gap is closed the test
  * fails and says to remove the entry, so the list cannot go stale.
  */
-const KNOWN_GAPS: Record<string, { modes: string[]; why: string }> = {
-  'real/thirdparty/wsdias-LabSisOp/trace.dat': { modes: ['', '-l', '-t'], why: 'function_graph printing (issue 15)' },
-};
+const KNOWN_GAPS: Record<string, { modes: string[]; why: string }> = {};
 /**
  * Modes with no oracle: the file's README keeps trace-cmd's output for the
  * others, and Debian's trace-cmd cannot open it (built without zlib).

@@ -1,15 +1,14 @@
 import { HARDIRQ, IRQS_NOSUPPORT, IRQS_OFF, NEED_RESCHED, SOFTIRQ } from '../../core/trace-flags.ts';
-import type { EventBatch } from '../../core/batch.ts';
+import { copyEvent, EventBatch } from '../../core/batch.ts';
 import type { EventFormat } from '../../core/event-format.ts';
 import type { Trace } from '../../core/trace.ts';
 import type { CommTable } from '../../core/comms.ts';
 import { printerFor, type Printer } from '../../printfmt/event-text.ts';
-import { PluginState } from '../../printfmt/plugins.ts';
+import { PluginState, peeksNext, pluginFor, type NextRecord } from '../../printfmt/plugins.ts';
 import type { PrintEnv, RecordRef } from '../../printfmt/record.ts';
 import { ByteSink, latin1Bytes } from './byte-sink.ts';
 import { TextCache, payloadOnly } from './text-cache.ts';
 import { compiledPrint } from '../../printfmt/render.ts';
-import { pluginFor } from '../../printfmt/plugins.ts';
 
 /** `trace-cmd report` switches tracelab reproduces. */
 export interface ReportOptions {
@@ -23,8 +22,8 @@ export interface ReportOptions {
   cpus?: ReadonlySet<number>;
   /** Keeps an event (after --cpu); from report -F. */
   keep?: (batch: EventBatch, i: number, ev: EventFormat | undefined) => boolean;
-  /** -O ftrace:parent / ftrace:offset / ftrace:indent. */
-  plugin?: Partial<Pick<PluginState, 'parent' | 'offset' | 'indent'>>;
+  /** -O ftrace:parent / ftrace:offset / ftrace:indent, fgraph:tailprint / fgraph:depth. */
+  plugin?: Partial<Pick<PluginState, 'parent' | 'offset' | 'indent' | 'tailprint' | 'depth'>>;
   /** --ts-diff: the time since the previous event printed, after the time. */
   tsDiff?: boolean;
   /** --ts-offset: ns added to every time stamp. */
@@ -70,10 +69,11 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
   const sink = new ByteSink(out);
   const p = new EventLines(trace, sink, opts, null, { lastDiffTs: 0 });
   if (p.header()) {
-    for (const batch of trace.batches({ cpus: opts.cpus, reuse: true })) {
+    for (const batch of trace.batches({ cpus: p.readCpus(opts.cpus), reuse: true })) {
       p.bind(batch);
       for (let i = 0; i < batch.length; i++) p.line(batch, i);
     }
+    p.finish();
   }
   sink.flush();
   return { events: p.events };
@@ -116,7 +116,7 @@ export function printReports(inputs: readonly ReportInput[], out: (chunk: Uint8A
   });
   // each file's batches, the next event of each, and its time as (whole seconds, ns within)
   const cur = files.map((f) => {
-    const it = f.live ? f.x.trace.batches({ cpus: f.cpus, reuse: true })[Symbol.iterator]() : null;
+    const it = f.live ? f.x.trace.batches({ cpus: f.p.readCpus(f.cpus), reuse: true })[Symbol.iterator]() : null;
     return { f, it, batch: null as EventBatch | null, i: 0, base: f.x.trace.tsBaseSec, off: f.p.tsOffset };
   });
   const advance = (c: (typeof cur)[number]): void => {
@@ -144,7 +144,13 @@ export function printReports(inputs: readonly ReportInput[], out: (chunk: Uint8A
     best.f.p.line(best.batch!, best.i);
     best.i++;
     advance(best);
+    // a deferred line (function_graph's entry) prints now, with its file's next record at hand
+    if (best.f.p.deferred && best.f.p.resolve(best.batch, best.i)) {
+      best.i++;
+      advance(best);
+    }
   }
+  for (const c of cur) c.f.p.finish();
   sink.flush();
   return { events: files.reduce((n, f) => n + f.p.events, 0) };
 }
@@ -172,6 +178,16 @@ class EventLines {
   private readonly formatById: (EventFormat | null | undefined)[] = new Array(65536).fill(undefined);
   private readonly printerById: (Printer | undefined)[] = new Array(65536).fill(undefined);
   private readonly cacheable = new Uint8Array(65536);
+  // per event id: 1 when its printer reads the next record (its line waits for it)
+  private readonly defers = new Uint8Array(65536);
+  /** The line waiting for the next record (a copy: batches are reused). */
+  deferred: EventBatch | null = null;
+  private readonly deferBatch = new EventBatch(1, 256);
+  private readonly nextRef: RecordRef = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, sec: 0, nsec: 0 };
+  private nextBatch: EventBatch | null = null;
+  /** --cpu applied per line, when the peeking printers must see every CPU's records. */
+  private cpuOnly: ReadonlySet<number> | null = null;
+  private nextIndex = 0;
   private readonly textCache = new TextCache();
   private readonly cpuText: Uint8Array[] = [];
   private readonly taskCache = new Map<number, Uint8Array>();
@@ -211,6 +227,74 @@ class EventLines {
     this.tsOffset = opts.tsOffsetNs ?? 0;
     this.flagMask = (opts.noHardirq ? HARDIRQ : 0) | (opts.noSoftirq ? SOFTIRQ : 0);
     this.diffUs = !!trace.options.traceClock && !opts.ns;
+    this.state.findEvent = (system, name) => trace.formats.find(name, system)[0];
+    this.state.peekNext = () => this.peek();
+  }
+
+  /**
+   * The CPUs to read for --cpu: those asked for, or all of them when a printer
+   * peeks at the next record (trace-cmd's peek sees every CPU; --cpu only skips
+   * printing, in process_record()), the selection then applied per line.
+   */
+  readCpus(cpus: ReadonlySet<number> | undefined): ReadonlySet<number> | undefined {
+    if (!cpus || !this.trace.formats.all().some((ev) => peeksNext(ev))) return cpus;
+    this.cpuOnly = cpus;
+    return undefined;
+  }
+
+  /** The record after a deferred line (tracecmd_peek_next_data()), or null at the end. */
+  private peek(): NextRecord | null {
+    const b = this.nextBatch;
+    if (!b || !this.deferred) return null;
+    const i = this.nextIndex;
+    const n = this.nextRef;
+    n.data = b.data;
+    n.dv = b.dv;
+    n.off = b.off[i];
+    n.size = b.size[i];
+    n.cpu = b.cpu[i];
+    return { ref: n, format: this.formatOf(b.type[i]), pid: b.pid[i] };
+  }
+
+  /**
+   * Prints the deferred line, its printer seeing `batch[i]` (null: none) as the
+   * next record; true when the printer took that record (it must not print).
+   */
+  resolve(batch: EventBatch | null, i: number): boolean {
+    const d = this.deferred;
+    if (!d) return false;
+    this.nextBatch = batch && i < batch.length ? batch : null;
+    this.nextIndex = i;
+    this.state.consumedNext = false;
+    const r = this.r;
+    const [data, dv] = [r.data, r.dv];
+    this.bind(d);
+    this.emit(d, 0);
+    r.data = data;
+    r.dv = dv;
+    this.deferred = null;
+    this.nextBatch = null;
+    return this.state.consumedNext;
+  }
+
+  /** Prints what is still deferred at the end of the trace. */
+  finish(): void {
+    this.resolve(null, 0);
+  }
+
+  private formatOf(id: number): EventFormat | null {
+    let ev = this.formatById[id];
+    if (ev === undefined) {
+      ev = this.formatById[id] = this.trace.formats.get(id) ?? null;
+      if (ev) {
+        this.printerById[id] = printerFor(ev, this.env.longSize, this.raw);
+        const fmt = compiledPrint(ev, this.env.longSize).fmt;
+        // plugins keep state (comms learned, call depth); bprint is pure but rarely repeats
+        this.cacheable[id] = !pluginFor(ev) && !(ev.system === 'ftrace' && ev.name === 'bprint') && payloadOnly(fmt.failed ? null : fmt) ? 1 : 0;
+        this.defers[id] = !this.raw && peeksNext(ev) ? 1 : 0;
+      }
+    }
+    return ev;
   }
 
   /** The "cpus=" line (or the report text's own header); false when the file holds latency text only, printed here. */
@@ -234,20 +318,22 @@ class EventLines {
   }
 
   line(batch: EventBatch, i: number): void {
-    const sink = this.sink;
+    if (this.deferred && this.resolve(batch, i)) return;
     const id = batch.type[i];
-    let ev = this.formatById[id];
-    if (ev === undefined) {
-      ev = this.formatById[id] = this.trace.formats.get(id) ?? null;
-      if (ev) {
-        this.printerById[id] = printerFor(ev, this.env.longSize, this.raw);
-        const fmt = compiledPrint(ev, this.env.longSize).fmt;
-        // plugins keep state (comms learned, call depth); bprint is pure but rarely repeats
-        this.cacheable[id] = !pluginFor(ev) && !(ev.system === 'ftrace' && ev.name === 'bprint') && payloadOnly(fmt.failed ? null : fmt) ? 1 : 0;
-      }
-    }
+    const ev = this.formatOf(id);
+    if (this.cpuOnly && !this.cpuOnly.has(batch.cpu[i])) return;
     if (this.flagMask && batch.flags[i] & this.flagMask) return;
     if (this.keep && !this.keep(batch, i, ev ?? undefined)) return;
+    // trace-cmd prints this line after peeking at the next record: it waits for it
+    if (this.defers[id]) this.deferred = copyEvent(batch, i, this.deferBatch);
+    else this.emit(batch, i);
+  }
+
+  /** Prints event i of the bound batch. */
+  private emit(batch: EventBatch, i: number): void {
+    const sink = this.sink;
+    const id = batch.type[i];
+    const ev = this.formatById[id];
     const cpu = batch.cpu[i];
     const bufIdx = batch.buffer[i];
     const lat = this.lat;

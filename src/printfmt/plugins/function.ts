@@ -1,0 +1,82 @@
+import { readUnsigned } from '../../core/int64.ts';
+import type { PrintEnv } from '../record.ts';
+import { fieldVal, type Plugin, type PluginState } from './plugin-api.ts';
+
+/** plugin_function.c: ftrace's function events (with -O parent/offset/indent) and kernel_stack; raw_data. */
+export function showFunction(name: string, addr: bigint, env: PrintEnv, state: PluginState): string {
+  if (!state.offset) return name;
+  const i = env.symbols.findBig(addr);
+  const start = i >= 0 ? env.symbols.address(i) : 0n;
+  return `${name}+0x${BigInt.asUintN(32, addr - start).toString(16)} `;
+}
+
+function indexFor(state: PluginState, parent: string, child: string | null, cpu: number): number {
+  if (cpu < 0) return 0;
+  const stacks = state.funcStacks;
+  while (stacks.length <= cpu) stacks.push([]);
+  const stack = stacks[cpu];
+  const addChild = (c: string | null, pos: number) => {
+    if (c === null) return;
+    if (pos >= stack.length) for (let k = 0; k < 10; k++) stack.push(null);
+    stack[pos] = c;
+  };
+  for (let i = 0; i < stack.length && stack[i] !== null; i++) {
+    if (stack[i] === parent) {
+      addChild(child, i + 1);
+      return i;
+    }
+  }
+  addChild(parent, 0);
+  addChild(child, 1);
+  return 0;
+}
+
+export const functionPlugin: Plugin = (ev, r, env, state) => {
+  const ip = fieldVal(ev, r, env, 'ip', true);
+  if ('e' in ip) return ip.e + '!';
+  const fi = env.symbols.findBig(ip.v);
+  const func = fi >= 0 ? env.symbols.name(fi) : null;
+  const pip = fieldVal(ev, r, env, 'parent_ip', true);
+  if ('e' in pip) return pip.e + '!';
+  const pi = env.symbols.findBig(pip.v);
+  const parent = pi >= 0 ? env.symbols.name(pi) : null;
+  let index = 0;
+  if (parent !== null && state.indent) index = indexFor(state, parent, func, r.cpu);
+  let out = ' '.repeat(index * 3);
+  out += func !== null ? showFunction(func, ip.v, env, state) : '0x' + ip.v.toString(16);
+  if (state.parent) {
+    out += ' <-- ';
+    out += parent !== null ? showFunction(parent, pip.v, env, state) : '0x' + pip.v.toString(16);
+  }
+  return out;
+};
+
+export const kernelStack: Plugin = (ev, r, env, state) => {
+  const f = ev.anyField('caller');
+  if (!f) return '<CANT FIND FIELD caller>';
+  let out = '<stack trace >\n';
+  const ls = env.longSize;
+  for (let p = f.offset; p < r.size; p += ls) {
+    if (p + ls > r.size) break;
+    const addr = readUnsigned(r.dv, r.off + p, ls, env.littleEndian);
+    if ((ls === 8 && addr === 0xffffffffffffffffn) || (addr & 0xffffffffn) === 0xffffffffn) break;
+    const i = env.symbols.findBig(addr);
+    if (i >= 0) out += '=> ' + showFunction(env.symbols.name(i), addr, env, state) + ` (${addr.toString(16)})\n`;
+    else out += `=> ${addr.toString(16)}\n`;
+  }
+  return out;
+};
+
+export const rawData: Plugin = (ev, r, env) => {
+  const id = fieldVal(ev, r, env, 'id', true);
+  if ('e' in id) return id.e + '!';
+  let out = `# ${id.v.toString(16)}`;
+  const f = ev.anyField('buf');
+  if (!f) return out + '<CANT FIND FIELD buf>';
+  for (let p = f.offset; p < r.size; p += env.longSize) {
+    const n = Math.min(8, r.size - p);
+    for (let i = 0; i < n; i++) out += ' ' + r.data[r.off + p + i].toString(16).padStart(2, '0');
+  }
+  return out;
+};
+
