@@ -31,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<{ register(p: Command): void }>> = 
   violations: () => import('./violations.ts'),
   rcu: () => import('./rcu.ts'),
   uprobes: () => import('./uprobes.ts'),
+  sql: () => import('./sql.ts'),
 };
 const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
 const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) && named !== 'help' ? [named] : Object.keys(COMMANDS);

@@ -38,6 +38,7 @@ export { uprobeCost, type UprobeCostSummary } from './analysis/uprobe-cost.ts';
 export { rcuWatching, type RcuWatchingSummary } from './analysis/rcu-watching.ts';
 export { rcuReport } from './analysis/rcu-report.ts';
 export { eventTable, type TableOptions } from './analysis/table.ts';
+export { sql, sqlSchema, type SqlInput, type SqlOptions, type SqlResult, type SqlValue, type MergedTable } from './analysis/sql.ts';
 export { exportEvents, type ExportFormat } from './analysis/export.ts';
 export { scan, type Selection, type ScanInfo } from './analysis/scan.ts';
 export type { CpuUserTime } from './analysis/user-time.ts';

@@ -37,6 +37,22 @@ describe('analysis commands (CLI)', () => {
     expect(e.out).toMatch(/\nsched_switch +\d+ +100\.0%/);
   });
 
+  it('sql: a text table, --csv and --json; a bad query is one line and exit 1', () => {
+    const q = 'SELECT prev_comm, count(*) AS n FROM sched_switch GROUP BY prev_comm ORDER BY n DESC, prev_comm LIMIT 2';
+    const t = run(['sql', sample, q]);
+    expect(t.status, t.err).toBe(0);
+    expect(t.out).toMatch(/^prev_comm +n\n\S+ +\d+\n\S+ +\d+\n\(2 rows\)\n$/);
+    expect(run(['sql', sample, q, '--csv']).out).toMatch(/^prev_comm,n\n[^,\n]+,\d+\n[^,\n]+,\d+\n$/);
+    const j = JSON.parse(run(['sql', sample, q, '--json']).out);
+    expect(j.columns).toEqual([{ name: 'prev_comm', type: 'VARCHAR' }, { name: 'n', type: 'BIGINT' }]);
+    expect(typeof j.rows[0].n).toBe('number');
+    const bad = run(['sql', sample, 'SELECT nope FROM sched_switch']);
+    expect(bad.status).toBe(1);
+    expect(bad.err).toMatch(/^tracelab: sql: Binder Error: [^\n]*nope[^\n]*\n$/);
+    expect(run(['sql', sample]).err).toMatch(/give the trace files, then the query/);
+    expect(run(['sql', '--schema', sample]).out).toMatch(/\nsched_switch: sched:sched_switch events\n  trace +VARCHAR/);
+  });
+
   it('compare: the seed table, with its Poisson interval; --isolated counts IPIs once, under their function', () => {
     const t = run(['compare', before, after]);
     expect(t.status).toBe(0);

@@ -24,7 +24,7 @@ function loaded(args: string[]): Set<string> {
 }
 
 const CHARTS = ['vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js'];
-const EXPORT = ['apache-arrow', 'parquet-wasm'];
+const EXPORT = ['apache-arrow', 'parquet-wasm', '@duckdb/node-api'];
 
 /** Issue 17: each command loads what it uses and nothing else (start-up is most of a small trace's time). */
 describe('each command loads only its own module graph', () => {
@@ -39,6 +39,7 @@ describe('each command loads only its own module graph', () => {
     ['rcu', ['rcu', sample], ['src/analysis'], [...CHARTS, ...EXPORT, 'src/emulator']],
     ['violations', ['violations', sample], ['src/analysis'], [...CHARTS, ...EXPORT, 'src/emulator']],
     ['uprobes', ['uprobes', sample], ['src/analysis'], [...CHARTS, ...EXPORT, 'src/emulator']],
+    ['sql', ['sql', sample, 'SELECT count(*) FROM sched_switch'], ['@duckdb/node-api', 'src/analysis'], [...CHARTS, 'apache-arrow', 'parquet-wasm', 'arquero', 'src/emulator']],
     ['chart', ['chart', 'hist', sample, '-o', path.join(dir, 'h.svg')], ['vega', 'vega-lite', 'src/charts'], ['src/emulator', ...EXPORT]],
   ];
   for (const [name, args, must, mustNot] of cases) {

@@ -1,0 +1,215 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { EventFormat } from '../core/event-format.ts';
+import { UserError } from '../core/errors.ts';
+import type { Trace } from '../core/trace.ts';
+import { scan, type Selection } from './scan.ts';
+import { sqlTables, type SqlColumn, type SqlTable, type SqlType } from './sql-tables.ts';
+
+/**
+ * SQL over traces, on an embedded DuckDB: the tables of sql-tables.ts, filled
+ * by one streaming pass per trace with the rows of the tables the query names
+ * (a query over csd_queue_cpu reads no other event into DuckDB), which spills
+ * to a temporary folder past its memory limit rather than holding a big trace.
+ */
+
+export interface SqlInput {
+  trace: Trace;
+  /** The name the `trace` column gives its rows (the file as given). */
+  name: string;
+}
+
+export interface SqlOptions extends Selection {
+  /** DuckDB's memory limit before it spills to disk, e.g. '2GB' (default: DuckDB's, 80% of RAM). */
+  memoryLimit?: string;
+}
+
+export type SqlValue = number | bigint | string | boolean | null;
+
+export interface SqlResult {
+  columns: string[];
+  /** DuckDB's name of each column's type. */
+  types: string[];
+  rows: SqlValue[][];
+  /** Rows loaded per table the query named. */
+  loaded: Map<string, number>;
+}
+
+/** A table over several traces: its columns are the union of each trace's (a type they disagree on widens). */
+export interface MergedTable {
+  name: string;
+  doc: string;
+  columns: { name: string; type: SqlType; doc: string }[];
+  /** Per input: its table (null: that trace has no such event). */
+  parts: (SqlTable | null)[];
+}
+
+const INTS: SqlType[] = ['TINYINT', 'UTINYINT', 'SMALLINT', 'USMALLINT', 'INTEGER', 'UINTEGER', 'BIGINT', 'UBIGINT'];
+
+/** The narrowest type holding both: integers widen (to BIGINT, or UBIGINT when both are unsigned), else text. */
+function widen(a: SqlType, b: SqlType): SqlType {
+  if (a === b) return a;
+  if (INTS.includes(a) && INTS.includes(b)) return a.startsWith('U') && b.startsWith('U') ? 'UBIGINT' : 'BIGINT';
+  return 'VARCHAR';
+}
+
+/** The tables `sql` offers over these traces, with their columns' types and docs (`sql --schema`). */
+export function sqlSchema(inputs: readonly SqlInput[]): MergedTable[] {
+  const byName = new Map<string, MergedTable>();
+  inputs.forEach((inp, k) => {
+    for (const t of sqlTables(inp.trace, inp.name)) {
+      let m = byName.get(t.name);
+      if (!m) byName.set(t.name, (m = { name: t.name, doc: t.doc, columns: [], parts: inputs.map(() => null) }));
+      m.parts[k] = t;
+      for (const c of t.columns) {
+        const have = m.columns.find((x) => x.name === c.name);
+        if (!have) m.columns.push({ name: c.name, type: c.type, doc: c.doc });
+        else have.type = widen(have.type, c.type);
+      }
+    }
+  });
+  return [...byName.values()];
+}
+
+/** Identifiers a query mentions (bare or "quoted"), lower-cased: the tables worth loading. */
+function mentioned(query: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of query.matchAll(/"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_]*)/g)) out.add((m[1] ?? m[2]).replace(/""/g, '"').toLowerCase());
+  return out;
+}
+
+const quote = (id: string) => `"${id.replace(/"/g, '""')}"`;
+
+/** One line of DuckDB's error, with what tracelab knows that helps (which tables have a missing column). */
+function sqlError(e: unknown, schema: MergedTable[], loaded: ReadonlySet<string>): UserError {
+  const msg = String((e as Error)?.message ?? e).split('\n')[0].trim();
+  const col = /Referenced column "([^"]+)" not found/.exec(msg);
+  if (col) {
+    const has = schema.filter((t) => t.columns.some((c) => c.name === col[1])).map((t) => t.name);
+    return new UserError(`sql: ${msg}${has.length ? ` (column ${col[1]} is in: ${has.slice(0, 12).join(', ')}${has.length > 12 ? ', ...' : ''})` : ''}`);
+  }
+  const tab = /Table with name ([^ ]+) does not exist/.exec(msg);
+  if (tab) {
+    const names = schema.map((t) => t.name).filter((n) => !loaded.has(n));
+    return new UserError(`sql: ${msg} (tables: ${[...loaded, ...names].slice(0, 20).join(', ')}${schema.length > 20 ? ', ... (sql --schema lists them)' : ''})`);
+  }
+  return new UserError(`sql: ${msg}`);
+}
+
+/** Runs a query over the traces' tables; the query's result, every value exact (BIGINTs as bigint). */
+export async function sql(inputs: readonly SqlInput[], query: string, o: SqlOptions = {}): Promise<SqlResult> {
+  const schema = sqlSchema(inputs);
+  const names = mentioned(query);
+  const wanted = schema.filter((t) => names.has(t.name.toLowerCase()));
+  // DuckDB is a native module of ~70 MB: loaded by this command only
+  const duck = await import('@duckdb/node-api');
+  const spill = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelab-sql-'));
+  const instance = await duck.DuckDBInstance.create(':memory:', { temp_directory: spill, ...(o.memoryLimit ? { memory_limit: o.memoryLimit } : {}) });
+  const con = await instance.connect();
+  const loaded = new Map<string, number>();
+  try {
+    const typeOf: Record<SqlType, import('@duckdb/node-api').DuckDBType> = {
+      BIGINT: duck.BIGINT, INTEGER: duck.INTEGER, SMALLINT: duck.SMALLINT, TINYINT: duck.TINYINT,
+      UBIGINT: duck.UBIGINT, UINTEGER: duck.UINTEGER, USMALLINT: duck.USMALLINT, UTINYINT: duck.UTINYINT,
+      DOUBLE: duck.DOUBLE, VARCHAR: duck.VARCHAR, BOOLEAN: duck.BOOLEAN,
+    };
+    for (const t of wanted) {
+      await con.run(`CREATE TABLE ${quote(t.name)} (${t.columns.map((c) => `${quote(c.name)} ${c.type}`).join(', ')})`);
+      loaded.set(t.name, 0);
+    }
+    for (const [k, inp] of inputs.entries()) {
+      const parts = wanted.map((t) => ({ t, part: t.parts[k] })).filter((x): x is { t: MergedTable; part: SqlTable } => x.part !== null);
+      if (!parts.length) continue;
+      const sinks = [];
+      for (const { t, part } of parts) sinks.push(await tableSink(con, t, part, typeOf, duck));
+      const all = sinks.filter((s) => s.formats === null);
+      const byFormat = new Map<EventFormat, typeof sinks>();
+      for (const s of sinks) for (const f of s.formats ?? []) byFormat.set(f, [...(byFormat.get(f) ?? []), s]);
+      scan(inp.trace, o, (b, i, ev) => {
+        for (const s of all) s.add(b, i);
+        const mine = ev && byFormat.get(ev);
+        if (mine) for (const s of mine) s.add(b, i);
+      });
+      for (const s of sinks) {
+        s.close();
+        loaded.set(s.table, (loaded.get(s.table) ?? 0) + s.rows);
+      }
+    }
+    let reader;
+    try {
+      reader = await con.runAndReadAll(query);
+    } catch (e) {
+      throw sqlError(e, schema, new Set(loaded.keys()));
+    }
+    return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows: reader.getRowsJS() as SqlValue[][], loaded };
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+    fs.rmSync(spill, { recursive: true, force: true });
+  }
+}
+
+const CHUNK = 2048;
+
+/** Rows of one table from one trace, appended to DuckDB a data chunk at a time. */
+async function tableSink(
+  con: import('@duckdb/node-api').DuckDBConnection,
+  t: MergedTable,
+  part: SqlTable,
+  typeOf: Record<SqlType, import('@duckdb/node-api').DuckDBType>,
+  duck: typeof import('@duckdb/node-api'),
+) {
+  const appender = await con.createAppender(t.name);
+  const types = t.columns.map((c) => typeOf[c.type]);
+  // each merged column read by this trace's column of that name (none: null), converted when it widened
+  const readers = t.columns.map((c) => {
+    const own = part.columns.find((x) => x.name === c.name);
+    return own ? convert(own, c.type) : null;
+  });
+  let cols: unknown[][] = t.columns.map(() => new Array(CHUNK));
+  let n = 0;
+  let rows = 0;
+  const flush = () => {
+    if (!n) return;
+    const chunk = duck.DuckDBDataChunk.create(types, n);
+    chunk.setColumns(n === CHUNK ? (cols as never) : (cols.map((c) => c.slice(0, n)) as never));
+    appender.appendDataChunk(chunk);
+    cols = t.columns.map(() => new Array(CHUNK));
+    n = 0;
+  };
+  return {
+    table: t.name,
+    formats: part.formats,
+    get rows() {
+      return rows;
+    },
+    add(b: import('../core/batch.ts').EventBatch, i: number) {
+      for (let c = 0; c < readers.length; c++) {
+        const r = readers[c];
+        cols[c][n] = r ? r(b, i) : null;
+      }
+      n++;
+      rows++;
+      if (n === CHUNK) flush();
+    },
+    close() {
+      flush();
+      appender.closeSync();
+    },
+  };
+}
+
+/** A column's reader, its values converted to the (possibly wider) merged type. */
+function convert(c: SqlColumn, to: SqlType): SqlColumn['read'] {
+  if (c.type === to) return c.read;
+  if (to === 'VARCHAR') return (b, i) => {
+    const v = c.read(b, i);
+    return v === null ? null : String(v);
+  };
+  // integers widened to 64 bits take bigints
+  return (b, i) => {
+    const v = c.read(b, i);
+    return v === null ? null : BigInt(v as number | bigint);
+  };
+}
