@@ -37,7 +37,7 @@ function readmeBlocks(): { line: number; steps: Step[] }[] {
 const dir = tempDir('tracelab-readme-');
 const bin = path.join(dir, 'bin');
 fs.mkdirSync(bin);
-fs.writeFileSync(path.join(bin, 'tracelab'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, 'dist/cli/tracelab.js')}" "$@"\n`, { mode: 0o755 });
+fs.writeFileSync(path.join(bin, 'tracelab'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, 'dist/bundle/tracelab.js')}" "$@"\n`, { mode: 0o755 });
 const work = path.join(dir, 'work');
 fs.mkdirSync(work);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -104,7 +104,7 @@ describe("the osnoise tracer's own events, read and reconciled with the trace's"
     expect(text).toMatch(/ftrace:osnoise, as rtla osnoise top sums them/);
     expect(text).toMatch(/\n\s*0\s+8000\.0\s+7\.6\s+99\.90500\s+4\.6\s+0\s+0\s+2\s+2\s+0\n/);
     // and its --json follows the schema, the kernel's figures included
-    const out = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/tracelab.js'), 'noise', file, '--json']);
+    const out = spawnSync(process.execPath, [path.join(ROOT, 'dist/bundle/tracelab.js'), 'noise', file, '--json']);
     expect(out.status).toBe(0);
     const json = JSON.parse(out.stdout.toString());
     expect(json.summary.perCpu[0].kernel.samples.maxSampleNs).toBe(4600);

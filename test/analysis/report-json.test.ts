@@ -5,7 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../helpers.ts';
 
-const cli = path.join(ROOT, 'dist/cli/tracelab.js');
+const cli = path.join(ROOT, 'dist/bundle/tracelab.js');
 const sample = path.join(ROOT, 'samples/real-ipi.dat');
 const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs/report-json.schema.json'), 'utf8'));
 const ajv = new Ajv2020({ allErrors: true, strict: false });

@@ -26,7 +26,7 @@ import { eventArrow } from '../../src/analysis/table.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
-const cli = path.join(root, 'dist/cli/tracelab.js');
+const cli = path.join(root, 'dist/bundle/tracelab.js');
 
 interface Timing {
   seconds: number;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../helpers.ts';
 
-const cli = path.join(ROOT, 'dist/cli/tracelab.js');
+const cli = path.join(ROOT, 'dist/bundle/tracelab.js');
 const sample = path.join(ROOT, 'samples/real-ipi.dat');
 const dir = tempDir();
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.ts';
 
-const cli = path.join(ROOT, 'dist/cli/tracelab.js');
+const cli = path.join(ROOT, 'dist/bundle/tracelab.js');
 const sample = path.join(ROOT, 'samples/real-ipi.dat');
 
 describe('bad arguments get one clear line and exit 1, never an internal error', () => {

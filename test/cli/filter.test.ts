@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, hasTraceCmd, traceCmdReport } from '../helpers.ts';
 
-const cli = path.join(ROOT, 'dist/cli/tracelab.js');
+const cli = path.join(ROOT, 'dist/bundle/tracelab.js');
 const sample = path.join(ROOT, 'samples/real-ipi.dat');
 const run = (args: string[]) => {
   const r = spawnSync(process.execPath, [cli, ...args], { maxBuffer: 1 << 28 });

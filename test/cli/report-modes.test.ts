@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, SHARED, hasShared, hasTraceCmd } from '../helpers.ts';
 
 /** The built CLI, end to end (npm test builds it first). */
-const cli = path.join(ROOT, 'dist/cli/tracelab.js');
+const cli = path.join(ROOT, 'dist/bundle/tracelab.js');
 const sample = path.join(ROOT, 'samples/real-ipi.dat');
 
 function run(cmd: string, args: string[]) {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, hasTraceCmd, readText, traceCmdReport } from '../helpers.ts';
 
 /** The built CLI, end to end (npm test builds it first). */
-const cli = path.join(ROOT, 'dist/cli/tracelab.js');
+const cli = path.join(ROOT, 'dist/bundle/tracelab.js');
 const sample = path.join(ROOT, 'samples/real-ipi.dat');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelab-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

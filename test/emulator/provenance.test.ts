@@ -7,7 +7,7 @@ import { applySets, preset } from '../../src/emulator/scenario.ts';
 import { openTrace } from '../../src/io/open.ts';
 import { ROOT, hasTraceCmd, tempDir, traceCmdReport } from '../helpers.ts';
 
-const cli = path.join(ROOT, 'dist/cli/tracelab.js');
+const cli = path.join(ROOT, 'dist/bundle/tracelab.js');
 const tracelab = (args: string[], cwd: string) => spawnSync(process.execPath, [cli, ...args], { cwd, maxBuffer: 1 << 26 });
 
 describe('provenance: a recorded trace says how it was made', () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { cappedWarnings } from '../../../src/core/warnings.ts';
 import { ROOT, tempDir } from '../../helpers.ts';
 
-const cli = path.join(ROOT, 'dist/cli/tracelab.js');
+const cli = path.join(ROOT, 'dist/bundle/tracelab.js');
 
 describe('warnings of a damaged file are bounded', () => {
   it('keeps the first of each kind and counts the rest in one line, updated in place', () => {

@@ -156,7 +156,7 @@ describe('text input handling', () => {
     const text = readText(path.join(ROOT, 'samples/real-ipi.dat.report.txt.gz'));
     const gz = write('no-extension', zlib.gzipSync(Buffer.from(text, 'latin1')));
     expect(reportOf(await openTrace(gz))).toBe(text);
-    const cli = path.join(ROOT, 'dist/cli/tracelab.js');
+    const cli = path.join(ROOT, 'dist/bundle/tracelab.js');
     const r = spawnSync(process.execPath, [cli, 'report', '-'], { input: Buffer.from(text, 'latin1'), maxBuffer: 1 << 28 });
     expect(r.stdout.toString('latin1')).toBe(text);
     await expect(openTrace(write('x.txt', 'hello world\nthis is not a trace\n'))).rejects.toThrow(/x\.txt: not a trace tracelab reads: .* the first line is "hello world"/);
