@@ -319,7 +319,8 @@ function rawBuffArg(fmt: string, arg: Arg, r: RecordRef, env: PrintEnv, plen: nu
 
 /** The numeric tep_print_arg_type libtraceevent prints in its "ARG TYPE NOT FIELD" messages. */
 function argTypeNumber(a: Arg): number {
-  const order = ['null', 'atom', 'field', 'flags', 'symbol', 'hex', 'intarray', 'type', 'string', 'bstring', 'dynarray', 'dynarraylen', 'op', 'func', 'bitmask', 'hexstr', 'cpumask'];
+  // enum tep_print_arg_type (libtraceevent 1.7 event-parse.h): DYNAMIC_ARRAY_LEN comes after BITMASK
+  const order = ['null', 'atom', 'field', 'flags', 'symbol', 'hex', 'intarray', 'type', 'string', 'bstring', 'dynarray', 'op', 'func', 'bitmask', 'dynarraylen', 'hexstr', 'cpumask'];
   return order.indexOf(a.kind);
 }
 

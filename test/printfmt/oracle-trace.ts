@@ -90,6 +90,8 @@ const custom: FormatSpec[] = [
     printFmt: '"(%lx <- %lx) ret=%Ld", REC->__probe_func, REC->__probe_ret_ip, REC->ret',
   },
   { name: 'unknown_fn_ev', id: 911, fields: [{ type: 'int', name: 'v', size: 4, signed: true }], printFmt: '"v=%d (%s)", REC->v, REC->v & 1 ? "odd" : "even"' },
+  // a helper given what is not a field: libtraceevent names enum tep_print_arg_type (OP 11, DYNAMIC_ARRAY_LEN 14)
+  { name: 'mac_op_ev', id: 921, fields: [{ type: 'int', name: 'a', size: 4, signed: true }, { type: '__data_loc u8[]', name: 'buf', size: 4 }], printFmt: '"mac=%pM ip=%pI4 len=%pM", REC->a + 1, REC->a + 1, __get_dynamic_array_len(buf)' },
   {
     name: 'xen_mc_entry', id: 920,
     fields: [{ type: 'unsigned int', name: 'op', size: 4 }, { type: 'unsigned int', name: 'nargs', size: 4 }],
@@ -194,6 +196,7 @@ export async function writeOracleTrace(file: string): Promise<void> {
   // plugin_kvm: exit reasons by isa (VMX 1, SVM 2), unknown ones, and the entry's vcpu and rip
   for (const [reason, isa] of [[49, 1], [99, 1], [0x60, 2], [0xffffffff, 2], [1, 3]] as const) add('kvm_exit', [reason, 0xffffffffa0632f49n, isa, 0x380n, 0n, 0, 0, 1, 0n]);
   add('kvm_entry', [3, 0xffffffffa13f2e30n, 0, 0, 0]);
+  add('mac_op_ev', [3, new Uint8Array([1, 2])]);
   // plugin_xen's print function: the hypercall's name, nothing for a number it does not know
   for (const op of [1, 13, 38, 55, 1000]) add('xen_mc_entry', [op, 3]);
   // plugin_futex: the command's name and flags, then the arguments it uses; an unknown command keeps the fmt
