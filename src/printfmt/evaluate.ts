@@ -43,7 +43,15 @@ export function evalNum(arg: Arg, r: RecordRef, env: PrintEnv): bigint {
 
 /** A registered print function of the arguments' values (process_defined_func()). */
 export function callPrintFunction(arg: Arg, r: RecordRef, env: PrintEnv): { value: bigint; text: string } {
-  return printFunction(arg.funcName)!.call(arg.params.map((p) => evalNum(p, r, env)));
+  const mem = (k: number): ((i: number) => number) | null => {
+    let p = arg.params[k];
+    while (p?.kind === 'type') p = p.item!;
+    if (p?.kind !== 'dynarray' || !p.field) return null;
+    const base = r.off + dynamicLoc(p.field, r, env).offset;
+    const end = r.off + r.size;
+    return (i) => (base + i < end ? r.data[base + i] : 0);
+  };
+  return printFunction(arg.funcName)!.call(arg.params.map((p) => evalNum(p, r, env)), mem);
 }
 
 /** A non-numeric atom is a kernel symbol (e.g. _stext); resolved once and remembered. */

@@ -8,6 +8,7 @@ import { tlbFlush } from './plugins/tlb.ts';
 import { kmemCallSite } from './plugins/kmem.ts';
 import { futexEnter } from './plugins/futex.ts';
 import { kvmEntry, kvmExit } from './plugins/kvm.ts';
+import { drvBssInfoChanged } from './plugins/mac80211.ts';
 
 export { PluginState, type Plugin, type NextRecord } from './plugins/plugin-api.ts';
 
@@ -17,6 +18,7 @@ export { PluginState, type Plugin, type NextRecord } from './plugins/plugin-api.
  * printers, one module per event family under plugins/.
  */
 const PLUGINS: Record<string, Plugin> = {
+  'mac80211/drv_bss_info_changed': drvBssInfoChanged,
   'kvm/kvm_exit': kvmExit,
   'kvm/kvm_entry': kvmEntry,
   'syscalls/sys_enter_futex': futexEnter,

@@ -1,48 +1,21 @@
-import { formatLld } from './c-values.ts';
+import { le16ToCpup } from './plugins/cfg80211.ts';
+import { jbd2DevToName, jiffiesToMsecs } from './plugins/jbd2.ts';
+import type { PrintFunction } from './plugins/print-function-api.ts';
+import { scsiTraceParseCdb } from './plugins/scsi.ts';
+import { xenHypercallName } from './plugins/xen.ts';
+
+export type { PrintFunction, PointerArgs } from './plugins/print-function-api.ts';
 
 /**
- * Functions libtraceevent's plugins register for print fmts
- * (tep_register_print_function()), which trace-cmd loads by default: a print
- * fmt that calls one parses, and the call gives a number (its return value,
- * where the fmt wants one) and a text (what it writes, for %s).
+ * The functions libtraceevent 1.7's plugins register for print fmts, which
+ * trace-cmd loads by default (each in its family's module under plugins/).
  */
-export interface PrintFunction {
-  params: number;
-  call(args: readonly bigint[]): { value: bigint; text: string };
-}
-
-const MINORBITS = 20n;
-const MINORMASK = (1n << MINORBITS) - 1n;
-
-/** plugin_xen.c's names by hypercall number, "(name)"; the numbers it has no name for print nothing. */
-const XEN_HYPERCALLS: Record<number, string> = {
-  0: 'set_trap_table', 1: 'mmu_update', 2: 'set_gdt', 3: 'stack_switch', 4: 'set_callbacks', 5: 'fpu_taskswitch', 6: 'sched_op_compat', 7: 'dom0_op',
-  8: 'set_debugreg', 9: 'get_debugreg', 10: 'update_descriptor', 12: 'memory_op', 13: 'multicall', 14: 'update_va_mapping', 15: 'set_timer_op',
-  16: 'event_channel_op_compat', 17: 'xen_version', 18: 'console_io', 19: 'physdev_op_compat', 20: 'grant_table_op', 21: 'vm_assist',
-  22: 'update_va_mapping_otherdomain', 23: 'iret', 24: 'vcpu_op', 25: 'set_segment_base', 26: 'mmuext_op', 27: 'acm_op', 28: 'nmi_op', 29: 'sched_op',
-  30: 'callback_op', 31: 'xenoprof_op', 32: 'event_channel_op', 33: 'physdev_op', 34: 'hvm_op',
-  48: 'arch_0', 49: 'arch_1', 50: 'arch_2', 51: 'arch_3', 52: 'arch_4', 53: 'arch_5', 54: 'arch_6', 55: 'arch_7',
-};
-
-export const PRINT_FUNCTIONS: Readonly<Record<string, PrintFunction>> = {
-  // plugin_xen.c: process_xen_hypercall_name() of an unsigned int op, returns 0
-  xen_hypercall_name: {
-    params: 1,
-    call: ([op]) => {
-      const name = XEN_HYPERCALLS[Number(BigInt.asUintN(32, op))];
-      return { value: 0n, text: name === undefined ? '' : `(${name})` };
-    },
-  },
-  // plugin_jbd2.c: process_jiffies_to_msecs() prints "%lld" of its argument and returns it (no conversion)
-  jiffies_to_msecs: { params: 1, call: ([j]) => ({ value: j, text: formatLld(j) }) },
-  // plugin_jbd2.c: process_jbd2_dev_to_name() prints "%d:%d" of MAJOR(dev) and MINOR(dev) of an unsigned int dev, returns 0
-  jbd2_dev_to_name: {
-    params: 1,
-    call: ([d]) => {
-      const dev = BigInt.asUintN(32, d);
-      return { value: 0n, text: `${Number(BigInt.asIntN(32, dev >> MINORBITS))}:${Number(BigInt.asIntN(32, dev & MINORMASK))}` };
-    },
-  },
+const PRINT_FUNCTIONS: Readonly<Record<string, PrintFunction>> = {
+  xen_hypercall_name: xenHypercallName,
+  jiffies_to_msecs: jiffiesToMsecs,
+  jbd2_dev_to_name: jbd2DevToName,
+  __le16_to_cpup: le16ToCpup,
+  scsi_trace_parse_cdb: scsiTraceParseCdb,
 };
 
 export function printFunction(name: string): PrintFunction | undefined {
