@@ -7,7 +7,7 @@ import { hrtimerExpire, hrtimerStart } from './plugins/hrtimer.ts';
 import { tlbFlush } from './plugins/tlb.ts';
 import { kmemCallSite } from './plugins/kmem.ts';
 import { futexEnter } from './plugins/futex.ts';
-import { kvmEntry, kvmExit } from './plugins/kvm.ts';
+import { kvmEmulateInsn, kvmEntry, kvmExit, kvmMmuGetPage, kvmMmuRole, kvmNestedVmexit, kvmNestedVmexitInject } from './plugins/kvm.ts';
 import { drvBssInfoChanged } from './plugins/mac80211.ts';
 
 export { PluginState, type Plugin, type NextRecord } from './plugins/plugin-api.ts';
@@ -21,6 +21,14 @@ const PLUGINS: Record<string, Plugin> = {
   'mac80211/drv_bss_info_changed': drvBssInfoChanged,
   'kvm/kvm_exit': kvmExit,
   'kvm/kvm_entry': kvmEntry,
+  'kvm/kvm_emulate_insn': kvmEmulateInsn,
+  'kvm/kvm_nested_vmexit': kvmNestedVmexit,
+  'kvm/kvm_nested_vmexit_inject': kvmNestedVmexitInject,
+  'kvmmmu/kvm_mmu_get_page': kvmMmuGetPage,
+  'kvmmmu/kvm_mmu_sync_page': kvmMmuRole,
+  'kvmmmu/kvm_mmu_unsync_page': kvmMmuRole,
+  'kvmmmu/kvm_mmu_zap_page': kvmMmuRole,
+  'kvmmmu/kvm_mmu_prepare_zap_page': kvmMmuRole,
   'syscalls/sys_enter_futex': futexEnter,
   'tlb/tlb_flush': tlbFlush,
   'kmem/kfree': kmemCallSite,

@@ -1,5 +1,6 @@
 import { le16ToCpup } from './plugins/cfg80211.ts';
 import { jbd2DevToName, jiffiesToMsecs } from './plugins/jbd2.ts';
+import { isWritablePte } from './plugins/kvm.ts';
 import type { PrintFunction } from './plugins/print-function-api.ts';
 import { scsiTraceParseCdb } from './plugins/scsi.ts';
 import { xenHypercallName } from './plugins/xen.ts';
@@ -16,6 +17,7 @@ const PRINT_FUNCTIONS: Readonly<Record<string, PrintFunction>> = {
   jbd2_dev_to_name: jbd2DevToName,
   __le16_to_cpup: le16ToCpup,
   scsi_trace_parse_cdb: scsiTraceParseCdb,
+  is_writable_pte: isWritablePte,
 };
 
 export function printFunction(name: string): PrintFunction | undefined {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseEventFormat, type EventFormat } from '../../src/core/event-format.ts';
-import { headerPageText, HEADER_EVENT_TEXT } from '../../src/core/format-writer.ts';
+import { formatText, headerPageText, HEADER_EVENT_TEXT } from '../../src/core/format-writer.ts';
 import { RecordEncoder, type FieldValue } from '../../src/core/record-encoder.ts';
 import { DatWriter } from '../../src/io/dat/writer.ts';
 
@@ -10,7 +10,8 @@ import { DatWriter } from '../../src/io/dat/writer.ts';
  * real 5.15 kernels (test/printfmt/formats/, from recordings): scsi's CDB
  * decoding (every command it knows, bytes >= 0x80 where the C sign-extends,
  * wrapping arithmetic), cfg80211's __le16_to_cpup(), mac80211's
- * drv_bss_info_changed handler. trace-cmd's report of it is the oracle.
+ * drv_bss_info_changed handler, kvm's emulate_insn, nested vmexit and kvmmmu
+ * role handlers and is_writable_pte(). trace-cmd's report of it is the oracle.
  */
 const here = path.dirname(new URL(import.meta.url).pathname);
 const format = (name: string, system: string): EventFormat => parseEventFormat(fs.readFileSync(path.join(here, 'formats', `${name}.format`), 'latin1'), system, 8);
@@ -45,13 +46,16 @@ export async function writePluginFamiliesTrace(file: string): Promise<void> {
   const scsi = format('scsi_dispatch_cmd_start', 'scsi');
   const cfg = format('cfg80211_rx_mlme_mgmt', 'cfg80211');
   const mac = format('drv_bss_info_changed', 'mac80211');
+  const kvm = ['kvm_emulate_insn', 'kvm_nested_vmexit', 'kvm_nested_vmexit_inject'].map((n) => format(n, 'kvm'));
+  const mmu = ['kvm_mmu_get_page', 'kvm_mmu_sync_page', 'kvm_mmu_prepare_zap_page'].map((n) => format(n, 'kvmmmu'));
+  const pte = parseEventFormat(formatText({ name: 'pte_ev', id: 3000, fields: [{ type: 'u64', name: 'spte', size: 8 }], printFmt: '"spte=%llx w=%d", REC->spte, is_writable_pte(REC->spte)' }, 8), 'kvmmmu', 8);
   const w = await DatWriter.create(
     file,
     {
       headerPage: headerPageText(8, 4096),
       headerEvent: HEADER_EVENT_TEXT,
       ftraceFormats: [],
-      systems: [scsi, cfg, mac].map((ev) => ({ system: ev.system, texts: [ev.text] })),
+      systems: [scsi, cfg, mac, ...kvm, ...mmu, pte].map((ev) => ({ system: ev.system, texts: [ev.text] })),
       kallsyms: '',
       printk: '',
       cmdlines: '42 kworker/0:1\n',
@@ -69,5 +73,21 @@ export async function writePluginFamiliesTrace(file: string): Promise<void> {
   const macRec = encoder(mac);
   put(macRec({ wiphy_name: 'phy0', vif_type: 2, vif_name: 'wlp2s0', changed: 0x1f, assoc: 1, aid: 5, cts: 0, shortpre: 1, shortslot: 1, dtimper: 3, bcnint: 100, assoc_cap: 0x431, basic_rates: 0, enable_beacon: 0, ht_operation_mode: 4 }));
   put(macRec({ wiphy_name: 'phy1', vif_type: 0xffffffff, vif_name: '', changed: 0, assoc: 0, aid: 0xffff, basic_rates: 0x15, ht_operation_mode: 0 }));
+  const [insn, nested, inject] = kvm.map(encoder);
+  const bytes15 = String.fromCharCode(0x0f, 0x01, 0xd9, 0x48, 0x89, 0xe5, 0x90, 0x90, 0x90, 0xc3, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc);
+  put(insn({ rip: 0xffffffff81234567n, csbase: 0, len: 3, insn: bytes15, flags: 0xd, failed: 0 }));
+  put(insn({ rip: 0x7c00n, csbase: 0xf000, len: 15, insn: bytes15, flags: 0, failed: 1 }));
+  put(nested({ exit_reason: 30, guest_rip: 0xffffffff81000000n, isa: 1, info1: 1n, info2: 2n, intr_info: 3, error_code: 4, vcpu_id: 1 }));
+  put(inject({ exit_code: 1, exit_info1: 0xabcn, exit_info2: 0n, exit_int_info: 0x80000b0e, exit_int_info_err: 0, isa: 1 }));
+  put(inject({ exit_code: 0x60, exit_info1: 0n, exit_info2: 0n, exit_int_info: 0, exit_int_info_err: 0, isa: 2 }));
+  put(inject({ exit_code: 12345, exit_info1: 0n, exit_info2: 0n, exit_int_info: 0, exit_int_info_err: 0, isa: 1 }));
+  const [getPage, syncPage, zapPage] = mmu.map(encoder);
+  // roles: level 4, cr4_pae, quadrant 2, direct, access wux, nxe, cr0_wp, smm; then everything else, then nothing
+  put(getPage({ mmu_valid_gen: 1, gfn: 0x12345n, role: 4 | (1 << 4) | (2 << 5) | (1 << 7) | (7 << 8) | (1 << 12) | (1 << 13) | (1 << 24), root_count: 2, unsync: 0, created: 1 }));
+  put(getPage({ mmu_valid_gen: 1, gfn: 0x1n, role: 1 | (1 << 11) | (1 << 14) | (1 << 15) | (5 << 8), root_count: 0, unsync: 1, created: 0 }));
+  put(syncPage({ mmu_valid_gen: 0, gfn: 0x99n, role: 0, root_count: 0xffffffff, unsync: 0 }));
+  put(zapPage({ mmu_valid_gen: 0, gfn: 0x77n, role: 3 | (2 << 8), root_count: 1, unsync: 1 }));
+  const pteRec = encoder(pte);
+  for (const v of [0x8000000000000067n, 0x5n]) put(pteRec({ spte: v }));
   await w.close();
 }

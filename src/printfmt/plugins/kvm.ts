@@ -1,3 +1,6 @@
+import type { EventFormat } from '../../core/event-format.ts';
+import type { PrintEnv, RecordRef } from '../record.ts';
+import type { PrintFunction } from './print-function-api.ts';
 import { fieldVal, thenFmt, type Plugin } from './plugin-api.ts';
 
 /** plugin_kvm.c's exit reasons by number: VMX (isa 1, the default) and SVM (isa 2). */
@@ -10,22 +13,28 @@ const SVM_EXIT_REASONS: Record<number, string> = { [-1]: 'EXIT_ERR', 0: 'EXIT_RE
  * prints `reason UNKNOWN (n)`, an isa it lacks `reason UNKNOWN-ISA`.
  */
 export const kvmExit: Plugin = (ev, r, env, state) => {
-  const reason = fieldVal(ev, r, env, 'exit_reason', true);
-  if ('e' in reason) return thenFmt(state, reason.e);
+  const out = exitReason(ev, r, env, 'exit_reason');
+  if (out.failed) return thenFmt(state, out.text);
+  const rip = fieldVal(ev, r, env, 'guest_rip', true);
+  if ('e' in rip) return thenFmt(state, out.text + rip.e);
+  let text = out.text + ` rip 0x${rip.v.toString(16)}`;
+  const i1 = fieldVal(ev, r, env, 'info1', false);
+  const i2 = fieldVal(ev, r, env, 'info2', false);
+  if (!('e' in i1) && !('e' in i2)) text += ` info ${i1.v.toString(16)} ${i2.v.toString(16)}`;
+  return text;
+};
+
+/** print_exit_reason(): "reason NAME" by the event's isa (VMX without one), or why not. */
+function exitReason(ev: EventFormat, r: RecordRef, env: PrintEnv, field: string): { text: string; failed: boolean } {
+  const reason = fieldVal(ev, r, env, field, true);
+  if ('e' in reason) return { text: reason.e, failed: true };
   const isaVal = fieldVal(ev, r, env, 'isa', false);
   const isa = 'e' in isaVal ? 1n : isaVal.v;
   const table = isa === 1n ? VMX_EXIT_REASONS : isa === 2n ? SVM_EXIT_REASONS : null;
   const code = Number(BigInt.asIntN(32, reason.v));
   const name = table ? table[code] : 'UNKNOWN-ISA';
-  let out = name !== undefined ? `reason ${name}` : `reason UNKNOWN (${reason.v})`;
-  const rip = fieldVal(ev, r, env, 'guest_rip', true);
-  if ('e' in rip) return thenFmt(state, out + rip.e);
-  out += ` rip 0x${rip.v.toString(16)}`;
-  const i1 = fieldVal(ev, r, env, 'info1', false);
-  const i2 = fieldVal(ev, r, env, 'info2', false);
-  if (!('e' in i1) && !('e' in i2)) out += ` info ${i1.v.toString(16)} ${i2.v.toString(16)}`;
-  return out;
-};
+  return { text: name !== undefined ? `reason ${name}` : `reason UNKNOWN (${reason.v})`, failed: false };
+}
 
 /** plugin_kvm.c, kvm_entry: ` vcpu %u rip 0x..`. */
 export const kvmEntry: Plugin = (ev, r, env, state) => {
@@ -37,3 +46,93 @@ export const kvmEntry: Plugin = (ev, r, env, state) => {
   return out;
 };
 
+
+/**
+ * tep_print_num_field() with a "%u"/"%llx" format: the field's unsigned value,
+ * or libtraceevent's text when the event lacks it (and null: the caller stops).
+ */
+function numText(ev: EventFormat, r: RecordRef, env: PrintEnv, name: string, fmt: (v: bigint) => string): { text: string; ok: boolean } {
+  const v = fieldVal(ev, r, env, name, false);
+  if ('e' in v) return { text: `CAN'T FIND FIELD "${name}"`, ok: false };
+  return { text: fmt(v.v), ok: true };
+}
+
+/**
+ * plugin_kvm.c, kvm_emulate_insn: `csbase:rip: xx xx xx` (the instruction's
+ * bytes: Debian's libtraceevent is built without udis86), " FAIL" when it failed.
+ */
+export const kvmEmulateInsn: Plugin = (ev, r, env, state) => {
+  const v: bigint[] = [];
+  for (const name of ['rip', 'csbase', 'len', 'flags', 'failed']) {
+    const x = fieldVal(ev, r, env, name, true);
+    if ('e' in x) return thenFmt(state, x.e);
+    v.push(x.v);
+  }
+  const [rip, csbase, len, , failed] = v;
+  const insn = ev.field('insn');
+  if (!insn) return thenFmt(state, '<CANT FIND FIELD insn>');
+  // disassemble() without udis86: "%02x " per byte into a 46-byte buffer, the last space cut
+  const n = Number(len);
+  const bytes: string[] = [];
+  for (let i = 0; i < n; i++) bytes.push((insn.offset + i < r.size ? r.data[r.off + insn.offset + i] : 0).toString(16).padStart(2, '0'));
+  return `${csbase.toString(16)}:${rip.toString(16)}: ${bytes.join(' ')}${failed ? ' FAIL' : ''}`;
+};
+
+/** plugin_kvm.c, kvm_nested_vmexit_inject: the exit reason and exit_info1/2, int_info(_err) in hex. */
+export const kvmNestedVmexitInject: Plugin = (ev, r, env, state) => {
+  const reason = exitReason(ev, r, env, 'exit_code');
+  if (reason.failed) return thenFmt(state, reason.text);
+  let out = reason.text;
+  for (const [label, field] of [['info1', 'exit_info1'], ['info2', 'exit_info2'], ['int_info', 'exit_int_info'], ['int_info_err', 'exit_int_info_err']]) {
+    const t = numText(ev, r, env, field, (x) => x.toString(16));
+    out += t.ok ? ` ${label} ${t.text}` : t.text;
+  }
+  return out;
+};
+
+/** plugin_kvm.c, kvm_nested_vmexit: " rip %llx", then as kvm_nested_vmexit_inject (5.15's event names the field guest_rip: no rip, the fmt prints). */
+export const kvmNestedVmexit: Plugin = (ev, r, env, state) => {
+  const rip = fieldVal(ev, r, env, 'rip', true);
+  if ('e' in rip) return thenFmt(state, rip.e);
+  const rest = kvmNestedVmexitInject(ev, r, env, state);
+  return ` rip ${rip.v.toString(16)}` + rest;
+};
+
+const ACCESS = ['---', '--x', 'w--', 'w-x', '-u-', '-ux', 'wu-', 'wux'];
+
+/**
+ * plugin_kvm.c, kvm_mmu_print_role(): union kvm_mmu_page_role decoded from
+ * its bitfields (on a little-endian host, for a file of the same byte order;
+ * else the word in hex), the root count, and "sync"/"unsync" followed by the
+ * NUL the C prints (which ends what trace-cmd writes of the text).
+ */
+export const kvmMmuRole: Plugin = (ev, r, env, state) => {
+  const role = fieldVal(ev, r, env, 'role', true);
+  if ('e' in role) return thenFmt(state, role.e);
+  const w = Number(role.v & 0xffffffffn);
+  let out: string;
+  if (env.littleEndian) {
+    const bit = (b: number) => (w >>> b) & 1;
+    out = `${w & 0xf} q${(w >>> 5) & 3}${bit(7) ? ' direct' : ''} ${ACCESS[(w >>> 8) & 7]}${bit(11) ? ' invalid' : ''} ${bit(4) ? '' : '!'}pae ${bit(12) ? '' : '!'}nxe ${bit(13) ? '' : '!'}wp${bit(14) ? ' smep' : ''}${bit(15) ? ' smap' : ''}${w >>> 24 ? ' smm' : ''}`;
+  } else out = `WORD: ${(w >>> 0).toString(16).padStart(8, '0')}`;
+  const root = numText(ev, r, env, 'root_count', (x) => String(x & 0xffffffffn));
+  out += root.ok ? ` root ${root.text} ` : root.text;
+  const unsync = fieldVal(ev, r, env, 'unsync', true);
+  if ('e' in unsync) return thenFmt(state, out + unsync.e);
+  // the C then prints a NUL, which ends the text trace-cmd writes out
+  return out + (unsync.v ? 'unsync' : 'sync');
+};
+
+/** plugin_kvm.c, kvm_mmu_get_page: "new"/"existing", the gfn, then the role. */
+export const kvmMmuGetPage: Plugin = (ev, r, env, state) => {
+  const created = fieldVal(ev, r, env, 'created', true);
+  if ('e' in created) return thenFmt(state, created.e);
+  let out = `${created.v ? 'new' : 'existing'} `;
+  const gfn = fieldVal(ev, r, env, 'gfn', true);
+  if ('e' in gfn) return thenFmt(state, out + gfn.e);
+  out += `sp gfn ${gfn.v.toString(16)} `;
+  return out + kvmMmuRole(ev, r, env, state);
+};
+
+/** plugin_kvm.c: process_is_writable_pte(), the PTE's writable bit (1 << 1) of an unsigned long. */
+export const isWritablePte: PrintFunction = { params: 1, call: ([pte]) => ({ value: pte & 2n, text: '' }) };
