@@ -157,6 +157,7 @@ export class Tracing {
             symbols: this.o.symbols,
             stringAt: this.o.printk,
             commOf: (r) => this.commOf(r.cpu),
+            written: true,
           }).test;
           accepted++;
         } catch (e) {

@@ -54,7 +54,7 @@ export async function checkFilter(req: CheckRequest): Promise<CheckResult> {
     symbols = new SymbolTable();
   }
   const { events, system } = resolveEventSpec(formats, req.event);
-  const ctx = (event: EventFormat): FilterContext => ({ event, nrCpus, littleEndian, longSize, symbols });
+  const ctx = (event: EventFormat): FilterContext => ({ event, nrCpus, littleEndian, longSize, symbols, written: true });
   if (!system) {
     try {
       compileKernelFilter(req.expr, ctx(events[0]));

@@ -79,6 +79,8 @@ export interface FilterContext {
   symbols?: SymbolTable;
   /** current->comm of a record (COMM/comm fields). */
   commOf?: (r: FilterRecord) => string;
+  /** The filter is written to the kernel (record -f, filter check), not applied by a reader: the kernel's size limit holds. */
+  written?: boolean;
   /** The string a kernel `char *` points at (tracepoint strings live in printk_formats). */
   stringAt?: (addr: bigint) => string | null;
 }
@@ -264,6 +266,7 @@ interface Program {
  * message and position. An empty filter or "0" means no filter (always true).
  */
 export function compileKernelFilter(text: string, ctx: FilterContext): CompiledFilter {
+  if (ctx.written) checkFilterSize(text);
   if (text.trim() === '0' || text.trim() === '') return { text, test: () => true };
   const fail = (code: FilterErrorCode, pos: number): never => {
     throw new FilterError(code, pos, text);
@@ -284,6 +287,15 @@ export function compileKernelFilter(text: string, ctx: FilterContext): CompiledF
   // either branches (to the entry after its target) or falls through to i + 1.
   const N = P.length;
   const steps: ((r: FilterRecord) => boolean)[] = new Array(N + 2);
+  if (N > CHAINED_MAX) {
+    // filter_match_preds()'s loop itself: a chain of closures this long would overflow the stack
+    const test = (r: FilterRecord) => {
+      let i = 0;
+      while (i < N) i = P[i](r) === (when[i] === 1) ? target[i] + 1 : i + 1;
+      return i === N;
+    };
+    return { text, test };
+  }
   steps[N] = () => true;
   steps[N + 1] = () => false;
   for (let i = N - 1; i >= 0; i--) {
@@ -296,6 +308,22 @@ export function compileKernelFilter(text: string, ctx: FilterContext): CompiledF
   const test = steps[0];
   return { text, test };
 }
+
+/** PAGE_SIZE on the kernels the emulator models (x86-64). */
+const PAGE_SIZE = 4096;
+
+/**
+ * event_filter_write() (kernel/trace/trace_events.c, every version since
+ * 2.6.31) refuses a write of PAGE_SIZE bytes or more with -EINVAL, before
+ * any parsing: what record -f and filter check would get from the kernel.
+ */
+function checkFilterSize(text: string): void {
+  const n = Buffer.byteLength(text, 'latin1');
+  if (n >= PAGE_SIZE) throw new UserError(`a filter of ${n} bytes: the kernel refuses a filter of ${PAGE_SIZE} bytes or more (writing it fails with EINVAL)`);
+}
+
+/** Up to this many predicates the program is a chain of closures (each step inlined into the next); beyond, a loop. */
+const CHAINED_MAX = 256;
 
 const INVERT = 1;
 const PROCESS_AND = 2;

@@ -84,3 +84,15 @@ export interface PrintFmt {
   /** Why this event prints as [FAILED TO PARSE]; null when it parsed. */
   failed: string | null;
 }
+
+/** The deepest chain of nested arguments (walked with an explicit stack: the tree may be hostile). */
+export function argDepth(args: readonly Arg[]): number {
+  let max = 0;
+  const stack: [Arg, number][] = args.map((a) => [a, 1]);
+  while (stack.length) {
+    const [a, d] = stack.pop()!;
+    if (d > max) max = d;
+    for (const c of [a.flagField, a.a, a.b, a.c, a.item, a.left, a.right, ...a.params]) if (c) stack.push([c, d + 1]);
+  }
+  return max;
+}

@@ -2,8 +2,13 @@ import type { EventFormat } from '../core/event-format.ts';
 import { Lexer, T, isItemType, type Tok } from '../core/format-lexer.ts';
 import { cStrtoll, cStrtoull, evalTypeStr, formatLld } from './c-values.ts';
 import { printFunction } from './print-functions.ts';
-import { Arg, type FlagSym, type PrintFmt } from './ast.ts';
+import { Arg, argDepth, type FlagSym, type PrintFmt } from './ast.ts';
 import { buildSegments } from './segments.ts';
+
+/** How deep an argument tree tracelab evaluates (real formats nest under 20). */
+export const MAX_EVAL_DEPTH = 1000;
+/** The start of `failed` for a fmt too deep to evaluate (the report warns: trace-cmd prints it). */
+export const TOO_DEEP = 'print fmt nested too deeply';
 
 /** Thrown inside the parser; the event then prints as [FAILED TO PARSE]. */
 class ParseFail extends Error {}
@@ -583,9 +588,13 @@ export function parsePrintFmt(ev: EventFormat, longSize: number, cSyntax = false
   } catch (e) {
     if (e instanceof ParseFail) return { format, args: [], segments: [], failed: e.message };
     // a hostile print fmt nested past the JS stack (libtraceevent's C recursion would crash there too)
-    if (e instanceof RangeError) return { format, args: [], segments: [], failed: 'print fmt nested too deeply' };
+    if (e instanceof RangeError) return { format, args: [], segments: [], failed: TOO_DEEP };
     throw e;
   }
+  // evaluation recurses once or twice per level: past this, a hostile fmt would
+  // overflow the JS stack where libtraceevent's C stack still copes
+  const depth = argDepth(args);
+  if (depth > MAX_EVAL_DEPTH) return { format, args: [], segments: [], failed: `${TOO_DEEP} (${depth} levels; tracelab evaluates up to ${MAX_EVAL_DEPTH})` };
   const isFtrace = ev.system === 'ftrace';
   if (isFtrace && args.length === 0) {
     // old ftrace formats had no arguments: every field is one

@@ -288,3 +288,27 @@ describe('kernel event filters on real events', () => {
     });
   }
 });
+
+describe('filters of any length', () => {
+  // 8,000 terms: the kernel's program is a loop (filter_match_preds()); ours must not recurse per term
+  const cpus = (n: number, last: number) => [...Array.from({ length: n - 1 }, () => 'cpu == 4095'), `cpu == ${last}`].join(' || ');
+  it('runs an 8,000-term program read from a trace (report -F) as the short one it equals', () => {
+    const ev = trace.formats.find('ipi_send_cpu')[0];
+    const mine = events.filter((e) => e.ev === ev);
+    const long = compileKernelFilter(cpus(8000, 1), traceFilterContext(trace, ev));
+    const short = compileKernelFilter('cpu == 4095 || cpu == 1', traceFilterContext(trace, ev));
+    const got = mine.map((e) => long.test(e.rec));
+    expect(got).toEqual(mine.map((e) => short.test(e.rec)));
+    expect(got.some((x) => x)).toBe(true);
+    expect(got.some((x) => !x)).toBe(true);
+  });
+
+  it('refuses, as the kernel does, a filter of 4096 bytes or more written to it (record -f, filter check)', () => {
+    const ev = trace.formats.find('ipi_send_cpu')[0];
+    const ctx = { ...traceFilterContext(trace, ev), written: true };
+    const pad = (n: number) => `cpu == 1${' '.repeat(n - 8)}`;
+    expect(() => compileKernelFilter(pad(4095), ctx)).not.toThrow();
+    expect(() => compileKernelFilter(pad(4096), ctx)).toThrow(/a filter of 4096 bytes: the kernel refuses a filter of 4096 bytes or more/);
+    expect(() => compileKernelFilter(cpus(8000, 1), ctx)).toThrow(/EINVAL/);
+  });
+});

@@ -30,6 +30,36 @@ describe('hostile nesting', () => {
   });
 });
 
+describe('hostile depth and size in print fmts and filters', () => {
+  const base = () => fs.readFileSync(path.join(ROOT, 'samples/formats-6.18/irq/softirq_entry.format'), 'latin1');
+  /** A one-event trace.dat (zstd) of softirq_entry with this print fmt. */
+  async function traceWith(printFmt: string): Promise<string> {
+    const text = base().replace(/print fmt: .*/, `print fmt: ${printFmt}`);
+    const ev = parseEventFormat(text, 'irq');
+    const cat = loadCatalog();
+    const file = path.join(dir, `fmt-${printFmt.length}.dat`);
+    const w = await DatWriter.create(file, { headerPage: cat.headerPage, headerEvent: cat.headerEvent, ftraceFormats: [], systems: [{ system: 'irq', texts: [text] }], kallsyms: '', printk: '', cmdlines: '', cpus: 1, clock: 'local' }, { version: 7, compression: 'zstd', bigEndian: false, longSize: 8, kernelLongSize: 8, pageSize: 4096, baseNs: 0n });
+    w.add(0, 1000, new RecordEncoder(ev, true).encode({ pid: 1, flags: 0, preempt: 0 }, [3]));
+    await w.close();
+    return file;
+  }
+
+  it('evaluates a 500-term sum, and prints a 4,000-term one as [FAILED TO PARSE] with a warning instead of overflowing the stack', async () => {
+    const sum = (n: number) => `"v=%d", ${Array(n).fill('REC->vec').join(' + ')}`;
+    const ok = await openTrace(await traceWith(sum(500)));
+    expect(reportOf(ok)).toContain('softirq_entry:        v=1500\n');
+    expect(ok.warnings).toEqual([]);
+    const deep = await openTrace(await traceWith(sum(4000)));
+    expect(reportOf(deep)).toContain('softirq_entry:        [FAILED TO PARSE] vec=3\n');
+    expect(deep.warnings).toEqual(['irq:softirq_entry: print fmt nested too deeply (4000 levels; tracelab evaluates up to 1000): its events print as [FAILED TO PARSE] with their fields, where trace-cmd evaluates it']);
+  });
+
+  it('reads a zstd section that expands over 1000 times (a 50,000-conversion print fmt), as trace-cmd does', async () => {
+    const t = await openTrace(await traceWith(`"${'%u '.repeat(50_000)}", ${Array(50_000).fill('REC->vec').join(', ')}`));
+    expect(reportOf(t)).toContain(`softirq_entry:        ${'3 '.repeat(50_000)}\n`);
+  });
+});
+
 describe('hostile bytes and sizes in names and patterns', () => {
   it('a tab, VT, FF or 0xA0 in a report text event name: the line reads and prints back as it was', async () => {
     // the sample's report text, its first 20 lines, each ending with a newline

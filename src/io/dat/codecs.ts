@@ -9,6 +9,12 @@ import { compressUsingDict, createCCtx, decompress as zstdDecompress, init as zs
  */
 export interface Codec {
   name: string;
+  /**
+   * The most one compressed byte can stand for in this format: a claimed size
+   * beyond csize times this (plus a page) cannot be honest, and is refused
+   * before anything is allocated (a few bytes claiming a gigabyte).
+   */
+  maxRatio: number;
   decompress(data: Uint8Array, size: number): Uint8Array;
   compress(data: Uint8Array): Uint8Array;
 }
@@ -33,6 +39,8 @@ const NO_DICT = new Uint8Array(0);
 
 const zstd: Codec = {
   name: 'zstd',
+  // an RLE block (3-byte header, 1 byte) stands for up to 128 KiB: 32768 to 1
+  maxRatio: 32768,
   decompress(data, size) {
     return zstdDecompress(data, { defaultHeapSize: Math.max(size, 1) }).subarray(0, size);
   },
@@ -44,6 +52,8 @@ const zstd: Codec = {
 
 const zlibCodec: Codec = {
   name: 'zlib',
+  // deflate's longest match (258 bytes) in a code of at least 2 bits: 1032 to 1
+  maxRatio: 1032,
   decompress(data, size) {
     return zlib.inflateSync(data, { maxOutputLength: Math.max(size, 1) });
   },
@@ -54,6 +64,7 @@ const zlibCodec: Codec = {
 
 const none: Codec = {
   name: 'none',
+  maxRatio: 1,
   decompress: (d) => d,
   compress: (d) => d,
 };
@@ -69,12 +80,12 @@ export async function codecFor(name: string): Promise<Codec | null> {
 }
 
 /**
- * The most a compressed block of `csize` bytes may claim to expand to. Trace
- * data compresses 6-20x per 10-page chunk (samples/real-ipi.dat, an emulated
- * run); allowing 1024x (plus a page) keeps every honest
- * file readable while a few bytes claiming a gigabyte (a zip bomb) are refused
- * before anything is allocated.
+ * The most a compressed block of `csize` bytes may claim to expand to in this
+ * codec (its format's own limit, plus a page): trace data compresses 6-20x per
+ * 10-page chunk, repetitive format sections over 1000x (a real zstd events
+ * format section of 537 bytes holds 634 KB), so only the format's bound
+ * separates an honest file from a bomb.
  */
-export function plausibleExpansion(csize: number): number {
-  return csize * 1024 + 65536;
+export function plausibleExpansion(codec: Codec, csize: number): number {
+  return csize * codec.maxRatio + 65536;
 }

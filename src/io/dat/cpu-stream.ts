@@ -113,7 +113,7 @@ export class CpuStream {
       const hv = new DataView(h.buffer, h.byteOffset, 8);
       const csize = hv.getUint32(0, le);
       const usize = hv.getUint32(4, le);
-      if (usize > MAX_CHUNK || usize > plausibleExpansion(csize) || csize > this.src.size - at - 8) {
+      if (usize > MAX_CHUNK || usize > plausibleExpansion(this.codec, csize) || csize > this.src.size - at - 8) {
         const truncated = csize > this.src.size - at - 8;
         this.warn(`${this.where(at)}: ${truncated ? `chunk at byte ${at} needs ${csize} bytes but the file ends at ${this.src.size}` : `chunk at byte ${at} claims ${usize} uncompressed bytes`}; events before it were read`);
         this.chunksLeft = 0;

@@ -212,7 +212,7 @@ async function readDat(src: FileSource): Promise<DatTrace> {
         const usize = cc.u32('uncompressed size');
         if (csize > cc.remaining) throw new FormatError(path, body, `compressed ${what} of at most ${cc.remaining} bytes`, String(csize));
         if (usize > 1 << 30) throw new FormatError(path, body + 4, `an uncompressed ${what} size below 1 GiB`, String(usize));
-        if (usize > plausibleExpansion(csize)) throw new FormatError(path, body + 4, `an uncompressed ${what} size at most 1024 times its ${csize} compressed bytes`, String(usize));
+        if (usize > plausibleExpansion(codec, csize)) throw new FormatError(path, body + 4, `an uncompressed ${what} size at most ${codec.maxRatio} times its ${csize} compressed bytes (the most ${compression} can expand)`, String(usize));
         try {
           bytes = codec.decompress(cc.bytesOf(csize, what), usize);
         } catch (e) {

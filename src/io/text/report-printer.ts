@@ -9,6 +9,7 @@ import type { PrintEnv, RecordRef } from '../../printfmt/record.ts';
 import { ByteSink, latin1Bytes } from './byte-sink.ts';
 import { TextCache, payloadOnly } from './text-cache.ts';
 import { compiledPrint } from '../../printfmt/render.ts';
+import { TOO_DEEP } from '../../printfmt/parse.ts';
 
 /** `trace-cmd report` switches tracelab reproduces. */
 export interface ReportOptions {
@@ -289,6 +290,7 @@ class EventLines {
       if (ev) {
         this.printerById[id] = printerFor(ev, this.env.longSize, this.raw);
         const fmt = compiledPrint(ev, this.env.longSize).fmt;
+        if (fmt.failed?.startsWith(TOO_DEEP)) this.trace.warnings.push(`${ev.system}:${ev.name}: ${fmt.failed}: its events print as [FAILED TO PARSE] with their fields, where trace-cmd evaluates it`);
         // plugins keep state (comms learned, call depth); bprint is pure but rarely repeats
         this.cacheable[id] = !pluginFor(ev) && !(ev.system === 'ftrace' && ev.name === 'bprint') && payloadOnly(fmt.failed ? null : fmt) ? 1 : 0;
         this.defers[id] = !this.raw && peeksNext(ev) ? 1 : 0;

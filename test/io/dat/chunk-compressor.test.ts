@@ -48,7 +48,7 @@ describe('ChunkCompressor', () => {
 
   it('falls back to this thread, losing nothing, when the worker cannot start', async () => {
     // the worker knows no codec "bogus" and dies at start; chunks it was sent are redone here
-    const bogus: Codec = { name: 'bogus', compress: (d) => d.slice().reverse(), decompress: (d) => d };
+    const bogus: Codec = { name: 'bogus', maxRatio: 1, compress: (d) => d.slice().reverse(), decompress: (d) => d };
     const input = chunks(40);
     const c = new ChunkCompressor(bogus, true, 5);
     const { out, sizes } = await run(c, input);
