@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseCpuList } from '../src/core/cpulist.ts';
-import { buildEventSelection, type EventFilterArg } from '../src/filter/trace-filter.ts';
+import type { EventFilterArg } from '../src/filter/trace-filter.ts';
+import { buildReportSelection } from '../src/filter/report-filter.ts';
 import { openTrace } from '../src/io/open.ts';
 import { loadFormatFiles } from '../src/io/text/format-files.ts';
 import { printReports, type ReportInput } from '../src/io/text/report-printer.ts';
@@ -26,7 +27,7 @@ export function register(program: Command): void {
     .option('-R', 'raw fields instead of the print format')
     .option('--cpu <list>', 'only these CPUs, e.g. 0,2-3')
     .option('-O <option>', 'plugin option: ftrace:parent, ftrace:offset, ftrace:indent=0, fgraph:tailprint, fgraph:depth (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
-    .option('-F <filter>', "show only matching events: 'EVENTS' or 'EVENTS: FILTER' (kernel filter language; repeatable; with several -i, for the -i before it)", (v: string, prev: (EventFilterArg & { input: number })[]) => [...prev, { arg: v, negative, input: Math.max(0, inputs.length - 1) }], [] as (EventFilterArg & { input: number })[])
+    .option('-F <filter>', "show only matching events: 'EVENTS' or 'EVENTS: FILTER' in libtraceevent's filter language, as trace-cmd (=~ regex, COMM, CPU; CPUS{} takes the kernel's language); repeatable; with several -i, for the -i before it", (v: string, prev: (EventFilterArg & { input: number })[]) => [...prev, { arg: v, negative, input: Math.max(0, inputs.length - 1) }], [] as (EventFilterArg & { input: number })[])
     .option('--format <file>', 'event format file or folder for text traces (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('-v', 'filters after -v hide what they match', () => {
       negative = true;
@@ -63,7 +64,7 @@ export function register(program: Command): void {
       for (const [k, x] of list.entries()) {
         const t = await openTrace(x.name, { formats });
         const mine = filters.filter((f) => f.input === k);
-        traces.push({ trace: t, name: x.name, tsOffsetNs: x.tsOffsetNs, keep: mine.length ? buildEventSelection(t, mine) : undefined });
+        traces.push({ trace: t, name: x.name, tsOffsetNs: x.tsOffsetNs, keep: mine.length ? buildReportSelection(t, mine) : undefined });
       }
       const trace = traces[0].trace;
       const path = list[0].name;

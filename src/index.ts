@@ -17,12 +17,14 @@ export { UserError, FormatError, TruncatedError } from './core/errors.ts';
 export { parseCpuList, formatCpuList } from './core/cpulist.ts';
 
 // printing exactly as trace-cmd report (and the kernel's trace file) does
-export { printReport, printReports, type ReportOptions, type ReportInput } from './io/text/report-printer.ts';
+export { printReport, printReports, type ReportOptions, type ReportInput, type ReportKeep } from './io/text/report-printer.ts';
 export { printFtrace } from './io/text/ftrace-printer.ts';
 
 // filters: the kernel's event filter language, and report -F selections
 export { compileKernelFilter, FilterError, type CompiledFilter, type FilterContext } from './filter/kernel-filter.ts';
 export { buildEventSelection, type EventFilterArg } from './filter/trace-filter.ts';
+export { buildReportSelection } from './filter/report-filter.ts';
+export { compileTepFilter, TepFilterError } from './filter/tep-filter.ts';
 
 // analyses: each returns { table (arquero), summary }
 export type { Report } from './analysis/hist.ts';

@@ -43,8 +43,8 @@ export function selectEvents<F extends { name: string; system: string }>(formats
   return [...out];
 }
 
-/** A POSIX basic regular expression as a JS RegExp (anchored, case-insensitive). */
-export function bre(pattern: string): RegExp {
+/** A POSIX basic regular expression as a JS RegExp (case-insensitive; anchored at both ends unless `anchored` is false, as regexec() searches). */
+export function bre(pattern: string, anchored = true): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
@@ -60,7 +60,7 @@ export function bre(pattern: string): RegExp {
     } else re += c;
   }
   try {
-    const r = new RegExp(`^(?:${re})$`, 'i');
+    const r = new RegExp(anchored ? `^(?:${re})$` : re, 'i');
     // V8 compiles on first use: a pattern too large for it fails here, not in the middle of a report
     r.test('');
     return r;

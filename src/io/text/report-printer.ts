@@ -11,6 +11,9 @@ import { TextCache, payloadOnly } from './text-cache.ts';
 import { compiledPrint } from '../../printfmt/render.ts';
 import { TOO_DEEP } from '../../printfmt/parse.ts';
 
+/** Decides whether report prints a record (report -F); `comms` is the comm table as printing has taught it so far. */
+export type ReportKeep = (batch: EventBatch, i: number, ev: EventFormat | undefined, comms: CommTable) => boolean;
+
 /** `trace-cmd report` switches tracelab reproduces. */
 export interface ReportOptions {
   /** -l: latency format (short comm, flags column). */
@@ -21,8 +24,8 @@ export interface ReportOptions {
   raw?: boolean;
   /** --cpu: only these CPUs (the cpus= line is unchanged). */
   cpus?: ReadonlySet<number>;
-  /** Keeps an event (after --cpu); from report -F. */
-  keep?: (batch: EventBatch, i: number, ev: EventFormat | undefined) => boolean;
+  /** Keeps an event (after --cpu); from report -F (it sees the comms printing has learned). */
+  keep?: ReportKeep;
   /** -O ftrace:parent / ftrace:offset / ftrace:indent, fgraph:tailprint / fgraph:depth. */
   plugin?: Partial<Pick<PluginState, 'parent' | 'offset' | 'indent' | 'tailprint' | 'depth'>>;
   /** --ts-diff: the time since the previous event printed, after the time. */
@@ -325,7 +328,7 @@ class EventLines {
     const ev = this.formatOf(id);
     if (this.cpuOnly && !this.cpuOnly.has(batch.cpu[i])) return;
     if (this.flagMask && batch.flags[i] & this.flagMask) return;
-    if (this.keep && !this.keep(batch, i, ev ?? undefined)) return;
+    if (this.keep && !this.keep(batch, i, ev ?? undefined, this.comms)) return;
     // trace-cmd prints this line after peeking at the next record: it waits for it
     if (this.defers[id]) this.deferred = copyEvent(batch, i, this.deferBatch);
     else this.emit(batch, i);
