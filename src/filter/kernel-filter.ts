@@ -1,3 +1,4 @@
+import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat, FieldFormat } from '../core/event-format.ts';
 import { UserError } from '../core/errors.ts';
 import type { SymbolTable } from '../core/symbols.ts';
@@ -67,6 +68,22 @@ export interface FilterRecord {
   size: number;
   cpu: number;
   pid: number;
+}
+
+/** Points `r` at event i of a batch (one record object reused across a scan). */
+export function bindRecord(r: FilterRecord, batch: EventBatch, i: number): FilterRecord {
+  r.data = batch.data;
+  r.dv = batch.dv;
+  r.off = batch.off[i];
+  r.size = batch.size[i];
+  r.cpu = batch.cpu[i];
+  r.pid = batch.pid[i];
+  return r;
+}
+
+/** A record object for bindRecord() to fill. */
+export function emptyRecord(): FilterRecord {
+  return { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, pid: 0 };
 }
 
 export interface FilterContext {

@@ -3,7 +3,7 @@ import type { EventFormat } from '../core/event-format.ts';
 import { UserError } from '../core/errors.ts';
 import type { Trace } from '../core/trace.ts';
 import type { ReportKeep } from '../io/text/report-printer.ts';
-import { compileKernelFilter, FilterError, type FilterRecord } from './kernel-filter.ts';
+import { bindRecord, compileKernelFilter, emptyRecord, FilterError } from './kernel-filter.ts';
 import { compileTepFilter, TepFilterError, type TepRecord, type TepTest } from './tep-filter.ts';
 import { selectEvents, traceFilterContext, type EventFilterArg } from './trace-filter.ts';
 
@@ -45,7 +45,7 @@ export function buildReportSelection(trace: Trace, args: EventFilterArg[]): Repo
     }
     (neg ? negative : positive).push(filter);
   }
-  const r: TepRecord = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, pid: 0 };
+  const r = emptyRecord();
   const lastPrinted = new Map<number, boolean>();
   const stackIds = new Set(trace.formats.find('kernel_stack', 'ftrace').concat(trace.formats.find('user_stack', 'ftrace')).map((f) => f.id));
   // tep_filter_match(): NONE (no event in the filter) and MATCH count as found
@@ -60,12 +60,7 @@ export function buildReportSelection(trace: Trace, args: EventFilterArg[]): Repo
   return (batch, i, _ev, comms) => {
     const id = batch.type[i];
     const cpu = batch.cpu[i];
-    r.data = batch.data;
-    r.dv = batch.dv;
-    r.off = batch.off[i];
-    r.size = batch.size[i];
-    r.cpu = cpu;
-    r.pid = batch.pid[i];
+    bindRecord(r, batch, i);
     if (positive.length && !found(positive, id, comms)) {
       // a stack trace right after a shown event of its CPU stays
       if (!(stackIds.has(id) && lastPrinted.get(cpu))) return false;
@@ -80,7 +75,7 @@ export function buildReportSelection(trace: Trace, args: EventFilterArg[]): Repo
 function compileOne(trace: Trace, ev: EventFormat, text: string | null): (r: TepRecord, comms: CommTable) => boolean {
   if (text !== null && /\bCPUS\s*\{/.test(text)) {
     const f = compileKernelFilter(text.trim(), traceFilterContext(trace, ev)).test;
-    return (r) => f(r as FilterRecord);
+    return (r) => f(r);
   }
   let comms: CommTable = trace.comms;
   const t: TepTest = compileTepFilter(ev, text, { littleEndian: !trace.bigEndian, symbols: trace.symbols, comm: (pid) => comms.get(pid) });

@@ -2,6 +2,7 @@ import type { EventFormat, FieldFormat } from '../core/event-format.ts';
 import { Lexer, T } from '../core/format-lexer.ts';
 import { readUnsigned } from '../core/int64.ts';
 import type { SymbolTable } from '../core/symbols.ts';
+import type { FilterRecord } from './kernel-filter.ts';
 import { bre } from './trace-filter.ts';
 
 /**
@@ -354,15 +355,8 @@ function collapseTree(arg: FArg): FArg {
   return b;
 }
 
-/** What a compiled filter needs of a record. */
-export interface TepRecord {
-  data: Uint8Array;
-  dv: DataView;
-  off: number;
-  size: number;
-  cpu: number;
-  pid: number;
-}
+/** What a compiled filter needs of a record: the same as the kernel language's. */
+export type TepRecord = FilterRecord;
 
 export interface TepContext {
   littleEndian: boolean;

@@ -2,7 +2,7 @@ import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
 import { UserError } from '../core/errors.ts';
 import type { Trace } from '../core/trace.ts';
-import { compileKernelFilter, FilterError, type CompiledFilter, type FilterContext, type FilterRecord } from './kernel-filter.ts';
+import { bindRecord, compileKernelFilter, emptyRecord, FilterError, type CompiledFilter, type FilterContext } from './kernel-filter.ts';
 
 /** The filter context of an event in a recorded trace (nr_cpu_ids = the trace's CPU count). */
 export function traceFilterContext(trace: Trace, event: EventFormat, nrCpus = trace.cpus): FilterContext {
@@ -120,18 +120,13 @@ export function buildEventSelection(trace: Trace, args: EventFilterArg[]): (batc
     if (!compiled && firstError) throw firstError;
     if (!neg) anyPositive = true;
   }
-  const r: FilterRecord = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, pid: 0 };
+  const r = emptyRecord();
   const lastShown = new Map<number, boolean>();
   return (batch, i, ev) => {
     const id = batch.type[i];
     const cpu = batch.cpu[i];
     if (ev && ev.system === 'ftrace' && (ev.name === 'kernel_stack' || ev.name === 'user_stack')) return lastShown.get(cpu) ?? !anyPositive;
-    r.data = batch.data;
-    r.dv = batch.dv;
-    r.off = batch.off[i];
-    r.size = batch.size[i];
-    r.cpu = cpu;
-    r.pid = batch.pid[i];
+    bindRecord(r, batch, i);
     let passed = !anyPositive;
     const pos = positive.get(id);
     if (pos) for (const f of pos) if (f.test(r)) passed = true;
