@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseCpuList } from '../src/core/cpulist.ts';
-import type { EventFilterArg } from '../src/filter/trace-filter.ts';
+import { bre, type EventFilterArg } from '../src/filter/trace-filter.ts';
+import type { EventFormat } from '../src/core/event-format.ts';
 import { buildReportSelection } from '../src/filter/report-filter.ts';
 import { openTrace } from '../src/io/open.ts';
 import { loadFormatFiles } from '../src/io/text/format-files.ts';
@@ -8,6 +9,13 @@ import { printReports, type ReportInput } from '../src/io/text/report-printer.ts
 import { checkEventsStatus, cpusText, endianText, eventsText, functionsText, printkText, statText, unameText, versionText } from '../src/io/text/report-modes.ts';
 import { UserError } from '../src/core/errors.ts';
 import { ByteWriter, warn } from './output.ts';
+
+/** set_event_flags(): events whose name or system matches one of the patterns (anchored, case-insensitive POSIX regexes). */
+function eventMatcher(patterns: string[]): ((ev: EventFormat) => boolean) | undefined {
+  if (!patterns.length) return undefined;
+  const res = patterns.map((p) => bre(p));
+  return (ev) => res.some((re) => re.test(ev.name) || re.test(ev.system));
+}
 
 export function register(program: Command): void {
   // -v turns every later -F negative, and --ts-offset belongs to the -i before it:
@@ -33,6 +41,10 @@ export function register(program: Command): void {
       negative = true;
       return true;
     })
+    .option('-N', 'load no plugins: every event prints its print fmt (as trace-cmd -N)')
+    .option('-L', 'load no system plugins (tracelab has no others: as -N)')
+    .option('-r <event>', 'print these events raw (SYSTEM or EVENT, a regex; repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
+    .option('-n <event>', 'print these events without their plugin handler (SYSTEM or EVENT, a regex; repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('-I', 'leave out events with the hardirq flag set')
     .option('-S', 'leave out events with the softirq flag set')
     .option('-q', 'no warnings')
@@ -98,6 +110,9 @@ export function register(program: Command): void {
         plugin,
         tsDiff: !!o.tsDiff,
         noHardirq: !!o.I,
+        noPlugins: !!(o.N || o.L),
+        rawEvents: eventMatcher(o.r as string[]),
+        noHandler: eventMatcher(o.n as string[]),
         noSoftirq: !!o.S,
       });
       const warnings = traces.flatMap((x) => x.trace.warnings);

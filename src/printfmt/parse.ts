@@ -58,6 +58,8 @@ class Parser {
      * kernel's vsprintf evaluates the C.
      */
     private cSyntax = false,
+    /** The plugins' print functions are known (not with report -N/-L: no plugin is loaded). */
+    private functions = true,
   ) {}
 
   private fail(msg: string): never {
@@ -410,7 +412,7 @@ class Parser {
       case '__builtin_expect': return this.processBuiltinExpect(arg);
       case 'sizeof': return this.processSizeof(arg);
       default: {
-        const fn = printFunction(name);
+        const fn = this.functions ? printFunction(name) : undefined;
         if (fn) return this.processFuncHandler(arg, name, fn.params);
         return this.fail(`function ${name} not defined`);
       }
@@ -555,12 +557,12 @@ function consolidate(arg: Arg): void {
  * Parses an event's print fmt. Never throws: a print fmt libtraceevent cannot
  * parse gives `failed` (the event prints its raw fields, as trace-cmd does).
  */
-export function parsePrintFmt(ev: EventFormat, longSize: number, cSyntax = false): PrintFmt {
+export function parsePrintFmt(ev: EventFormat, longSize: number, cSyntax = false, functions = true): PrintFmt {
   const empty: PrintFmt = { format: '', args: [], segments: [], failed: null };
   if (ev.fieldError) return { ...empty, failed: ev.fieldError };
   if (ev.printOffset < 0) return { ...empty, failed: 'no print fmt' };
   const lx = new Lexer(ev.text, ev.printOffset);
-  const p = new Parser(lx, ev, longSize, cSyntax);
+  const p = new Parser(lx, ev, longSize, cSyntax, functions);
   let format = '';
   let args: Arg[] = [];
   try {

@@ -19,17 +19,20 @@ export interface CompiledPrint {
 
 const compiled = new WeakMap<EventFormat, CompiledPrint>();
 const compiledKernel = new WeakMap<EventFormat, CompiledPrint>();
+const compiledNoPlugins = new WeakMap<EventFormat, CompiledPrint>();
 
 /**
  * The compiled print fmt of an event, parsed on first use and kept: as
  * libtraceevent parses it (what trace-cmd report prints), or with `kernel` as
- * the kernel's C does (what /sys/kernel/tracing/trace shows).
+ * the kernel's C does (what /sys/kernel/tracing/trace shows); without
+ * `plugins`, as libtraceevent with no plugin loaded (report -N: their print
+ * functions are unknown).
  */
-export function compiledPrint(ev: EventFormat, longSize: number, kernel = false): CompiledPrint {
-  const cache = kernel ? compiledKernel : compiled;
+export function compiledPrint(ev: EventFormat, longSize: number, kernel = false, plugins = true): CompiledPrint {
+  const cache = kernel ? compiledKernel : plugins ? compiled : compiledNoPlugins;
   let c = cache.get(ev);
   if (!c) {
-    const fmt = parsePrintFmt(ev, longSize, kernel);
+    const fmt = parsePrintFmt(ev, longSize, kernel, plugins);
     c = { fmt, render: fmt.failed ? () => '' : compileSegments(fmt.segments) };
     cache.set(ev, c);
   }

@@ -12,6 +12,8 @@ describe('function_graph (trace-cmd trace-ftrace.c), oracle: trace-cmd report', 
     ['-tailprint-depth', ['-O', 'fgraph:tailprint', '-O', 'fgraph:depth'], { plugin: { tailprint: true, depth: true } }],
     // --cpu only skips printing: CPU 0's entry still takes CPU 1's exit as its return
     ['-cpu0', ['--cpu', '0'], { cpus: new Set([0]) }],
+    // no plugins: trace-cmd registers its own ftrace printers only when it loads them
+    ['-N', ['-N'], { noPlugins: true }],
   ]);
 
   it('merges leaves, keeps nesting and marks durations as the stored oracle shows', () => {

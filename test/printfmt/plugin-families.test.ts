@@ -7,7 +7,14 @@ import { BASIC_MODES, storedOracleTests } from './stored-oracle.ts';
 const here = path.dirname(new URL(import.meta.url).pathname);
 
 describe('scsi, cfg80211, mac80211, kvm plugins (libtraceevent 1.7.1), oracle: trace-cmd report', () => {
-  const stored = storedOracleTests(here, 'plugin-families', writePluginFamiliesTrace, BASIC_MODES);
+  const byName = (...names: string[]) => (ev: { name: string; system: string }) => names.some((n) => ev.name === n || ev.system === n);
+  const stored = storedOracleTests(here, 'plugin-families', writePluginFamiliesTrace, [
+    ...BASIC_MODES,
+    // no plugins: handlers and plugin print functions gone, every event its print fmt
+    ['-N', ['-N'], { noPlugins: true }],
+    // one family without its handler, another raw
+    ['-n-kvm-r-scsi', ['-n', 'kvm', '-r', 'scsi'], { noHandler: byName('kvm'), rawEvents: byName('scsi') }],
+  ]);
 
   it('decodes what the stored oracle shows', () => {
     const text = stored();

@@ -32,6 +32,12 @@ export interface ReportOptions {
   tsDiff?: boolean;
   /** --ts-offset: ns added to every time stamp. */
   tsOffsetNs?: number;
+  /** -N / -L: no plugin loaded (no event handler, no plugin print function; not trace-cmd's function_graph printer either). */
+  noPlugins?: boolean;
+  /** -r: these events print their raw fields. */
+  rawEvents?: (ev: EventFormat) => boolean;
+  /** -n: these events print without their handler. */
+  noHandler?: (ev: EventFormat) => boolean;
   /** -I / -S: leave out events with the hardirq / softirq flag set. */
   noHardirq?: boolean;
   noSoftirq?: boolean;
@@ -207,7 +213,7 @@ class EventLines {
   constructor(
     private readonly trace: Trace,
     private readonly sink: ByteSink,
-    opts: ReportOptions,
+    private readonly opts: ReportOptions,
     /** With several inputs: the file name before every line. */
     private readonly filePrefix: Uint8Array | null,
     /** --ts-diff's last time: one for all inputs, as trace-cmd's static is. */
@@ -291,12 +297,15 @@ class EventLines {
     if (ev === undefined) {
       ev = this.formatById[id] = this.trace.formats.get(id) ?? null;
       if (ev) {
-        this.printerById[id] = printerFor(ev, this.env.longSize, this.raw);
-        const fmt = compiledPrint(ev, this.env.longSize).fmt;
+        const raw = this.raw || !!this.opts.rawEvents?.(ev);
+        const plugins = !this.opts.noPlugins;
+        const handler = plugins && !this.opts.noHandler?.(ev);
+        this.printerById[id] = printerFor(ev, this.env.longSize, raw, plugins, handler);
+        const fmt = compiledPrint(ev, this.env.longSize, false, plugins).fmt;
         if (fmt.failed?.startsWith(TOO_DEEP)) this.trace.warnings.push(`${ev.system}:${ev.name}: ${fmt.failed}: its events print as [FAILED TO PARSE] with their fields, where trace-cmd evaluates it`);
         // plugins keep state (comms learned, call depth); bprint is pure but rarely repeats
-        this.cacheable[id] = !pluginFor(ev) && !(ev.system === 'ftrace' && ev.name === 'bprint') && payloadOnly(fmt.failed ? null : fmt) ? 1 : 0;
-        this.defers[id] = !this.raw && peeksNext(ev) ? 1 : 0;
+        this.cacheable[id] = !(handler && pluginFor(ev)) && !(ev.system === 'ftrace' && ev.name === 'bprint') && payloadOnly(fmt.failed ? null : fmt) ? 1 : 0;
+        this.defers[id] = !raw && handler && peeksNext(ev) ? 1 : 0;
       }
     }
     return ev;
