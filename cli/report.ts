@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseCpuList } from '../src/core/cpulist.ts';
 import { bre, type EventFilterArg } from '../src/filter/trace-filter.ts';
 import type { EventFormat } from '../src/core/event-format.ts';
-import { buildReportSelection } from '../src/filter/report-filter.ts';
+import { buildReportSelection, reportFilterStrings } from '../src/filter/report-filter.ts';
 import { openTrace } from '../src/io/open.ts';
 import { loadFormatFiles } from '../src/io/text/format-files.ts';
 import { printReports, type ReportInput } from '../src/io/text/report-printer.ts';
@@ -41,6 +41,7 @@ export function register(program: Command): void {
       negative = true;
       return true;
     })
+    .option('-T', 'print each -F filter as libtraceevent reads it back, then exit')
     .option('-N', 'load no plugins: every event prints its print fmt (as trace-cmd -N)')
     .option('-L', 'load no system plugins (tracelab has no others: as -N)')
     .option('-r <event>', 'print these events raw (SYSTEM or EVENT, a regex; repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
@@ -81,6 +82,8 @@ export function register(program: Command): void {
       const trace = traces[0].trace;
       const path = list[0].name;
       const out = new ByteWriter();
+      // process_filters(): with -T and a filter, the filters read back are all that prints
+      if (o.T && filters.length) return out.write(traces.map((x, k) => reportFilterStrings(x.trace, filters.filter((f) => f.input === k))).join(''));
       // the switches that print something about the file instead of its events, in trace-cmd's order
       if (o.e) return out.write(endianText(trace));
       if (o.checkEvents) {

@@ -474,15 +474,30 @@ function test(a: FArg, r: TepRecord, ctx: TepContext): boolean {
   }
 }
 
-/** The filter of one event (filter_event()): its text parsed against the event's fields. */
-export function compileTepFilter(ev: EventFormat, text: string | null, ctx: TepContext): TepTest {
-  if (text === null) return () => true;
+/** The filter tree of one event (filter_event()): its text parsed against the event's fields; no text is TRUE. */
+export type TepTree = FArg;
+
+export function parseTepFilter(ev: EventFormat, text: string | null): TepTree {
+  if (text === null) {
+    const t = FArg.of('bool');
+    t.bool = true;
+    return t;
+  }
   lastClosed = null;
   const tree = processFilter(ev, new Tokens(text), false, 0);
   // a ')' with nothing open: process_filter()'s UNBALANCED_PAREN is an error to process_event()
   if (tree === UNBALANCED) throw new TepFilterError("Unbalanced number of ')'");
-  const root = tree;
-  if (!root) return () => false;
+  if (!tree) {
+    const f = FArg.of('bool');
+    return f;
+  }
+  return tree;
+}
+
+/** A parsed filter as a record test. */
+export function compileTepFilter(ev: EventFormat, text: string | null, ctx: TepContext): TepTest {
+  const root = parseTepFilter(ev, text);
+  if (root.type === 'bool') return root.bool ? () => true : () => false;
   return (r) => {
     try {
       return test(root, r, ctx);
@@ -491,4 +506,55 @@ export function compileTepFilter(ev: EventFormat, text: string | null, ctx: TepC
       throw e;
     }
   };
+}
+
+/** tep_filter_make_string() (arg_to_str()): a filter as report -T prints it, known booleans folded. */
+export function tepFilterString(a: TepTree): string | null {
+  switch (a.type) {
+    case 'bool':
+      return a.bool ? 'TRUE' : 'FALSE';
+    case 'value':
+      return BigInt.asIntN(64, a.val).toString();
+    case 'field':
+      return typeof a.field === 'string' ? a.field : a.field!.name;
+    case 'str':
+      return `${typeof a.field === 'string' ? a.field : a.field!.name} ${a.op} "${a.str}"`;
+    case 'exp': {
+      const l = a.left && tepFilterString(a.left);
+      const r = a.right && tepFilterString(a.right);
+      if (l == null || r == null) return null;
+      return `${l} ${a.op === '~' ? '[ERROR IN EXPRESSION TYPE]' : a.op} ${r}`;
+    }
+    case 'num': {
+      const l = a.left && tepFilterString(a.left);
+      const r = a.right && tepFilterString(a.right);
+      if (l == null || r == null) return null;
+      return `${l} ${a.op} ${r}`;
+    }
+    case 'op': {
+      if (a.op === '!') {
+        const r = a.right && tepFilterString(a.right);
+        if (r == null) return null;
+        if (r === 'TRUE') return 'FALSE';
+        if (r === 'FALSE') return 'TRUE';
+        return `!(${r})`;
+      }
+      const l = a.left && tepFilterString(a.left);
+      const r = a.right && tepFilterString(a.right);
+      if (l == null || r == null) return null;
+      const lv = l === 'TRUE' ? 1 : l === 'FALSE' ? 0 : -1;
+      const rv = r === 'TRUE' ? 1 : r === 'FALSE' ? 0 : -1;
+      const and = a.op === '&&';
+      if (lv >= 0) {
+        if ((and && !lv) || (!and && lv)) return l;
+        if (rv >= 0) return (and ? lv && rv : lv || rv) ? 'TRUE' : 'FALSE';
+      }
+      if (rv >= 0) {
+        if ((and && !rv) || (!and && rv)) return r;
+        // the right value is meaningless
+        return l;
+      }
+      return `(${l}) ${a.op} (${r})`;
+    }
+  }
 }

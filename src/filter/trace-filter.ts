@@ -24,23 +24,34 @@ export function traceFilterContext(trace: Trace, event: EventFormat, nrCpus = tr
  * single words matched against both system and event names; each a POSIX
  * basic regex, anchored, case-insensitive.
  */
-export function selectEvents<F extends { name: string; system: string }>(formats: readonly F[], spec: string): F[] {
-  const out = new Set<F>();
+export function selectEvents<F extends { name: string; system: string; id: number }>(formats: readonly F[], spec: string): F[] {
+  return [...new Set(eventList(formats, spec))];
+}
+
+/**
+ * The events of a SYSTEM/EVENT list in tep_filter_add_filter_str()'s order:
+ * find_event() puts each match at the head of the list while it walks the
+ * events by id, so the list runs from the last item's highest id down to the
+ * first item's lowest, an event once per item that names it.
+ */
+export function eventList<F extends { name: string; system: string; id: number }>(formats: readonly F[], spec: string): F[] {
+  const byId = [...formats].sort((a, b) => a.id - b.id);
+  const out: F[] = [];
   for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const slash = item.indexOf('/');
     const sys = slash >= 0 ? bre(item.slice(0, slash)) : null;
     const ev = bre(slash >= 0 ? item.slice(slash + 1) : item);
     let any = false;
-    for (const f of formats) {
+    for (const f of byId) {
       const hit = sys ? sys.test(f.system) && ev.test(f.name) : ev.test(f.system) || ev.test(f.name);
       if (hit) {
-        out.add(f);
+        out.push(f);
         any = true;
       }
     }
     if (!any) throw new UserError(`no event matches "${item}"`);
   }
-  return [...out];
+  return out.reverse();
 }
 
 /** A POSIX basic regular expression as a JS RegExp (case-insensitive; anchored at both ends unless `anchored` is false, as regexec() searches). */

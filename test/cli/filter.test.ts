@@ -74,6 +74,14 @@ describe('tracelab report -F', () => {
     expect(lines.length).toBeGreaterThan(100);
     expect(lines.every((l) => l.includes('[000]') && l.includes('ipi_send_cpu:') && l.includes(' cpu=1 '))).toBe(true);
   });
+  it('-T prints the filters as trace-cmd does, and nothing else', (ctx) => {
+    if (!hasTraceCmd()) return ctx.skip('needs trace-cmd');
+    for (const args of [['-T', '-F', 'sched_switch: prev_pid == 0 || (nosuch == 1 && next_pid > 5)', '-F', 'irq'], ['-T', '-F', '.*: common_pid == 0 && !(nosuch == 2)'], ['-T', '-F', 'sched,irq: COMM == "bash" || prev_pid > 3']]) {
+      const ours = run(['report', ...args, sample]);
+      expect(ours.status).toBe(0);
+      expect(ours.out === traceCmdReport(sample, args).out).toBe(true);
+    }
+  });
   it('refuses what trace-cmd refuses, in one line that says why', () => {
     for (const [filter, why] of [
       ['ipi_send_cpu: cpu = 1', 'Unknown op token ='],

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildReportSelection } from '../../src/filter/report-filter.ts';
+import { buildReportSelection, reportFilterStrings } from '../../src/filter/report-filter.ts';
 import { openDat, type DatTrace } from '../../src/io/dat/reader.ts';
 import { ROOT, reportOf } from '../helpers.ts';
 
@@ -47,3 +47,19 @@ describe('report -F selects what trace-cmd selects', () => {
     expect(both.split('\n').length - 2).toBe(2495 - 742);
   });
 });
+
+describe('report -T prints the filters as libtraceevent reads them back (trace-cmd 3.1.6 output)', () => {
+  const T = (...filters: string[]) => reportFilterStrings(trace, filters.map((arg) => ({ arg, negative: false })));
+  it('folds what an event lacks, keeps the rest in its parenthesised form', () => {
+    expect(T('sched_switch: prev_pid == 0 || (nosuch == 1 && next_pid > 5)', 'sched_switch: prev_comm =~ "^py" && !(CPU == 1)')).toBe(" 'sched_switch: prev_pid == 0'\n 'sched_switch: (prev_comm =~ \"^py\") && (!(CPU == 1))'\n");
+  });
+  it('a minus after a comparison starts an expression on its left field (libtraceevent keeps the item)', () => {
+    expect(T('sched_switch: prev_pid == -1')).toBe(" 'sched_switch: prev_pid - 1'\n");
+  });
+  it('lists a pattern\'s events from the highest id down, with the blktrace event trace-cmd makes up', () => {
+    const lines = T('irq').split('\n');
+    expect(lines.slice(0, 2)).toEqual([" 'irq_handler_entry: TRUE'", " 'irq_handler_exit: TRUE'"]);
+    expect(T('.*: common_pid == 0')).toContain(" 'bputs: common_pid == 0'\n 'blktrace: common_pid == 0'\n 'user_stack: common_pid == 0'\n");
+  });
+});
+
