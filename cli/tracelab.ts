@@ -32,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<{ register(p: Command): void }>> = 
   rcu: () => import('./rcu.ts'),
   uprobes: () => import('./uprobes.ts'),
   sql: () => import('./sql.ts'),
+  view: () => import('./view.ts'),
 };
 const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
 const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) && named !== 'help' ? [named] : Object.keys(COMMANDS);

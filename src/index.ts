@@ -40,6 +40,8 @@ export { uprobeCost, type UprobeCostSummary } from './analysis/uprobe-cost.ts';
 export { rcuWatching, type RcuWatchingSummary } from './analysis/rcu-watching.ts';
 export { rcuReport } from './analysis/rcu-report.ts';
 export { eventTable, type TableOptions } from './analysis/table.ts';
+export { viewData, type ViewData } from './analysis/view-data.ts';
+export { reportEventTexts } from './io/text/report-printer.ts';
 export { sql, sqlSchema, type SqlInput, type SqlOptions, type SqlResult, type SqlValue, type MergedTable } from './analysis/sql.ts';
 export { exportEvents, type ExportFormat } from './analysis/export.ts';
 export { scan, type Selection, type ScanInfo } from './analysis/scan.ts';

@@ -40,6 +40,7 @@ describe('each command loads only its own module graph', () => {
     ['violations', ['violations', sample], ['src/analysis'], [...CHARTS, ...EXPORT, 'src/emulator']],
     ['uprobes', ['uprobes', sample], ['src/analysis'], [...CHARTS, ...EXPORT, 'src/emulator']],
     ['sql', ['sql', sample, 'SELECT count(*) FROM sched_switch'], ['@duckdb/node-api', 'src/analysis'], [...CHARTS, 'apache-arrow', 'parquet-wasm', 'arquero', 'src/emulator']],
+    ['view', ['view', sample, '-o', path.join(dir, 'v.html')], ['src/analysis', 'src/charts'], [...CHARTS, ...EXPORT, 'arquero', 'src/emulator']],
     ['chart', ['chart', 'hist', sample, '-o', path.join(dir, 'h.svg')], ['vega', 'vega-lite', 'src/charts'], ['src/emulator', ...EXPORT]],
   ];
   for (const [name, args, must, mustNot] of cases) {

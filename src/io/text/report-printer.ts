@@ -38,6 +38,8 @@ export interface ReportOptions {
   rawEvents?: (ev: EventFormat) => boolean;
   /** -n: these events print without their handler. */
   noHandler?: (ev: EventFormat) => boolean;
+  /** Every event prints when it is read (no function_graph entry waits for its exit): one text per event, for a viewer. */
+  noLookahead?: boolean;
   /** -I / -S: leave out events with the hardirq / softirq flag set. */
   noHardirq?: boolean;
   noSoftirq?: boolean;
@@ -87,6 +89,36 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
   }
   sink.flush();
   return { events: p.events };
+}
+
+/**
+ * Each event's text as report prints it (its line, and for a stack its
+ * following lines), in the order report prints them, for the first `max`
+ * events; function_graph entries print as nested calls (no lookahead).
+ */
+export function reportEventTexts(trace: Trace, max: number, opts: ReportOptions = {}): string[] {
+  const texts: string[] = [];
+  let pending: Uint8Array[] = [];
+  const sink = new ByteSink((c) => pending.push(c.slice()), 1 << 16);
+  const p = new EventLines(trace, sink, { ...opts, noLookahead: true }, null, { lastDiffTs: 0 });
+  sink.pos = 0;
+  const take = () => {
+    sink.flush();
+    texts.push(Buffer.concat(pending).toString('latin1'));
+    pending = [];
+  };
+  // the header line is not an event's
+  p.header();
+  sink.pos = 0;
+  outer: for (const batch of trace.batches({ cpus: opts.cpus, reuse: true })) {
+    p.bind(batch);
+    for (let i = 0; i < batch.length; i++) {
+      if (texts.length >= max) break outer;
+      p.line(batch, i);
+      take();
+    }
+  }
+  return texts;
 }
 
 /** One input of several (`report -i A -i B`): its name as given, and --ts-offset after its -i. */
@@ -305,7 +337,7 @@ class EventLines {
         if (fmt.failed?.startsWith(TOO_DEEP)) this.trace.warnings.push(`${ev.system}:${ev.name}: ${fmt.failed}: its events print as [FAILED TO PARSE] with their fields, where trace-cmd evaluates it`);
         // plugins keep state (comms learned, call depth); bprint is pure but rarely repeats
         this.cacheable[id] = !(handler && pluginFor(ev)) && !(ev.system === 'ftrace' && ev.name === 'bprint') && payloadOnly(fmt.failed ? null : fmt) ? 1 : 0;
-        this.defers[id] = !raw && handler && peeksNext(ev) ? 1 : 0;
+        this.defers[id] = !raw && handler && !this.opts.noLookahead && peeksNext(ev) ? 1 : 0;
       }
     }
     return ev;

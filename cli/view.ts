@@ -1,0 +1,54 @@
+import * as http from 'node:http';
+import type { Command } from 'commander';
+import { viewData } from '../src/analysis/view-data.ts';
+import { viewerPage } from '../src/charts/viewer-page.ts';
+import { writeFileAtomically } from '../src/core/atomic-file.ts';
+import { UserError } from '../src/core/errors.ts';
+import { reportEventTexts } from '../src/io/text/report-printer.ts';
+import { cpuListArg, openInput } from './analysis-options.ts';
+
+export function register(program: Command): void {
+  program
+    .command('view')
+    .description('open a trace in the browser: a row per CPU with tasks, irq/softirq/IPI-handler spans and every event, IPIs as arrows from sender to target, zoom and pan, the visible events in report format; served on 127.0.0.1, or written as one offline page with -o')
+    .argument('<file>', 'trace.dat, report text or kernel trace text')
+    .option('-o, --output <page.html>', 'write one self-contained offline page instead of serving it')
+    .option('--html', 'write the page (with -o)')
+    .option('--port <n>', 'serve on this port of 127.0.0.1 (default: a free one)')
+    .option('--isolated <list>', 'CPUs to mark as isolated, e.g. 4-79')
+    .option('--max-list <n>', 'events whose report text the page holds (the timeline has them all)', '300000')
+    .option('--format <file>', 'event format file or folder for text traces (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
+    .action(async (file: string, o: Record<string, unknown>) => {
+      if (o.html && !o.output) throw new UserError('view --html: give the page\'s file with -o page.html');
+      const maxList = Number(o.maxList);
+      if (!Number.isSafeInteger(maxList) || maxList < 0) throw new UserError(`--max-list: "${o.maxList}" is not a count`);
+      const trace = await openInput(file, o);
+      const isolated = o.isolated ? cpuListArg(String(o.isolated), '--isolated', trace) : [];
+      const page = viewerPage(viewData(trace), { texts: reportEventTexts(trace, maxList), isolated });
+      trace.close();
+      if (o.output) {
+        writeFileAtomically(String(o.output), page);
+        process.stderr.write(`tracelab: ${o.output}: ${(page.length / 1e6).toFixed(1)} MB, open it in a browser (nothing is fetched)\n`);
+        return;
+      }
+      const port = o.port === undefined ? 0 : Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port: "${o.port}" is not a port number`);
+      const server = http.createServer((req, res) => {
+        if (req.url !== '/' && req.url !== '/index.html') {
+          res.writeHead(404).end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (e) => reject(new UserError(`view: cannot listen on 127.0.0.1:${port}: ${(e as Error).message}`)));
+        server.listen(port, '127.0.0.1', () => resolve());
+      });
+      const addr = server.address() as { port: number };
+      process.stdout.write(`tracelab view: http://127.0.0.1:${addr.port}/  (Ctrl-C stops it)\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => server.close(() => resolve()));
+        process.once('SIGTERM', () => server.close(() => resolve()));
+      });
+    });
+}

@@ -1,0 +1,92 @@
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CHROMIUM } from '../oracles.ts';
+import { ROOT, tempDir } from '../helpers.ts';
+
+/** `tracelab view`: the offline page and the local server, opened in a real browser. */
+const cli = path.join(ROOT, 'dist/bundle/tracelab.js');
+const sample = path.join(ROOT, 'samples/real-ipi.dat');
+const dir = tempDir('tracelab-view-');
+const page = path.join(dir, 'view.html');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('tracelab view', () => {
+  it('writes one offline page with -o', () => {
+    const r = spawnSync(process.execPath, [cli, 'view', sample, '-o', page, '--isolated', '1'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const html = fs.readFileSync(page, 'utf8');
+    expect(html).toContain("default-src 'none'");
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\//);
+    expect(spawnSync(process.execPath, [cli, 'view', sample, '--isolated', '2'], { encoding: 'utf8' }).stderr).toMatch(/--isolated 2: .* has CPUs 0-1/);
+  });
+
+  it('serves it on 127.0.0.1 until interrupted', async () => {
+    const p = spawn(process.execPath, [cli, 'view', sample], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      p.stdout.on('data', (c) => {
+        out += c;
+        const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+        if (m) resolve(m[0]);
+      });
+      p.on('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('tracelab view');
+    expect((await fetch(url + 'nothing')).status).toBe(404);
+    const code = await new Promise<number | null>((resolve) => {
+      p.on('exit', resolve);
+      p.kill('SIGINT');
+    });
+    expect(code).toBe(0);
+  });
+
+  it.skipIf(!fs.existsSync(CHROMIUM))('draws the trace in a real headless Chromium, zooms, lists the visible events, fetches nothing (needs chromium)', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const tab = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      const errors: string[] = [];
+      const requests: string[] = [];
+      tab.on('pageerror', (e) => errors.push(String(e)));
+      tab.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+      tab.on('request', (r) => void (!r.url().startsWith('file:') && requests.push(r.url())));
+      await tab.goto('file://' + page);
+      const all = await tab.evaluate(() => ({
+        events: (window as never as { TRACELAB: { events: { ts: Float64Array } } }).TRACELAB.events.ts.length,
+        info: document.getElementById('info')!.textContent,
+        rows: document.querySelectorAll('#list div[data-i]').length,
+        first: document.querySelector('#list div[data-i]')!.textContent,
+      }));
+      expect(all.events).toBe(34304);
+      expect(all.info).toMatch(/^2 CPUs, 34304 events, 2\.102820 s; 34304 events shown$/);
+      expect(all.rows).toBe(2000);
+      expect(all.first).toMatch(/^ +bash-4259 +\[001\] +5168\.583513: ipi_send_cpu: /);
+      // something is drawn on the timeline
+      const inked = await tab.evaluate(() => {
+        const c = document.getElementById('tl') as HTMLCanvasElement;
+        const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4) if (px[i] < 200) n++;
+        return n;
+      });
+      expect(inked).toBeGreaterThan(2000);
+      // zoom in with the wheel over the timeline: fewer events in the window, the list follows
+      const box = (await tab.locator('#tl').boundingBox())!;
+      await tab.mouse.move(box.x + 300, box.y + 40);
+      for (let i = 0; i < 25; i++) await tab.mouse.wheel(0, -200);
+      await tab.waitForTimeout(100);
+      const zoomed = await tab.evaluate(() => ({ info: document.getElementById('info')!.textContent!, rows: document.querySelectorAll('#list div[data-i]').length }));
+      const shown = Number(/; (\d+) events shown/.exec(zoomed.info)![1]);
+      expect(shown).toBeLessThan(34304);
+      expect(zoomed.rows).toBe(Math.min(shown, 2000));
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
