@@ -101,6 +101,14 @@ export function viewData(trace: Trace): ViewData {
   const running = new Map<number, { since: number; pid: number; comm: number }>();
   const open = new Map<number, { start: number; kind: number; label: number; base: string }[]>();
   const pending = new Map<number, { t: number; from: number; label: number }[]>();
+  const closeSpan = (cpu: number, sp: { start: number; kind: number; label: number }, end: number, depth: number) => {
+    ks.cpu.push(cpu);
+    ks.start.push(sp.start);
+    ks.end.push(end);
+    ks.kind.push(sp.kind);
+    ks.label.push(sp.label);
+    ks.depth.push(Math.min(depth, 255));
+  };
   let origin = NaN;
   let last = NaN;
   const nameOf = new Map<number, number>();
@@ -157,13 +165,7 @@ export function viewData(trace: Trace): ViewData {
         // close the innermost span of this kind (an exit without its entry, at the trace's start, is dropped)
         for (let k = st.length - 1; k >= 0; k--) {
           if (st[k].base !== sp.base) continue;
-          const s = st[k];
-          ks.cpu.push(cpu);
-          ks.start.push(s.start);
-          ks.end.push(t);
-          ks.kind.push(s.kind);
-          ks.label.push(s.label);
-          ks.depth.push(Math.min(k, 255));
+          closeSpan(cpu, st[k], t, k);
           st.splice(k, 1);
           break;
         }
@@ -195,16 +197,7 @@ export function viewData(trace: Trace): ViewData {
     tk.pid.push(r.pid);
     tk.comm.push(r.comm);
   }
-  for (const [cpu, st] of open) {
-    st.forEach((s, k) => {
-      ks.cpu.push(cpu);
-      ks.start.push(s.start);
-      ks.end.push(end);
-      ks.kind.push(s.kind);
-      ks.label.push(s.label);
-      ks.depth.push(Math.min(k, 255));
-    });
-  }
+  for (const [cpu, st] of open) st.forEach((s, k) => closeSpan(cpu, s, end, k));
   return {
     source: trace.source,
     cpus: trace.cpus,
