@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseCpuList } from '../src/core/cpulist.ts';
 import { bre, type EventFilterArg } from '../src/filter/trace-filter.ts';
 import type { EventFormat } from '../src/core/event-format.ts';
-import { buildReportSelection, reportFilterStrings } from '../src/filter/report-filter.ts';
+import { buildReportSelection, pidFilter, reportFilterStrings } from '../src/filter/report-filter.ts';
 import { openTrace } from '../src/io/open.ts';
 import { loadFormatFiles } from '../src/io/text/format-files.ts';
 import { printReports, type ReportInput } from '../src/io/text/report-printer.ts';
@@ -41,6 +41,8 @@ export function register(program: Command): void {
       negative = true;
       return true;
     })
+    .option('--pid <pids>', 'only events of these pids (common_pid, pid or next_pid; comma-separated; repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
+    .option('--comm <comms>', 'only events of the pids these comms have in the comm table (comma-separated; repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('-T', 'print each -F filter as libtraceevent reads it back, then exit')
     .option('-N', 'load no plugins: every event prints its print fmt (as trace-cmd -N)')
     .option('-L', 'load no system plugins (tracelab has no others: as -N)')
@@ -72,18 +74,20 @@ export function register(program: Command): void {
       if (file !== undefined && inputs.length) throw new UserError(`give the trace either with -i or as the argument, not both (${file})`);
       const list = inputs.length ? inputs : [{ name: file ?? 'trace.dat', tsOffsetNs: 0 }];
       const formats = loadFormatFiles(o.format as string[]);
-      const traces: ReportInput[] = [];
+      const traces: (ReportInput & { filters: EventFilterArg[] })[] = [];
       const filters = o.F as (EventFilterArg & { input: number })[];
       for (const [k, x] of list.entries()) {
         const t = await openTrace(x.name, { formats });
         const mine = filters.filter((f) => f.input === k);
-        traces.push({ trace: t, name: x.name, tsOffsetNs: x.tsOffsetNs, keep: mine.length ? buildReportSelection(t, mine) : undefined });
+        const pids = pidFilter(t, o.pid as string[], o.comm as string[], warn);
+        if (pids) mine.push({ arg: pids, negative: false, input: k });
+        traces.push({ trace: t, name: x.name, tsOffsetNs: x.tsOffsetNs, keep: mine.length ? buildReportSelection(t, mine) : undefined, filters: mine });
       }
       const trace = traces[0].trace;
       const path = list[0].name;
       const out = new ByteWriter();
       // process_filters(): with -T and a filter, the filters read back are all that prints
-      if (o.T && filters.length) return out.write(traces.map((x, k) => reportFilterStrings(x.trace, filters.filter((f) => f.input === k))).join(''));
+      if (o.T && traces.some((x) => x.filters.length)) return out.write(traces.map((x) => reportFilterStrings(x.trace, x.filters)).join(''));
       // the switches that print something about the file instead of its events, in trace-cmd's order
       if (o.e) return out.write(endianText(trace));
       if (o.checkEvents) {

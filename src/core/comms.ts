@@ -104,6 +104,18 @@ export class CommTable {
     return c;
   }
 
+  /**
+   * The pids known by this comm, in the order tep_data_pid_from_comm() finds
+   * them before any lookup sorted the table (its list: newest first, then the
+   * saved_cmdlines in reverse file order).
+   */
+  pidsOf(comm: string): number[] {
+    const out: number[] = [];
+    if (!this.sorted) for (const p of this.pending) if (p.comm === comm) out.push(p.pid);
+    this.comms.forEach((c, i) => void (c === comm && out.push(this.pids[i])));
+    return out;
+  }
+
   /** Every known (pid, comm), for writers. */
   entries(): [number, string][] {
     if (!this.sorted) this.sort();

@@ -171,3 +171,24 @@ function blkHack(trace: Trace, headers: FormatHeader[]): EventFormat | null {
   ].join('\n');
   return parseEventFormat(text, 'ftrace', trace.longSize);
 }
+
+/**
+ * report --pid / --comm (make_pid_filter()): one more -F,
+ * ".*:(common_pid==P)||(pid==P)||(next_pid==P)||..." over every pid given and
+ * every pid the comms have in the comm table, in trace-cmd's order (each pid
+ * is put at the head of its list, so the last given comes first); a comm the
+ * table lacks is a warning.
+ */
+export function pidFilter(trace: Trace, pidArgs: string[], commArgs: string[], warn: (msg: string) => void): string | null {
+  const inserted: string[] = [];
+  for (const a of pidArgs) inserted.push(...a.split(',').filter(Boolean));
+  const comms: string[] = [];
+  for (const a of commArgs) comms.unshift(...a.split(',').filter(Boolean).reverse());
+  for (const c of comms) {
+    const pids = trace.comms.pidsOf(c);
+    if (!pids.length) warn(`comm: ${c} not in cmdline list`);
+    for (const p of pids) inserted.push(String(p));
+  }
+  if (!inserted.length) return null;
+  return '.*:' + inserted.reverse().map((p) => `(common_pid==${p})||(pid==${p})||(next_pid==${p})`).join('||');
+}

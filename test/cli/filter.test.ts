@@ -59,6 +59,11 @@ describe('tracelab report -F', () => {
     ['-F', 'irq: irq == 0x2a || name == "virtio0-input.0"'],
     ['-F', '.*: common_pid == 0'],
     ['-F', 'sched/sched_sw.*'],
+    // --pid / --comm: one more filter over common_pid, pid and next_pid
+    ['--comm', 'python3'],
+    ['--comm', 'bash,python3', '--pid', '15'],
+    ['--pid', '4261', '-v', '-F', 'sched_switch'],
+    ['-T', '--pid', '4261,0', '-F', 'sched_switch'],
   ];
   for (const args of cases) {
     it(`${args.join(' ')} matches trace-cmd`, (ctx) => {

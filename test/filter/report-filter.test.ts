@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildReportSelection, reportFilterStrings } from '../../src/filter/report-filter.ts';
+import { buildReportSelection, pidFilter, reportFilterStrings } from '../../src/filter/report-filter.ts';
 import { openDat, type DatTrace } from '../../src/io/dat/reader.ts';
 import { ROOT, reportOf } from '../helpers.ts';
 
@@ -60,6 +60,15 @@ describe('report -T prints the filters as libtraceevent reads them back (trace-c
     const lines = T('irq').split('\n');
     expect(lines.slice(0, 2)).toEqual([" 'irq_handler_entry: TRUE'", " 'irq_handler_exit: TRUE'"]);
     expect(T('.*: common_pid == 0')).toContain(" 'bputs: common_pid == 0'\n 'blktrace: common_pid == 0'\n 'user_stack: common_pid == 0'\n");
+  });
+});
+
+describe('report --pid / --comm', () => {
+  it('builds trace-cmd\'s filter: every pid put at the head of the list (the comms\' last), a comm\'s pids in the comm list\'s order', () => {
+    const warnings: string[] = [];
+    expect(pidFilter(trace, ['4261,0'], ['python3', 'nosuch'], (w) => warnings.push(w))).toBe('.*:' + ['4261', '4302', '0', '4261'].map((p) => `(common_pid==${p})||(pid==${p})||(next_pid==${p})`).join('||'));
+    expect(warnings).toEqual(['comm: nosuch not in cmdline list']);
+    expect(pidFilter(trace, [], [], () => {})).toBeNull();
   });
 });
 
