@@ -10,22 +10,23 @@ import { cpuListArg, openInput } from './analysis-options.ts';
 export function register(program: Command): void {
   program
     .command('view')
-    .description('open a trace in the browser: a row per CPU with tasks, irq/softirq/IPI-handler spans and every event, IPIs as arrows from sender to target, zoom and pan, the visible events in report format; served on 127.0.0.1, or written as one offline page with -o')
-    .argument('<file>', 'trace.dat, report text or kernel trace text')
+    .description('open a trace (or a before/after pair) in the browser: a row per CPU with tasks, irq/softirq/IPI-handler spans and every event, IPIs as arrows from sender to target, zoom and pan, the visible events in report format; served on 127.0.0.1, or written as one offline page with -o')
+    .argument('<files...>', 'trace.dat, report text or kernel trace text; two (before, after) are drawn one above the other on one window of time')
     .option('-o, --output <page.html>', 'write one self-contained offline page instead of serving it')
     .option('--html', 'write the page (with -o)')
     .option('--port <n>', 'serve on this port of 127.0.0.1 (default: a free one)')
     .option('--isolated <list>', 'CPUs to mark as isolated, e.g. 4-79')
-    .option('--max-list <n>', 'events whose report text the page holds (the timeline has them all)', '300000')
+    .option('--max-list <n>', 'events whose report text the page holds, per trace (the timeline has them all)', '100000')
     .option('--format <file>', 'event format file or folder for text traces (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
-    .action(async (file: string, o: Record<string, unknown>) => {
+    .action(async (files: string[], o: Record<string, unknown>) => {
       if (o.html && !o.output) throw new UserError('view --html: give the page\'s file with -o page.html');
       const maxList = Number(o.maxList);
       if (!Number.isSafeInteger(maxList) || maxList < 0) throw new UserError(`--max-list: "${o.maxList}" is not a count`);
-      const trace = await openInput(file, o);
-      const isolated = o.isolated ? cpuListArg(String(o.isolated), '--isolated', trace) : [];
-      const page = viewerPage(viewData(trace), { texts: reportEventTexts(trace, maxList), isolated });
-      trace.close();
+      const traces = [];
+      for (const f of files) traces.push(await openInput(f, o));
+      const isolated = o.isolated ? cpuListArg(String(o.isolated), '--isolated', ...traces) : [];
+      const page = viewerPage(traces.map((t) => ({ data: viewData(t), texts: reportEventTexts(t, maxList) })), { isolated });
+      for (const t of traces) t.close();
       if (o.output) {
         writeFileAtomically(String(o.output), page);
         process.stderr.write(`tracelab: ${o.output}: ${(page.length / 1e6).toFixed(1)} MB, open it in a browser (nothing is fetched)\n`);

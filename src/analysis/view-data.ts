@@ -5,7 +5,8 @@ import { scan } from './scan.ts';
 
 /**
  * What the trace viewer draws, in one pass over a trace: every event (time,
- * CPU, name), per CPU the task that ran (from sched_switch), the kernel's own
+ * CPU, name), per CPU the task that ran (from sched_switch; on a CPU that never
+ * switches, from its events' common_pid), the kernel's own
  * spans nested in it (hard irqs, softirqs, IPI and other vector handlers, from
  * their entry/exit events), and each IPI as an arrow from the send event to the
  * handler entry on its target that served it (sends to a CPU before its next
@@ -99,6 +100,9 @@ export function viewData(trace: Trace): ViewData {
   const ar = { from: new Col((n) => new Uint16Array(n)), to: new Col((n) => new Uint16Array(n)), send: new Col((n) => new Float64Array(n)), recv: new Col((n) => new Float64Array(n)), label: new Col((n) => new Uint32Array(n)) };
   // per CPU: the running task since when; the open kernel spans; the sends waiting for a handler
   const running = new Map<number, { since: number; pid: number; comm: number }>();
+  // a CPU that never switches tasks (an isolated CPU running one task) shows its task by the
+  // common_pid of its events: runs of one pid, kept only while no sched_switch says better
+  const pidRuns = new Map<number, { pid: number; start: number; spans: [number, number, number][] }>();
   const open = new Map<number, { start: number; kind: number; label: number; base: string }[]>();
   const pending = new Map<number, { t: number; from: number; label: number }[]>();
   const closeSpan = (cpu: number, sp: { start: number; kind: number; label: number }, end: number, depth: number) => {
@@ -123,6 +127,16 @@ export function viewData(trace: Trace): ViewData {
     ev.ts.push(t);
     ev.cpu.push(cpu);
     ev.name.push(nid);
+    if (!running.has(cpu)) {
+      const pid = b.pid[i];
+      const run = pidRuns.get(cpu);
+      if (!run) pidRuns.set(cpu, { pid, start: 0, spans: [] });
+      else if (run.pid !== pid) {
+        run.spans.push([run.pid, run.start, t]);
+        run.pid = pid;
+        run.start = t;
+      }
+    }
     if (!e) return;
     if (e.system === 'sched' && e.name === 'sched_switch') {
       const cur = running.get(cpu);
@@ -189,6 +203,17 @@ export function viewData(trace: Trace): ViewData {
     }
   });
   const end = Number.isNaN(last) ? 0 : last;
+  for (const [cpu, run] of pidRuns) {
+    if (running.has(cpu)) continue;
+    run.spans.push([run.pid, run.start, end]);
+    for (const [pid, start, stop] of run.spans) {
+      tk.cpu.push(cpu);
+      tk.start.push(start);
+      tk.end.push(stop);
+      tk.pid.push(pid);
+      tk.comm.push(comms.id(pid === 0 ? `swapper/${cpu}` : trace.comms.get(pid)));
+    }
+  }
   // what still runs, or is still open, at the end
   for (const [cpu, r] of running) {
     tk.cpu.push(cpu);

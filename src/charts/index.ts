@@ -13,4 +13,4 @@ export { compareText } from './compare-text.ts';
 export { textTable, usText } from './text-table.ts';
 export { showTable, showText, showChart, type Displayable } from './notebook.ts';
 export { compareMail, interferenceMail, histMail } from './mail-text.ts';
-export { viewerPage, type ViewerOptions } from './viewer-page.ts';
+export { viewerPage, type ViewerOptions, type ViewerTrace } from './viewer-page.ts';

@@ -11,9 +11,13 @@ import type { ViewData } from '../analysis/view-data.ts';
  * the list below shows the visible events in `trace-cmd report`'s format and
  * a search box filters it (and marks the hits on the timeline).
  */
-export interface ViewerOptions {
+export interface ViewerTrace {
+  data: ViewData;
   /** Each event's report text, in event order (the first texts.length events). */
   texts: string[];
+}
+
+export interface ViewerOptions {
   /** CPUs drawn as isolated (nohz_full). */
   isolated?: number[];
 }
@@ -21,23 +25,25 @@ export interface ViewerOptions {
 const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 /** The data as JSON: typed columns in base64 (decoded into typed arrays by the page), strings as arrays. */
-function payload(d: ViewData, o: ViewerOptions): string {
+function payload(traces: ViewerTrace[], o: ViewerOptions): string {
   const cols = (o2: Record<string, ArrayBufferView>) => Object.fromEntries(Object.entries(o2).map(([k, v]) => [k, { t: v.constructor.name, b: b64(v) }]));
   const json = JSON.stringify({
-    source: d.source,
-    cpus: d.cpus,
-    originNs: d.originNs,
-    tsBaseSec: d.tsBaseSec,
-    spanNs: d.spanNs,
-    names: d.names,
-    comms: d.comms,
-    labels: d.labels,
     isolated: o.isolated ?? [],
-    events: cols(d.events),
-    tasks: cols(d.tasks),
-    kspans: cols(d.kspans),
-    arrows: cols(d.arrows),
-    texts: o.texts,
+    traces: traces.map(({ data: d, texts }) => ({
+      source: d.source,
+      cpus: d.cpus,
+      originNs: d.originNs,
+      tsBaseSec: d.tsBaseSec,
+      spanNs: d.spanNs,
+      names: d.names,
+      comms: d.comms,
+      labels: d.labels,
+      events: cols(d.events),
+      tasks: cols(d.tasks),
+      kspans: cols(d.kspans),
+      arrows: cols(d.arrows),
+      texts,
+    })),
   });
   // nothing in the data can end the script element
   return json.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
@@ -45,84 +51,97 @@ function payload(d: ViewData, o: ViewerOptions): string {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-export function viewerPage(d: ViewData, o: ViewerOptions): string {
+/**
+ * The page for one trace, or several (a series' before and after) drawn one
+ * above the other on the same window of time since each trace's first event.
+ */
+export function viewerPage(traces: ViewerTrace[], o: ViewerOptions = {}): string {
+  const title = traces.map((t) => t.data.source).join(' vs ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>${escapeHtml(d.source)} - tracelab view</title>
+<title>${escapeHtml(title)} - tracelab view</title>
 <style>
 body{margin:0;font:13px/1.3 system-ui,sans-serif;color:#222;display:flex;flex-direction:column;height:100vh}
 header{padding:6px 10px;border-bottom:1px solid #ddd;display:flex;gap:10px;align-items:center;flex-wrap:wrap}
 header input[type=text]{width:110px}
 #search{width:220px}
-#info{color:#555}
 #wrap{position:relative;flex:0 0 auto;border-bottom:1px solid #ddd;overflow-y:auto;max-height:60vh}
+.trace{font-weight:bold;padding:3px 6px;background:#f0f0f0;border-top:1px solid #ddd}
+.info{font-weight:normal;color:#555;margin-left:8px}
 canvas{display:block;cursor:grab}
 #detail{padding:4px 10px;min-height:1.3em;background:#fafafa;border-bottom:1px solid #ddd;font-family:monospace;white-space:pre}
 #list{flex:1 1 auto;overflow:auto;font:12px/1.35 monospace;white-space:pre;padding:0 10px}
 #list div{cursor:pointer}
-#list div.hit{background:#fff3b0}
 #list div.sel{background:#cde}
 .key{display:inline-block;width:10px;height:10px;margin:0 3px 0 8px;vertical-align:middle}
 </style></head><body>
 <header>
-<b>${escapeHtml(d.source)}</b>
-<span id="info"></span>
+<b>${escapeHtml(title)}</b>
 <label>from <input id="t0" type="text"></label><label>to <input id="t1" type="text"> s</label>
 <button id="zin" title="w">zoom in</button><button id="zout" title="s">zoom out</button><button id="reset" title="0">all</button>
 <label><input id="showArrows" type="checkbox" checked> IPI arrows</label>
 <input id="search" type="text" placeholder="search the events (regex)">
+<span id="which"></span>
 <span><span class="key" style="background:#d62728"></span>irq<span class="key" style="background:#ff7f0e"></span>softirq<span class="key" style="background:#9467bd"></span>IPI / vector handler</span>
 </header>
-<div id="wrap"><canvas id="tl"></canvas></div>
+<div id="wrap"></div>
 <div id="detail"></div>
 <div id="list"></div>
-<script id="data" type="application/json">${payload(d, o)}</script>
+<script id="data" type="application/json">${payload(traces, o)}</script>
 <script>
 "use strict";
-const D = JSON.parse(document.getElementById('data').textContent);
+const ALL = JSON.parse(document.getElementById('data').textContent);
 function col(c) {
   const bin = atob(c.b);
   const u8 = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
   return new globalThis[c.t](u8.buffer);
 }
-for (const k of ['events', 'tasks', 'kspans', 'arrows']) for (const f of Object.keys(D[k])) D[k][f] = col(D[k][f]);
-const E = D.events, TK = D.tasks, KS = D.kspans, AR = D.arrows;
-const NEV = E.ts.length;
-window.TRACELAB = D;
-// per CPU, the spans in start order
-function byCpu(s, n) {
+const iso = new Set(ALL.isolated);
+const LEFT = 90, ROW = 34, TOP = 18;
+// per trace: its columns, per-CPU span indexes, canvas
+function byCpu(D, s) {
   const per = Array.from({ length: D.cpus }, () => []);
-  for (let i = 0; i < n; i++) if (s.cpu[i] < D.cpus) per[s.cpu[i]].push(i);
+  for (let i = 0; i < s.cpu.length; i++) if (s.cpu[i] < D.cpus) per[s.cpu[i]].push(i);
   for (const l of per) l.sort((a, b) => s.start[a] - s.start[b]);
   return per.map((l) => Int32Array.from(l));
 }
-const taskIdx = byCpu(TK, TK.cpu.length), kIdx = byCpu(KS, KS.cpu.length);
 // the longest span per CPU bounds how far back a span may start and still be visible
 const longest = (s, idx) => idx.map((l) => { let m = 0; for (const i of l) m = Math.max(m, s.end[i] - s.start[i]); return m; });
-const taskLong = longest(TK, taskIdx), kLong = longest(KS, kIdx);
-const iso = new Set(D.isolated);
-const LEFT = 90, ROW = 34, TOP = 18;
-const cv = document.getElementById('tl'), ctx = cv.getContext('2d');
-let W = 800, v0 = 0, v1 = Math.max(D.spanNs, 1), sel = -1, marks = null;
+const wrap = document.getElementById('wrap');
+const VIEWS = ALL.traces.map((D, k) => {
+  for (const key of ['events', 'tasks', 'kspans', 'arrows']) for (const f of Object.keys(D[key])) D[key][f] = col(D[key][f]);
+  const head = document.createElement('div');
+  head.className = 'trace';
+  head.innerHTML = '<span></span><span class="info"></span>';
+  head.firstChild.textContent = D.source;
+  const cv = document.createElement('canvas');
+  wrap.append(head, cv);
+  const taskIdx = byCpu(D, D.tasks), kIdx = byCpu(D, D.kspans);
+  return { k, D, cv, ctx: cv.getContext('2d'), info: head.lastChild, taskIdx, kIdx, taskLong: longest(D.tasks, taskIdx), kLong: longest(D.kspans, kIdx), sel: -1, marks: null };
+});
+window.TRACELAB = ALL;
+const SPAN = Math.max(1, ...ALL.traces.map((D) => D.spanNs));
+let W = 800, v0 = 0, v1 = SPAN, cur = 0;
 const hue = (k) => { let h = 2166136261; for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 16777619); return (h >>> 0) % 360; };
-const taskColor = (c) => { const name = D.comms[c] || ''; if (name.startsWith('swapper')) return '#e8e8e8'; const h = hue(name); return 'hsl(' + h + ',55%,' + (62 + (h % 3) * 6) + '%)'; };
 const KCOL = ['#d62728', '#ff7f0e', '#9467bd'];
 const fmt = (ns) => (ns / 1e9).toFixed(ns < 1e7 ? 9 : 6);
-const absTime = (ns) => { const t = D.originNs + ns; const s = Math.floor(t / 1e9); return (D.tsBaseSec + s) + '.' + String(Math.round(t - s * 1e9)).padStart(9, '0'); };
+const absTime = (D, ns) => { const t = D.originNs + ns; const s = Math.floor(t / 1e9); return (D.tsBaseSec + s) + '.' + String(Math.round(t - s * 1e9)).padStart(9, '0'); };
 function lowerBound(a, x) { let l = 0, u = a.length; while (l < u) { const m = (l + u) >>> 1; if (a[m] < x) l = m + 1; else u = m; } return l; }
 function firstSpan(s, idx, t) { let l = 0, u = idx.length; while (l < u) { const m = (l + u) >>> 1; if (s.start[idx[m]] < t) l = m + 1; else u = m; } return l; }
 const X = (ns) => LEFT + ((ns - v0) / (v1 - v0)) * (W - LEFT - 4);
 const T = (x) => v0 + ((x - LEFT) / (W - LEFT - 4)) * (v1 - v0);
 function layout() {
-  W = document.getElementById('wrap').clientWidth;
-  const H = TOP + D.cpus * ROW + 4;
+  W = wrap.clientWidth;
   const r = window.devicePixelRatio || 1;
-  cv.width = W * r; cv.height = H * r; cv.style.width = W + 'px'; cv.style.height = H + 'px';
-  ctx.setTransform(r, 0, 0, r, 0, 0);
+  for (const V of VIEWS) {
+    const H = TOP + V.D.cpus * ROW + 4;
+    V.cv.width = W * r; V.cv.height = H * r; V.cv.style.width = W + 'px'; V.cv.style.height = H + 'px';
+    V.ctx.setTransform(r, 0, 0, r, 0, 0);
+  }
 }
-function spans(s, idx, long, cpu, y, h, color, label) {
+function spans(ctx, s, idx, long, cpu, y, h, color, label) {
   const l = idx[cpu];
   let k = firstSpan(s, l, v0 - long[cpu]);
   // sub-pixel spans are summed per pixel column: drawn as one column, shaded by how many
@@ -146,11 +165,13 @@ function spans(s, idx, long, cpu, y, h, color, label) {
   }
   flush();
 }
-function draw() {
-  ctx.clearRect(0, 0, W, cv.height);
+function drawOne(V) {
+  const { D, ctx } = V, E = D.events, TK = D.tasks, KS = D.kspans, AR = D.arrows;
+  const taskColor = (c) => { const name = D.comms[c] || ''; if (name.startsWith('swapper')) return '#e8e8e8'; const h = hue(name); return 'hsl(' + h + ',55%,' + (62 + (h % 3) * 6) + '%)'; };
+  ctx.clearRect(0, 0, W, V.cv.height);
   ctx.font = '11px system-ui,sans-serif';
   const span = v1 - v0;
-  // time axis: ticks on round values
+  // time axis: ticks on round values, the same for every trace
   const step = Math.pow(10, Math.floor(Math.log10(span / 6)));
   const tick = [1, 2, 5, 10].map((m) => m * step).find((s) => span / s <= 8);
   ctx.fillStyle = '#555'; ctx.strokeStyle = '#eee';
@@ -170,8 +191,8 @@ function draw() {
     ctx.fillRect(0, y, W, ROW);
     ctx.fillStyle = '#222';
     ctx.fillText('CPU ' + c + (iso.has(c) ? ' (isolated)' : ''), 4, y + 14);
-    spans(TK, taskIdx, taskLong, c, y + 2, 14, (i) => taskColor(TK.comm[i]), (i) => D.comms[TK.comm[i]] + '-' + TK.pid[i]);
-    spans(KS, kIdx, kLong, c, y + 17, 8, (i) => KCOL[KS.kind[i]] || '#888', null);
+    spans(ctx, TK, V.taskIdx, V.taskLong, c, y + 2, 14, (i) => taskColor(TK.comm[i]), (i) => D.comms[TK.comm[i]] + '-' + TK.pid[i]);
+    spans(ctx, KS, V.kIdx, V.kLong, c, y + 17, 8, (i) => KCOL[KS.kind[i]] || '#888', null);
     // the event strip: one column per pixel, darker with more events
     for (let x = 0; x < cols; x++) {
       const n = counts[c * cols + x];
@@ -180,9 +201,9 @@ function draw() {
       ctx.fillRect(LEFT + x, y + 27, 1, 5);
     }
   }
-  if (marks) {
+  if (V.marks) {
     ctx.fillStyle = '#e6a800';
-    for (const i of marks) { if (E.ts[i] < v0 || E.ts[i] > v1) continue; ctx.fillRect(X(E.ts[i]), TOP + E.cpu[i] * ROW + 25, 1, 8); }
+    for (const i of V.marks) { if (E.ts[i] < v0 || E.ts[i] > v1) continue; ctx.fillRect(X(E.ts[i]), TOP + E.cpu[i] * ROW + 25, 1, 8); }
   }
   if (document.getElementById('showArrows').checked) {
     // an arrow per IPI; many into one pixel column between the same CPUs are one arrow
@@ -201,41 +222,49 @@ function draw() {
       ctx.beginPath(); ctx.moveTo(x1, y1); ctx.lineTo(x1 - 6 * Math.cos(a - 0.4), y1 - 6 * Math.sin(a - 0.4)); ctx.lineTo(x1 - 6 * Math.cos(a + 0.4), y1 - 6 * Math.sin(a + 0.4)); ctx.fillStyle = ctx.strokeStyle; ctx.fill();
     }
   }
-  if (sel >= 0 && E.ts[sel] >= v0 && E.ts[sel] <= v1) { ctx.fillStyle = '#1f77b4'; ctx.fillRect(X(E.ts[sel]), TOP, 1, D.cpus * ROW); }
+  if (V.sel >= 0 && E.ts[V.sel] >= v0 && E.ts[V.sel] <= v1) { ctx.fillStyle = '#1f77b4'; ctx.fillRect(X(E.ts[V.sel]), TOP, 1, D.cpus * ROW); }
+  V.info.textContent = D.cpus + ' CPUs, ' + E.ts.length + ' events, ' + fmt(D.spanNs) + ' s; ' + (e1 - e0) + ' events shown';
+  V.e0 = e0; V.e1 = e1;
+}
+function draw() {
+  for (const V of VIEWS) drawOne(V);
   document.getElementById('t0').value = fmt(v0);
   document.getElementById('t1').value = fmt(v1);
-  document.getElementById('info').textContent = D.cpus + ' CPUs, ' + NEV + ' events, ' + fmt(D.spanNs) + ' s; ' + (e1 - e0) + ' events shown';
-  list(e0, e1);
+  document.getElementById('which').textContent = VIEWS.length > 1 ? 'list: ' + ALL.traces[cur].source : '';
+  list();
 }
 let listKey = '';
-function list(e0, e1) {
+function list() {
+  const V = VIEWS[cur], D = V.D;
   const q = document.getElementById('search').value;
-  const key = e0 + ':' + e1 + ':' + q + ':' + sel;
+  const key = cur + ':' + V.e0 + ':' + V.e1 + ':' + q + ':' + V.sel;
   if (key === listKey) return;
   listKey = key;
-  const el = document.getElementById('list');
   let re = null;
   try { re = q ? new RegExp(q) : null; } catch (e) { re = null; }
   const out = [];
-  const max = Math.min(e1, D.texts.length);
-  for (let i = e0; i < max && out.length < 2000; i++) {
+  const max = Math.min(V.e1, D.texts.length);
+  for (let i = V.e0; i < max && out.length < 2000; i++) {
     if (re && !re.test(D.texts[i])) continue;
-    out.push('<div data-i="' + i + '"' + (i === sel ? ' class="sel"' : '') + '>' + D.texts[i].replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]).replace(/\\n$/, '') + '</div>');
+    out.push('<div data-i="' + i + '"' + (i === V.sel ? ' class="sel"' : '') + '>' + D.texts[i].replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]).replace(/\\n$/, '') + '</div>');
   }
   let note = '';
-  if (e1 > D.texts.length) note = '<div>(the page holds the report text of the first ' + D.texts.length + ' events; tracelab report prints the rest)</div>';
+  if (V.e1 > D.texts.length) note = '<div>(the page holds the report text of the first ' + D.texts.length + ' events; tracelab report prints the rest)</div>';
   else if (out.length === 2000) note = '<div>(first 2000 shown: zoom in for the rest)</div>';
-  el.innerHTML = out.join('') + note;
+  document.getElementById('list').innerHTML = out.join('') + note;
 }
-function zoom(f, at) { const t = at === undefined ? (v0 + v1) / 2 : at; const n0 = t - (t - v0) * f, n1 = t + (v1 - t) * f; if (n1 - n0 < 10) return; v0 = Math.max(0, n0); v1 = Math.min(Math.max(D.spanNs, 1), n1); draw(); }
-function pan(f) { const d = (v1 - v0) * f; const lo = Math.max(0, Math.min(v0 + d, Math.max(D.spanNs, 1) - (v1 - v0))); v1 = lo + (v1 - v0); v0 = lo; draw(); }
-cv.addEventListener('wheel', (e) => { e.preventDefault(); zoom(e.deltaY < 0 ? 0.8 : 1.25, T(e.offsetX)); }, { passive: false });
+function zoom(f, at) { const t = at === undefined ? (v0 + v1) / 2 : at; const n0 = t - (t - v0) * f, n1 = t + (v1 - t) * f; if (n1 - n0 < 10) return; v0 = Math.max(0, n0); v1 = Math.min(SPAN, n1); draw(); }
+function pan(f) { const d = (v1 - v0) * f; const lo = Math.max(0, Math.min(v0 + d, SPAN - (v1 - v0))); v1 = lo + (v1 - v0); v0 = lo; draw(); }
 let drag = null;
-cv.addEventListener('mousedown', (e) => { drag = { x: e.offsetX, v0, v1, moved: false }; cv.style.cursor = 'grabbing'; });
-window.addEventListener('mouseup', (e) => { if (drag && !drag.moved) pick(e); drag = null; cv.style.cursor = 'grab'; });
-cv.addEventListener('mousemove', (e) => { if (!drag) return; const dx = e.offsetX - drag.x; if (Math.abs(dx) > 2) drag.moved = true; const d = (dx / (W - LEFT)) * (drag.v1 - drag.v0); v0 = Math.max(0, drag.v0 - d); v1 = v0 + (drag.v1 - drag.v0); draw(); });
-function pick(e) {
-  if (e.target !== cv) return;
+for (const V of VIEWS) {
+  V.cv.addEventListener('wheel', (e) => { e.preventDefault(); zoom(e.deltaY < 0 ? 0.8 : 1.25, T(e.offsetX)); }, { passive: false });
+  V.cv.addEventListener('mousedown', (e) => { drag = { V, x: e.offsetX, v0, v1, moved: false }; V.cv.style.cursor = 'grabbing'; });
+  V.cv.addEventListener('mousemove', (e) => { if (!drag) return; const dx = e.offsetX - drag.x; if (Math.abs(dx) > 2) drag.moved = true; const d = (dx / (W - LEFT)) * (drag.v1 - drag.v0); v0 = Math.max(0, drag.v0 - d); v1 = v0 + (drag.v1 - drag.v0); draw(); });
+}
+window.addEventListener('mouseup', (e) => { if (drag && !drag.moved) pick(drag.V, e); if (drag) drag.V.cv.style.cursor = 'grab'; drag = null; });
+function pick(V, e) {
+  const { D, cv } = V, E = D.events, TK = D.tasks, KS = D.kspans, AR = D.arrows;
+  cur = V.k;
   const r = cv.getBoundingClientRect();
   const x = e.clientX - r.left, y = e.clientY - r.top;
   const cpu = Math.floor((y - TOP) / ROW);
@@ -244,33 +273,37 @@ function pick(e) {
   // an arrow under the pointer first, then the span, then the nearest event
   for (let i = 0; i < AR.send.length; i++) {
     if (AR.to[i] !== cpu || Math.abs(X(AR.recv[i]) - x) > 3) continue;
-    det.textContent = 'IPI ' + D.labels[AR.label[i]] + ': sent on CPU ' + AR.from[i] + ' at ' + absTime(AR.send[i]) + ', handled on CPU ' + AR.to[i] + ' at ' + absTime(AR.recv[i]) + ' (' + ((AR.recv[i] - AR.send[i]) / 1e3).toFixed(3) + ' us later)';
+    det.textContent = 'IPI ' + D.labels[AR.label[i]] + ': sent on CPU ' + AR.from[i] + ' at ' + absTime(D, AR.send[i]) + ', handled on CPU ' + AR.to[i] + ' at ' + absTime(D, AR.recv[i]) + ' (' + ((AR.recv[i] - AR.send[i]) / 1e3).toFixed(3) + ' us later)';
+    draw();
     return;
   }
   if (cpu >= 0 && cpu < D.cpus) {
     const inRow = y - TOP - cpu * ROW;
-    const s = inRow >= 17 && inRow < 25 ? KS : TK, idx = s === KS ? kIdx : taskIdx;
+    const s = inRow >= 17 && inRow < 25 ? KS : TK, idx = s === KS ? V.kIdx : V.taskIdx;
     for (const i of idx[cpu]) if (s.start[i] <= t && s.end[i] >= t) {
-      det.textContent = (s === KS ? D.labels[KS.label[i]] : D.comms[TK.comm[i]] + '-' + TK.pid[i]) + ' on CPU ' + cpu + ' from ' + absTime(s.start[i]) + ' to ' + absTime(s.end[i]) + ' (' + ((s.end[i] - s.start[i]) / 1e3).toFixed(3) + ' us)';
+      det.textContent = (s === KS ? D.labels[KS.label[i]] : D.comms[TK.comm[i]] + '-' + TK.pid[i]) + ' on CPU ' + cpu + ' from ' + absTime(D, s.start[i]) + ' to ' + absTime(D, s.end[i]) + ' (' + ((s.end[i] - s.start[i]) / 1e3).toFixed(3) + ' us)';
       break;
     }
   }
-  let k = lowerBound(E.ts, t);
+  const k = lowerBound(E.ts, t);
   let best = -1;
-  for (let i = Math.max(0, k - 200); i < Math.min(NEV, k + 200); i++) if (E.cpu[i] === cpu && (best < 0 || Math.abs(E.ts[i] - t) < Math.abs(E.ts[best] - t))) best = i;
-  if (best >= 0) { sel = best; draw(); const row = document.querySelector('#list div[data-i="' + best + '"]'); if (row) row.scrollIntoView({ block: 'center' }); }
+  for (let i = Math.max(0, k - 200); i < Math.min(E.ts.length, k + 200); i++) if (E.cpu[i] === cpu && (best < 0 || Math.abs(E.ts[i] - t) < Math.abs(E.ts[best] - t))) best = i;
+  if (best >= 0) V.sel = best;
+  draw();
+  const row = document.querySelector('#list div[data-i="' + V.sel + '"]');
+  if (row) row.scrollIntoView({ block: 'center' });
 }
-document.getElementById('list').addEventListener('click', (e) => { const d = e.target.closest('div[data-i]'); if (!d) return; sel = Number(d.dataset.i); const w = v1 - v0; if (E.ts[sel] < v0 || E.ts[sel] > v1) { v0 = Math.max(0, E.ts[sel] - w / 2); v1 = v0 + w; } draw(); });
+document.getElementById('list').addEventListener('click', (e) => { const d = e.target.closest('div[data-i]'); if (!d) return; const V = VIEWS[cur]; V.sel = Number(d.dataset.i); const ts = V.D.events.ts[V.sel], w = v1 - v0; if (ts < v0 || ts > v1) { v0 = Math.max(0, ts - w / 2); v1 = v0 + w; } draw(); });
 document.getElementById('zin').onclick = () => zoom(0.5);
 document.getElementById('zout').onclick = () => zoom(2);
-document.getElementById('reset').onclick = () => { v0 = 0; v1 = Math.max(D.spanNs, 1); draw(); };
+document.getElementById('reset').onclick = () => { v0 = 0; v1 = SPAN; draw(); };
 document.getElementById('showArrows').onchange = () => draw();
-for (const id of ['t0', 't1']) document.getElementById(id).addEventListener('change', () => { const a = Number(document.getElementById('t0').value) * 1e9, b = Number(document.getElementById('t1').value) * 1e9; if (Number.isFinite(a) && Number.isFinite(b) && b - a >= 10) { v0 = Math.max(0, a); v1 = Math.min(Math.max(D.spanNs, 1), b); } draw(); });
+for (const id of ['t0', 't1']) document.getElementById(id).addEventListener('change', () => { const a = Number(document.getElementById('t0').value) * 1e9, b = Number(document.getElementById('t1').value) * 1e9; if (Number.isFinite(a) && Number.isFinite(b) && b - a >= 10) { v0 = Math.max(0, a); v1 = Math.min(SPAN, b); } draw(); });
 document.getElementById('search').addEventListener('input', () => {
   const q = document.getElementById('search').value;
   let re = null;
   try { re = q ? new RegExp(q) : null; } catch (e) { re = null; }
-  marks = re ? D.texts.map((t, i) => (re.test(t) ? i : -1)).filter((i) => i >= 0) : null;
+  for (const V of VIEWS) V.marks = re ? V.D.texts.map((t, i) => (re.test(t) ? i : -1)).filter((i) => i >= 0) : null;
   listKey = '';
   draw();
 });
@@ -278,7 +311,7 @@ window.addEventListener('keydown', (e) => {
   if (e.target.tagName === 'INPUT') return;
   if (e.key === 'w' || e.key === '+') zoom(0.5); else if (e.key === 's' || e.key === '-') zoom(2);
   else if (e.key === 'a' || e.key === 'ArrowLeft') pan(-0.25); else if (e.key === 'd' || e.key === 'ArrowRight') pan(0.25);
-  else if (e.key === '0') { v0 = 0; v1 = Math.max(D.spanNs, 1); draw(); }
+  else if (e.key === '0') { v0 = 0; v1 = SPAN; draw(); }
 });
 window.addEventListener('resize', () => { layout(); draw(); });
 layout();

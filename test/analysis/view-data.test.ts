@@ -36,6 +36,26 @@ describe('view data', () => {
     }
   });
 
+  it('shows the task of a CPU that never switches by its events\' pid (an isolated CPU)', async () => {
+    const { run } = await import('../emulator/record-helpers.ts');
+    const events = ['sched:sched_switch', 'irq_vectors', 'ipi'].map((event) => ({ event, filters: [] }));
+    const r = await run('isolation-ipi', [], { duration: '5s', events });
+    try {
+      const v = viewData(r.trace);
+      let switches = 0;
+      scan(r.trace, {}, (b, i, ev) => void (ev!.name === 'sched_switch' && b.cpu[i] === 10 && switches++));
+      expect(switches).toBe(0);
+      const idx = [...v.tasks.cpu.keys()].filter((i) => v.tasks.cpu[i] === 10).sort((a, b) => v.tasks.start[a] - v.tasks.start[b]);
+      expect(idx.length).toBeGreaterThan(0);
+      expect(v.tasks.start[idx[0]]).toBe(0);
+      expect(v.tasks.end[idx[idx.length - 1]]).toBe(v.spanNs);
+      for (let k = 1; k < idx.length; k++) expect(v.tasks.start[idx[k]]).toBe(v.tasks.end[idx[k - 1]]);
+      expect(idx.some((i) => v.comms[v.tasks.comm[i]].startsWith('rt-loop'))).toBe(true);
+    } finally {
+      r.trace.close();
+    }
+  });
+
   it('draws each IPI from its send to a handler entry on its target, never backwards in time', () => {
     const entries = new Set<string>();
     scan(trace, {}, (b, i, ev) => {

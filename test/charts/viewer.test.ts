@@ -44,6 +44,14 @@ describe('tracelab view', () => {
     expect(code).toBe(0);
   });
 
+  it('draws a before/after pair on one page, one above the other', () => {
+    const other = path.join(dir, 'pair.html');
+    const r = spawnSync(process.execPath, [cli, 'view', sample, sample, '-o', other], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const data = JSON.parse(/<script id="data" type="application\/json">(.*?)<\/script>/s.exec(fs.readFileSync(other, 'utf8'))![1]);
+    expect(data.traces.map((t: { source: string }) => t.source)).toEqual([sample, sample]);
+  });
+
   it.skipIf(!fs.existsSync(CHROMIUM))('draws the trace in a real headless Chromium, zooms, lists the visible events, fetches nothing (needs chromium)', async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -56,8 +64,8 @@ describe('tracelab view', () => {
       tab.on('request', (r) => void (!r.url().startsWith('file:') && requests.push(r.url())));
       await tab.goto('file://' + page);
       const all = await tab.evaluate(() => ({
-        events: (window as never as { TRACELAB: { events: { ts: Float64Array } } }).TRACELAB.events.ts.length,
-        info: document.getElementById('info')!.textContent,
+        events: (window as never as { TRACELAB: { traces: { events: { ts: Float64Array } }[] } }).TRACELAB.traces[0].events.ts.length,
+        info: document.querySelector('.info')!.textContent,
         rows: document.querySelectorAll('#list div[data-i]').length,
         first: document.querySelector('#list div[data-i]')!.textContent,
       }));
@@ -67,7 +75,7 @@ describe('tracelab view', () => {
       expect(all.first).toMatch(/^ +bash-4259 +\[001\] +5168\.583513: ipi_send_cpu: /);
       // something is drawn on the timeline
       const inked = await tab.evaluate(() => {
-        const c = document.getElementById('tl') as HTMLCanvasElement;
+        const c = document.querySelector('canvas') as HTMLCanvasElement;
         const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
         let n = 0;
         for (let i = 0; i < px.length; i += 4) if (px[i] < 200) n++;
@@ -75,11 +83,11 @@ describe('tracelab view', () => {
       });
       expect(inked).toBeGreaterThan(2000);
       // zoom in with the wheel over the timeline: fewer events in the window, the list follows
-      const box = (await tab.locator('#tl').boundingBox())!;
+      const box = (await tab.locator('canvas').first().boundingBox())!;
       await tab.mouse.move(box.x + 300, box.y + 40);
       for (let i = 0; i < 25; i++) await tab.mouse.wheel(0, -200);
       await tab.waitForTimeout(100);
-      const zoomed = await tab.evaluate(() => ({ info: document.getElementById('info')!.textContent!, rows: document.querySelectorAll('#list div[data-i]').length }));
+      const zoomed = await tab.evaluate(() => ({ info: document.querySelector('.info')!.textContent!, rows: document.querySelectorAll('#list div[data-i]').length }));
       const shown = Number(/; (\d+) events shown/.exec(zoomed.info)![1]);
       expect(shown).toBeLessThan(34304);
       expect(zoomed.rows).toBe(Math.min(shown, 2000));
