@@ -97,12 +97,15 @@ function sqlError(e: unknown, schema: MergedTable[], loaded: ReadonlySet<string>
   return new UserError(`sql: ${msg}`);
 }
 
-/** Runs a query over the traces' tables; the query's result, every value exact (BIGINTs as bigint). */
-export async function sql(inputs: readonly SqlInput[], query: string, o: SqlOptions = {}): Promise<SqlResult> {
+/** An embedded DuckDB with the traces' tables the caller wants loaded, for `fn`; closed and its spill folder removed after. */
+async function withDatabase<T>(
+  inputs: readonly SqlInput[],
+  wanted: (t: MergedTable) => boolean,
+  o: SqlOptions,
+  fn: (con: import('@duckdb/node-api').DuckDBConnection, schema: MergedTable[], loaded: Map<string, number>) => Promise<T>,
+): Promise<T> {
   const schema = sqlSchema(inputs);
-  const names = mentioned(query);
-  const wanted = schema.filter((t) => names.has(t.name.toLowerCase()));
-  // DuckDB is a native module of ~70 MB: loaded by this command only
+  // DuckDB is a native module of ~70 MB: loaded by the commands that use it only
   const duck = await import('@duckdb/node-api');
   const spill = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelab-sql-'));
   const instance = await duck.DuckDBInstance.create(':memory:', { temp_directory: spill, ...(o.memoryLimit ? { memory_limit: o.memoryLimit } : {}) });
@@ -114,12 +117,13 @@ export async function sql(inputs: readonly SqlInput[], query: string, o: SqlOpti
       UBIGINT: duck.UBIGINT, UINTEGER: duck.UINTEGER, USMALLINT: duck.USMALLINT, UTINYINT: duck.UTINYINT,
       DOUBLE: duck.DOUBLE, VARCHAR: duck.VARCHAR, BOOLEAN: duck.BOOLEAN,
     };
-    for (const t of wanted) {
+    const tables = schema.filter(wanted);
+    for (const t of tables) {
       await con.run(`CREATE TABLE ${quote(t.name)} (${t.columns.map((c) => `${quote(c.name)} ${c.type}`).join(', ')})`);
       loaded.set(t.name, 0);
     }
     for (const [k, inp] of inputs.entries()) {
-      const parts = wanted.map((t) => ({ t, part: t.parts[k] })).filter((x): x is { t: MergedTable; part: SqlTable } => x.part !== null);
+      const parts = tables.map((t) => ({ t, part: t.parts[k] })).filter((x): x is { t: MergedTable; part: SqlTable } => x.part !== null);
       if (!parts.length) continue;
       const sinks = [];
       for (const { t, part } of parts) sinks.push(await tableSink(con, t, part, typeOf, duck));
@@ -136,18 +140,87 @@ export async function sql(inputs: readonly SqlInput[], query: string, o: SqlOpti
         loaded.set(s.table, (loaded.get(s.table) ?? 0) + s.rows);
       }
     }
+    return await fn(con, schema, loaded);
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+    fs.rmSync(spill, { recursive: true, force: true });
+  }
+}
+
+/** SQL string literal. */
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * The tables of a dataset folder (`convert --to parquet -o DIR/`): each
+ * subfolder a table, its rows in hive partitions by trace.
+ */
+export function datasetTables(dir: string): string[] {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: not a dataset folder`);
+  const names = fs.readdirSync(dir).filter((n) => fs.statSync(path.join(dir, n)).isDirectory() && /^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  if (!names.length) throw new UserError(`${dir}: no tables in it (a dataset folder holds one folder per table, written by tracelab convert --to parquet -o DIR/)`);
+  return names.sort();
+}
+
+/** Runs a query over the traces' tables (and datasets' tables, as views); the query's result, every value exact (BIGINTs as bigint). */
+export async function sql(inputs: readonly SqlInput[], query: string, o: SqlOptions & { datasets?: string[] } = {}): Promise<SqlResult> {
+  const names = mentioned(query);
+  return withDatabase(inputs, (t) => names.has(t.name.toLowerCase()), o, async (con, schema, loaded) => {
+    for (const dir of o.datasets ?? []) {
+      for (const table of datasetTables(dir)) {
+        if (loaded.has(table)) throw new UserError(`sql: table ${table} is in ${dir} and in the traces given: query one or the other`);
+        const files = path.join(dir, table, '**', '*.parquet');
+        await con.run(`CREATE VIEW ${quote(table)} AS SELECT * FROM read_parquet(${literal(files)}, hive_partitioning = true, union_by_name = true)`);
+        loaded.set(table, -1);
+      }
+    }
     let reader;
     try {
       reader = await con.runAndReadAll(query);
     } catch (e) {
       throw sqlError(e, schema, new Set(loaded.keys()));
     }
+    for (const [k, v] of loaded) if (v < 0) loaded.delete(k);
     return { columns: reader.columnNames(), types: reader.columnTypes().map((t) => t.toString()), rows: reader.getRowsJS() as SqlValue[][], loaded };
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-    fs.rmSync(spill, { recursive: true, force: true });
+  });
+}
+
+/**
+ * Writes the traces' tables as a Parquet dataset DuckDB, Polars and Spark read
+ * as tables: DIR/<table>/trace=<file name>/data_0.parquet, the types of
+ * `sql --schema`. Only tables with rows are written. Returns rows per table.
+ */
+export async function writeDataset(inputs: readonly SqlInput[], dir: string, o: SqlOptions = {}): Promise<Map<string, number>> {
+  const seen = new Set<string>();
+  for (const inp of inputs) {
+    if (!/^[^/\\=]+$/.test(inp.name)) throw new UserError(`${inp.name}: a dataset names each trace by its file name (no "/", "=" or "\\")`);
+    if (seen.has(inp.name)) throw new UserError(`${inp.name}: two traces of the same name would share a partition`);
+    seen.add(inp.name);
   }
+  // the tables that will have rows: one counting pass per trace
+  const present = new Set<string>(['events']);
+  for (const inp of inputs) {
+    const ids = new Set<number>();
+    scan(inp.trace, o, (b, i) => void ids.add(b.type[i]));
+    for (const t of sqlTables(inp.trace, inp.name)) if (t.formats && [...t.formats].some((f) => ids.has(f.id))) present.add(t.name);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  return withDatabase(inputs, (t) => present.has(t.name), o, async (con, _schema, loaded) => {
+    for (const [table, rows] of loaded) {
+      if (!rows) continue;
+      // each table is written beside its final name and moved there when complete
+      const target = path.join(dir, table);
+      const tmp = path.join(dir, `.${table}.tracelab-${process.pid}`);
+      try {
+        await con.run(`COPY ${quote(table)} TO ${literal(tmp)} (FORMAT PARQUET, PARTITION_BY (trace), COMPRESSION ZSTD)`);
+        fs.rmSync(target, { recursive: true, force: true });
+        fs.renameSync(tmp, target);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    }
+    return new Map([...loaded].filter(([, n]) => n > 0));
+  });
 }
 
 const CHUNK = 2048;
