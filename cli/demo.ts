@@ -25,7 +25,7 @@ export function register(program: Command): void {
         applySets(s, sets);
         const out = path.join(dir, sets.length ? 'after.dat' : 'before.dat');
         const bar = progressBar(sets.length ? 'after ' : 'before', 'events');
-        const r = await record({ scenario: s, output: out, progress: bar.update });
+        const r = await record({ scenario: s, output: out, progress: bar.update, origin: { scenario: 'isolation-ipi', sets } });
         bar.stop();
         process.stdout.write(`$ tracelab record --scenario isolation-ipi${sets.map((x) => ` --set ${x}`).join('')} -o ${out}\n  ${r.events} events (IPIs aimed at isolated CPUs) in ${(r.durationNs / 60e9).toFixed(0)} emulated minutes\n`);
         files.push(out);

@@ -10,6 +10,13 @@ import { checkEventsStatus, cpusText, endianText, eventsText, functionsText, pri
 import { UserError } from '../src/core/errors.ts';
 import { ByteWriter, warn } from './output.ts';
 
+/** --ts2secs HZ: a positive whole number (trace-cmd reads it with atoll). */
+function ts2secsArg(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(String(v)) || Number(v) <= 0) throw new UserError(`--ts2secs: "${v}" is not a frequency in Hz`);
+  return Number(v);
+}
+
 /** set_event_flags(): events whose name or system matches one of the patterns (anchored, case-insensitive POSIX regexes). */
 function eventMatcher(patterns: string[]): ((ev: EventFormat) => boolean) | undefined {
   if (!patterns.length) return undefined;
@@ -70,6 +77,9 @@ export function register(program: Command): void {
     .option('--stat', 'the buffer statistics recorded at the end of the recording')
     .option('--uname', 'the uname of the recording machine, if it was saved')
     .option('--version', 'the trace-cmd version that wrote the file')
+    .option('--nodate', 'ignore the DATE option (trace-cmd record --date): time stamps without the offset to the time of day')
+    .option('--raw-ts', 'time stamps as recorded: no DATE, OFFSET or TSC2NSEC, printed as counts')
+    .option('--ts2secs <hz>', 'time stamps are counts of a clock of this frequency: printed as seconds')
     .action(async (file: string | undefined, o: Record<string, unknown>) => {
       if (file !== undefined && inputs.length) throw new UserError(`give the trace either with -i or as the argument, not both (${file})`);
       const list = inputs.length ? inputs : [{ name: file ?? 'trace.dat', tsOffsetNs: 0 }];
@@ -77,7 +87,7 @@ export function register(program: Command): void {
       const traces: (ReportInput & { filters: EventFilterArg[] })[] = [];
       const filters = o.F as (EventFilterArg & { input: number })[];
       for (const [k, x] of list.entries()) {
-        const t = await openTrace(x.name, { formats });
+        const t = await openTrace(x.name, { formats, dat: { ignoreDate: !!o.nodate, rawTs: !!o.rawTs, ts2secsHz: ts2secsArg(o.ts2secs) } });
         const mine = filters.filter((f) => f.input === k);
         const pids = pidFilter(t, o.pid as string[], o.comm as string[], warn);
         if (pids) mine.push({ arg: pids, negative: false, input: k });

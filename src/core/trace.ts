@@ -27,6 +27,10 @@ export interface TraceOptions {
   /** OFFSET option: ns added to every timestamp. */
   offset?: bigint;
   tsc2nsec?: { mult: number; shift: number; offset: bigint };
+  /** Opened with report --raw-ts: time stamps are the recorded counts. */
+  rawTs?: boolean;
+  /** Opened with report --ts2secs: the HZ the counts were converted from. */
+  ts2secs?: number;
   procmaps?: string;
   /** How tracelab record made the trace (its own option; see core/provenance.ts). */
   provenance?: string;

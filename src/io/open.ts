@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { UserError } from '../core/errors.ts';
 import type { Trace } from '../core/trace.ts';
-import { looksLikeDat, openDat } from './dat/reader.ts';
+import { looksLikeDat, openDat, type OpenDatOptions } from './dat/reader.ts';
 import { readTextTrace, type TextKind, type TextTraceOptions } from './text/text-trace.ts';
 
 /** Largest text input read into memory (text traces are parsed whole). */
@@ -13,7 +13,7 @@ const MAX_TEXT = 2 ** 31;
  * trace.dat (v6/v7), trace-cmd report text, the kernel's trace text, systrace
  * HTML (its embedded trace), each also gzip-compressed; "-" reads stdin.
  */
-export async function openTrace(path: string, o: TextTraceOptions = {}): Promise<Trace> {
+export async function openTrace(path: string, o: TextTraceOptions & { dat?: Omit<OpenDatOptions, 'bytes'> } = {}): Promise<Trace> {
   let head: Uint8Array;
   if (path === '-') return openData(readAll(0, '-'), 'stdin', o);
   try {
@@ -35,7 +35,7 @@ export async function openTrace(path: string, o: TextTraceOptions = {}): Promise
     throw new UserError(`${path}: cannot open: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
   }
   if (!head.length) throw new UserError(`${path}: empty (0 bytes)`);
-  if (looksLikeDat(head)) return openDat(path);
+  if (looksLikeDat(head)) return openDat(path, o.dat);
   const size = fs.statSync(path).size;
   if (size > MAX_TEXT) throw new UserError(`${path}: ${size} bytes is too large for a text trace (limit ${MAX_TEXT}); convert it with trace-cmd record/extract instead`);
   return openData(fs.readFileSync(path), path, o);
@@ -66,7 +66,7 @@ function readAll(fd: number, name: string): Buffer {
  * A whole input in memory (stdin, or a gzip file): a trace.dat is read from
  * the bytes (it needs random access, so it cannot stream), anything else as text.
  */
-async function openData(data: Buffer, source: string, o: TextTraceOptions): Promise<Trace> {
+async function openData(data: Buffer, source: string, o: TextTraceOptions & { dat?: Omit<OpenDatOptions, 'bytes'> }): Promise<Trace> {
   if (!data.length) throw new UserError(`${source}: empty (0 bytes)`);
   if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
     try {
@@ -77,7 +77,7 @@ async function openData(data: Buffer, source: string, o: TextTraceOptions): Prom
     }
     if (!data.length) throw new UserError(`${source}: empty once decompressed`);
   }
-  if (looksLikeDat(data.subarray(0, 16))) return openDat(source, { bytes: data });
+  if (looksLikeDat(data.subarray(0, 16))) return openDat(source, { ...o.dat, bytes: data });
   return openText(data, source, o);
 }
 

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openDat, type DatTrace } from '../../src/io/dat/reader.ts';
+import { openDat, type DatTrace, type OpenDatOptions } from '../../src/io/dat/reader.ts';
 import type { ReportOptions } from '../../src/io/text/report-printer.ts';
 import { firstDiff, hasTraceCmd, reportOf, tempDir, traceCmdReport } from '../helpers.ts';
 
-/** A report mode: the stored file's suffix, trace-cmd's arguments, tracelab's options. */
-export type OracleMode = [suffix: string, args: string[], opts: ReportOptions];
+/** A report mode: the stored file's suffix, trace-cmd's arguments, tracelab's options (and how to open the file). */
+export type OracleMode = [suffix: string, args: string[], opts: ReportOptions, open?: OpenDatOptions];
 
 export const BASIC_MODES: OracleMode[] = [
   ['', [], {}],
@@ -26,11 +26,11 @@ export function storedOracleTests(dir: string, name: string, write: (file: strin
   const file = path.join(tmp, `${name}.dat`);
   beforeAll(() => write(file));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  for (const [suffix, args, opts] of modes) {
+  for (const [suffix, args, opts, open] of modes) {
     it(`report ${args.join(' ') || '(default)'}`, async () => {
       // a trace of its own per mode, as each trace-cmd run is a process of its own: printing
       // changes a trace's state (libtraceevent stops taking a field for a string once it was not one)
-      const trace: DatTrace = await openDat(file);
+      const trace: DatTrace = await openDat(file, open);
       const ours = reportOf(trace, opts);
       trace.close();
       const stored = path.join(dir, `${name}.report${suffix}.txt`);

@@ -17,6 +17,21 @@ export interface PageLayout {
    * on the absolute count; the option's offset is not applied there).
    */
   tsc?: { mult: bigint; shift: bigint };
+  /**
+   * report --ts2secs HZ: every time stamp times 1e9/HZ, in double precision
+   * and truncated, as timestamp_calc() computes `ts *= handle->ts2secs`.
+   */
+  ts2secs?: number;
+}
+
+/** timestamp_calc()'s unit conversion of a raw stamp: TSC2NSEC's or --ts2secs' (the latter wins). */
+export function scaleRaw(raw: bigint, L: Pick<PageLayout, 'tsc' | 'ts2secs'>): bigint {
+  if (L.ts2secs !== undefined) {
+    const x = Number(BigInt.asUintN(64, raw)) * L.ts2secs;
+    // a double of 2^64 or more converts to 0 on x86-64 (cvttsd2si's 2^63 marker, xored away)
+    return x >= 2 ** 64 || !Number.isFinite(x) ? 0n : BigInt(Math.trunc(x));
+  }
+  return L.tsc ? tscToNs(raw, L.tsc) : raw;
 }
 
 /** mul_u64_u32_shr(): (a * mul) >> shift with the full product. */
@@ -72,7 +87,7 @@ export function decodePages(
 ): void {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = L.le;
-  const tsc = L.tsc;
+  const scaled = L.tsc !== undefined || L.ts2secs !== undefined;
   const ps = L.pageSize;
   out.ensure(out.n + Math.ceil((end - start) / 8) + 1);
   const ts = out.ts;
@@ -167,7 +182,7 @@ export function decodePages(
       next = index + length;
       if (n >= ts.length) throw new Error('page record capacity exceeded');
       // t counts in the trace's units: TSC counts become ns from the absolute count
-      ts[n] = tsc ? Number(tscToNs(BigInt(t) - addNs + baseNs, tsc) + addNs - baseNs) : t;
+      ts[n] = scaled ? Number(scaleRaw(BigInt(t) - addNs + baseNs, L) + addNs - baseNs) : t;
       offs[n] = data + index;
       lens[n] = length;
       if (first && lost !== 0) (out.lost ??= new Map()).set(n, lost);

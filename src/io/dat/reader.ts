@@ -12,7 +12,7 @@ import { Cursor, FileSource, NeedMore } from './file-source.ts';
 import { OptionId, SECTION_HEADER_SIZE, initialHeader, sectionHeaderBE, sectionHeaderLE, type SectionHeader } from './layouts.ts';
 import { pageLayoutFromHeader, readEventFormats, readFtraceFormats, readHeaderInfo, readSized32, readSized64 } from './metadata.ts';
 import { mergeStreams } from './merge.ts';
-import { tscToNs, type PageLayout } from './pages.ts';
+import { scaleRaw, type PageLayout } from './pages.ts';
 
 export interface DatTrace extends Trace {
   /** Text of a latency-format trace (no ring-buffer pages), if that is what the file holds. */
@@ -30,6 +30,12 @@ export interface DatTrace extends Trace {
 export interface OpenDatOptions {
   /** Bytes already in memory (the path then only names them in messages). */
   bytes?: Uint8Array;
+  /** report --nodate: the DATE option is not added to time stamps. */
+  ignoreDate?: boolean;
+  /** report --raw-ts: time stamps as recorded (no DATE, OFFSET or TSC2NSEC), printed as counts. */
+  rawTs?: boolean;
+  /** report --ts2secs HZ: time stamps are counts of a HZ clock (TSC2NSEC then not applied). */
+  ts2secsHz?: number;
 }
 
 const MAGIC = [0x17, 0x08, 0x44];
@@ -47,14 +53,14 @@ export function looksLikeDat(head: Uint8Array): boolean {
 export async function openDat(path: string, opts: OpenDatOptions = {}): Promise<DatTrace> {
   const src = new FileSource(path, opts.bytes);
   try {
-    return await readDat(src);
+    return await readDat(src, opts);
   } catch (e) {
     src.close();
     throw e;
   }
 }
 
-async function readDat(src: FileSource): Promise<DatTrace> {
+async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatTrace> {
   const path = src.path;
   const head = src.readAvailable(0, 4096);
   if (!looksLikeDat(head)) throw new FormatError(path, 0, 'the trace.dat magic "\\x17\\x08\\x44tracing"', JSON.stringify(Buffer.from(head.subarray(0, 10)).toString('latin1')));
@@ -320,7 +326,11 @@ async function readDat(src: FileSource): Promise<DatTrace> {
   const clockWord = (text: string | undefined) => /\[([^\]]+)\]/.exec(text ?? '')?.[1] ?? '';
   const topClock = clockWord(options.traceClock);
   for (const b of t.buffers) if (!b.clock) b.clock = topClock || 'local';
-  const addNs = (options.offset ?? 0n) + (options.date ? parseDateUs(options.date) * 1000n : 0n);
+  // timestamp_calc() and the options trace-cmd applies, unless --raw-ts / --nodate say not
+  const addNs = opts.rawTs ? 0n : (options.offset ?? 0n) + (options.date && !opts.ignoreDate ? parseDateUs(options.date) * 1000n : 0n);
+  if (opts.rawTs) options.rawTs = true;
+  if (opts.ts2secsHz !== undefined && !opts.rawTs) options.ts2secs = opts.ts2secsHz;
+  const ts2secs = options.ts2secs !== undefined ? 1e9 / options.ts2secs : undefined;
 
   // Base of the relative timestamps: the first page's time, in whole seconds.
   let firstTs: bigint | null = null;
@@ -333,8 +343,8 @@ async function readDat(src: FileSource): Promise<DatTrace> {
     }
   }
   if (firstTs === null) firstTs = await firstCompressedTs(src, cpuData, le, codec);
-  const tsc = options.tsc2nsec && options.tsc2nsec.mult ? { mult: BigInt(options.tsc2nsec.mult), shift: BigInt(options.tsc2nsec.shift) } : undefined;
-  const startNs = (firstTs === null ? 0n : tsc ? tscToNs(firstTs, tsc) : firstTs) + addNs;
+  const tsc = !opts.rawTs && options.tsc2nsec && options.tsc2nsec.mult ? { mult: BigInt(options.tsc2nsec.mult), shift: BigInt(options.tsc2nsec.shift) } : undefined;
+  const startNs = (firstTs === null ? 0n : scaleRaw(firstTs, { tsc, ts2secs })) + addNs;
   const tsBaseSec = Number((startNs > 0n ? startNs : 0n) / 1_000_000_000n);
   const baseNs = BigInt(tsBaseSec) * 1_000_000_000n;
 
@@ -349,7 +359,7 @@ async function readDat(src: FileSource): Promise<DatTrace> {
     }
     return true;
   });
-  const layouts = t.buffers.map((b): PageLayout => ({ pageSize: b.pageSize, commitSize, dataOffset, le, tsc }));
+  const layouts = t.buffers.map((b): PageLayout => ({ pageSize: b.pageSize, commitSize, dataOffset, le, tsc, ts2secs }));
   const symbols = new SymbolTable(kallsyms);
   const trace: DatTrace = {
     source: path,

@@ -27,6 +27,12 @@ export interface DatMeta {
   version?: string;
   traceId?: bigint;
   cpuStats?: string[];
+  /** DATE option: the gtod offset in µs as trace-cmd record --date writes it ("0x..."). */
+  date?: string;
+  /** OFFSET option: ns added to every time stamp (trace-cmd record --ts-offset). */
+  offset?: bigint;
+  /** TSC2NSEC option: time stamps are TSC counts converted as (tsc * mult) >> shift, plus offset. */
+  tsc2nsec?: { mult: number; shift: number; offset: bigint };
   /** Instance buffers besides the top one (v7 only). */
   instances?: string[];
 }
@@ -281,6 +287,9 @@ export class DatWriter {
     if (m.provenance) opt(OptionId.TRACELAB_PROVENANCE, new Blob(le).cstr(m.provenance).build());
     if (m.traceId !== undefined) opt(OptionId.TRACEID, new Blob(le).u64(m.traceId).build());
     for (const s of m.cpuStats ?? []) opt(OptionId.CPUSTAT, new Blob(le).cstr(s).build());
+    if (m.date !== undefined) opt(OptionId.DATE, new Blob(le).cstr(m.date).build());
+    if (m.offset !== undefined) opt(OptionId.OFFSET, new Blob(le).cstr(m.offset.toString()).build());
+    if (m.tsc2nsec) opt(OptionId.TSC2NSEC, new Blob(le).u32(m.tsc2nsec.mult).u32(m.tsc2nsec.shift).u64(m.tsc2nsec.offset).build());
   }
 
   private writeV6(out: Out): void {

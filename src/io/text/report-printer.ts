@@ -49,6 +49,9 @@ export interface ReportOptions {
 const NS_CLOCKS = new Set(['local', 'global', 'uptime', 'perf', 'mono', 'mono_raw', 'tai', 'tsc2nsec']);
 
 export function isNsClock(trace: Trace, clock: string): boolean {
+  // --raw-ts: never in µs (TRACECMD_FL_IN_USECS stays clear); --ts2secs: no trace clock, seconds
+  if (trace.options.rawTs) return false;
+  if (trace.options.ts2secs !== undefined) return true;
   return NS_CLOCKS.has(clock) || trace.options.tsc2nsec !== undefined;
 }
 
@@ -268,7 +271,8 @@ class EventLines {
     this.tsDiff = !!opts.tsDiff;
     this.tsOffset = opts.tsOffsetNs ?? 0;
     this.flagMask = (opts.noHardirq ? HARDIRQ : 0) | (opts.noSoftirq ? SOFTIRQ : 0);
-    this.diffUs = !!trace.options.traceClock && !opts.ns;
+    // use_trace_clock: set by the TRACECLOCK option, cleared by --ts2secs
+    this.diffUs = !!trace.options.traceClock && trace.options.ts2secs === undefined && !opts.ns;
     this.state.findEvent = (system, name) => trace.formats.find(name, system)[0];
     this.state.peekNext = () => this.peek();
   }
