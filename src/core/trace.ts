@@ -27,6 +27,8 @@ export interface TraceOptions {
   /** OFFSET option: ns added to every timestamp. */
   offset?: bigint;
   tsc2nsec?: { mult: number; shift: number; offset: bigint };
+  /** A guest's TIME_SHIFT option was applied: time stamps are on the host's clock. */
+  timeShift?: boolean;
   /** Opened with report --raw-ts: time stamps are the recorded counts. */
   rawTs?: boolean;
   /** Opened with report --ts2secs: the HZ the counts were converted from. */

@@ -39,3 +39,14 @@ describe('time stamps: DATE and OFFSET options, --nodate, --raw-ts, --ts2secs (o
 describe('time stamps: TSC2NSEC with DATE, --raw-ts, --ts2secs (oracle: trace-cmd report)', () => {
   storedOracleTests(here, 'time-tsc', writer({ tsc2nsec: { mult: 3000000, shift: 22, offset: 123456789n }, date: '0x2000', clock: 'x86-tsc' }), MODES);
 });
+
+const B = 5000000000123n;
+const GUEST_MODES = [['', [], {}], ['-t', ['-t'], { ns: true }], ['-raw-ts', ['--raw-ts'], {}, { rawTs: true }]] as Parameters<typeof storedOracleTests>[3];
+
+describe("a guest's TIME_SHIFT option: its stamps on the host's clock, interpolated between samples (oracle: trace-cmd report)", () => {
+  storedOracleTests(here, 'time-guest-interp', writer({ timeShift: { traceId: 7n, flags: 1, cpus: [{ time: [B + 2000000n, B, B + 6000000n, B + 2000000n], offset: [-1000n, 5000n, 999999n, 77n], scaling: [1n, 1n, 1n, 1n] }, { time: [B, B + 3000000n, B + 5000000n], offset: [100n, -200000n, 300n], scaling: [1n, 1n, 1n] }] } }), GUEST_MODES);
+});
+
+describe("a guest's TIME_SHIFT option: steps, scaling with fraction bits, a CPU without samples (oracle: trace-cmd report)", () => {
+  storedOracleTests(here, 'time-guest-step', writer({ timeShift: { traceId: 7n, flags: 0, cpus: [{ time: [B, B + 3000000n, B + 5000000n], offset: [10n, 20000n, -30000n], scaling: [3n, 1n, 1n], fraction: [1n, 0n, 0n] }] } }), GUEST_MODES);
+});

@@ -22,10 +22,13 @@ export interface PageLayout {
    * and truncated, as timestamp_calc() computes `ts *= handle->ts2secs`.
    */
   ts2secs?: number;
+  /** A guest's TIME_SHIFT: its CPU's raw stamp mapped onto the host clock, before anything else. */
+  hostSync?: (raw: bigint) => bigint;
 }
 
-/** timestamp_calc()'s unit conversion of a raw stamp: TSC2NSEC's or --ts2secs' (the latter wins). */
-export function scaleRaw(raw: bigint, L: Pick<PageLayout, 'tsc' | 'ts2secs'>): bigint {
+/** timestamp_calc()'s conversion of a raw stamp: the host sync, then TSC2NSEC's or --ts2secs' units (the latter wins). */
+export function scaleRaw(raw: bigint, L: Pick<PageLayout, 'tsc' | 'ts2secs' | 'hostSync'>): bigint {
+  if (L.hostSync) raw = L.hostSync(BigInt.asUintN(64, raw));
   if (L.ts2secs !== undefined) {
     const x = Number(BigInt.asUintN(64, raw)) * L.ts2secs;
     // a double of 2^64 or more converts to 0 on x86-64 (cvttsd2si's 2^63 marker, xored away)
@@ -87,7 +90,7 @@ export function decodePages(
 ): void {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = L.le;
-  const scaled = L.tsc !== undefined || L.ts2secs !== undefined;
+  const scaled = L.tsc !== undefined || L.ts2secs !== undefined || L.hostSync !== undefined;
   const ps = L.pageSize;
   out.ensure(out.n + Math.ceil((end - start) / 8) + 1);
   const ts = out.ts;

@@ -13,6 +13,7 @@ import { OptionId, SECTION_HEADER_SIZE, initialHeader, sectionHeaderBE, sectionH
 import { pageLayoutFromHeader, readEventFormats, readFtraceFormats, readHeaderInfo, readSized32, readSized64 } from './metadata.ts';
 import { mergeStreams } from './merge.ts';
 import { scaleRaw, type PageLayout } from './pages.ts';
+import { hostTime, readTimeShift, type TimeShift } from './time-sync.ts';
 
 export interface DatTrace extends Trace {
   /** Text of a latency-format trace (no ring-buffer pages), if that is what the file holds. */
@@ -97,6 +98,7 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
   let codec: Codec = (await codecFor('none'))!;
   const cpuData: CpuData[] = [];
   let latencyText: string | null = null;
+  let timeShift: TimeShift | null = null;
 
   const onOption = (id: number, payload: Cursor, v7: boolean) => {
     switch (id) {
@@ -120,6 +122,7 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
         options.tsc2nsec = { mult, shift, offset: payload.u64('tsc2nsec offset') };
         break;
       }
+      case OptionId.TIME_SHIFT: timeShift = readTimeShift(payload); break;
       case OptionId.BUFFER: bufferOptions.push({ payload, v7 }); break;
       case OptionId.HEADER_INFO: case OptionId.FTRACE_EVENTS: case OptionId.EVENT_FORMATS:
       case OptionId.KALLSYMS: case OptionId.PRINTK: case OptionId.CMDLINES:
@@ -128,7 +131,7 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
       case OptionId.BUFFER_TEXT:
         if (v7) latencySection = Number(payload.u64('section offset'));
         break;
-      case OptionId.HOOK: case OptionId.TIME_SHIFT: case OptionId.GUEST: case OptionId.STRINGS:
+      case OptionId.HOOK: case OptionId.GUEST: case OptionId.STRINGS:
         break;
       default:
         options.unknown.push(id);
@@ -344,7 +347,11 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
   }
   if (firstTs === null) firstTs = await firstCompressedTs(src, cpuData, le, codec);
   const tsc = !opts.rawTs && options.tsc2nsec && options.tsc2nsec.mult ? { mult: BigInt(options.tsc2nsec.mult), shift: BigInt(options.tsc2nsec.shift) } : undefined;
-  const startNs = (firstTs === null ? 0n : scaleRaw(firstTs, { tsc, ts2secs })) + addNs;
+  // a guest's stamps map onto its host's clock per CPU (not with --raw-ts)
+  const shift = opts.rawTs ? null : timeShift;
+  if (shift) options.timeShift = true;
+  const syncOf = (cpu: number) => (shift ? (raw: bigint) => hostTime(raw, cpu, shift) : undefined);
+  const startNs = (firstTs === null ? 0n : scaleRaw(firstTs, { tsc, ts2secs, hostSync: syncOf(0) })) + addNs;
   const tsBaseSec = Number((startNs > 0n ? startNs : 0n) / 1_000_000_000n);
   const baseNs = BigInt(tsBaseSec) * 1_000_000_000n;
 
@@ -399,7 +406,7 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
     batches(bo: BatchOptions = {}) {
       const streams = cpusOk
         .filter((d) => !bo.cpus || bo.cpus.has(d.cpu))
-        .map((d, i) => new CpuStream(d, i, src, layouts[d.buffer], codec, baseNs, addNs, (m) => note(m)));
+        .map((d, i) => new CpuStream(d, i, src, shift ? { ...layouts[d.buffer], hostSync: syncOf(d.cpu) } : layouts[d.buffer], codec, baseNs, addNs, (m) => note(m)));
       return mergeStreams(streams, bo.batchSize ?? 4096, bo.reuse === true, le);
     },
   };

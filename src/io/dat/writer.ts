@@ -33,6 +33,8 @@ export interface DatMeta {
   offset?: bigint;
   /** TSC2NSEC option: time stamps are TSC counts converted as (tsc * mult) >> shift, plus offset. */
   tsc2nsec?: { mult: number; shift: number; offset: bigint };
+  /** TIME_SHIFT option of a guest's trace: per CPU its samples (time, offset, scaling, fraction bits). */
+  timeShift?: { traceId: bigint; flags: number; cpus: { time: bigint[]; offset: bigint[]; scaling: bigint[]; fraction?: bigint[] }[] };
   /** Instance buffers besides the top one (v7 only). */
   instances?: string[];
 }
@@ -290,6 +292,17 @@ export class DatWriter {
     if (m.date !== undefined) opt(OptionId.DATE, new Blob(le).cstr(m.date).build());
     if (m.offset !== undefined) opt(OptionId.OFFSET, new Blob(le).cstr(m.offset.toString()).build());
     if (m.tsc2nsec) opt(OptionId.TSC2NSEC, new Blob(le).u32(m.tsc2nsec.mult).u32(m.tsc2nsec.shift).u64(m.tsc2nsec.offset).build());
+    if (m.timeShift) {
+      const t = m.timeShift;
+      const p = new Blob(le).u64(t.traceId).u32(t.flags).u32(t.cpus.length);
+      const u = (v: bigint) => BigInt.asUintN(64, v);
+      for (const c of t.cpus) {
+        p.u32(c.time.length);
+        for (const x of [...c.time, ...c.offset, ...c.scaling]) p.u64(u(x));
+      }
+      if (t.cpus.some((c) => c.fraction)) for (const c of t.cpus) for (const x of c.fraction ?? c.time.map(() => 0n)) p.u64(u(x));
+      opt(OptionId.TIME_SHIFT, p.build());
+    }
   }
 
   private writeV6(out: Out): void {
