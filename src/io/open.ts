@@ -36,9 +36,42 @@ export async function openTrace(path: string, o: TextTraceOptions & { dat?: Omit
   }
   if (!head.length) throw new UserError(`${path}: empty (0 bytes)`);
   if (looksLikeDat(head)) return openDat(path, o.dat);
+  // plain report or kernel text streams in chunks: only its events are held, never its text
+  const start = Buffer.from(head).toString('latin1');
+  const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  if (!gz && !/^\s*</.test(start.slice(0, 256))) {
+    const kind = detectText(readPrefix(path, 1 << 16));
+    if (kind) return readTextTrace(textChunks(path), path, kind, o);
+  }
   const size = fs.statSync(path).size;
   if (size > MAX_TEXT) throw new UserError(`${path}: ${size} bytes is too large for a text trace (limit ${MAX_TEXT}); convert it with trace-cmd record/extract instead`);
   return openData(fs.readFileSync(path), path, o);
+}
+
+/** The first `n` bytes of a file, as latin1 text. */
+function readPrefix(path: string, n: number): string {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    return b.subarray(0, fs.readSync(fd, b, 0, n, 0)).toString('latin1');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A file's text in chunks of about 8 MB (latin1: one char per byte, so a chunk never splits a character). */
+function* textChunks(path: string): Generator<string> {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(8 << 20);
+    for (;;) {
+      const n = fs.readSync(fd, b, 0, b.length, null);
+      if (n === 0) return;
+      yield b.subarray(0, n).toString('latin1');
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function readAll(fd: number, name: string): Buffer {

@@ -42,7 +42,15 @@ const MAX_SHOWN_BAD = 5;
  * printing a report text again gives the same bytes. Events are encoded as the
  * lines are read; the text is never held as per-line objects.
  */
-export function readTextTrace(text: string, source: string, kind: TextKind, o: TextTraceOptions = {}): Trace {
+/** Longest line read (trace-cmd's lines are bounded by an event's size, far below this). */
+const MAX_LINE = 16 << 20;
+
+/**
+ * Reads a text trace from its text, or from chunks of it (each ending at a
+ * line's end but the last): the input is never held whole, only the events.
+ * A last line without its newline is a cut one: it is not read, and said.
+ */
+export function readTextTrace(input: string | Iterable<string>, source: string, kind: TextKind, o: TextTraceOptions = {}): Trace {
   const warnings: string[] = [];
   const builder = new TextTraceBuilder(kind, o.formats ?? []);
   let cpus = 0;
@@ -55,110 +63,151 @@ export function readTextTrace(text: string, source: string, kind: TextKind, o: T
   const blank = (): Pending => ({ comm: '', pid: 0, cpu: 0, flags: 0, preempt: 0, sec: 0, nsec: 0, name: '', text: '', stack: null, lost: null, buffer: 0 });
   let spare = blank();
   let other = blank();
-  let start = 0;
-  const n = text.length;
   const flush = () => {
     if (last) builder.add(last);
     last = null;
   };
-  while (start < n) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = n;
-    const ls = start;
-    const le = text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    start = end + 1;
-    lineNo++;
-    if (le <= ls) continue;
-    if (kind === 'report') {
-      // event lines are read in place; other lines are sliced only when they are looked at
-      const c0 = text.charCodeAt(ls);
-      if (!builder.count && !last && (c0 === 118 || c0 === 67)) {
-        const l = text.slice(ls, le);
-        if (l.startsWith('version = ') || /^CPU \d+ is empty$/.test(l)) {
+  // one chunk of whole lines
+  const chunk = (text: string) => {
+    let start = 0;
+    const n = text.length;
+    while (start < n) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = n;
+      const ls = start;
+      const le = text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+      start = end + 1;
+      lineNo++;
+      if (le <= ls) continue;
+      if (kind === 'report') {
+        // event lines are read in place; other lines are sliced only when they are looked at
+        const c0 = text.charCodeAt(ls);
+        if (!builder.count && !last && (c0 === 118 || c0 === 67)) {
+          const l = text.slice(ls, le);
+          if (l.startsWith('version = ') || /^CPU \d+ is empty$/.test(l)) {
+            header += l + '\n';
+            continue;
+          }
+        }
+        if (c0 === 99 && text.startsWith('cpus=', ls)) {
+          const l = text.slice(ls, le);
+          cpus = Number(l.slice(5)) || cpus;
+          builder.setCpus(cpus);
           header += l + '\n';
           continue;
         }
-      }
-      if (c0 === 99 && text.startsWith('cpus=', ls)) {
-        const l = text.slice(ls, le);
-        cpus = Number(l.slice(5)) || cpus;
-        builder.setCpus(cpus);
-        header += l + '\n';
-        continue;
-      }
-      if (c0 === 61 && text.startsWith('=> ', ls) && last?.stack) {
-        const m = /^=> (.*?)(?: \(([0-9a-f]+)\))?$/.exec(text.slice(ls, le))!;
-        const bare = m[2] === undefined && /^[0-9a-f]+$/.test(m[1]);
-        last.stack.push({ name: bare ? '' : m[1], addr: m[2] !== undefined ? BigInt('0x' + m[2]) : bare ? BigInt('0x' + m[1]) : -1n });
-        continue;
-      }
-      const drop = c0 === 67 && text.startsWith('CPU:', ls) ? /^CPU:(\d+) \[(?:(\d+) )?EVENTS DROPPED\]$/.exec(text.slice(ls, le)) : null;
-      if (drop) {
-        pendingLost.set(Number(drop[1]), drop[2] ? Number(drop[2]) : -1);
-        continue;
-      }
-      // an instance buffer's lines start with "name: " (the top buffer's with as many spaces,
-      // which the line scanner skips)
-      line.buffer = 0;
-      let i0 = ls;
-      while (text.charCodeAt(i0) === 32) i0++;
-      const sp = text.indexOf(' ', i0);
-      let parsed = false;
-      if (sp > i0 + 1 && sp < le && text.charCodeAt(sp - 1) === 58 && parseReportLine(text, line, sp + 1, le)) {
-        line.buffer = builder.bufferIndex(text.slice(i0, sp - 1));
-        parsed = true;
-      }
-      if (!parsed && !parseReportLine(text, line, ls, le)) {
-        const l = text.slice(ls, le);
-        // an event text with newlines in it (a print event): indented lines continue it
-        if (last && (c0 === 32 || c0 === 9) && !last.stack) {
-          last.text += '\n' + l;
+        if (c0 === 61 && text.startsWith('=> ', ls) && last?.stack) {
+          const m = /^=> (.*?)(?: \(([0-9a-f]+)\))?$/.exec(text.slice(ls, le))!;
+          const bare = m[2] === undefined && /^[0-9a-f]+$/.test(m[1]);
+          last.stack.push({ name: bare ? '' : m[1], addr: m[2] !== undefined ? BigInt('0x' + m[2]) : bare ? BigInt('0x' + m[1]) : -1n });
           continue;
         }
-        if (++bad <= MAX_SHOWN_BAD) warnings.push(`${source}:${lineNo}: not a trace-cmd report line (expected "comm-pid [cpu] seconds: event: text"): ${JSON.stringify(l.slice(0, 120))}`);
-        continue;
+        const drop = c0 === 67 && text.startsWith('CPU:', ls) ? /^CPU:(\d+) \[(?:(\d+) )?EVENTS DROPPED\]$/.exec(text.slice(ls, le)) : null;
+        if (drop) {
+          pendingLost.set(Number(drop[1]), drop[2] ? Number(drop[2]) : -1);
+          continue;
+        }
+        // an instance buffer's lines start with "name: " (the top buffer's with as many spaces,
+        // which the line scanner skips)
+        line.buffer = 0;
+        let i0 = ls;
+        while (text.charCodeAt(i0) === 32) i0++;
+        const sp = text.indexOf(' ', i0);
+        let parsed = false;
+        if (sp > i0 + 1 && sp < le && text.charCodeAt(sp - 1) === 58 && parseReportLine(text, line, sp + 1, le)) {
+          line.buffer = builder.bufferIndex(text.slice(i0, sp - 1));
+          parsed = true;
+        }
+        if (!parsed && !parseReportLine(text, line, ls, le)) {
+          const l = text.slice(ls, le);
+          // an event text with newlines in it (a print event): indented lines continue it
+          if (last && (c0 === 32 || c0 === 9) && !last.stack) {
+            last.text += '\n' + l;
+            continue;
+          }
+          if (++bad <= MAX_SHOWN_BAD) warnings.push(`${source}:${lineNo}: not a trace-cmd report line (expected "comm-pid [cpu] seconds: event: text"): ${JSON.stringify(l.slice(0, 120))}`);
+          continue;
+        }
+      } else {
+        const l = text.slice(ls, le);
+        if (l.charCodeAt(0) === 35) {
+          const p = /#P:(\d+)/.exec(l);
+          if (p) builder.setCpus((cpus = Number(p[1])));
+          continue;
+        }
+        if (l.startsWith(' => ') && last?.stack) {
+          last.stack.push({ name: l.slice(4).trim(), addr: -1n });
+          continue;
+        }
+        if (!parseFtraceLine(l, line)) {
+          if (++bad <= MAX_SHOWN_BAD) warnings.push(`${source}:${lineNo}: not a kernel trace line (expected "comm-pid [cpu] flags seconds: event: text"): ${JSON.stringify(l.slice(0, 120))}`);
+          continue;
+        }
+        if (!line.name) line.name = line.text.startsWith('<stack trace>') ? 'kernel_stack' : 'function';
       }
-    } else {
-      const l = text.slice(ls, le);
-      if (l.charCodeAt(0) === 35) {
-        const p = /#P:(\d+)/.exec(l);
-        if (p) builder.setCpus((cpus = Number(p[1])));
-        continue;
+      flush();
+      const isStack = line.name === 'kernel_stack' && (line.text === '<stack trace >' || line.text === '<stack trace>');
+      let lost: number | null = null;
+      if (pendingLost.size && pendingLost.has(line.cpu)) {
+        lost = pendingLost.get(line.cpu)!;
+        pendingLost.delete(line.cpu);
       }
-      if (l.startsWith(' => ') && last?.stack) {
-        last.stack.push({ name: l.slice(4).trim(), addr: -1n });
-        continue;
-      }
-      if (!parseFtraceLine(l, line)) {
-        if (++bad <= MAX_SHOWN_BAD) warnings.push(`${source}:${lineNo}: not a kernel trace line (expected "comm-pid [cpu] flags seconds: event: text"): ${JSON.stringify(l.slice(0, 120))}`);
-        continue;
-      }
-      if (!line.name) line.name = line.text.startsWith('<stack trace>') ? 'kernel_stack' : 'function';
+      // two records in turn: the builder is done with one before it comes back
+      const p: Pending = spare;
+      spare = other;
+      other = p;
+      p.comm = line.comm;
+      p.pid = line.pid;
+      p.cpu = line.cpu;
+      p.flags = line.flags;
+      p.preempt = line.preempt;
+      p.sec = line.sec;
+      p.nsec = line.nsec;
+      p.name = line.name;
+      p.text = line.text;
+      p.stack = isStack ? [] : null;
+      p.lost = lost;
+      p.buffer = line.buffer;
+      last = p;
     }
-    flush();
-    const isStack = line.name === 'kernel_stack' && (line.text === '<stack trace >' || line.text === '<stack trace>');
-    let lost: number | null = null;
-    if (pendingLost.size && pendingLost.has(line.cpu)) {
-      lost = pendingLost.get(line.cpu)!;
-      pendingLost.delete(line.cpu);
+  };
+  let tail = '';
+  let skipping = false;
+  const tooLong = () => {
+    lineNo++;
+    warnings.push(`${source}:${lineNo}: a line longer than ${MAX_LINE} bytes: not read`);
+    tail = '';
+  };
+  for (let piece of typeof input === 'string' ? [input] : input) {
+    if (skipping) {
+      // the rest of a line too long to read
+      const nl = piece.indexOf('\n');
+      if (nl < 0) continue;
+      piece = piece.slice(nl + 1);
+      skipping = false;
     }
-    // two records in turn: the builder is done with one before it comes back
-    const p: Pending = spare;
-    spare = other;
-    other = p;
-    p.comm = line.comm;
-    p.pid = line.pid;
-    p.cpu = line.cpu;
-    p.flags = line.flags;
-    p.preempt = line.preempt;
-    p.sec = line.sec;
-    p.nsec = line.nsec;
-    p.name = line.name;
-    p.text = line.text;
-    p.stack = isStack ? [] : null;
-    p.lost = lost;
-    p.buffer = line.buffer;
-    last = p;
+    // the line the tail began, completed (or not) by this piece
+    const nl = piece.indexOf('\n');
+    if (tail.length + (nl < 0 ? piece.length : nl) > MAX_LINE) {
+      tooLong();
+      if (nl < 0) {
+        skipping = true;
+        continue;
+      }
+      piece = piece.slice(nl + 1);
+    }
+    const text = tail ? tail + piece : piece;
+    const cut = text.lastIndexOf('\n');
+    tail = text.slice(cut + 1);
+    if (cut >= 0) chunk(text.slice(0, cut + 1));
+    if (tail.length > MAX_LINE) {
+      tooLong();
+      skipping = true;
+    }
+  }
+  if (tail) {
+    // a text trace's every line ends with a newline: this one was cut
+    warnings.push(`${source}:${lineNo + 1}: the file ends inside a line (${tail.length} bytes without a newline): a cut line, not read`);
   }
   flush();
   if (bad > MAX_SHOWN_BAD) warnings.push(`${source}: ${bad} lines in all could not be read (first ${MAX_SHOWN_BAD} shown); the rest of the file was read`);

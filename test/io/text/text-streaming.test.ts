@@ -1,0 +1,58 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openTrace } from '../../../src/io/open.ts';
+import { readTextTrace } from '../../../src/io/text/text-trace.ts';
+import { ROOT, reportOf, tempDir } from '../../helpers.ts';
+
+/** Text traces are read in chunks: never held whole, the same events, cut lines said. */
+const text = gunzipSync(fs.readFileSync(path.join(ROOT, 'samples/real-ipi.dat.report.txt.gz'))).toString('latin1');
+const dir = tempDir('tracelab-text-');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function* pieces(s: string, sizes: number[]): Generator<string> {
+  let at = 0;
+  for (let k = 0; at < s.length; k++) {
+    const n = sizes[k % sizes.length];
+    yield s.slice(at, at + n);
+    at += n;
+  }
+}
+
+describe('text traces in chunks', () => {
+  it('reads the same events from chunks cut anywhere as from the whole text', () => {
+    const whole = reportOf(readTextTrace(text, 'whole', 'report'));
+    expect(whole).toBe(text);
+    for (const sizes of [[1], [7, 4096, 13], [65536]]) {
+      const t = sizes[0] === 1 ? readTextTrace(pieces(text.slice(0, 20000), sizes), 'bytes', 'report') : readTextTrace(pieces(text, sizes), 'pieces', 'report');
+      expect(reportOf(t)).toBe(sizes[0] === 1 ? reportOf(readTextTrace(text.slice(0, text.lastIndexOf('\n', 20000) + 1), 'w', 'report')) : text);
+    }
+  });
+
+  it('a file read from disk streams (its report is the file again)', async () => {
+    const f = path.join(dir, 'r.txt');
+    fs.writeFileSync(f, text, 'latin1');
+    const t = await openTrace(f);
+    expect(reportOf(t)).toBe(text);
+    expect(t.warnings).toEqual([]);
+  });
+
+  it('a last line without its newline is a cut one: not read, and said', async () => {
+    const cut = text.slice(0, text.lastIndexOf('\n', text.length - 2) + 30);
+    const f = path.join(dir, 'cut.txt');
+    fs.writeFileSync(f, cut, 'latin1');
+    const t = await openTrace(f);
+    expect(reportOf(t)).toBe(cut.slice(0, cut.lastIndexOf('\n') + 1));
+    expect(t.warnings).toEqual([`${f}:${cut.split('\n').length}: the file ends inside a line (29 bytes without a newline): a cut line, not read`]);
+  });
+
+  it('a line past 16 MiB is skipped with a warning, the lines after it read', () => {
+    const lines = text.split('\n');
+    const huge = 'x'.repeat((16 << 20) + 10);
+    const input = [lines.slice(0, 5).join('\n') + '\n', huge.slice(0, 9 << 20), huge.slice(9 << 20) + '\n' + lines.slice(5, 10).join('\n') + '\n'];
+    const t = readTextTrace(input, 'big', 'report');
+    expect(reportOf(t)).toBe(lines.slice(0, 10).join('\n') + '\n');
+    expect(t.warnings).toEqual(['big:6: a line longer than 16777216 bytes: not read']);
+  });
+});
