@@ -3,7 +3,7 @@ import * as zlib from 'node:zlib';
 import { UserError } from '../core/errors.ts';
 import type { Trace } from '../core/trace.ts';
 import { looksLikeDat, openDat, type OpenDatOptions } from './dat/reader.ts';
-import { readTextTrace, type TextKind, type TextTraceOptions } from './text/text-trace.ts';
+import { readTextTrace, readTextTraceAsync, type TextKind, type TextTraceOptions } from './text/text-trace.ts';
 
 /** Largest text input read into memory (text traces are parsed whole). */
 const MAX_TEXT = 2 ** 31;
@@ -15,7 +15,7 @@ const MAX_TEXT = 2 ** 31;
  */
 export async function openTrace(path: string, o: TextTraceOptions & { dat?: Omit<OpenDatOptions, 'bytes'> } = {}): Promise<Trace> {
   let head: Uint8Array;
-  if (path === '-') return openData(readAll(0, '-'), 'stdin', o);
+  if (path === '-') return openStream(process.stdin, 'stdin', o);
   try {
     if (fs.statSync(path).isDirectory()) throw new UserError(`${path}: is a directory, not a trace file`);
   } catch (e) {
@@ -39,13 +39,122 @@ export async function openTrace(path: string, o: TextTraceOptions & { dat?: Omit
   // plain report or kernel text streams in chunks: only its events are held, never its text
   const start = Buffer.from(head).toString('latin1');
   const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-  if (!gz && !/^\s*</.test(start.slice(0, 256))) {
+  if (gz) return openStream(fs.createReadStream(path), path, o);
+  if (!/^\s*</.test(start.slice(0, 256))) {
     const kind = detectText(readPrefix(path, 1 << 16));
     if (kind) return readTextTrace(textChunks(path), path, kind, o);
   }
   const size = fs.statSync(path).size;
   if (size > MAX_TEXT) throw new UserError(`${path}: ${size} bytes is too large for a text trace (limit ${MAX_TEXT}); convert it with trace-cmd record/extract instead`);
   return openData(fs.readFileSync(path), path, o);
+}
+
+/**
+ * An input that comes as a stream (stdin, a gzip file): text is read as it
+ * comes (gzip decompressed on the way, so a gzip bomb costs time, not
+ * memory); a trace.dat, which needs random access, or systrace HTML is
+ * gathered whole first (within the size limit).
+ */
+async function openStream(input: AsyncIterable<Buffer | string>, source: string, o: TextTraceOptions & { dat?: Omit<OpenDatOptions, 'bytes'> }): Promise<Trace> {
+  const it = input[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let have = 0;
+  let done = false;
+  const next = async (): Promise<Buffer | null> => {
+    const r = await it.next();
+    if (r.done) return null;
+    return typeof r.value === 'string' ? Buffer.from(r.value, 'latin1') : r.value;
+  };
+  while (have < 65536) {
+    let b: Buffer | null;
+    try {
+      b = await next();
+    } catch (e) {
+      throw new UserError(`${source}: cannot read: ${(e as Error).message}`);
+    }
+    if (!b) {
+      done = true;
+      break;
+    }
+    head.push(b);
+    have += b.length;
+  }
+  const first = Buffer.concat(head);
+  if (!first.length) throw new UserError(`${source}: empty (0 bytes)`);
+  // the rest of the stream, after what was read to decide
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield first;
+    if (done) return;
+    for (;;) {
+      const b = await next();
+      if (!b) return;
+      yield b;
+    }
+  }
+  if (first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
+    const gunzip = zlib.createGunzip();
+    const feed = (async () => {
+      try {
+        for await (const b of rest()) {
+          if (gunzip.destroyed) return;
+          // wait for room, unless the stream ends first (an error in the data closes it)
+          if (!gunzip.write(b)) {
+            await new Promise<void>((resolve) => {
+              const go = () => {
+                gunzip.off('drain', go);
+                gunzip.off('close', go);
+                resolve();
+              };
+              gunzip.on('drain', go);
+              gunzip.on('close', go);
+            });
+          }
+        }
+        if (!gunzip.destroyed) gunzip.end();
+      } catch (e) {
+        gunzip.destroy(e as Error);
+      }
+    })();
+    const warnings: string[] = [];
+    // gzip(1) reads the members it can and warns about what follows: so does this
+    async function* unzipped(): AsyncGenerator<Buffer> {
+      try {
+        for await (const b of gunzip) yield b as Buffer;
+      } catch (e) {
+        warnings.push(`${source}: the gzip data ends in an error (${(e as Error).message}): what came before it was read`);
+      }
+    }
+    let t: Trace;
+    try {
+      t = await openStream(unzipped(), source, o);
+    } catch (e) {
+      gunzip.destroy();
+      // nothing decompressed: the error is the gzip data's, not an empty input's
+      if (warnings.length && e instanceof UserError && /empty \(0 bytes\)/.test(e.message)) throw new UserError(`${source}: a gzip file that does not decompress: ${/\((.*)\)/.exec(warnings[0])?.[1] ?? 'error'}`);
+      throw e;
+    }
+    void feed;
+    t.warnings.push(...warnings);
+    return t;
+  }
+  const start = first.subarray(0, 65536).toString('latin1');
+  if (looksLikeDat(first.subarray(0, 16)) || /^\s*</.test(start.slice(0, 256))) {
+    // random access (a trace.dat) or a document to take apart (HTML): all of it, within the limit
+    const all: Buffer[] = [];
+    let total = 0;
+    for await (const b of rest()) {
+      total += b.length;
+      if (total > MAX_TEXT) throw new UserError(`${source}: more than ${MAX_TEXT} bytes`);
+      all.push(b);
+    }
+    return openData(Buffer.concat(all), source, o);
+  }
+  const kind = detectText(start);
+  if (!kind) return openText(first, source, o);
+  async function* text(): AsyncGenerator<string> {
+    for await (const b of rest()) yield b.toString('latin1');
+  }
+  return readTextTraceAsync(text(), source, kind, o);
 }
 
 /** The first `n` bytes of a file, as latin1 text. */
@@ -74,26 +183,6 @@ function* textChunks(path: string): Generator<string> {
   }
 }
 
-function readAll(fd: number, name: string): Buffer {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for (;;) {
-    const b = Buffer.alloc(1 << 20);
-    let n: number;
-    try {
-      n = fs.readSync(fd, b, 0, b.length, null);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
-      throw new UserError(`${name}: cannot read: ${(e as Error).message}`);
-    }
-    if (n === 0) break;
-    chunks.push(b.subarray(0, n));
-    total += n;
-    if (total > MAX_TEXT) throw new UserError(`${name}: more than ${MAX_TEXT} bytes of text`);
-  }
-  return Buffer.concat(chunks);
-}
 
 /**
  * A whole input in memory (stdin, or a gzip file): a trace.dat is read from

@@ -51,6 +51,20 @@ const MAX_LINE = 16 << 20;
  * A last line without its newline is a cut one: it is not read, and said.
  */
 export function readTextTrace(input: string | Iterable<string>, source: string, kind: TextKind, o: TextTraceOptions = {}): Trace {
+  const r = textTraceReader(source, kind, o);
+  for (const piece of typeof input === 'string' ? [input] : input) r.push(piece);
+  return r.finish();
+}
+
+/** readTextTrace() for chunks that come asynchronously (a gzip stream, stdin). */
+export async function readTextTraceAsync(input: AsyncIterable<string>, source: string, kind: TextKind, o: TextTraceOptions = {}): Promise<Trace> {
+  const r = textTraceReader(source, kind, o);
+  for await (const piece of input) r.push(piece);
+  return r.finish();
+}
+
+/** A text trace read as its pieces arrive: push() each, then finish(). */
+function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): { push(piece: string): void; finish(): Trace } {
   const warnings: string[] = [];
   const builder = new TextTraceBuilder(kind, o.formats ?? []);
   let cpus = 0;
@@ -178,11 +192,11 @@ export function readTextTrace(input: string | Iterable<string>, source: string, 
     warnings.push(`${source}:${lineNo}: a line longer than ${MAX_LINE} bytes: not read`);
     tail = '';
   };
-  for (let piece of typeof input === 'string' ? [input] : input) {
+  const push = (piece: string): void => {
     if (skipping) {
       // the rest of a line too long to read
       const nl = piece.indexOf('\n');
-      if (nl < 0) continue;
+      if (nl < 0) return;
       piece = piece.slice(nl + 1);
       skipping = false;
     }
@@ -192,7 +206,7 @@ export function readTextTrace(input: string | Iterable<string>, source: string, 
       tooLong();
       if (nl < 0) {
         skipping = true;
-        continue;
+        return;
       }
       piece = piece.slice(nl + 1);
     }
@@ -204,14 +218,17 @@ export function readTextTrace(input: string | Iterable<string>, source: string, 
       tooLong();
       skipping = true;
     }
-  }
-  if (tail) {
-    // a text trace's every line ends with a newline: this one was cut
-    warnings.push(`${source}:${lineNo + 1}: the file ends inside a line (${tail.length} bytes without a newline): a cut line, not read`);
-  }
-  flush();
-  if (bad > MAX_SHOWN_BAD) warnings.push(`${source}: ${bad} lines in all could not be read (first ${MAX_SHOWN_BAD} shown); the rest of the file was read`);
-  return builder.finish({ source, cpus, header: kind === 'report' ? header : null, warnings });
+  };
+  const finish = (): Trace => {
+    if (tail) {
+      // a text trace's every line ends with a newline: this one was cut
+      warnings.push(`${source}:${lineNo + 1}: the file ends inside a line (${tail.length} bytes without a newline): a cut line, not read`);
+    }
+    flush();
+    if (bad > MAX_SHOWN_BAD) warnings.push(`${source}: ${bad} lines in all could not be read (first ${MAX_SHOWN_BAD} shown); the rest of the file was read`);
+    return builder.finish({ source, cpus, header: kind === 'report' ? header : null, warnings });
+  };
+  return { push, finish };
 }
 
 /** Encodes events into batches as they come, inverting and checking each distinct text once. */

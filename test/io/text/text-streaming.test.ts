@@ -56,3 +56,25 @@ describe('text traces in chunks', () => {
     expect(t.warnings).toEqual(['big:6: a line longer than 16777216 bytes: not read']);
   });
 });
+
+describe('gzip and stdin stream too', () => {
+  it('gzip with trailing garbage: what decompresses is read, and the error said', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const f = path.join(dir, 'g.txt.gz');
+    fs.writeFileSync(f, Buffer.concat([gzipSync(Buffer.from(text.slice(0, 200000), 'latin1')), Buffer.from('garbage after the member\n')]));
+    const t = await openTrace(f);
+    expect(t.warnings.some((w) => /the gzip data ends in an error/.test(w))).toBe(true);
+    // every event read is one of the text's, in order
+    const got = reportOf(t);
+    expect(text.startsWith(got.slice(0, got.lastIndexOf('\n') + 1))).toBe(true);
+  });
+
+  it('a gzip bomb is refused after its first 64 KB, not once inflated', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const f = path.join(dir, 'bomb.gz');
+    fs.writeFileSync(f, gzipSync(Buffer.alloc(200 << 20)));
+    const rss0 = process.memoryUsage().rss;
+    await expect(openTrace(f)).rejects.toThrow(/not a trace tracelab reads/);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(100 << 20);
+  });
+});
