@@ -40,7 +40,10 @@ export class CpuStream {
     private addNs: bigint,
     private warn: (msg: string) => void,
   ) {
-    this.recs = new PageRecords(((WINDOW_PAGES * layout.pageSize) >> 3) + 1);
+    // records of one window at most (8 bytes the smallest record), and no more than this CPU's
+    // bytes hold: a file that claims many CPUs costs what their data is, not a window each
+    const window = WINDOW_PAGES * layout.pageSize;
+    this.recs = new PageRecords(((d.compressed ? window : Math.min(window, Math.max(0, d.size))) >> 3) + 1);
     this.pos = d.offset;
     this.end = d.offset + d.size;
   }
