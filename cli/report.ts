@@ -77,6 +77,7 @@ export function register(program: Command): void {
     .option('--stat', 'the buffer statistics recorded at the end of the recording')
     .option('--uname', 'the uname of the recording machine, if it was saved')
     .option('--version', 'the trace-cmd version that wrote the file')
+    .option('-p', "print the file's page size and the host's, then exit")
     .option('--nodate', 'ignore the DATE option (trace-cmd record --date): time stamps without the offset to the time of day')
     .option('--raw-ts', 'time stamps as recorded: no DATE, OFFSET or TSC2NSEC, printed as counts')
     .option('--ts2secs <hz>', 'time stamps are counts of a clock of this frequency: printed as seconds')
@@ -99,6 +100,8 @@ export function register(program: Command): void {
       // process_filters(): with -T and a filter, the filters read back are all that prints
       if (o.T && traces.some((x) => x.filters.length)) return out.write(traces.map((x) => reportFilterStrings(x.trace, x.filters)).join(''));
       // the switches that print something about the file instead of its events, in trace-cmd's order
+      // (-p: getpagesize() of the host; 4096 on the x86-64 and arm64 kernels tracelab models)
+      if (o.p) return out.write(`file page size is ${trace.pageSize}, and host page size is 4096\n`);
       if (o.e) return out.write(endianText(trace));
       if (o.checkEvents) {
         process.exitCode = checkEventsStatus(trace);
