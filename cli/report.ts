@@ -78,12 +78,14 @@ export function register(program: Command): void {
     .option('--uname', 'the uname of the recording machine, if it was saved')
     .option('--version', 'the trace-cmd version that wrote the file')
     .option('-p', "print the file's page size and the host's, then exit")
+    .option('-w', 'wakeup latency: on each sched_switch that ends a wakeup, and a summary at the end')
     .option('--nodate', 'ignore the DATE option (trace-cmd record --date): time stamps without the offset to the time of day')
     .option('--raw-ts', 'time stamps as recorded: no DATE, OFFSET or TSC2NSEC, printed as counts')
     .option('--ts2secs <hz>', 'time stamps are counts of a clock of this frequency: printed as seconds')
     .action(async (file: string | undefined, o: Record<string, unknown>) => {
       if (file !== undefined && inputs.length) throw new UserError(`give the trace either with -i or as the argument, not both (${file})`);
       const list = inputs.length ? inputs : [{ name: file ?? 'trace.dat', tsOffsetNs: 0 }];
+      if (o.w && list.length > 1) throw new UserError('Wakeup tracing can only be done on a single input file');
       const formats = loadFormatFiles(o.format as string[]);
       const traces: (ReportInput & { filters: EventFilterArg[] })[] = [];
       const filters = o.F as (EventFilterArg & { input: number })[];
@@ -131,6 +133,7 @@ export function register(program: Command): void {
         tsDiff: !!o.tsDiff,
         noHardirq: !!o.I,
         noPlugins: !!(o.N || o.L),
+        wakeup: !!o.w,
         rawEvents: eventMatcher(o.r as string[]),
         noHandler: eventMatcher(o.n as string[]),
         noSoftirq: !!o.S,

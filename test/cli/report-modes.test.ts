@@ -14,7 +14,7 @@ function run(cmd: string, args: string[]) {
 const tracelab = (args: string[]) => run(process.execPath, [cli, 'report', ...args]);
 
 /** The switches that print something about the file instead of its events, and those that change which events print and how. */
-const MODES = [['-e'], ['-f'], ['-P'], ['-E'], ['--cpus'], ['--first-event'], ['--last-event'], ['--first-event', '--last-event', '-t'], ['--stat'], ['--uname'], ['--version'], ['--check-events'], ['--ts-diff'], ['--ts-diff', '-t'], ['-I'], ['-S'], ['-I', '-S', '-l']];
+const MODES = [['-e'], ['-f'], ['-P'], ['-E'], ['-p'], ['-w'], ['-w', '-l'], ['--nodate'], ['--raw-ts'], ['-N'], ['-n', 'sched'], ['-r', 'irq'], ['--cpus'], ['--first-event'], ['--last-event'], ['--first-event', '--last-event', '-t'], ['--stat'], ['--uname'], ['--version'], ['--check-events'], ['--ts-diff'], ['--ts-diff', '-t'], ['-I'], ['-S'], ['-I', '-S', '-l']];
 
 describe('report switches on the sample, as trace-cmd 3.1.6 prints them', () => {
   it('-e, --cpus, --first-event, --last-event, --uname, --version, --stat, -f, -P, -E', () => {
@@ -37,6 +37,11 @@ describe('report switches on the sample, as trace-cmd 3.1.6 prints them', () => 
     // by system, then name: fib before fib6, as strcmp orders them
     expect(events.indexOf('fib:fib_table_lookup') + 1).toBe(events.indexOf('fib6:fib6_table_lookup'));
     expect(tracelab(['--check-events', sample]).status).toBe(0);
+    // -w: a latency on each switch that ends a wakeup, the summary trace-cmd 3.1.6 prints
+    const w = tracelab(['-w', sample]).out;
+    expect(w).toContain('python3:4261 [120] X ==> bash:4259 [120] Latency: 4.807 usecs\n');
+    expect(w.endsWith('\nAverage wakeup latency: 90.204 usecs\nMaximum Latency: 5408.165 usecs at timestamp: 5169.074936\nMinimum Latency: 1.231 usecs at timestamp: 5170.406743\n\nRT task timings:\n\nAverage wakeup latency: 2.020 usecs\nMaximum Latency: 2.143 usecs at timestamp: 5168.609490\nMinimum Latency: 1.762 usecs at timestamp: 5168.635823\n\n')).toBe(true);
+    expect(tracelab(['-p', sample]).out).toBe('file page size is 4096, and host page size is 4096\n');
   });
 
   it('--ts-diff, -I, -S change the lines as trace-cmd does', () => {

@@ -7,6 +7,7 @@ import { printerFor, type Printer } from '../../printfmt/event-text.ts';
 import { PluginState, peeksNext, pluginFor, type NextRecord } from '../../printfmt/plugins.ts';
 import type { PrintEnv, RecordRef } from '../../printfmt/record.ts';
 import { ByteSink, latin1Bytes } from './byte-sink.ts';
+import { WakeupLatency } from './wakeup-latency.ts';
 import { TextCache, payloadOnly } from './text-cache.ts';
 import { compiledPrint } from '../../printfmt/render.ts';
 import { TOO_DEEP } from '../../printfmt/parse.ts';
@@ -38,6 +39,8 @@ export interface ReportOptions {
   rawEvents?: (ev: EventFormat) => boolean;
   /** -n: these events print without their handler. */
   noHandler?: (ev: EventFormat) => boolean;
+  /** -w: wakeup latency on each sched_switch line, and a summary at the end. */
+  wakeup?: boolean;
   /** Every event prints when it is read (no function_graph entry waits for its exit): one text per event, for a viewer. */
   noLookahead?: boolean;
   /** -I / -S: leave out events with the hardirq / softirq flag set. */
@@ -89,6 +92,7 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
       for (let i = 0; i < batch.length; i++) p.line(batch, i);
     }
     p.finish();
+    p.wakeupSummary();
   }
   sink.flush();
   return { events: p.events };
@@ -230,6 +234,7 @@ class EventLines {
   private readonly deferBatch = new EventBatch(1, 256);
   private readonly nextRef: RecordRef = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, sec: 0, nsec: 0 };
   private nextBatch: EventBatch | null = null;
+  private readonly wakeup: WakeupLatency | null;
   /** --cpu applied per line, when the peeking printers must see every CPU's records. */
   private cpuOnly: ReadonlySet<number> | null = null;
   private nextIndex = 0;
@@ -274,6 +279,7 @@ class EventLines {
     // use_trace_clock: set by the TRACECLOCK option, cleared by --ts2secs
     this.diffUs = !!trace.options.traceClock && trace.options.ts2secs === undefined && !opts.ns;
     this.state.findEvent = (system, name) => trace.formats.find(name, system)[0];
+    this.wakeup = opts.wakeup ? WakeupLatency.of(trace) : null;
     this.state.peekNext = () => this.peek();
   }
 
@@ -321,6 +327,11 @@ class EventLines {
     this.deferred = null;
     this.nextBatch = null;
     return this.state.consumedNext;
+  }
+
+  /** report -w's summary, after the last line. */
+  wakeupSummary(): void {
+    if (this.wakeup) this.sink.str(this.wakeup.summary());
   }
 
   /** Prints what is still deferred at the end of the trace. */
@@ -466,6 +477,18 @@ class EventLines {
     } else sink.bytes(head);
     const off = batch.off[i];
     const size = batch.size[i];
+    // -w: " Latency: ..." goes before the newline of a switch that ends a wakeup
+    const latency = this.wakeup ? this.wakeup.process(batch, i, BigInt(baseSec) * 1_000_000_000n + BigInt(rel)) : '';
+    if (latency) {
+      r.off = off;
+      r.size = size;
+      r.cpu = cpu;
+      let text = this.printerById[id]!(r, this.env, this.state);
+      if (text.length && text.charCodeAt(text.length - 1) === 10) text = text.slice(0, -1);
+      sink.str(text + latency + '\n');
+      this.events++;
+      return;
+    }
     const slot = this.cacheable[id] ? this.textCache.slot(id, batch.dv, off, size) : -1;
     let bytes = slot >= 0 ? this.textCache.get(slot, id, batch.dv, off, size) : null;
     if (bytes === null) {
