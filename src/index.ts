@@ -49,6 +49,6 @@ export type { CpuUserTime } from './analysis/user-time.ts';
 export type { CpuDeferredWork } from './analysis/deferred-work.ts';
 
 // the emulated kernel
-export { record, type RecordOptions, type RecordSummary } from './emulator/record.ts';
+export { record, recordTrace, type RecordOptions, type RecordSummary } from './emulator/record.ts';
 export { preset, presetNames, loadScenario, applySets, parseDuration, type Scenario } from './emulator/scenario.ts';
 export { KERNEL_VERSIONS, type KernelVersion } from './emulator/kernel-version.ts';

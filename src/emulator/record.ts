@@ -9,6 +9,7 @@ import { SymbolTable } from '../core/symbols.ts';
 import { tracelabVersion } from '../core/package-root.ts';
 import { provenanceText } from '../core/provenance.ts';
 import { DatWriter } from '../io/dat/writer.ts';
+import { openDat, type DatTrace } from '../io/dat/reader.ts';
 import { Housekeeping } from './housekeeping.ts';
 import { Ipis } from './ipi.ts';
 import { IsolatedLoad } from './isolated.ts';
@@ -215,4 +216,22 @@ export async function record(o: RecordOptions): Promise<RecordSummary> {
 /** A temporary path for a recording that is printed rather than kept. */
 export function tempDatPath(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tracelab-')), 'trace.dat');
+}
+
+/**
+ * Records and hands back the trace itself, for a notebook or a test that has
+ * no use for the file: the trace.dat is written to a scratch folder, read
+ * into memory and the folder removed before this returns.
+ */
+export async function recordTrace(o: Omit<RecordOptions, 'output'>): Promise<{ summary: RecordSummary; trace: DatTrace }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelab-record-'));
+  try {
+    const file = path.join(dir, `${o.scenario.name || 'trace'}.dat`);
+    const summary = await record({ ...o, output: file });
+    const bytes = fs.readFileSync(file);
+    const trace = await openDat(path.basename(file), { bytes });
+    return { summary, trace };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
