@@ -1,7 +1,7 @@
 import { parseEventFormat } from '../../src/core/event-format.ts';
-import { formatText, headerPageText, HEADER_EVENT_TEXT } from '../../src/core/format-writer.ts';
+import { formatText } from '../../src/core/format-writer.ts';
 import { RecordEncoder, type FieldValue } from '../../src/core/record-encoder.ts';
-import { DatWriter } from '../../src/io/dat/writer.ts';
+import { testDat } from './test-dat.ts';
 
 /**
  * A synthetic function_graph recording (the 6.9 x86-64 formats of
@@ -57,21 +57,13 @@ export async function writeFunctionGraphTrace(file: string): Promise<void> {
   const entry = new RecordEncoder(parseEventFormat(ENTRY, 'ftrace', 8), true);
   const exit = new RecordEncoder(parseEventFormat(EXIT, 'ftrace', 8), true);
   const irqEnc = new RecordEncoder(parseEventFormat(irq, 'irq', 8), true);
-  const w = await DatWriter.create(
-    file,
-    {
-      headerPage: headerPageText(8, 4096),
-      headerEvent: HEADER_EVENT_TEXT,
-      ftraceFormats: [ENTRY, EXIT],
-      systems: [{ system: 'irq', texts: [irq] }],
-      kallsyms: Object.entries(SYMS).map(([n, a]) => `${a.toString(16)} T ${n}`).join('\n') + '\n',
-      printk: '',
-      cmdlines: '100 worker\n200 other\n',
-      cpus: 2,
-      clock: 'local',
-    },
-    { version: 7, compression: 'zstd', bigEndian: false, longSize: 8, kernelLongSize: 8, pageSize: 4096, baseNs: 500n * 1_000_000_000n },
-  );
+  const w = await testDat(file, {
+    ftraceFormats: [ENTRY, EXIT],
+    systems: [{ system: 'irq', texts: [irq] }],
+    kallsyms: Object.entries(SYMS).map(([n, a]) => `${a.toString(16)} T ${n}`).join('\n') + '\n',
+    cmdlines: '100 worker\n200 other\n',
+    cpus: 2,
+  }, 500n * 1_000_000_000n);
   let ts = 1000;
   const put = (enc: RecordEncoder, cpu: number, pid: number, values: (FieldValue | undefined)[]) => {
     ts += 1000;

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseEventFormat, type EventFormat } from '../../src/core/event-format.ts';
-import { formatText, headerPageText, HEADER_EVENT_TEXT } from '../../src/core/format-writer.ts';
+import { formatText } from '../../src/core/format-writer.ts';
 import { RecordEncoder, type FieldValue } from '../../src/core/record-encoder.ts';
-import { DatWriter } from '../../src/io/dat/writer.ts';
+import { testDat } from './test-dat.ts';
 
 /**
  * Events of the plugin families no real trace here has, with the formats of
@@ -49,21 +49,7 @@ export async function writePluginFamiliesTrace(file: string): Promise<void> {
   const kvm = ['kvm_emulate_insn', 'kvm_nested_vmexit', 'kvm_nested_vmexit_inject'].map((n) => format(n, 'kvm'));
   const mmu = ['kvm_mmu_get_page', 'kvm_mmu_sync_page', 'kvm_mmu_prepare_zap_page'].map((n) => format(n, 'kvmmmu'));
   const pte = parseEventFormat(formatText({ name: 'pte_ev', id: 3000, fields: [{ type: 'u64', name: 'spte', size: 8 }], printFmt: '"spte=%llx w=%d", REC->spte, is_writable_pte(REC->spte)' }, 8), 'kvmmmu', 8);
-  const w = await DatWriter.create(
-    file,
-    {
-      headerPage: headerPageText(8, 4096),
-      headerEvent: HEADER_EVENT_TEXT,
-      ftraceFormats: [],
-      systems: [scsi, cfg, mac, ...kvm, ...mmu, pte].map((ev) => ({ system: ev.system, texts: [ev.text] })),
-      kallsyms: '',
-      printk: '',
-      cmdlines: '42 kworker/0:1\n',
-      cpus: 1,
-      clock: 'local',
-    },
-    { version: 7, compression: 'zstd', bigEndian: false, longSize: 8, kernelLongSize: 8, pageSize: 4096, baseNs: 77n * 1_000_000_000n },
-  );
+  const w = await testDat(file, { systems: [scsi, cfg, mac, ...kvm, ...mmu, pte].map((ev) => ({ system: ev.system, texts: [ev.text] })), cmdlines: '42 kworker/0:1\n' }, 77n * 1_000_000_000n);
   let ts = 0;
   const put = (bytes: Uint8Array) => w.add(0, (ts += 1000), bytes);
   const scsiRec = encoder(scsi);

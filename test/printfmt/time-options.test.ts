@@ -1,9 +1,10 @@
 import * as path from 'node:path';
 import { describe } from 'vitest';
 import { parseEventFormat } from '../../src/core/event-format.ts';
-import { formatText, headerPageText, HEADER_EVENT_TEXT } from '../../src/core/format-writer.ts';
+import { formatText } from '../../src/core/format-writer.ts';
 import { RecordEncoder } from '../../src/core/record-encoder.ts';
-import { DatWriter, type DatMeta } from '../../src/io/dat/writer.ts';
+import type { DatMeta } from '../../src/io/dat/writer.ts';
+import { testDat } from './test-dat.ts';
 import { storedOracleTests } from './stored-oracle.ts';
 
 /**
@@ -18,7 +19,7 @@ function writer(meta: Partial<DatMeta>) {
   return async (file: string) => {
     const text = formatText({ name: 'tick', id: 700, fields: [{ type: 'int', name: 'n', size: 4, signed: true }], printFmt: '"n=%d", REC->n' }, 8);
     const enc = new RecordEncoder(parseEventFormat(text, 'test', 8), true);
-    const w = await DatWriter.create(file, { headerPage: headerPageText(8, 4096), headerEvent: HEADER_EVENT_TEXT, ftraceFormats: [], systems: [{ system: 'test', texts: [text] }], kallsyms: '', printk: '', cmdlines: '1 task\n', cpus: 2, clock: 'local', ...meta }, { version: 7, compression: 'zstd', bigEndian: false, longSize: 8, kernelLongSize: 8, pageSize: 4096, baseNs: 5000000000123n });
+    const w = await testDat(file, { systems: [{ system: 'test', texts: [text] }], cmdlines: '1 task\n', cpus: 2, ...meta }, 5000000000123n);
     for (let k = 0; k < 6; k++) w.add(k % 2, 1000 + k * 1234567, enc.encode({ pid: 1, flags: 0, preempt: 0 }, [k]));
     await w.close();
   };
