@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseCpuList } from '../src/core/cpulist.ts';
 import { bre, type EventFilterArg } from '../src/filter/trace-filter.ts';
 import type { EventFormat } from '../src/core/event-format.ts';
+import type { Trace } from '../src/core/trace.ts';
 import { buildReportSelection, pidFilter, reportFilterStrings } from '../src/filter/report-filter.ts';
 import { openTrace } from '../src/io/open.ts';
 import { loadFormatFiles } from '../src/io/text/format-files.ts';
@@ -9,6 +10,22 @@ import { printReports, type ReportInput } from '../src/io/text/report-printer.ts
 import { checkEventsStatus, cpusText, endianText, eventsText, functionsText, printkText, statText, unameText, versionText } from '../src/io/text/report-modes.ts';
 import { UserError } from '../src/core/errors.ts';
 import { ByteWriter, warn } from './output.ts';
+
+/** --align-ts: the earliest first time stamp of the inputs (a trace.dat's first page, a text's first event), ns. */
+function alignOf(traces: Trace[]): bigint {
+  let min: bigint | null = null;
+  for (const t of traces) {
+    let first = t.firstTsNs;
+    if (first === undefined) {
+      for (const b of t.batches({ batchSize: 1 })) {
+        if (b.length) first = BigInt(t.tsBaseSec) * 1_000_000_000n + BigInt(b.ts[0]);
+        break;
+      }
+    }
+    if (first !== undefined && (min === null || first < min)) min = first;
+  }
+  return min ?? 0n;
+}
 
 /** --ts2secs HZ: a positive whole number (trace-cmd reads it with atoll). */
 function ts2secsArg(v: unknown): number | undefined {
@@ -79,6 +96,8 @@ export function register(program: Command): void {
     .option('--version', 'the trace-cmd version that wrote the file')
     .option('-p', "print the file's page size and the host's, then exit")
     .option('-w', 'wakeup latency: on each sched_switch that ends a wakeup, and a summary at the end')
+    .option('--align-ts', 'time stamps from the earliest first one of the inputs (the first is 0)')
+    .option('--ts-check', 'warn about each record whose time stamp is before the one printed before it')
     .option('--nodate', 'ignore the DATE option (trace-cmd record --date): time stamps without the offset to the time of day')
     .option('--raw-ts', 'time stamps as recorded: no DATE, OFFSET or TSC2NSEC, printed as counts')
     .option('--ts2secs <hz>', 'time stamps are counts of a clock of this frequency: printed as seconds')
@@ -134,6 +153,8 @@ export function register(program: Command): void {
         noHardirq: !!o.I,
         noPlugins: !!(o.N || o.L),
         wakeup: !!o.w,
+        alignNs: o.alignTs ? alignOf(traces.map((x) => x.trace)) : undefined,
+        tsCheck: !!o.tsCheck,
         rawEvents: eventMatcher(o.r as string[]),
         noHandler: eventMatcher(o.n as string[]),
         noSoftirq: !!o.S,

@@ -72,6 +72,8 @@ export interface Trace {
   options: TraceOptions;
   /** Whole seconds added to every batch timestamp (see EventBatch). */
   tsBaseSec: number;
+  /** A trace.dat's first page time stamp, ns (tracecmd_get_first_ts(), for report --align-ts); text traces have none. */
+  firstTsNs?: bigint;
   /** Report text read back: the header lines it had ("version = 6", "cpus=N", ...), printed again as they were. */
   reportHeader?: string;
   /** Problems met while reading; reading went on past them. */

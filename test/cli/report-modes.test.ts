@@ -14,7 +14,7 @@ function run(cmd: string, args: string[]) {
 const tracelab = (args: string[]) => run(process.execPath, [cli, 'report', ...args]);
 
 /** The switches that print something about the file instead of its events, and those that change which events print and how. */
-const MODES = [['-e'], ['-f'], ['-P'], ['-E'], ['-p'], ['-w'], ['-w', '-l'], ['--nodate'], ['--raw-ts'], ['-N'], ['-n', 'sched'], ['-r', 'irq'], ['--cpus'], ['--first-event'], ['--last-event'], ['--first-event', '--last-event', '-t'], ['--stat'], ['--uname'], ['--version'], ['--check-events'], ['--ts-diff'], ['--ts-diff', '-t'], ['-I'], ['-S'], ['-I', '-S', '-l']];
+const MODES = [['-e'], ['-f'], ['-P'], ['-E'], ['-p'], ['-w'], ['-w', '-l'], ['--nodate'], ['--raw-ts'], ['--align-ts'], ['--align-ts', '-t'], ['--ts-check'], ['-N'], ['-n', 'sched'], ['-r', 'irq'], ['--cpus'], ['--first-event'], ['--last-event'], ['--first-event', '--last-event', '-t'], ['--stat'], ['--uname'], ['--version'], ['--check-events'], ['--ts-diff'], ['--ts-diff', '-t'], ['-I'], ['-S'], ['-I', '-S', '-l']];
 
 describe('report switches on the sample, as trace-cmd 3.1.6 prints them', () => {
   it('-e, --cpus, --first-event, --last-event, --uname, --version, --stat, -f, -P, -E', () => {

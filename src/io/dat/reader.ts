@@ -370,6 +370,7 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
   const symbols = new SymbolTable(kallsyms);
   const trace: DatTrace = {
     source: path,
+    firstTsNs: startNs,
     kind: 'dat',
     version,
     bigEndian: !le,

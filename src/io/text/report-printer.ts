@@ -39,6 +39,10 @@ export interface ReportOptions {
   rawEvents?: (ev: EventFormat) => boolean;
   /** -n: these events print without their handler. */
   noHandler?: (ev: EventFormat) => boolean;
+  /** --align-ts: ns subtracted from every time stamp (the earliest first time stamp of the inputs). */
+  alignNs?: bigint;
+  /** --ts-check: warn when a record's time stamp is before the one printed before it. */
+  tsCheck?: boolean;
   /** -w: wakeup latency on each sched_switch line, and a summary at the end. */
   wakeup?: boolean;
   /** Every event prints when it is read (no function_graph entry waits for its exit): one text per event, for a viewer. */
@@ -166,7 +170,7 @@ export function printReports(inputs: readonly ReportInput[], out: (chunk: Uint8A
   // each file's batches, the next event of each, and its time as (whole seconds, ns within)
   const cur = files.map((f) => {
     const it = f.live ? f.x.trace.batches({ cpus: f.p.readCpus(f.cpus), reuse: true })[Symbol.iterator]() : null;
-    return { f, it, batch: null as EventBatch | null, i: 0, base: f.x.trace.tsBaseSec, off: f.p.tsOffset };
+    return { f, it, batch: null as EventBatch | null, i: 0, base: f.p.baseSec, off: f.p.tsOffset };
   });
   const advance = (c: (typeof cur)[number]): void => {
     while (c.it && (!c.batch || c.i >= c.batch.length)) {
@@ -214,7 +218,7 @@ class EventLines {
   private readonly prefixes: Uint8Array[];
   private readonly instanced: boolean;
   private readonly nsClock: boolean[];
-  private readonly baseSec: number;
+  readonly baseSec: number;
   private readonly r: RecordRef = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, sec: 0, nsec: 0 };
   private readonly lat: boolean;
   private readonly ns: boolean;
@@ -256,8 +260,8 @@ class EventLines {
     private readonly opts: ReportOptions,
     /** With several inputs: the file name before every line. */
     private readonly filePrefix: Uint8Array | null,
-    /** --ts-diff's last time: one for all inputs, as trace-cmd's static is. */
-    private readonly shared: { lastDiffTs: number },
+    /** --ts-diff's and --ts-check's last times: one for all inputs, as trace-cmd's statics are. */
+    private readonly shared: { lastDiffTs: number; lastCheckTs?: bigint },
   ) {
     this.comms = trace.comms.clone();
     this.env = { littleEndian: !trace.bigEndian, longSize: trace.longSize, symbols: trace.symbols, printk: trace.printk, comms: this.comms };
@@ -267,14 +271,16 @@ class EventLines {
     const width = this.instanced ? Math.max(...names.map((n) => n.length)) : 0;
     this.prefixes = names.map((n) => latin1Bytes(this.instanced ? (n === '' ? ' '.repeat(width) + '  ' : lpad(n, width) + ': ') : ''));
     this.nsClock = trace.buffers.map((b) => isNsClock(trace, b.clock));
-    this.baseSec = trace.tsBaseSec;
+    // --align-ts: whole seconds off the base, the rest off each stamp, so nothing is rounded
+    const align = opts.alignNs ?? 0n;
+    this.baseSec = trace.tsBaseSec - Number(align / 1_000_000_000n);
     this.lat = !!opts.latency;
     this.ns = !!opts.ns;
     this.raw = !!opts.raw;
     this.keep = opts.keep;
     this.taskCacheVersion = this.comms.version;
     this.tsDiff = !!opts.tsDiff;
-    this.tsOffset = opts.tsOffsetNs ?? 0;
+    this.tsOffset = (opts.tsOffsetNs ?? 0) - Number(align % 1_000_000_000n);
     this.flagMask = (opts.noHardirq ? HARDIRQ : 0) | (opts.noSoftirq ? SOFTIRQ : 0);
     // use_trace_clock: set by the TRACECLOCK option, cleared by --ts2secs
     this.diffUs = !!trace.options.traceClock && trace.options.ts2secs === undefined && !opts.ns;
@@ -477,6 +483,13 @@ class EventLines {
     } else sink.bytes(head);
     const off = batch.off[i];
     const size = batch.size[i];
+    if (this.opts.tsCheck) {
+      // process_record(): a record before the last one printed
+      const abs = BigInt(baseSec) * 1_000_000_000n + BigInt(rel);
+      const last = this.shared.lastCheckTs;
+      if (last !== undefined && last > abs) this.trace.warnings.push(`WARNING: Record on cpu ${cpu} went backwards: ${last} to ${abs} delta: -${last - abs}`);
+      this.shared.lastCheckTs = abs;
+    }
     // -w: " Latency: ..." goes before the newline of a switch that ends a wakeup
     const latency = this.wakeup ? this.wakeup.process(batch, i, BigInt(baseSec) * 1_000_000_000n + BigInt(rel)) : '';
     if (latency) {
