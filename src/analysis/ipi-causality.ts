@@ -103,6 +103,29 @@ interface Request {
 interface Delivery {
   t: number;
   stats: IpiFunctionStats;
+  sender: number;
+  pid: number;
+  kind: IpiKind;
+  callsite: string;
+}
+
+/**
+ * One IPI from its send to the handler entry on its target that answered it
+ * (`ipiCausality`'s join, row by row): times are the trace's ns, the handler
+ * null when none came by the end of the trace (or its events were not recorded).
+ */
+export interface IpiRow {
+  sendTs: number;
+  senderCpu: number;
+  senderPid: number;
+  target: number;
+  kind: IpiKind;
+  /** The function it was sent for (csd request, callback, or the resched/reason name). */
+  function: string;
+  callsite: string;
+  handlerTs: number | null;
+  /** Answered by a handler an earlier send had already raised (the vector was pending). */
+  coalesced: boolean;
 }
 
 type Role =
@@ -195,7 +218,11 @@ export class IpiCollector {
   /** The chosen targets of the send a CPU traced last, for the kernel_stack that follows it. */
   private readonly lastSend: number[] = [];
 
-  constructor(private readonly trace: Trace, targets?: readonly number[]) {
+  /**
+   * @param onIpi called once per IPI sent to a chosen target, when its handler
+   *   entry is seen or at finish() (unanswered), in that order, not in send order
+   */
+  constructor(private readonly trace: Trace, targets?: readonly number[], private readonly onIpi?: (row: IpiRow) => void) {
     this.field = readerCache(trace);
     const set = targets ? new Set(targets) : null;
     this.want = set ? (c) => set.has(c) : () => true;
@@ -277,9 +304,17 @@ export class IpiCollector {
     let u = this.unanswered.get(target);
     if (!u) this.unanswered.set(target, (u = IPI_KINDS.map(() => [])));
     const q = u[IPI_KINDS.indexOf(kind)];
+    const d = { t, stats, sender, pid, kind, callsite };
     // a handler that never comes (its events not recorded) must not grow this without bound
-    if (q.length < 4096) q.push({ t, stats });
-    else x.unanswered++;
+    if (q.length < 4096) q.push(d);
+    else {
+      x.unanswered++;
+      this.emit(d, target, null, false);
+    }
+  }
+
+  private emit(d: Delivery, target: number, handlerTs: number | null, coalesced: boolean): void {
+    this.onIpi?.({ sendTs: d.t, senderCpu: d.sender, senderPid: d.pid, target, kind: d.kind, function: d.stats.function, callsite: d.callsite, handlerTs, coalesced });
   }
 
   /** The chosen CPUs the event visited last sent an IPI to (none if it sent none). */
@@ -354,9 +389,11 @@ export class IpiCollector {
         const q = this.unanswered.get(cpu)?.[IPI_KINDS.indexOf(kind)];
         if (!q?.length) return;
         x.coalesced += q.length - 1;
-        for (const d of q) {
+        for (let k = 0; k < q.length; k++) {
+          const d = q[k];
           x.latency.add(t - d.t);
           d.stats.ipiLatency.add(t - d.t);
+          this.emit(d, cpu, t, k > 0);
         }
         q.length = 0;
         return;
@@ -389,6 +426,7 @@ export class IpiCollector {
   finish(info: ScanInfo): Report<IpiCausalitySummary> {
     for (const cpu of [...this.pending.keys()]) this.resolve(cpu);
     if (this.sides.receive) for (const [cpu, u] of this.unanswered) if (this.targets.has(cpu)) this.target(cpu).unanswered += u.reduce((s, q) => s + q.length, 0);
+    for (const [cpu, u] of this.unanswered) for (const q of u) for (const d of q) this.emit(d, cpu, null, false);
     const sides = this.sides;
     const notes: string[] = [];
     if (!sides.send) notes.push('no IPI sends in the trace: record -e ipi (ipi_send_cpu, ipi_send_cpumask) to see senders, callsites and call chains');

@@ -67,8 +67,11 @@ export interface CpuNoise {
   classes: Record<NoiseClass, ClassNoise | null>;
   /** IRQ time by handler (local_timer, call_function_single, irq, ...) and softirqs by vector. */
   byHandler: Map<string, ClassNoise>;
-  /** Each interruption's start (trace-relative ns) and duration, with `episodes`. */
-  episodes: { start: number[]; durationNs: number[] } | null;
+  /**
+   * Each interruption's start (trace-relative ns), duration, and what it was
+   * made of (a mask of EPISODE_CLASSES' bits), with `episodes`.
+   */
+  episodes: { start: number[]; durationNs: number[]; classes: number[] } | null;
   /** The osnoise/timerlat tracer's own figures for this CPU, when the trace has its events. */
   kernel: KernelNoise | null;
 }
@@ -105,6 +108,16 @@ const enum Cls {
   Softirq = 1,
   Syscall = 2,
   Nmi = 3,
+  /** Another task running (only in episode masks: runs are not pieces). */
+  Thread = 4,
+}
+
+/** The classes an episode's mask names, by bit (1 << Cls). */
+export const EPISODE_CLASSES = ['irq', 'softirq', 'syscall', 'nmi', 'thread'] as const;
+
+/** An episode's mask as text: "irq+softirq". */
+export function episodeClasses(mask: number): string {
+  return EPISODE_CLASSES.filter((_, k) => mask & (1 << k)).join('+');
 }
 
 interface Frame {
@@ -460,7 +473,8 @@ export class NoiseCollector {
     const pv = s.pieces.v;
     const rv = s.runs.v;
     // the pieces that are noise: irq/softirq/nmi always, syscalls only the resident's own (another task's are its thread time)
-    type Iv = [number, number];
+    // start, end, and the classes in it (1 << Cls)
+    type Iv = [number, number, number];
     const spans: Iv[] = [];
     const syscall: ClassNoise = { count: 0, ns: 0, maxNs: 0 };
     for (let k = 0; k < s.pieces.n; k++) {
@@ -474,7 +488,7 @@ export class NoiseCollector {
         if (pv[at + 5]) syscall.count++;
         if (net > syscall.maxNs) syscall.maxNs = net;
       }
-      spans.push([pv[at], pv[at + 1]]);
+      spans.push([pv[at], pv[at + 1], 1 << cls]);
     }
     // other tasks running: net of the irq-ish time inside their runs
     const thread: ClassNoise = { count: 0, ns: 0, maxNs: 0 };
@@ -493,7 +507,7 @@ export class NoiseCollector {
         thread.count++;
         thread.ns += net;
         if (net > thread.maxNs) thread.maxNs = net;
-        spans.push([a, e]);
+        spans.push([a, e, 1 << Cls.Thread]);
       }
     }
     spans.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
@@ -504,21 +518,24 @@ export class NoiseCollector {
     let quiet = 0;
     let cur: Iv | null = null;
     let lastEnd = first;
-    const episodes = this.o.episodes ? { start: [] as number[], durationNs: [] as number[] } : null;
+    const episodes = this.o.episodes ? { start: [] as number[], durationNs: [] as number[], classes: [] as number[] } : null;
     const closeSpan = (x: Iv) => {
       interruptions++;
       episodes?.start.push(x[0]);
       episodes?.durationNs.push(x[1] - x[0]);
+      episodes?.classes.push(x[2]);
       noiseNs += x[1] - x[0];
       if (x[1] - x[0] > maxNoise) maxNoise = x[1] - x[0];
       if (x[0] - lastEnd > quiet) quiet = x[0] - lastEnd;
       lastEnd = Math.max(lastEnd, x[1]);
     };
     for (const x of spans) {
-      if (cur && x[0] - cur[1] <= this.mergeGapNs) cur[1] = Math.max(cur[1], x[1]);
-      else {
+      if (cur && x[0] - cur[1] <= this.mergeGapNs) {
+        cur[1] = Math.max(cur[1], x[1]);
+        cur[2] |= x[2];
+      } else {
         if (cur) closeSpan(cur);
-        cur = [x[0], x[1]];
+        cur = [x[0], x[1], x[2]];
       }
     }
     if (cur) closeSpan(cur);

@@ -6,6 +6,7 @@ import { UserError } from '../core/errors.ts';
 import type { Trace } from '../core/trace.ts';
 import { scan, type Selection } from './scan.ts';
 import { sqlTables, type SqlColumn, type SqlTable, type SqlType } from './sql-tables.ts';
+import { derivedTables, type DerivedTable, type DerivedValue } from './sql-derived.ts';
 
 /**
  * SQL over traces, on an embedded DuckDB: the tables of sql-tables.ts, filled
@@ -41,8 +42,8 @@ export interface MergedTable {
   name: string;
   doc: string;
   columns: { name: string; type: SqlType; doc: string }[];
-  /** Per input: its table (null: that trace has no such event). */
-  parts: (SqlTable | null)[];
+  /** Per input: its table (null: that trace has no such event), events or an analysis's rows. */
+  parts: (SqlTable | DerivedTable | null)[];
 }
 
 const INTS: SqlType[] = ['TINYINT', 'UTINYINT', 'SMALLINT', 'USMALLINT', 'INTEGER', 'UINTEGER', 'BIGINT', 'UBIGINT'];
@@ -58,7 +59,7 @@ function widen(a: SqlType, b: SqlType): SqlType {
 export function sqlSchema(inputs: readonly SqlInput[]): MergedTable[] {
   const byName = new Map<string, MergedTable>();
   inputs.forEach((inp, k) => {
-    for (const t of sqlTables(inp.trace, inp.name)) {
+    for (const t of [...sqlTables(inp.trace, inp.name), ...derivedTables(inp.trace, inp.name)]) {
       let m = byName.get(t.name);
       if (!m) byName.set(t.name, (m = { name: t.name, doc: t.doc, columns: [], parts: inputs.map(() => null) }));
       m.parts[k] = t;
@@ -123,15 +124,29 @@ async function withDatabase<T>(
       loaded.set(t.name, 0);
     }
     for (const [k, inp] of inputs.entries()) {
-      const parts = tables.map((t) => ({ t, part: t.parts[k] })).filter((x): x is { t: MergedTable; part: SqlTable } => x.part !== null);
+      const here = tables.map((t) => ({ t, part: t.parts[k] }));
+      // an analysis's rows: its own pass over the trace
+      for (const { t, part } of here) {
+        if (!part || !('fill' in part)) continue;
+        const sink = await chunkSink(con, t, typeOf, duck);
+        const at = t.columns.map((c) => part.columns.findIndex((x) => x.name === c.name));
+        const widened = t.columns.map((c, j) => at[j] >= 0 && part.columns[at[j]].type !== c.type);
+        part.fill(o, (row) => {
+          for (let j = 0; j < at.length; j++) sink.cols[j][sink.n] = at[j] < 0 ? null : widened[j] ? widen1(row[at[j]], t.columns[j].type) : row[at[j]];
+          sink.commit();
+        });
+        sink.close();
+        loaded.set(t.name, (loaded.get(t.name) ?? 0) + sink.rows);
+      }
+      const parts = here.filter((x): x is { t: MergedTable; part: SqlTable } => x.part !== null && !('fill' in x.part));
       if (!parts.length) continue;
       const sinks = [];
       for (const { t, part } of parts) sinks.push(await tableSink(con, t, part, typeOf, duck));
-      const all = sinks.filter((s) => s.formats === null);
+      const every = sinks.filter((s) => s.formats === null);
       const byFormat = new Map<EventFormat, typeof sinks>();
       for (const s of sinks) for (const f of s.formats ?? []) byFormat.set(f, [...(byFormat.get(f) ?? []), s]);
       scan(inp.trace, o, (b, i, ev) => {
-        for (const s of all) s.add(b, i);
+        for (const s of every) s.add(b, i);
         const mine = ev && byFormat.get(ev);
         if (mine) for (const s of mine) s.add(b, i);
       });
@@ -197,8 +212,9 @@ export async function writeDataset(inputs: readonly SqlInput[], dir: string, o: 
     if (seen.has(inp.name)) throw new UserError(`${inp.name}: two traces of the same name would share a partition`);
     seen.add(inp.name);
   }
-  // the tables that will have rows: one counting pass per trace
-  const present = new Set<string>(['events']);
+  // the tables that may have rows: one counting pass per trace; the analyses' tables are
+  // made (a pass each) and, like every table, written only when they have rows
+  const present = new Set<string>(['events', ...(inputs[0] ? derivedTables(inputs[0].trace, '').map((t) => t.name) : [])]);
   for (const inp of inputs) {
     const ids = new Set<number>();
     scan(inp.trace, o, (b, i) => void ids.add(b.type[i]));
@@ -225,64 +241,76 @@ export async function writeDataset(inputs: readonly SqlInput[], dir: string, o: 
 
 const CHUNK = 2048;
 
-/** Rows of one table from one trace, appended to DuckDB a data chunk at a time. */
-async function tableSink(
-  con: import('@duckdb/node-api').DuckDBConnection,
-  t: MergedTable,
-  part: SqlTable,
-  typeOf: Record<SqlType, import('@duckdb/node-api').DuckDBType>,
-  duck: typeof import('@duckdb/node-api'),
-) {
+type Duck = typeof import('@duckdb/node-api');
+
+/**
+ * Rows appended to a DuckDB table a data chunk at a time: the caller fills
+ * `cols[c][n]` for each column, then commit().
+ */
+async function chunkSink(con: import('@duckdb/node-api').DuckDBConnection, t: MergedTable, typeOf: Record<SqlType, import('@duckdb/node-api').DuckDBType>, duck: Duck) {
   const appender = await con.createAppender(t.name);
   const types = t.columns.map((c) => typeOf[c.type]);
-  // each merged column read by this trace's column of that name (none: null), converted when it widened
-  const readers = t.columns.map((c) => {
-    const own = part.columns.find((x) => x.name === c.name);
-    return own ? convert(own, c.type) : null;
-  });
-  let cols: unknown[][] = t.columns.map(() => new Array(CHUNK));
-  let n = 0;
-  let rows = 0;
-  const flush = () => {
-    if (!n) return;
-    const chunk = duck.DuckDBDataChunk.create(types, n);
-    chunk.setColumns(n === CHUNK ? (cols as never) : (cols.map((c) => c.slice(0, n)) as never));
-    appender.appendDataChunk(chunk);
-    cols = t.columns.map(() => new Array(CHUNK));
-    n = 0;
-  };
-  return {
-    table: t.name,
-    formats: part.formats,
-    get rows() {
-      return rows;
-    },
-    add(b: import('../core/batch.ts').EventBatch, i: number) {
-      for (let c = 0; c < readers.length; c++) {
-        const r = readers[c];
-        cols[c][n] = r ? r(b, i) : null;
-      }
-      n++;
-      rows++;
-      if (n === CHUNK) flush();
+  const sink = {
+    cols: t.columns.map(() => new Array(CHUNK)) as unknown[][],
+    n: 0,
+    rows: 0,
+    commit() {
+      sink.n++;
+      sink.rows++;
+      if (sink.n === CHUNK) flush();
     },
     close() {
       flush();
       appender.closeSync();
     },
   };
+  const flush = () => {
+    const n = sink.n;
+    if (!n) return;
+    const chunk = duck.DuckDBDataChunk.create(types, n);
+    chunk.setColumns(n === CHUNK ? (sink.cols as never) : (sink.cols.map((c) => c.slice(0, n)) as never));
+    appender.appendDataChunk(chunk);
+    sink.cols = t.columns.map(() => new Array(CHUNK));
+    sink.n = 0;
+  };
+  return sink;
+}
+
+/** Rows of one event table from one trace. */
+async function tableSink(con: import('@duckdb/node-api').DuckDBConnection, t: MergedTable, part: SqlTable, typeOf: Record<SqlType, import('@duckdb/node-api').DuckDBType>, duck: Duck) {
+  const sink = await chunkSink(con, t, typeOf, duck);
+  // each merged column read by this trace's column of that name (none: null), converted when it widened
+  const readers = t.columns.map((c) => {
+    const own = part.columns.find((x) => x.name === c.name);
+    return own ? convert(own, c.type) : null;
+  });
+  return {
+    table: t.name,
+    formats: part.formats,
+    get rows() {
+      return sink.rows;
+    },
+    add(b: import('../core/batch.ts').EventBatch, i: number) {
+      const cols = sink.cols;
+      const n = sink.n;
+      for (let c = 0; c < readers.length; c++) {
+        const r = readers[c];
+        cols[c][n] = r ? r(b, i) : null;
+      }
+      sink.commit();
+    },
+    close: sink.close,
+  };
+}
+
+/** A value converted to the (wider) merged type: text, or a 64-bit integer as bigint. */
+function widen1(v: DerivedValue, to: SqlType): DerivedValue {
+  if (v === null) return null;
+  return to === 'VARCHAR' ? String(v) : BigInt(v as number | bigint);
 }
 
 /** A column's reader, its values converted to the (possibly wider) merged type. */
 function convert(c: SqlColumn, to: SqlType): SqlColumn['read'] {
   if (c.type === to) return c.read;
-  if (to === 'VARCHAR') return (b, i) => {
-    const v = c.read(b, i);
-    return v === null ? null : String(v);
-  };
-  // integers widened to 64 bits take bigints
-  return (b, i) => {
-    const v = c.read(b, i);
-    return v === null ? null : BigInt(v as number | bigint);
-  };
+  return (b, i) => widen1(c.read(b, i), to);
 }

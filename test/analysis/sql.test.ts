@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hist } from '../../src/analysis/hist.ts';
+import { ipiCausality } from '../../src/analysis/ipi-causality.ts';
+import { noise } from '../../src/analysis/noise.ts';
 import { scan } from '../../src/analysis/scan.ts';
 import { sql, sqlSchema } from '../../src/analysis/sql.ts';
 import type { Trace } from '../../src/core/trace.ts';
@@ -77,5 +79,45 @@ describe('sql', () => {
       'trace VARCHAR', 'ts BIGINT', 'common_cpu INTEGER', 'pid INTEGER', 'comm VARCHAR', 'irqs_off BOOLEAN', 'need_resched BOOLEAN', 'hardirq BOOLEAN', 'softirq BOOLEAN', 'preempt_depth UTINYINT', 'migrate_disable UTINYINT',
       'cpu UINTEGER', 'callsite VARCHAR', 'callback VARCHAR',
     ]);
+  });
+
+  it("ipis: each IPI joined to the handler that answered it, as ipi-causality counts them, every join on real events", async () => {
+    const inputs = [{ trace: real, name: 'real' }];
+    const c = ipiCausality(real).summary;
+    const byFn = await sql(inputs, 'SELECT function, count(*) FROM ipis GROUP BY ALL');
+    expect(asObject(byFn.rows)).toEqual(Object.fromEntries(c.functions.filter((f) => f.ipiSent).map((f) => [f.function, f.ipiSent])));
+    const [[sent, answered, coalesced, negative]] = (await sql(inputs, 'SELECT count(*), count(handler_ts), count(*) FILTER (coalesced), count(*) FILTER (latency_ns < 0) FROM ipis')).rows;
+    expect(Number(sent)).toBe(c.sent);
+    expect(Number(answered)).toBe(c.perTarget.reduce((s, x) => s + x.latency.count, 0));
+    expect(Number(coalesced)).toBe(c.perTarget.reduce((s, x) => s + x.coalesced, 0));
+    expect(Number(negative)).toBe(0);
+    // every send and every handler the join names is an event of the trace, on the CPU it says
+    const orphans = await sql(
+      inputs,
+      `SELECT count(*) FILTER (NOT EXISTS (SELECT 1 FROM events e WHERE e.ts = i.send_ts AND e.cpu = i.sender_cpu AND e.event LIKE 'ipi_send%')),
+              count(*) FILTER (handler_ts IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.ts = i.handler_ts AND e.cpu = i.target_cpu AND e.system = 'irq_vectors' AND e.event LIKE '%_entry'))
+       FROM ipis i`,
+    );
+    expect(orphans.rows[0].map(Number)).toEqual([0, 0]);
+    expect(Number(sent)).toBeGreaterThan(1000);
+  });
+
+  it('ipis: the seed-004 pair, per function, before and after deferral', async () => {
+    const iso = 'target_cpu BETWEEN 4 AND 79';
+    const q = `SELECT function, count(*) FROM ipis WHERE ${iso} GROUP BY ALL`;
+    const b = asObject((await sql([{ trace: before.trace, name: 'before' }], q)).rows);
+    const a = asObject((await sql([{ trace: after.trace, name: 'after' }], q)).rows);
+    const want = (t: Trace) => Object.fromEntries(ipiCausality(t, { targets: Array.from({ length: 76 }, (_, k) => k + 4) }).summary.functions.filter((f) => f.ipiSent).map((f) => [f.function, f.ipiSent]));
+    expect(b).toEqual(want(before.trace));
+    expect(a).toEqual(want(after.trace));
+    expect(b.do_sync_core).toBeGreaterThan(0);
+    expect(a.do_sync_core).toBeUndefined();
+  });
+
+  it("noise_episodes: each CPU's interruptions as the noise analysis counts and times them", async () => {
+    const n = noise(real).summary.perCpu;
+    const r = await sql([{ trace: real, name: 'real' }], 'SELECT cpu, count(*), sum(duration_ns), max(duration_ns), count(*) FILTER (classes LIKE \'%irq%\') FROM noise_episodes GROUP BY cpu ORDER BY cpu');
+    expect(r.rows.map((x) => x.slice(0, 4).map(Number))).toEqual(n.filter((c) => c.interruptions).map((c) => [c.cpu, c.interruptions, c.noiseNs, c.maxNoiseNs]));
+    expect(r.rows.every((x) => Number(x[4]) > 0)).toBe(true);
   });
 });
