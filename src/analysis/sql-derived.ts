@@ -1,7 +1,5 @@
 import type { Trace } from '../core/trace.ts';
-import { IpiCollector } from './ipi-causality.ts';
-import { episodeClasses, noise } from './noise.ts';
-import { scan, type Selection } from './scan.ts';
+import type { Selection } from './scan.ts';
 import type { SqlType } from './sql-tables.ts';
 
 /**
@@ -9,6 +7,7 @@ import type { SqlType } from './sql-tables.ts';
  * analysis, one pass of it per trace, made only when a query names them.
  * `ipis` is ipiCausality's join of each IPI to the handler that answered it;
  * `noise_episodes` is each interruption noise() merges from the events.
+ * The analyses (and arquero under them) are loaded by a query that uses them.
  */
 
 export type DerivedValue = number | bigint | string | boolean | null;
@@ -18,7 +17,7 @@ export interface DerivedTable {
   doc: string;
   columns: { name: string; type: SqlType; doc: string }[];
   /** Runs the analysis over the trace, giving each row (values in column order) to `emit`. */
-  fill: (o: Selection, emit: (row: DerivedValue[]) => void) => void;
+  fill: (o: Selection, emit: (row: DerivedValue[]) => void) => Promise<void>;
 }
 
 export function derivedTables(trace: Trace, traceName: string): DerivedTable[] {
@@ -43,7 +42,8 @@ export function derivedTables(trace: Trace, traceName: string): DerivedTable[] {
         { name: 'latency_ns', type: 'BIGINT', doc: 'handler_ts - send_ts' },
         { name: 'coalesced', type: 'BOOLEAN', doc: 'answered by a handler an earlier send had already raised (the vector was pending)' },
       ],
-      fill(o, emit) {
+      async fill(o, emit) {
+        const [{ IpiCollector }, { scan }] = await Promise.all([import('./ipi-causality.ts'), import('./scan.ts')]);
         const c = new IpiCollector(trace, undefined, (r) =>
           emit([
             traceName,
@@ -74,7 +74,8 @@ export function derivedTables(trace: Trace, traceName: string): DerivedTable[] {
         { name: 'duration_ns', type: 'BIGINT', doc: 'length, ns (nested work included once)' },
         { name: 'classes', type: 'VARCHAR', doc: 'what it was made of: irq, softirq, syscall, nmi, thread, joined by +' },
       ],
-      fill(o, emit) {
+      async fill(o, emit) {
+        const { episodeClasses, noise } = await import('./noise.ts');
         for (const c of noise(trace, { ...o, episodes: true }).summary.perCpu) {
           const e = c.episodes!;
           for (let k = 0; k < e.start.length; k++) emit([traceName, c.cpu, c.resident, abs(Math.round(e.start[k])), BigInt(Math.round(e.durationNs[k])), episodeClasses(e.classes[k])]);

@@ -131,7 +131,7 @@ async function withDatabase<T>(
         const sink = await chunkSink(con, t, typeOf, duck);
         const at = t.columns.map((c) => part.columns.findIndex((x) => x.name === c.name));
         const widened = t.columns.map((c, j) => at[j] >= 0 && part.columns[at[j]].type !== c.type);
-        part.fill(o, (row) => {
+        await part.fill(o, (row) => {
           for (let j = 0; j < at.length; j++) sink.cols[j][sink.n] = at[j] < 0 ? null : widened[j] ? widen1(row[at[j]], t.columns[j].type) : row[at[j]];
           sink.commit();
         });
