@@ -234,6 +234,31 @@ async function benchAnalysis(file: string, traceCmdSeconds: number | null): Prom
   }
 }
 
+/**
+ * The seed's question as SQL (`tracelab sql`, DuckDB) against the pipeline a
+ * reviewer runs today (`trace-cmd report | awk`), same counts required; and a
+ * query over the ipis table (the causality join, an analysis pass).
+ */
+function benchSql(file: string, events: number, tmp: string, tc: boolean): void {
+  const query = 'SELECT func, count(*) AS n FROM csd_queue_cpu GROUP BY func ORDER BY func';
+  const ours = timeCommand(process.execPath, [cli, 'sql', file, query, '--csv'], 3, path.join(tmp, 'sql.csv'));
+  const counts = (text: string) => text.trim().split('\n').filter((l) => l && l !== 'func,n').map((l) => l.replace(/[ ,]/, ' ')).sort().join('; ');
+  const got = counts(fs.readFileSync(path.join(tmp, 'sql.csv'), 'utf8'));
+  console.log(`
+sql: ${query}`);
+  console.log(`  tracelab sql: ${ours.seconds.toFixed(2)} s (${fmtRate(events / ours.seconds)}) -> ${got}`);
+  if (tc) {
+    const awk = `trace-cmd report ${JSON.stringify(file)} | awk '/ csd_queue_cpu: / { for (i = 5; i <= NF; i++) if (substr($i, 1, 5) == "func=") n[substr($i, 6)]++ } END { for (k in n) print k "," n[k] }'`;
+    const theirs = timeCommand('bash', ['-o', 'pipefail', '-c', awk], 3, path.join(tmp, 'awk.csv'));
+    const want = counts(fs.readFileSync(path.join(tmp, 'awk.csv'), 'utf8'));
+    console.log(`  trace-cmd report | awk: ${theirs.seconds.toFixed(2)} s -> ${want}`);
+    console.log(`  ratio ${(theirs.seconds / ours.seconds).toFixed(2)}x; ${got === want ? 'same counts' : 'DIFFERENT COUNTS'}`);
+    if (got !== want) process.exitCode = 1;
+  }
+  const ipis = timeCommand(process.execPath, [cli, 'sql', file, 'SELECT function, count(*), median(latency_ns) FROM ipis GROUP BY ALL', '--csv'], 1, path.join(tmp, 'ipis.csv'));
+  console.log(`  ipis (the causality join over every IPI): ${ipis.seconds.toFixed(2)} s (${fmtRate(events / ipis.seconds)})`);
+}
+
 /** Reading report text back into a trace (goal: >= 150 MB/s). */
 async function benchTextRead(file: string, events: number): Promise<void> {
   const size = fs.statSync(file).size;
@@ -303,6 +328,7 @@ async function main(): Promise<void> {
       if (theirs && theirs.hash !== ours.hash) process.exitCode = 1;
       await benchFilters(file);
       await benchAnalysis(file, theirs?.seconds ?? null);
+      benchSql(file, events, tmp, tc);
       await benchTextRead(path.join(tmp, 'ours.txt'), events);
     }
     if (!argv.includes('--no-emulator')) await benchEmulator(tmp, tc);
