@@ -1,6 +1,8 @@
 import * as http from 'node:http';
 import type { Command } from 'commander';
-import { viewData } from '../src/analysis/view-data.ts';
+import { viewData, viewFilterMatches } from '../src/analysis/view-data.ts';
+import { FilterError } from '../src/filter/kernel-filter.ts';
+import type { Trace } from '../src/core/trace.ts';
 import { viewerPage } from '../src/charts/viewer-page.ts';
 import { writeFileAtomically } from '../src/core/atomic-file.ts';
 import { UserError } from '../src/core/errors.ts';
@@ -22,12 +24,12 @@ export function register(program: Command): void {
       if (o.html && !o.output) throw new UserError('view --html: give the page\'s file with -o page.html');
       const maxList = Number(o.maxList);
       if (!Number.isSafeInteger(maxList) || maxList < 0) throw new UserError(`--max-list: "${o.maxList}" is not a count`);
-      const traces = [];
+      const traces: Trace[] = [];
       for (const f of files) traces.push(await openInput(f, o));
       const isolated = o.isolated ? cpuListArg(String(o.isolated), '--isolated', ...traces) : [];
-      const page = viewerPage(traces.map((t) => ({ data: viewData(t), texts: reportEventTexts(t, maxList) })), { isolated });
-      for (const t of traces) t.close();
+      const page = viewerPage(traces.map((t) => ({ data: viewData(t), texts: reportEventTexts(t, maxList) })), { isolated, served: !o.output });
       if (o.output) {
+        for (const t of traces) t.close();
         writeFileAtomically(String(o.output), page);
         process.stderr.write(`tracelab: ${o.output}: ${(page.length / 1e6).toFixed(1)} MB, open it in a browser (nothing is fetched)\n`);
         return;
@@ -35,7 +37,22 @@ export function register(program: Command): void {
       const port = o.port === undefined ? 0 : Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port: "${o.port}" is not a port number`);
       const server = http.createServer((req, res) => {
-        if (req.url !== '/' && req.url !== '/index.html') {
+        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        if (url.pathname === '/filter') {
+          // the page's filter box: the events `report -F ARG` shows, by their number in the page
+          const json = (code: number, body: unknown) => res.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+          const k = Number(url.searchParams.get('trace'));
+          const q = url.searchParams.get('q') ?? '';
+          if (!Number.isInteger(k) || !traces[k]) return json(400, { error: 'no such trace' });
+          try {
+            const hits = viewFilterMatches(traces[k], q);
+            return json(200, { hits: { t: 'Int32Array', b: Buffer.from(hits.buffer, hits.byteOffset, hits.byteLength).toString('base64') } });
+          } catch (e) {
+            if (e instanceof UserError || e instanceof FilterError) return json(400, { error: `-F ${q}: ${(e as Error).message}` });
+            throw e;
+          }
+        }
+        if (url.pathname !== '/' && url.pathname !== '/index.html') {
           res.writeHead(404).end();
           return;
         }
@@ -51,5 +68,6 @@ export function register(program: Command): void {
         process.once('SIGINT', () => server.close(() => resolve()));
         process.once('SIGTERM', () => server.close(() => resolve()));
       });
+      for (const t of traces) t.close();
     });
 }

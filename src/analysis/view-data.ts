@@ -2,6 +2,7 @@ import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { readerCache } from './field-values.ts';
 import { scan } from './scan.ts';
+import { buildEventSelection } from '../filter/trace-filter.ts';
 
 /**
  * What the trace viewer draws, in one pass over a trace: every event (time,
@@ -237,4 +238,20 @@ export function viewData(trace: Trace): ViewData {
     kspans: { cpu: ks.cpu.done(), start: ks.start.done(), end: ks.end.done(), kind: ks.kind.done(), label: ks.label.done(), depth: ks.depth.done() },
     arrows: { from: ar.from.done(), to: ar.to.done(), send: ar.send.done(), recv: ar.recv.done(), label: ar.label.done() },
   };
+}
+
+/**
+ * The viewer's filter box: the numbers (in the page's event order, which is
+ * the trace's) of the events `report -F ARG` shows: 'EVENTS' or 'EVENTS:
+ * FILTER' in the kernel's filter language, CPUS{} included. A bad filter
+ * throws the one-line error the CLI gives.
+ */
+export function viewFilterMatches(trace: Trace, arg: string): Int32Array {
+  const keep = buildEventSelection(trace, [{ arg, negative: false }]);
+  const out = new Col((n) => new Int32Array(n));
+  let k = 0;
+  for (const b of trace.batches({ reuse: true })) {
+    for (let i = 0; i < b.length; i++, k++) if (keep(b, i, trace.formats.get(b.type[i]))) out.push(k);
+  }
+  return out.done();
 }

@@ -9,7 +9,11 @@ import type { ViewData } from '../analysis/view-data.ts';
  * from the sending CPU to the handler that served them. Wheel or w/s zoom
  * around the pointer, drag or a/d pan, the window can be typed in seconds;
  * the list below shows the visible events in `trace-cmd report`'s format and
- * a search box filters it (and marks the hits on the timeline).
+ * a search box filters it (and marks the hits on the timeline). Served by
+ * `tracelab view`, a filter box takes `report -F`'s kernel filter language,
+ * evaluated by the server on the trace itself. Shift-click and Ctrl-click set
+ * markers A and B (their delta is shown); the URL's #fragment holds the window,
+ * search, filter and markers, so a link restores the view.
  */
 export interface ViewerTrace {
   data: ViewData;
@@ -20,6 +24,8 @@ export interface ViewerTrace {
 export interface ViewerOptions {
   /** CPUs drawn as isolated (nohz_full). */
   isolated?: number[];
+  /** Served by `tracelab view`: the filter box asks the server (`filter?trace=K&q=ARG`). */
+  served?: boolean;
 }
 
 const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -29,6 +35,7 @@ function payload(traces: ViewerTrace[], o: ViewerOptions): string {
   const cols = (o2: Record<string, ArrayBufferView>) => Object.fromEntries(Object.entries(o2).map(([k, v]) => [k, { t: v.constructor.name, b: b64(v) }]));
   const json = JSON.stringify({
     isolated: o.isolated ?? [],
+    served: !!o.served,
     traces: traces.map(({ data: d, texts }) => ({
       source: d.source,
       cpus: d.cpus,
@@ -59,13 +66,15 @@ export function viewerPage(traces: ViewerTrace[], o: ViewerOptions = {}): string
   const title = traces.map((t) => t.data.source).join(' vs ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:${o.served ? "; connect-src 'self'" : ''}">
 <title>${escapeHtml(title)} - tracelab view</title>
 <style>
 body{margin:0;font:13px/1.3 system-ui,sans-serif;color:#222;display:flex;flex-direction:column;height:100vh}
 header{padding:6px 10px;border-bottom:1px solid #ddd;display:flex;gap:10px;align-items:center;flex-wrap:wrap}
 header input[type=text]{width:110px}
 #search{width:220px}
+#filter{width:300px}
+#ferr{color:#b00}
 #wrap{position:relative;flex:0 0 auto;border-bottom:1px solid #ddd;overflow-y:auto;max-height:60vh}
 .trace{font-weight:bold;padding:3px 6px;background:#f0f0f0;border-top:1px solid #ddd}
 .info{font-weight:normal;color:#555;margin-left:8px}
@@ -82,6 +91,9 @@ canvas{display:block;cursor:grab}
 <button id="zin" title="w">zoom in</button><button id="zout" title="s">zoom out</button><button id="reset" title="0">all</button>
 <label><input id="showArrows" type="checkbox" checked> IPI arrows</label>
 <input id="search" type="text" placeholder="search the events (regex)">
+<input id="filter" type="text" placeholder="filter: EVENTS[: FILTER], as report -F (Enter)">
+<span id="ferr"></span>
+<span id="marks" title="shift-click: marker A, ctrl-click: marker B"></span>
 <span id="which"></span>
 <span><span class="key" style="background:#d62728"></span>irq<span class="key" style="background:#ff7f0e"></span>softirq<span class="key" style="background:#9467bd"></span>IPI / vector handler</span>
 </header>
@@ -124,6 +136,8 @@ const VIEWS = ALL.traces.map((D, k) => {
 window.TRACELAB = ALL;
 const SPAN = Math.max(1, ...ALL.traces.map((D) => D.spanNs));
 let W = 800, v0 = 0, v1 = SPAN, cur = 0;
+// markers A and B: times since the traces' start (null: not set)
+let mA = null, mB = null;
 const hue = (k) => { let h = 2166136261; for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 16777619); return (h >>> 0) % 360; };
 const KCOL = ['#d62728', '#ff7f0e', '#9467bd'];
 const fmt = (ns) => (ns / 1e9).toFixed(ns < 1e7 ? 9 : 6);
@@ -222,7 +236,15 @@ function drawOne(V) {
       ctx.beginPath(); ctx.moveTo(x1, y1); ctx.lineTo(x1 - 6 * Math.cos(a - 0.4), y1 - 6 * Math.sin(a - 0.4)); ctx.lineTo(x1 - 6 * Math.cos(a + 0.4), y1 - 6 * Math.sin(a + 0.4)); ctx.fillStyle = ctx.strokeStyle; ctx.fill();
     }
   }
+  if (V.fhits) {
+    ctx.fillStyle = '#17becf';
+    for (const i of V.fhits) { if (E.ts[i] < v0) continue; if (E.ts[i] > v1) break; ctx.fillRect(X(E.ts[i]), TOP + E.cpu[i] * ROW + 17, 1, 16); }
+  }
   if (V.sel >= 0 && E.ts[V.sel] >= v0 && E.ts[V.sel] <= v1) { ctx.fillStyle = '#1f77b4'; ctx.fillRect(X(E.ts[V.sel]), TOP, 1, D.cpus * ROW); }
+  for (const [m, c, n] of [[mA, '#2ca02c', 'A'], [mB, '#d62728', 'B']]) {
+    if (m === null || m < v0 || m > v1) continue;
+    ctx.fillStyle = c; ctx.fillRect(X(m), 0, 1, TOP + D.cpus * ROW); ctx.fillText(n, X(m) + 2, TOP - 6);
+  }
   V.info.textContent = D.cpus + ' CPUs, ' + E.ts.length + ' events, ' + fmt(D.spanNs) + ' s; ' + (e1 - e0) + ' events shown';
   V.e0 = e0; V.e1 = e1;
 }
@@ -231,13 +253,38 @@ function draw() {
   document.getElementById('t0').value = fmt(v0);
   document.getElementById('t1').value = fmt(v1);
   document.getElementById('which').textContent = VIEWS.length > 1 ? 'list: ' + ALL.traces[cur].source : '';
+  const D0 = ALL.traces[cur];
+  document.getElementById('marks').textContent = (mA !== null ? 'A ' + absTime(D0, mA) : '') + (mB !== null ? '  B ' + absTime(D0, mB) : '') + (mA !== null && mB !== null ? '  B-A ' + ((mB - mA) / 1e3).toFixed(3) + ' us' : '');
+  saveHash();
   list();
+}
+// the view in the URL's fragment: a link (or a reload) restores it
+function saveHash() {
+  const p = new URLSearchParams({ t0: String(v0), t1: String(v1) });
+  if (mA !== null) p.set('a', String(mA));
+  if (mB !== null) p.set('b', String(mB));
+  const q = document.getElementById('search').value, f = document.getElementById('filter').value;
+  if (q) p.set('q', q);
+  if (f && VIEWS.some((V) => V.fhits)) p.set('f', f);
+  if (cur) p.set('list', String(cur));
+  const h = '#' + p.toString();
+  if (location.hash !== h) history.replaceState(null, '', h);
+}
+function loadHash() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  const num = (k) => { const v = p.get(k); const x = v === null || v === '' ? NaN : Number(v); return Number.isFinite(x) ? x : null; };
+  const a = num('t0'), b = num('t1');
+  if (a !== null && b !== null && b - a >= 10) { v0 = Math.max(0, a); v1 = Math.min(SPAN, b); }
+  mA = num('a'); mB = num('b');
+  const k = num('list'); if (k !== null && k >= 0 && k < VIEWS.length) cur = k;
+  if (p.get('q')) document.getElementById('search').value = p.get('q');
+  if (p.get('f')) document.getElementById('filter').value = p.get('f');
 }
 let listKey = '';
 function list() {
   const V = VIEWS[cur], D = V.D;
   const q = document.getElementById('search').value;
-  const key = cur + ':' + V.e0 + ':' + V.e1 + ':' + q + ':' + V.sel;
+  const key = cur + ':' + V.e0 + ':' + V.e1 + ':' + q + ':' + V.sel + ':' + (V.fhits ? V.fhits.length : -1);
   if (key === listKey) return;
   listKey = key;
   let re = null;
@@ -245,6 +292,7 @@ function list() {
   const out = [];
   const max = Math.min(V.e1, D.texts.length);
   for (let i = V.e0; i < max && out.length < 2000; i++) {
+    if (V.fmask && !V.fmask[i]) continue;
     if (re && !re.test(D.texts[i])) continue;
     out.push('<div data-i="' + i + '"' + (i === V.sel ? ' class="sel"' : '') + '>' + D.texts[i].replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]).replace(/\\n$/, '') + '</div>');
   }
@@ -270,6 +318,16 @@ function pick(V, e) {
   const cpu = Math.floor((y - TOP) / ROW);
   const t = T(x);
   const det = document.getElementById('detail');
+  const k = lowerBound(E.ts, t);
+  let best = -1;
+  for (let i = Math.max(0, k - 200); i < Math.min(E.ts.length, k + 200); i++) if (E.cpu[i] === cpu && (best < 0 || Math.abs(E.ts[i] - t) < Math.abs(E.ts[best] - t))) best = i;
+  // shift-click / ctrl-click: a marker, on the event nearest the pointer (its exact time), or where clicked when there is none
+  if (e.shiftKey || e.ctrlKey || e.metaKey) {
+    const at = best >= 0 ? E.ts[best] : Math.round(t);
+    if (e.shiftKey) mA = at; else mB = at;
+    draw();
+    return;
+  }
   // an arrow under the pointer first, then the span, then the nearest event
   for (let i = 0; i < AR.send.length; i++) {
     if (AR.to[i] !== cpu || Math.abs(X(AR.recv[i]) - x) > 3) continue;
@@ -285,9 +343,6 @@ function pick(V, e) {
       break;
     }
   }
-  const k = lowerBound(E.ts, t);
-  let best = -1;
-  for (let i = Math.max(0, k - 200); i < Math.min(E.ts.length, k + 200); i++) if (E.cpu[i] === cpu && (best < 0 || Math.abs(E.ts[i] - t) < Math.abs(E.ts[best] - t))) best = i;
   if (best >= 0) V.sel = best;
   draw();
   const row = document.querySelector('#list div[data-i="' + V.sel + '"]');
@@ -307,6 +362,32 @@ document.getElementById('search').addEventListener('input', () => {
   listKey = '';
   draw();
 });
+const filterBox = document.getElementById('filter');
+if (!ALL.served) { filterBox.disabled = true; filterBox.placeholder = 'filter: served pages only (tracelab view FILE)'; }
+async function applyFilter() {
+  const q = filterBox.value.trim();
+  const err = document.getElementById('ferr');
+  err.textContent = '';
+  if (!q) { for (const V of VIEWS) { V.fhits = null; V.fmask = null; } listKey = ''; draw(); return; }
+  try {
+    const got = await Promise.all(VIEWS.map(async (V) => {
+      const r = await fetch('filter?trace=' + V.k + '&q=' + encodeURIComponent(q));
+      const body = await r.json();
+      if (!r.ok) throw new Error(body.error);
+      return col(body.hits);
+    }));
+    VIEWS.forEach((V, k) => { V.fhits = got[k]; V.fmask = new Uint8Array(V.D.events.ts.length); for (const i of got[k]) V.fmask[i] = 1; });
+    err.textContent = got.map((h) => h.length).join(' / ') + ' events match';
+    err.style.color = '#555';
+  } catch (e) {
+    err.style.color = '#b00';
+    err.textContent = String(e.message || e);
+    for (const V of VIEWS) { V.fhits = null; V.fmask = null; }
+  }
+  listKey = '';
+  draw();
+}
+filterBox.addEventListener('keydown', (e) => { if (e.key === 'Enter') applyFilter(); });
 window.addEventListener('keydown', (e) => {
   if (e.target.tagName === 'INPUT') return;
   if (e.key === 'w' || e.key === '+') zoom(0.5); else if (e.key === 's' || e.key === '-') zoom(2);
@@ -314,8 +395,10 @@ window.addEventListener('keydown', (e) => {
   else if (e.key === '0') { v0 = 0; v1 = SPAN; draw(); }
 });
 window.addEventListener('resize', () => { layout(); draw(); });
+loadHash();
 layout();
-draw();
+document.getElementById('search').dispatchEvent(new Event('input'));
+if (ALL.served && filterBox.value) applyFilter();
 </script></body></html>
 `;
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHROMIUM } from '../oracles.ts';
 import { ROOT, tempDir } from '../helpers.ts';
+import { openTrace } from '../../src/io/open.ts';
 
 /** `tracelab view`: the offline page and the local server, opened in a real browser. */
 const cli = path.join(ROOT, 'dist/bundle/tracelab.js');
@@ -95,6 +96,86 @@ describe('tracelab view', () => {
       expect(requests).toEqual([]);
     } finally {
       await browser.close();
+    }
+  });
+
+  it.skipIf(!fs.existsSync(CHROMIUM))('served: the filter box takes report -F\'s kernel language, markers give their delta, the URL restores the view (needs chromium)', async () => {
+    const p = spawn(process.execPath, [cli, 'view', sample], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        p.stdout.on('data', (c) => {
+          out += c;
+          const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+          if (m) resolve(m[0]);
+        });
+        p.on('exit', (code) => reject(new Error(`exited ${code}`)));
+      });
+      // what the filter must select, counted on the trace itself
+      const t = await openTrace(sample);
+      const want: number[] = [];
+      let k = 0;
+      const cpuField = t.formats.find('ipi_send_cpu')[0].field('cpu')!;
+      for (const b of t.batches()) {
+        for (let i = 0; i < b.length; i++, k++) if (t.formats.get(b.type[i])?.name === 'ipi_send_cpu' && b.dv.getUint32(b.off[i] + cpuField.offset, true) === 0) want.push(k);
+      }
+      t.close();
+      const tab = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      const errors: string[] = [];
+      const requests: string[] = [];
+      tab.on('pageerror', (e) => errors.push(String(e)));
+      tab.on('request', (r) => void requests.push(r.url()));
+      await tab.goto(url);
+      await tab.fill('#filter', 'ipi_send_cpu: cpu & CPUS{0}');
+      await tab.press('#filter', 'Enter');
+      await tab.waitForFunction(() => /match/.test(document.getElementById('ferr')!.textContent!));
+      const listed = await tab.evaluate(() => [...document.querySelectorAll('#list div[data-i]')].map((d) => Number((d as HTMLElement).dataset.i)));
+      expect(listed.length).toBeGreaterThan(100);
+      expect(listed).toEqual(want.slice(0, listed.length));
+      expect(await tab.textContent('#ferr')).toBe(`${want.length} events match`);
+      expect(await tab.evaluate(() => document.querySelectorAll('#list div[data-i]')[0].textContent)).toMatch(/ ipi_send_cpu: +cpu=0 /);
+      // a bad filter: the CLI's one-line error, in the page
+      await tab.fill('#filter', 'ipi_send_cpu: cpu ==');
+      await tab.press('#filter', 'Enter');
+      await tab.waitForFunction(() => /Invalid/.test(document.getElementById('ferr')!.textContent!));
+      expect(await tab.textContent('#ferr')).toMatch(/^-F ipi_send_cpu: cpu ==: .+/);
+      await tab.fill('#filter', 'ipi_send_cpu: cpu & CPUS{0}');
+      await tab.press('#filter', 'Enter');
+      await tab.waitForFunction(() => /match/.test(document.getElementById('ferr')!.textContent!));
+      // markers: shift-click A, ctrl-click B, on the events picked; their delta in µs
+      const box = (await tab.locator('canvas').first().boundingBox())!;
+      const clickWith = async (key: string, x: number, y: number) => {
+        await tab.keyboard.down(key);
+        await tab.mouse.click(x, y);
+        await tab.keyboard.up(key);
+      };
+      await clickWith('Shift', box.x + 300, box.y + 18 + 5);
+      await clickWith('Control', box.x + 700, box.y + 18 + 34 + 5);
+      const marks = await tab.textContent('#marks');
+      const m = /^A (\d+\.\d{9})  B (\d+\.\d{9})  B-A (-?\d+\.\d{3}) us$/.exec(marks!);
+      expect(m, JSON.stringify(marks)).not.toBeNull();
+      const ns = (x: string) => BigInt(x.replace('.', ''));
+      expect(Number(ns(m![2]) - ns(m![1])) / 1e3).toBeCloseTo(Number(m![3]), 3);
+      // zoom, then open the page's own URL afresh: the same window, filter and markers
+      await tab.mouse.move(box.x + 500, box.y + 40);
+      for (let i = 0; i < 10; i++) await tab.mouse.wheel(0, -200);
+      await tab.waitForTimeout(100);
+      const before = await tab.evaluate(() => ({ t0: (document.getElementById('t0') as HTMLInputElement).value, t1: (document.getElementById('t1') as HTMLInputElement).value, marks: document.getElementById('marks')!.textContent, url: location.href }));
+      expect(before.url).toContain('#t0=');
+      const again = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      again.on('request', (r) => void requests.push(r.url()));
+      await again.goto(before.url);
+      await again.waitForFunction(() => /match/.test(document.getElementById('ferr')!.textContent!));
+      const after = await again.evaluate(() => ({ t0: (document.getElementById('t0') as HTMLInputElement).value, t1: (document.getElementById('t1') as HTMLInputElement).value, marks: document.getElementById('marks')!.textContent, filter: (document.getElementById('filter') as HTMLInputElement).value }));
+      expect(after).toEqual({ t0: before.t0, t1: before.t1, marks: before.marks, filter: 'ipi_send_cpu: cpu & CPUS{0}' });
+      expect(errors).toEqual([]);
+      // nothing leaves 127.0.0.1
+      expect(requests.filter((r) => !r.startsWith(url))).toEqual([]);
+    } finally {
+      await browser.close();
+      p.kill('SIGINT');
     }
   });
 });
