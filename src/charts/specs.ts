@@ -24,12 +24,18 @@ export function histSpec(table: aq.ColumnTable, s: HistSummary, source: string):
     width: 480,
     height: { step: 22 },
     data: { values },
-    mark: { type: 'bar', tooltip: true },
     encoding: {
-      y: { field: s.by, type: 'nominal', sort: '-x', title: s.by },
+      y: { field: s.by, type: 'nominal', sort: { field: 'count', op: 'max', order: 'descending' }, title: s.by },
       x: { field: 'count', type: 'quantitative', title: 'events (count)' },
-      tooltip: [{ field: s.by, type: 'nominal' }, { field: 'count', type: 'quantitative' }, { field: 'rate', type: 'quantitative', format: '.3f', title: 'per second' }, { field: 'share', type: 'quantitative', format: '.1%' }],
     },
+    // each bar carries its count, so a sliver (33 beside 50,000) still says what it is in a PNG
+    layer: [
+      {
+        mark: { type: 'bar', tooltip: true },
+        encoding: { tooltip: [{ field: s.by, type: 'nominal' }, { field: 'count', type: 'quantitative' }, { field: 'rate', type: 'quantitative', format: '.3f', title: 'per second' }, { field: 'share', type: 'quantitative', format: '.1%' }] },
+      },
+      { mark: { type: 'text', align: 'left', baseline: 'middle', dx: 3, fontSize: 10 }, encoding: { text: { field: 'count', type: 'quantitative', format: ',d' } } },
+    ],
   } as TopLevelSpec;
 }
 

@@ -70,7 +70,8 @@ describe('charts', async () => {
     const s = irqOffSpans(full.trace);
     const t = eventTimeline(full.trace, { limit: 2000 });
     const cases = [
-      [histSpec(h.table, h.summary, 'b.dat'), h.table.array('callback') as string[]],
+      // every bar labelled with its count (a sliver still says what it is)
+      [histSpec(h.table, h.summary, 'b.dat'), [...(h.table.array('callback') as string[]), ...[...(h.table.array('count') as number[])].map((n) => n.toLocaleString('en-US'))]],
       [compareSpec(c.table, c.summary), c.table.array('callback') as string[]],
       [compareSpec(ci.table, ci.summary), ci.table.array('function') as string[]],
       [interferenceSpec(i.summary, 'f.dat'), ['isolated CPU', 'disturbances (count)']],
