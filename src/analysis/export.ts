@@ -65,9 +65,15 @@ async function toParquet(t: ArrowTable): Promise<Uint8Array> {
   return pq.writeParquet(wasm, props);
 }
 
+/** A list column's value (an Arrow vector) as a plain array; other values as they are. */
+function plain(v: unknown): unknown {
+  return v !== null && typeof v === 'object' && typeof (v as { toArray?: unknown }).toArray === 'function' ? Array.from(v as Iterable<unknown>) : v;
+}
+
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'bigint' ? v.toString() : String(v);
+  // a list (cpumask CPUs, stack frames): its JSON array, which DuckDB and pandas read back
+  const s = typeof v === 'bigint' ? v.toString() : Array.isArray(v) ? JSON.stringify(v) : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
@@ -75,7 +81,7 @@ function columnsOf(t: ArrowTable): { names: string[]; get: ((k: number) => unkno
   const names = t.schema.fields.map((f) => f.name);
   const get = names.map((n) => {
     const v = t.getChild(n)!;
-    return (k: number) => v.get(k);
+    return (k: number) => plain(v.get(k));
   });
   return { names, get };
 }

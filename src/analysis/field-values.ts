@@ -3,6 +3,7 @@ import { formatCpuList, maskCpus } from '../core/cpulist.ts';
 import type { EventFormat, FieldFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { compiledPrint } from '../printfmt/render.ts';
+import { stackFrames } from '../core/kernel-stack.ts';
 
 /** What a field becomes in a table: a number, text, a symbol ("func+0x0"), or a cpulist. */
 export type FieldKind = 'number' | 'text' | 'symbol' | 'cpumask';
@@ -13,6 +14,11 @@ export interface FieldReader {
   read(b: EventBatch, i: number): number | string | null;
   /** An integer field: its width and sign, and (64-bit) its exact value, for typed columns. */
   int?: { size: 1 | 2 | 4 | 8; signed: boolean; read64?: (b: EventBatch, i: number) => bigint | null };
+  /**
+   * A field that is a list, for typed columns: a cpumask's CPU ids (uint16), a
+   * kernel stack's frames as symbols ("func+0x1a", utf8); `read` gives its text.
+   */
+  list?: { item: 'uint16'; read: (b: EventBatch, i: number) => number[] | null } | { item: 'utf8'; read: (b: EventBatch, i: number) => string[] | null };
 }
 
 /**
@@ -25,7 +31,36 @@ export interface FieldReader {
 export function fieldReaders(trace: Trace, ev: EventFormat): FieldReader[] {
   const { symbolic, printkStrings } = printedAs(ev, trace.longSize);
   const le = !trace.bigEndian;
-  return ev.fields.map((f) => (printkStrings.has(f.name) && !f.isArray && !f.isDynamic ? printkReader(trace, f, le) : readerOf(trace, f, symbolic.get(f.name), le)));
+  return ev.fields.map((f) =>
+    ev.system === 'ftrace' && ev.name === 'kernel_stack' && f.name === 'caller'
+      ? stackReader(trace, ev)
+      : printkStrings.has(f.name) && !f.isArray && !f.isDynamic
+        ? printkReader(trace, f, le)
+        : readerOf(trace, f, symbolic.get(f.name), le),
+  );
+}
+
+/**
+ * kernel_stack's caller[]: the frames (its `size` of them, innermost first), each
+ * as its symbol and offset ("text_poke_bp_batch+0x57", the address in hex when no
+ * symbol holds it); as text, one line "a+0x1 <- b+0x2".
+ */
+function stackReader(trace: Trace, ev: EventFormat): FieldReader {
+  const le = !trace.bigEndian;
+  const sym = trace.symbols;
+  const cache = new Map<bigint, string>();
+  const frames = (b: EventBatch, i: number): string[] =>
+    stackFrames(ev, b.dv, b.off[i], b.size[i], le, trace.longSize).map((a) => {
+      let t = cache.get(a);
+      if (t === undefined) {
+        const k = sym.findBig(a);
+        const u = BigInt.asUintN(64, a);
+        t = k < 0 ? '0x' + u.toString(16) : `${sym.name(k)}+0x${sym.offset(k, Number(u >> 32n), Number(u & 0xffffffffn)).toString(16)}`;
+        cache.set(a, t);
+      }
+      return t;
+    });
+  return { name: 'caller', kind: 'text', read: (b, i) => frames(b, i).join(' <- '), list: { item: 'utf8', read: frames } };
 }
 
 /**
@@ -115,13 +150,18 @@ function readerOf(trace: Trace, f: FieldFormat, symbolic: boolean | undefined, l
       return [b.off[i] + start, len] as const;
     };
     if (isMask) {
+      const cpus = (b: EventBatch, i: number) => {
+        const l = loc(b, i);
+        return l ? maskCpus(b.data, l[0], l[1], !le) : null;
+      };
       return {
         name,
         kind: 'cpumask',
         read: (b, i) => {
-          const l = loc(b, i);
-          return l ? formatCpuList(maskCpus(b.data, l[0], l[1], !le)) : null;
+          const c = cpus(b, i);
+          return c ? formatCpuList(c) : null;
         },
+        list: { item: 'uint16', read: cpus },
       };
     }
     return {

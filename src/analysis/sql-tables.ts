@@ -13,15 +13,15 @@ import { fieldReaders, type FieldReader } from './field-values.ts';
  */
 
 /** DuckDB column types the tables use. */
-export type SqlType = 'BIGINT' | 'INTEGER' | 'SMALLINT' | 'TINYINT' | 'UBIGINT' | 'UINTEGER' | 'USMALLINT' | 'UTINYINT' | 'DOUBLE' | 'VARCHAR' | 'BOOLEAN';
+export type SqlType = 'BIGINT' | 'INTEGER' | 'SMALLINT' | 'TINYINT' | 'UBIGINT' | 'UINTEGER' | 'USMALLINT' | 'UTINYINT' | 'DOUBLE' | 'VARCHAR' | 'BOOLEAN' | 'USMALLINT[]' | 'VARCHAR[]';
 
 export interface SqlColumn {
   name: string;
   type: SqlType;
   /** Where the value comes from, for --schema. */
   doc: string;
-  /** The value of event i of a batch (null: absent, e.g. a record too short for the field). */
-  read: (b: EventBatch, i: number) => number | bigint | string | boolean | null;
+  /** The value of event i of a batch (null: absent, e.g. a record too short for the field); a list for the [] types. */
+  read: (b: EventBatch, i: number) => number | bigint | string | boolean | number[] | string[] | null;
 }
 
 export interface SqlTable {
@@ -67,7 +67,10 @@ function fieldColumn(ev: EventFormat, r: FieldReader): SqlColumn {
     return { name: r.name, type, doc: decl, read: read64 ?? ((b, i) => r.read(b, i)) };
   }
   if (r.kind === 'number') return { name: r.name, type: 'DOUBLE', doc: decl, read: (b, i) => r.read(b, i) };
-  const how = r.kind === 'symbol' ? ' (the symbol, as the print fmt shows it)' : r.kind === 'cpumask' ? ' (as a cpulist: 0-3,8)' : '';
+  // a cpumask is its CPU ids (list_contains(cpumask, 5)), a kernel stack its frames as symbols
+  if (r.list?.item === 'uint16') return { name: r.name, type: 'USMALLINT[]', doc: `${decl} (its CPU ids)`, read: r.list.read };
+  if (r.list?.item === 'utf8') return { name: r.name, type: 'VARCHAR[]', doc: `${decl} (the frames, innermost first, as func+0xoff)`, read: r.list.read };
+  const how = r.kind === 'symbol' ? ' (the symbol, as the print fmt shows it)' : '';
   return { name: r.name, type: 'VARCHAR', doc: decl + how, read: (b, i) => r.read(b, i) };
 }
 

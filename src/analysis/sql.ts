@@ -26,7 +26,8 @@ export interface SqlOptions extends Selection {
   memoryLimit?: string;
 }
 
-export type SqlValue = number | bigint | string | boolean | null;
+/** A result value; a LIST column's value is an array (a cpumask's CPU ids, a stack's frames). */
+export type SqlValue = number | bigint | string | boolean | null | SqlValue[];
 
 export interface SqlResult {
   columns: string[];
@@ -47,6 +48,8 @@ export interface MergedTable {
 }
 
 const INTS: SqlType[] = ['TINYINT', 'UTINYINT', 'SMALLINT', 'USMALLINT', 'INTEGER', 'UINTEGER', 'BIGINT', 'UBIGINT'];
+
+export type SqlValueIn = DerivedValue | number[] | string[];
 
 /** The narrowest type holding both: integers widen (to BIGINT, or UBIGINT when both are unsigned), else text. */
 function widen(a: SqlType, b: SqlType): SqlType {
@@ -117,6 +120,7 @@ async function withDatabase<T>(
       BIGINT: duck.BIGINT, INTEGER: duck.INTEGER, SMALLINT: duck.SMALLINT, TINYINT: duck.TINYINT,
       UBIGINT: duck.UBIGINT, UINTEGER: duck.UINTEGER, USMALLINT: duck.USMALLINT, UTINYINT: duck.UTINYINT,
       DOUBLE: duck.DOUBLE, VARCHAR: duck.VARCHAR, BOOLEAN: duck.BOOLEAN,
+      'USMALLINT[]': duck.LIST(duck.USMALLINT), 'VARCHAR[]': duck.LIST(duck.VARCHAR),
     };
     const tables = schema.filter(wanted);
     for (const t of tables) {
@@ -279,10 +283,16 @@ async function chunkSink(con: import('@duckdb/node-api').DuckDBConnection, t: Me
 /** Rows of one event table from one trace. */
 async function tableSink(con: import('@duckdb/node-api').DuckDBConnection, t: MergedTable, part: SqlTable, typeOf: Record<SqlType, import('@duckdb/node-api').DuckDBType>, duck: Duck) {
   const sink = await chunkSink(con, t, typeOf, duck);
-  // each merged column read by this trace's column of that name (none: null), converted when it widened
+  // each merged column read by this trace's column of that name (none: null), converted when it widened;
+  // lists go to DuckDB as list values
   const readers = t.columns.map((c) => {
     const own = part.columns.find((x) => x.name === c.name);
-    return own ? convert(own, c.type) : null;
+    if (!own) return null;
+    if (c.type.endsWith('[]') && own.type === c.type) return (b: import('../core/batch.ts').EventBatch, i: number) => {
+      const v = own.read(b, i) as number[] | string[] | null;
+      return v === null ? null : duck.listValue(v);
+    };
+    return convert(own, c.type);
   });
   return {
     table: t.name,
@@ -303,10 +313,11 @@ async function tableSink(con: import('@duckdb/node-api').DuckDBConnection, t: Me
   };
 }
 
-/** A value converted to the (wider) merged type: text, or a 64-bit integer as bigint. */
-function widen1(v: DerivedValue, to: SqlType): DerivedValue {
+/** A value converted to the (wider) merged type: text (a list as its JSON), or a 64-bit integer as bigint. */
+function widen1(v: SqlValueIn, to: SqlType): DerivedValue {
   if (v === null) return null;
-  return to === 'VARCHAR' ? String(v) : BigInt(v as number | bigint);
+  if (to === 'VARCHAR') return Array.isArray(v) ? JSON.stringify(v) : String(v);
+  return BigInt(v as number | bigint);
 }
 
 /** A column's reader, its values converted to the (possibly wider) merged type. */

@@ -1,5 +1,5 @@
 import * as aq from 'arquero';
-import { Dictionary, Float64, Int16, Int32, Int64, Int8, Table as ArrowTable, Uint16, Uint32, Uint64, Uint8, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
+import { Dictionary, Field, Float64, Int16, Int32, Int64, Int8, List, Table as ArrowTable, Uint16, Uint32, Uint64, Uint8, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
 import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
@@ -62,6 +62,8 @@ interface FieldColumn {
   present: Grow<Uint8Array> | null;
   codes: Grow<Int32Array>;
   dict: Dict;
+  /** A list field (cpumask: CPU ids; kernel stack: frames): each row's list (undefined: absent). */
+  list: { item: 'uint16' | 'utf8'; rows: (number[] | string[] | undefined)[] } | null;
 }
 
 /**
@@ -147,6 +149,12 @@ export class EventColumns {
       let rs = this.readers.get(ev.id);
       if (!rs) this.readers.set(ev.id, (rs = fieldReaders(this.trace, ev).map((r) => ({ r, col: this.column(r) }))));
       for (const { r, col } of rs) {
+        if (col.list) {
+          // a reader of another kind under a list column's name leaves its rows null
+          const v = r.list?.item === col.list.item ? r.list.read(b, i) : null;
+          if (v !== null) col.list.rows[n] = v;
+          continue;
+        }
         if (col.big) {
           const v = r.int?.read64 ? r.int.read64(b, i) : r.read(b, i);
           if (v === null) continue;
@@ -181,7 +189,7 @@ export class EventColumns {
     if (!c) {
       // base column names and Object's own (__proto__, constructor) are prefixed: plain data, never a prototype
       const name = (BASE_COLUMNS as readonly string[]).includes(r.name) || r.name in Object.prototype ? `field_${r.name}` : r.name;
-      c = { name, numeric, int: numeric && r.int ? { size: r.int.size, signed: r.int.signed } : null, num: new Grow((n) => new Float64Array(n)), big: null, present: null, codes: new Grow((n) => new Int32Array(n)), dict: new Dict() };
+      c = { name, numeric, int: numeric && r.int ? { size: r.int.size, signed: r.int.signed } : null, num: new Grow((n) => new Float64Array(n)), big: null, present: null, codes: new Grow((n) => new Int32Array(n)), dict: new Dict(), list: r.list ? { item: r.list.item, rows: [] } : null };
       c.num.ensure(this.cpu.a.length);
       c.codes.ensure(this.cpu.a.length);
       c.num.a.fill(NaN, 0, this.rows);
@@ -189,6 +197,8 @@ export class EventColumns {
       if (c.int?.size === 8) this.toBig(c);
       this.fieldIndex.set(r.name, c);
       this.fieldCols.push(c);
+    } else if (c.list) {
+      // a list column stays one (rows of other readers are null)
     } else if (!numeric && c.numeric) {
       // text now: earlier numbers become their decimal text
       if (c.big) {
@@ -251,6 +261,11 @@ export class EventColumns {
       preempt: makeVector(makeData({ type: new Uint8(), length: n, data: this.preempt.a.slice(0, n) })),
     });
     for (const c of this.fieldCols) {
+      if (c.list) {
+        cols[c.name] = listVector(c.list.item, c.list.rows, n);
+        c.list.rows = [];
+        continue;
+      }
       if (c.big) {
         const present = c.present!.a;
         const nulls = nullBitmap(n, (k) => present[k] === 1);
@@ -277,6 +292,28 @@ function intType(size: number, signed: boolean): { type: DataType; array: (n: nu
   if (size === 1) return signed ? { type: new Int8(), array: (n) => new Int8Array(n) } : { type: new Uint8(), array: (n) => new Uint8Array(n) };
   if (size === 2) return signed ? { type: new Int16(), array: (n) => new Int16Array(n) } : { type: new Uint16(), array: (n) => new Uint16Array(n) };
   return signed ? { type: new Int32(), array: (n) => new Int32Array(n) } : { type: new Uint32(), array: (n) => new Uint32Array(n) };
+}
+
+/** A list column (list<uint16> or list<utf8>) from each row's list (undefined: null). */
+function listVector(item: 'uint16' | 'utf8', rows: (number[] | string[] | undefined)[], n: number): Vector {
+  const offsets = new Int32Array(n + 1);
+  for (let k = 0; k < n; k++) offsets[k + 1] = offsets[k] + (rows[k]?.length ?? 0);
+  const nulls = nullBitmap(n, (k) => rows[k] !== undefined);
+  const flat: (number | string)[] = [];
+  for (let k = 0; k < n; k++) for (const v of rows[k] ?? []) flat.push(v);
+  let child;
+  if (item === 'uint16') child = makeData({ type: new Uint16(), length: flat.length, data: Uint16Array.from(flat as number[]) });
+  else {
+    const enc = new TextEncoder();
+    const parts = (flat as string[]).map((x) => enc.encode(x));
+    const valueOffsets = new Int32Array(parts.length + 1);
+    parts.forEach((p, k) => (valueOffsets[k + 1] = valueOffsets[k] + p.length));
+    const data = new Uint8Array(valueOffsets[parts.length]);
+    parts.forEach((p, k) => data.set(p, valueOffsets[k]));
+    child = makeData({ type: new Utf8(), length: parts.length, valueOffsets, data });
+  }
+  const type = new List(new Field('item', item === 'uint16' ? new Uint16() : new Utf8(), false));
+  return makeVector(makeData({ type, length: n, nullCount: nulls.count, nullBitmap: nulls.bitmap, valueOffsets: offsets, child } as never));
 }
 
 /** An Arrow validity bitmap (null when every value is present). */

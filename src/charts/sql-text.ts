@@ -3,6 +3,8 @@ import type { MergedTable, SqlResult, SqlValue } from '../analysis/sql.ts';
 /** A value as text: exact integers, NULL for null. */
 function cell(v: SqlValue): string {
   if (v === null) return 'NULL';
+  // a list as DuckDB's own CLI shows it: [0, 1, 2]
+  if (Array.isArray(v)) return `[${v.map((x) => (typeof x === 'string' ? x : cell(x))).join(', ')}]`;
   return typeof v === 'string' ? v : String(v);
 }
 
@@ -25,7 +27,7 @@ export function sqlResultCsv(r: SqlResult): string {
 
 /** JSON: the columns with their types and the rows as objects (64-bit integers beyond 2^53 as strings). */
 export function sqlResultJson(r: SqlResult): string {
-  const val = (v: SqlValue) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v);
+  const val = (v: SqlValue): unknown => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : Array.isArray(v) ? v.map(val) : v);
   const rows = r.rows.map((row) => Object.fromEntries(row.map((v, k) => [r.columns[k], val(v)])));
   return JSON.stringify({ columns: r.columns.map((name, k) => ({ name, type: r.types[k] })), rows }, null, 2) + '\n';
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hist } from '../../src/analysis/hist.ts';
 import { ipiCausality } from '../../src/analysis/ipi-causality.ts';
+import { parseCpuList } from '../../src/core/cpulist.ts';
 import { noise } from '../../src/analysis/noise.ts';
 import { scan } from '../../src/analysis/scan.ts';
 import { sql, sqlSchema } from '../../src/analysis/sql.ts';
@@ -57,6 +58,16 @@ describe('sql', () => {
     expect(line).toContain(`[${String(cpu).padStart(3, '0')}]`);
     expect(line).toContain(`${sec}.${ns.toString().padStart(9, '0')}:`);
     expect(line).toContain(`prev_comm=${prevComm} prev_pid=${prevPid} prev_prio=${prevPrio} prev_state=${prevState} next_comm=${nextComm} next_pid=${nextPid} `);
+  });
+
+  it("a cpumask is a list of CPU ids (list_contains works on it), the report's cpulist", async () => {
+    const r = await sql([{ trace: before.trace, name: 'before' }], 'SELECT ts, cpumask, list_contains(cpumask, 4) FROM ipi_send_cpumask ORDER BY ts LIMIT 1');
+    expect(r.types.slice(1)).toEqual(['USMALLINT[]', 'BOOLEAN']);
+    const [ts, cpus, has4] = r.rows[0] as [bigint, number[], boolean];
+    const line = reportOf(before.trace, { ns: true }).split('\n').find((l) => l.includes(' ipi_send_cpumask: '))!;
+    expect(line).toContain(`${ts / 1_000_000_000n}.${(ts % 1_000_000_000n).toString().padStart(9, '0')}:`);
+    expect(cpus).toEqual(parseCpuList(/cpumask=(\S+)/.exec(line)![1]));
+    expect(has4).toBe(cpus.includes(4));
   });
 
   it('puts several traces in the same tables, told apart by the trace column', async () => {

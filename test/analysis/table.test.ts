@@ -6,6 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { exportEvents, exportFormat } from '../../src/analysis/export.ts';
 import { eventArrow, eventTable } from '../../src/analysis/table.ts';
 import { openTrace } from '../../src/io/open.ts';
+import { recordTrace } from '../../src/emulator/record.ts';
+import { preset } from '../../src/emulator/scenario.ts';
+import { parseCpuList } from '../../src/core/cpulist.ts';
+import { reportOf } from '../helpers.ts';
 import { ROOT, readText, tempDir } from '../helpers.ts';
 
 const file = path.join(ROOT, 'samples/real-ipi.dat');
@@ -97,6 +101,45 @@ describe('event tables', () => {
     const back = tableFromIPC(pq.readParquet(fs.readFileSync(path.join(dir, 'typed.parquet'))).intoIPCStream());
     expect(String(back.schema.fields.find((f) => f.name === 'next_pid')!.type)).toBe('Int32');
     expect(String(back.schema.fields.find((f) => f.name === 'prev_state')!.type)).toBe('Int64');
+  });
+
+  it("cpumasks are lists of CPU ids and kernel stacks lists of frames, in Arrow and Parquet, each the report's", async () => {
+    const { trace: t } = await recordTrace({ scenario: preset('isolation-ipi'), durationNs: 2e9, stacks: true, events: [{ event: 'ipi', filters: [] }] });
+    try {
+      const a = eventArrow(t, { fields: 'all' });
+      const type = (n: string) => String(a.schema.fields.find((f) => f.name === n)!.type);
+      expect([type('cpumask'), type('caller')]).toEqual(['List<Uint16>', 'List<Utf8>']);
+      // row by row, what report prints: cpumask=0-2,4-79, and the => lines after <stack trace>
+      const lines = reportOf(t, {}).split('\n');
+      const ev = a.getChild('event')!;
+      let cpumasks = 0;
+      let stacks = 0;
+      let line = lines.findIndex((l) => / ipi_send_cpu(mask)?: | kernel_stack: /.test(l));
+      for (let k = 0; k < a.numRows; k++, line++) {
+        while (!/ (ipi_send_cpu|ipi_send_cpumask|kernel_stack): /.test(lines[line])) line++;
+        if (String(ev.get(k)) === 'ipi_send_cpumask') {
+          expect([...a.getChild('cpumask')!.get(k)!]).toEqual(parseCpuList(/cpumask=(\S+)/.exec(lines[line])![1]));
+          cpumasks++;
+        } else if (String(ev.get(k)) === 'kernel_stack') {
+          const frames = [...a.getChild('caller')!.get(k)!] as string[];
+          const printed: string[] = [];
+          for (let j = line + 1; lines[j]?.startsWith('=> '); j++) printed.push(lines[j].split(' ')[1]);
+          expect(frames.map((f) => f.replace(/\+0x[0-9a-f]+$/, ''))).toEqual(printed);
+          stacks++;
+        } else expect(a.getChild('cpumask')!.get(k)).toBe(null);
+      }
+      expect(cpumasks).toBeGreaterThan(2);
+      expect(stacks).toBeGreaterThan(100);
+      // Parquet keeps the list types and values
+      await exportEvents(t, 'parquet', path.join(dir, 'lists.parquet'), { fields: 'all' });
+      const pq = await import('parquet-wasm');
+      const back = tableFromIPC(pq.readParquet(fs.readFileSync(path.join(dir, 'lists.parquet'))).intoIPCStream());
+      expect(['cpumask', 'caller'].map((n) => String(back.schema.fields.find((f) => f.name === n)!.type))).toEqual(['List<Uint16>', 'List<Utf8>']);
+      const k = [...Array(a.numRows).keys()].find((r) => String(ev.get(r)) === 'ipi_send_cpumask')!;
+      expect([...back.getChild('cpumask')!.get(k)!]).toEqual([...a.getChild('cpumask')!.get(k)!]);
+    } finally {
+      t.close();
+    }
   });
 
   it('NDJSON: one object per line; the format follows the output name when --to is not given', async () => {

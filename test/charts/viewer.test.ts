@@ -131,7 +131,7 @@ describe('tracelab view', () => {
       await tab.fill('#filter', 'ipi_send_cpu: cpu & CPUS{0}');
       await tab.press('#filter', 'Enter');
       await tab.waitForFunction(() => /match/.test(document.getElementById('ferr')!.textContent!));
-      const listed = await tab.evaluate(() => [...document.querySelectorAll('#list div[data-i]')].map((d) => Number((d as HTMLElement).dataset.i)));
+      const listed = await tab.evaluate(() => Array.from(document.querySelectorAll('#list div[data-i]'), (d) => Number((d as HTMLElement).dataset.i)));
       expect(listed.length).toBeGreaterThan(100);
       expect(listed).toEqual(want.slice(0, listed.length));
       expect(await tab.textContent('#ferr')).toBe(`${want.length} events match`);
