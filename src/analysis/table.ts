@@ -1,9 +1,10 @@
 import * as aq from 'arquero';
-import { Dictionary, Field, Float64, Int16, Int32, Int64, Int8, List, Table as ArrowTable, Uint16, Uint32, Uint64, Uint8, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
+import { Bool, Dictionary, Field, Schema, Float64, Int16, Int32, Int64, Int8, List, Table as ArrowTable, Uint16, Uint32, Uint64, Uint8, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
 import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { fieldReaders, type FieldReader } from './field-values.ts';
+import { HARDIRQ, IRQS_OFF, NEED_RESCHED, SOFTIRQ } from '../core/trace-flags.ts';
 import { eventMatcher } from './hist.ts';
 import { scan, type Selection } from './scan.ts';
 
@@ -14,8 +15,11 @@ export interface TableOptions extends Selection {
   fields?: 'all' | 'none';
 }
 
-/** Base columns of every event table. */
-export const BASE_COLUMNS = ['ts', 'cpu', 'pid', 'comm', 'system', 'event', 'flags', 'preempt'] as const;
+/**
+ * Base columns of every event table: the raw common_flags and
+ * common_preempt_count, and the same decoded (as report -l's latency columns).
+ */
+export const BASE_COLUMNS = ['ts', 'cpu', 'pid', 'comm', 'system', 'event', 'flags', 'preempt', 'irqs_off', 'need_resched', 'hardirq', 'softirq', 'preempt_depth', 'migrate_disable'] as const;
 
 /** Interns strings: a column holds codes, the dictionary holds each string once. */
 class Dict {
@@ -259,6 +263,12 @@ export class EventColumns {
       event: dict(this.event.a, this.events),
       flags: makeVector(makeData({ type: new Uint8(), length: n, data: this.flags.a.slice(0, n) })),
       preempt: makeVector(makeData({ type: new Uint8(), length: n, data: this.preempt.a.slice(0, n) })),
+      irqs_off: flagBits(this.flags.a, n, IRQS_OFF),
+      need_resched: flagBits(this.flags.a, n, NEED_RESCHED),
+      hardirq: flagBits(this.flags.a, n, HARDIRQ),
+      softirq: flagBits(this.flags.a, n, SOFTIRQ),
+      preempt_depth: makeVector(makeData({ type: new Uint8(), length: n, data: this.preempt.a.slice(0, n).map((p) => p & 0xf) })),
+      migrate_disable: makeVector(makeData({ type: new Uint8(), length: n, data: this.preempt.a.slice(0, n).map((p) => p >> 4) })),
     });
     for (const c of this.fieldCols) {
       if (c.list) {
@@ -283,7 +293,30 @@ export class EventColumns {
       } else cols[c.name] = dict(c.codes.a, c.dict);
     }
     this.rows = 0;
-    return new ArrowTable(cols);
+    const t = new ArrowTable(cols);
+    return new ArrowTable(new Schema(t.schema.fields, this.metadata()), t.batches);
+  }
+
+  /**
+   * What a reader of the file needs to know of the trace it came from, in the
+   * schema's metadata (Arrow and Parquet keep it): source, clock, CPUs, uname,
+   * the time unit, and the format file of each event in the table.
+   */
+  private metadata(): Map<string, string> {
+    const t = this.trace;
+    const m = new Map<string, string>([
+      ['tracelab.source', t.source],
+      ['tracelab.clock', t.clock],
+      ['tracelab.cpus', String(t.cpus)],
+      ['tracelab.ts', 'int64 ns since the clock\'s epoch, exact (the report prints them as seconds)'],
+    ]);
+    if (t.options.uname) m.set('tracelab.uname', t.options.uname);
+    for (let id = 0; id < this.eventCode.length; id++) {
+      if (this.eventCode[id] < 0) continue;
+      const ev = t.formats.get(id);
+      if (ev) m.set(`tracelab.format.${ev.system}:${ev.name}`, ev.text);
+    }
+    return m;
   }
 }
 
@@ -292,6 +325,13 @@ function intType(size: number, signed: boolean): { type: DataType; array: (n: nu
   if (size === 1) return signed ? { type: new Int8(), array: (n) => new Int8Array(n) } : { type: new Uint8(), array: (n) => new Uint8Array(n) };
   if (size === 2) return signed ? { type: new Int16(), array: (n) => new Int16Array(n) } : { type: new Uint16(), array: (n) => new Uint16Array(n) };
   return signed ? { type: new Int32(), array: (n) => new Int32Array(n) } : { type: new Uint32(), array: (n) => new Uint32Array(n) };
+}
+
+/** A common_flags bit as a boolean column. */
+function flagBits(flags: Uint8Array, n: number, mask: number): Vector {
+  const data = new Uint8Array((n + 7) >> 3);
+  for (let k = 0; k < n; k++) if (flags[k] & mask) data[k >> 3] |= 1 << (k & 7);
+  return makeVector(makeData({ type: new Bool(), length: n, data }));
 }
 
 /** A list column (list<uint16> or list<utf8>) from each row's list (undefined: null). */

@@ -49,7 +49,7 @@ describe('event tables', () => {
     expect(counts[0]).toEqual({ event: 'rcu_utilization', count: n });
     // fields of one event become columns
     const ipi = eventTable(t, { event: 'ipi_send_cpu' });
-    expect(ipi.columnNames()).toEqual(['ts', 'cpu', 'pid', 'comm', 'system', 'event', 'flags', 'preempt', 'field_cpu', 'callsite', 'callback']);
+    expect(ipi.columnNames()).toEqual(['ts', 'cpu', 'pid', 'comm', 'system', 'event', 'flags', 'preempt', 'irqs_off', 'need_resched', 'hardirq', 'softirq', 'preempt_depth', 'migrate_disable', 'field_cpu', 'callsite', 'callback']);
     const cb = ipi.groupby('callback').count().objects() as { callback: string; count: number }[];
     const lines = report.split('\n').filter((l) => l.includes(' ipi_send_cpu: '));
     for (const { callback, count } of cb) expect(count).toBe(lines.filter((l) => l.endsWith(`callback=${callback}`)).length);
@@ -61,7 +61,7 @@ describe('event tables', () => {
     const out = (ext: string) => path.join(dir, `e.${ext}`);
     for (const f of ['csv', 'json', 'arrow', 'parquet'] as const) expect((await exportEvents(t, f, out(f))).rows).toBe(ns.length);
     const csv = fs.readFileSync(out('csv'), 'utf8').trimEnd().split('\n');
-    expect(csv[0]).toBe('ts,cpu,pid,comm,system,event,flags,preempt');
+    expect(csv[0]).toBe('ts,cpu,pid,comm,system,event,flags,preempt,irqs_off,need_resched,hardirq,softirq,preempt_depth,migrate_disable');
     expect(csv.length).toBe(ns.length + 1);
     expect(BigInt(csv[1].split(',')[0])).toBe(ns[0]);
     expect(BigInt(csv[csv.length - 1].split(',')[0])).toBe(ns[ns.length - 1]);
@@ -79,7 +79,7 @@ describe('event tables', () => {
     // with fields, csv quotes what needs quoting
     await exportEvents(t, 'csv', out('f.csv'), { event: 'sched_switch' });
     const head = fs.readFileSync(out('f.csv'), 'utf8').split('\n')[0];
-    expect(head).toBe('ts,cpu,pid,comm,system,event,flags,preempt,prev_comm,prev_pid,prev_prio,prev_state,next_comm,next_pid,next_prio');
+    expect(head).toBe('ts,cpu,pid,comm,system,event,flags,preempt,irqs_off,need_resched,hardirq,softirq,preempt_depth,migrate_disable,prev_comm,prev_pid,prev_prio,prev_state,next_comm,next_pid,next_prio');
   });
 
   it('field columns keep the field types (integer width and sign, int64 exact), in Arrow and Parquet', async () => {
@@ -140,6 +140,36 @@ describe('event tables', () => {
     } finally {
       t.close();
     }
+  });
+
+  it("common flags decoded as report -l prints them, and the schema says where the rows came from", async () => {
+    const t = await openTrace(file);
+    const a = eventArrow(t);
+    const lat = readText(`${file}.report-l.txt.gz`).split('\n').slice(1).filter((l) => l.trim());
+    expect(lat.length).toBe(a.numRows);
+    const col = (n: string) => a.getChild(n)!;
+    let hard = 0;
+    let nr = 0;
+    for (let k = 0; k < a.numRows; k++) {
+      const m = /-\d+\s+(\d+)(\S)(\S)(\S)(\S)(\S)\s+\d+\.\d+:/.exec(lat[k])!;
+      const [, , irqs, resched, ctx, depth, migrate] = m;
+      const got = [col('irqs_off').get(k), col('need_resched').get(k), col('hardirq').get(k), col('softirq').get(k), col('preempt_depth').get(k), col('migrate_disable').get(k)];
+      const want = [irqs === 'd', resched === 'N' || resched === 'n', ctx === 'h' || ctx === 'H', ctx === 's' || ctx === 'H', depth === '.' ? 0 : parseInt(depth, 16), migrate === '.' ? 0 : parseInt(migrate, 16)];
+      if (JSON.stringify(got) !== JSON.stringify(want)) expect(got, lat[k]).toEqual(want);
+      if (got[2]) hard++;
+      if (got[1]) nr++;
+    }
+    expect(hard).toBeGreaterThan(1000);
+    expect(nr).toBeGreaterThan(10);
+    // Arrow and Parquet carry the trace's facts and each event's format in the schema's metadata
+    await exportEvents(t, 'parquet', path.join(dir, 'meta.parquet'));
+    const pq = await import('parquet-wasm');
+    const back = tableFromIPC(pq.readParquet(fs.readFileSync(path.join(dir, 'meta.parquet'))).intoIPCStream());
+    const meta = back.schema.metadata;
+    expect([meta.get('tracelab.source'), meta.get('tracelab.cpus'), meta.get('tracelab.clock')]).toEqual([file, '2', t.clock]);
+    expect(meta.get('tracelab.format.ipi:ipi_send_cpu')).toBe(t.formats.find('ipi_send_cpu')[0].text);
+    expect(String(back.schema.fields.find((f) => f.name === 'irqs_off')!.type)).toBe('Bool');
+    t.close();
   });
 
   it('NDJSON: one object per line; the format follows the output name when --to is not given', async () => {
