@@ -2,7 +2,9 @@ import type { EventBatch } from '../core/batch.ts';
 import { formatCpuList, maskCpus } from '../core/cpulist.ts';
 import type { EventFormat, FieldFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
-import { compiledPrint } from '../printfmt/render.ts';
+import { compiledPrint, compileSegment } from '../printfmt/render.ts';
+import type { Arg, Segment } from '../printfmt/ast.ts';
+import type { PrintEnv, RecordRef } from '../printfmt/record.ts';
 import { stackFrames } from '../core/kernel-stack.ts';
 
 /** What a field becomes in a table: a number, text, a symbol ("func+0x0"), or a cpulist. */
@@ -31,13 +33,52 @@ export interface FieldReader {
 export function fieldReaders(trace: Trace, ev: EventFormat): FieldReader[] {
   const { symbolic, printkStrings } = printedAs(ev, trace.longSize);
   const le = !trace.bigEndian;
-  return ev.fields.map((f) =>
+  const readers = ev.fields.map((f) =>
     ev.system === 'ftrace' && ev.name === 'kernel_stack' && f.name === 'caller'
       ? stackReader(trace, ev)
       : printkStrings.has(f.name) && !f.isArray && !f.isDynamic
         ? printkReader(trace, f, le)
         : readerOf(trace, f, symbolic.get(f.name), le),
   );
+  // a field the print fmt decodes (__print_flags, __print_symbolic) is there as that text too
+  const env: PrintEnv = { littleEndian: le, longSize: trace.longSize, symbols: trace.symbols, printk: trace.printk, comms: trace.comms };
+  const taken = new Set(ev.fields.map((f) => f.name));
+  for (const f of ev.fields) {
+    const name = `${f.name}_text`;
+    if (taken.has(name)) continue;
+    const printed = printedReader(ev, f.name, trace.longSize, env);
+    if (printed) readers.push({ name, kind: 'text', read: printed });
+  }
+  return readers;
+}
+
+/** Whether an argument decodes through __print_flags/__print_symbolic, and the fields it reads (into `out`). */
+function fieldsOf(a: Arg | null, out: Set<string>): boolean {
+  if (!a) return false;
+  let transform = a.kind === 'flags' || a.kind === 'symbol';
+  if (a.kind === 'field' && a.field) out.add(a.field.name);
+  for (const c of [a.flagField, a.a, a.b, a.c, a.item, a.left, a.right]) if (fieldsOf(c, out)) transform = true;
+  return transform;
+}
+
+/**
+ * The text the print fmt prints for a field it decodes through __print_flags or
+ * __print_symbolic (prev_state S, softirq vec TIMER), from the one conversion
+ * that reads only that field; null when there is none.
+ */
+export function printedReader(ev: EventFormat, name: string, longSize: number, env: PrintEnv): ((b: EventBatch, i: number) => string) | null {
+  const cp = compiledPrint(ev, longSize);
+  if (cp.fmt.failed) return null;
+  const seg = cp.fmt.segments.find((s: Segment) => {
+    const names = new Set<string>();
+    return s.arg !== null && fieldsOf(s.arg, names) && names.size === 1 && names.has(name);
+  });
+  if (!seg) return null;
+  const fn = compileSegment(seg);
+  return (b, i) => {
+    const r: RecordRef = { data: b.data, dv: b.dv, off: b.off[i], size: b.size[i], cpu: b.cpu[i], sec: 0, nsec: 0 };
+    return fn(r, env);
+  };
 }
 
 /**

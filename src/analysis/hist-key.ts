@@ -2,10 +2,8 @@ import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { UserError } from '../core/errors.ts';
-import type { Arg, Segment } from '../printfmt/ast.ts';
-import type { PrintEnv, RecordRef } from '../printfmt/record.ts';
-import { compiledPrint, compileSegment } from '../printfmt/render.ts';
-import { readerCache } from './field-values.ts';
+import type { PrintEnv } from '../printfmt/record.ts';
+import { printedReader, readerCache } from './field-values.ts';
 
 /**
  * A hist key as the kernel's hist triggers spell it (Documentation/trace/histogram.rst):
@@ -110,27 +108,4 @@ function modified(trace: Trace, key: HistKey, read: (b: EventBatch, i: number) =
 }
 
 /** The fields an argument tree reads. */
-function fieldsOf(a: Arg | null, out: Set<string>): boolean {
-  if (!a) return false;
-  let transform = a.kind === 'flags' || a.kind === 'symbol';
-  if (a.kind === 'field' && a.field) out.add(a.field.name);
-  for (const c of [a.flagField, a.a, a.b, a.c, a.item, a.left, a.right]) if (fieldsOf(c, out)) transform = true;
-  return transform;
-}
-
-/** A conversion that decodes only this field through __print_flags/__print_symbolic: the text it prints. */
-function printedReader(ev: EventFormat, name: string, longSize: number, env: PrintEnv): KeyFn | null {
-  const cp = compiledPrint(ev, longSize);
-  if (cp.fmt.failed) return null;
-  const seg = cp.fmt.segments.find((s: Segment) => {
-    const names = new Set<string>();
-    return s.arg !== null && fieldsOf(s.arg, names) && names.size === 1 && names.has(name);
-  });
-  if (!seg) return null;
-  const fn = compileSegment(seg);
-  return (b, i) => {
-    const r: RecordRef = { data: b.data, dv: b.dv, off: b.off[i], size: b.size[i], cpu: b.cpu[i], sec: 0, nsec: 0 };
-    return fn(r, env);
-  };
-}
 

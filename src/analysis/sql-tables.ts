@@ -60,7 +60,7 @@ function commonColumns(trace: Trace, traceName: string, taken: ReadonlySet<strin
 /** A field as a column: integers in their C width and sign, symbols and strings as text. */
 function fieldColumn(ev: EventFormat, r: FieldReader): SqlColumn {
   const f = ev.field(r.name);
-  const decl = f ? `${f.type} ${f.name}` : r.name;
+  const decl = f ? `${f.type} ${f.name}` : r.name.endsWith('_text') ? `${r.name.slice(0, -5)} as the print fmt decodes it (__print_flags/__print_symbolic)` : r.name;
   if (r.kind === 'number' && r.int) {
     const type = INT_TYPES[r.int.size][r.int.signed ? 0 : 1];
     const read64 = r.int.read64;

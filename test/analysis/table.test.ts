@@ -79,7 +79,7 @@ describe('event tables', () => {
     // with fields, csv quotes what needs quoting
     await exportEvents(t, 'csv', out('f.csv'), { event: 'sched_switch' });
     const head = fs.readFileSync(out('f.csv'), 'utf8').split('\n')[0];
-    expect(head).toBe('ts,cpu,pid,comm,system,event,flags,preempt,irqs_off,need_resched,hardirq,softirq,preempt_depth,migrate_disable,prev_comm,prev_pid,prev_prio,prev_state,next_comm,next_pid,next_prio');
+    expect(head).toBe('ts,cpu,pid,comm,system,event,flags,preempt,irqs_off,need_resched,hardirq,softirq,preempt_depth,migrate_disable,prev_comm,prev_pid,prev_prio,prev_state,next_comm,next_pid,next_prio,prev_state_text');
   });
 
   it('field columns keep the field types (integer width and sign, int64 exact), in Arrow and Parquet', async () => {
@@ -94,6 +94,9 @@ describe('event tables', () => {
     while (String(ev.get(k)) !== 'sched_switch') k++;
     expect([a.getChild('prev_pid')!.get(k), a.getChild('next_pid')!.get(k)]).toEqual([0, 4261]);
     expect(a.getChild('prev_state')!.get(k)).toBe(0n);
+    // a field the print fmt decodes (__print_flags) is there as that text too
+    expect(a.getChild('prev_state_text')!.get(k)).toBe('R');
+    expect(String(a.getChild('vec_text')!.get((a.getChild('event')!.toArray() as string[]).indexOf('softirq_entry')))).toMatch(/^(TIMER|RCU|SCHED|NET_RX|BLOCK|TASKLET|HI|NET_TX|IRQ_POLL|HRTIMER)$/);
     // other events' rows are null in it
     expect(a.getChild('prev_pid')!.get(0)).toBe(null);
     await exportEvents(t, 'parquet', path.join(dir, 'typed.parquet'), { event: 'sched_switch' });

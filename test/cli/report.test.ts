@@ -121,7 +121,7 @@ describe('tracelab record and scenarios (CLI)', () => {
   it('convert -o - writes to standard output, no file named -', () => {
     const r = spawnSync(process.execPath, [cli, 'convert', sample, '--event', 'sched_switch', '--to', 'csv', '-o', '-'], { cwd: dir, maxBuffer: 1 << 28 });
     expect(r.status).toBe(0);
-    expect(r.stdout.toString().split('\n')[0]).toBe('ts,cpu,pid,comm,system,event,flags,preempt,irqs_off,need_resched,hardirq,softirq,preempt_depth,migrate_disable,prev_comm,prev_pid,prev_prio,prev_state,next_comm,next_pid,next_prio');
+    expect(r.stdout.toString().split('\n')[0]).toBe('ts,cpu,pid,comm,system,event,flags,preempt,irqs_off,need_resched,hardirq,softirq,preempt_depth,migrate_disable,prev_comm,prev_pid,prev_prio,prev_state,next_comm,next_pid,next_prio,prev_state_text');
     expect(fs.existsSync(path.join(dir, '-'))).toBe(false);
   });
 
