@@ -269,7 +269,8 @@ function readerOf(trace: Trace, f: FieldFormat, symbolic: boolean | undefined, l
         read: (b, i) => {
           const v = read64(b, i);
           if (v === null) return null;
-          if (pointer) return '0x' + v.toString(16);
+          // as report -R prints a pointer: 0x..., (nil) for NULL
+          if (pointer) return v === 0n ? '(nil)' : '0x' + v.toString(16);
           const n = Number(v);
           return Number.isSafeInteger(n) ? n : v.toString();
         },
