@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import type * as aq from 'arquero';
+import { tableCsv } from '../src/analysis/csv.ts';
 import type { Command } from 'commander';
 import { parseCpuList } from '../src/core/cpulist.ts';
 import { shellLine } from '../src/core/shell-quote.ts';
@@ -52,7 +53,7 @@ export function commandLine(): string {
 export function printReportOutput(o: Record<string, unknown>, table: aq.ColumnTable, summary: unknown, text: () => string): void {
   const out = new ByteWriter();
   if (o.json) out.write(JSON.stringify({ summary: plain(summary), rows: table.objects() }, null, 2) + '\n');
-  else if (o.csv) out.write(table.toCSV() + '\n');
+  else if (o.csv) out.write(tableCsv(table));
   else out.write(text());
 }
 

@@ -5,6 +5,7 @@ import type { Trace } from '../core/trace.ts';
 import { UserError } from '../core/errors.ts';
 import { writeAll } from '../core/write-all.ts';
 import { fillColumns, type EventColumns, type TableOptions } from './table.ts';
+import { csvLines, plain } from './csv.ts';
 
 export type ExportFormat = 'csv' | 'json' | 'ndjson' | 'arrow' | 'parquet';
 export const EXPORT_FORMATS: ExportFormat[] = ['csv', 'json', 'ndjson', 'arrow', 'parquet'];
@@ -65,17 +66,7 @@ async function toParquet(t: ArrowTable): Promise<Uint8Array> {
   return pq.writeParquet(wasm, props);
 }
 
-/** A list column's value (an Arrow vector) as a plain array; other values as they are. */
-function plain(v: unknown): unknown {
-  return v !== null && typeof v === 'object' && typeof (v as { toArray?: unknown }).toArray === 'function' ? Array.from(v as Iterable<unknown>) : v;
-}
 
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  // a list (cpumask CPUs, stack frames): its JSON array, which DuckDB and pandas read back
-  const s = typeof v === 'bigint' ? v.toString() : Array.isArray(v) ? JSON.stringify(v) : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
 
 function columnsOf(t: ArrowTable): { names: string[]; get: ((k: number) => unknown)[] } {
   const names = t.schema.fields.map((f) => f.name);
@@ -88,10 +79,10 @@ function columnsOf(t: ArrowTable): { names: string[]; get: ((k: number) => unkno
 
 function csvChunk(t: ArrowTable, header: boolean): string {
   const { names, get } = columnsOf(t);
-  const lines: string[] = header ? [names.map(csvCell).join(',')] : [];
-  for (let k = 0; k < t.numRows; k++) lines.push(get.map((g) => csvCell(g(k))).join(','));
-  return lines.length ? lines.join('\n') + '\n' : '';
+  return csvLines(names, get, t.numRows, header);
 }
+
+
 
 /** Each row as one JSON object; int64 as exact digits (JSON numbers may be as long as they need to be). */
 function jsonObjects(t: ArrowTable): string[] {
