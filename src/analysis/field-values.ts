@@ -83,8 +83,9 @@ export function printedReader(ev: EventFormat, name: string, longSize: number, e
 
 /**
  * kernel_stack's caller[]: the frames (its `size` of them, innermost first), each
- * as its symbol and offset ("text_poke_bp_batch+0x57", the address in hex when no
- * symbol holds it); as text, one line "a+0x1 <- b+0x2".
+ * as the function report prints on its "=>" line (the address in hex when no
+ * symbol holds it; a kernel text trace, which has no addresses, gives the same);
+ * as text, one line "a <- b".
  */
 function stackReader(trace: Trace, ev: EventFormat): FieldReader {
   const le = !trace.bigEndian;
@@ -95,8 +96,7 @@ function stackReader(trace: Trace, ev: EventFormat): FieldReader {
       let t = cache.get(a);
       if (t === undefined) {
         const k = sym.findBig(a);
-        const u = BigInt.asUintN(64, a);
-        t = k < 0 ? '0x' + u.toString(16) : `${sym.name(k)}+0x${sym.offset(k, Number(u >> 32n), Number(u & 0xffffffffn)).toString(16)}`;
+        t = k < 0 ? '0x' + BigInt.asUintN(64, a).toString(16) : sym.name(k);
         cache.set(a, t);
       }
       return t;

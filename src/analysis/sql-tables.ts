@@ -69,7 +69,7 @@ function fieldColumn(ev: EventFormat, r: FieldReader): SqlColumn {
   if (r.kind === 'number') return { name: r.name, type: 'DOUBLE', doc: decl, read: (b, i) => r.read(b, i) };
   // a cpumask is its CPU ids (list_contains(cpumask, 5)), a kernel stack its frames as symbols
   if (r.list?.item === 'uint16') return { name: r.name, type: 'USMALLINT[]', doc: `${decl} (its CPU ids)`, read: r.list.read };
-  if (r.list?.item === 'utf8') return { name: r.name, type: 'VARCHAR[]', doc: `${decl} (the frames, innermost first, as func+0xoff)`, read: r.list.read };
+  if (r.list?.item === 'utf8') return { name: r.name, type: 'VARCHAR[]', doc: `${decl} (the frames, innermost first, as report's => lines name them)`, read: r.list.read };
   const how = r.kind === 'symbol' ? ' (the symbol, as the print fmt shows it)' : '';
   return { name: r.name, type: 'VARCHAR', doc: decl + how, read: (b, i) => r.read(b, i) };
 }

@@ -315,35 +315,54 @@ function testArg(parent: FArg, arg: FArg | null): number {
       return NORM;
     }
     case 'op': {
-      if (arg.op !== '!') {
-        const l = testArg(arg, arg.left);
-        if (l === TRUE) {
-          if (arg.op === '||') return TRUE;
-          const r = testArg(arg, arg.right);
-          if (r !== NORM) return r;
-          return reparent(parent, arg, arg.right!);
-        }
-        if (l === FALSE) {
-          if (arg.op === '&&') return FALSE;
-          const r = testArg(arg, arg.right);
-          if (r !== NORM) return r;
-          return reparent(parent, arg, arg.right!);
-        }
-      }
-      const r = testArg(arg, arg.right);
-      if (r === TRUE) {
-        if (arg.op === '||') return TRUE;
-        if (arg.op === '!') return FALSE;
-        return reparent(parent, arg, arg.left!);
-      }
-      if (r === FALSE) {
-        if (arg.op === '&&') return FALSE;
-        if (arg.op === '!') return TRUE;
-        return reparent(parent, arg, arg.left!);
-      }
-      return r;
+      if (arg.op === '!') return opAfterLeft(parent, arg, NORM);
+      // "a || b || c ...": each op's left is the op before it, thousands deep (8,000
+      // terms overflowed the stack); the recursion on that spine runs as a loop, from
+      // the innermost op out, each step what the C's recursion does after its left returns
+      const spine = leftSpine(arg);
+      const bottom = spine[spine.length - 1];
+      let l = testArg(bottom, bottom.left);
+      for (let k = spine.length - 1; k >= 0; k--) l = opAfterLeft(k ? spine[k - 1] : parent, spine[k], l);
+      return l;
     }
   }
+}
+
+/** The && / || ops down the left side from `a` (a first): a chain of one kind of operand after another. */
+function leftSpine(a: FArg): FArg[] {
+  const spine = [a];
+  for (let x = a.left; x && x.type === 'op' && x.op !== '!'; x = x.left) spine.push(x);
+  return spine;
+}
+
+/** test_arg() of an op once its left side gave `l` (NORM for '!', which has none). */
+function opAfterLeft(parent: FArg, arg: FArg, l: number): number {
+  if (arg.op !== '!') {
+    if (l === TRUE) {
+      if (arg.op === '||') return TRUE;
+      const r = testArg(arg, arg.right);
+      if (r !== NORM) return r;
+      return reparent(parent, arg, arg.right!);
+    }
+    if (l === FALSE) {
+      if (arg.op === '&&') return FALSE;
+      const r = testArg(arg, arg.right);
+      if (r !== NORM) return r;
+      return reparent(parent, arg, arg.right!);
+    }
+  }
+  const r = testArg(arg, arg.right);
+  if (r === TRUE) {
+    if (arg.op === '||') return TRUE;
+    if (arg.op === '!') return FALSE;
+    return reparent(parent, arg, arg.left!);
+  }
+  if (r === FALSE) {
+    if (arg.op === '&&') return FALSE;
+    if (arg.op === '!') return TRUE;
+    return reparent(parent, arg, arg.left!);
+  }
+  return r;
 }
 
 /** collapse_tree() */
@@ -445,10 +464,17 @@ function test(a: FArg, r: TepRecord, ctx: TepContext): boolean {
   switch (a.type) {
     case 'bool':
       return a.bool;
-    case 'op':
-      if (a.op === '&&') return test(a.left!, r, ctx) && test(a.right!, r, ctx);
-      if (a.op === '||') return test(a.left!, r, ctx) || test(a.right!, r, ctx);
-      return !test(a.right!, r, ctx);
+    case 'op': {
+      if (a.op === '!') return !test(a.right!, r, ctx);
+      // the left spine of a long chain as a loop (see testArg); the same short circuits
+      const spine = leftSpine(a);
+      let v = test(spine[spine.length - 1].left!, r, ctx);
+      for (let k = spine.length - 1; k >= 0; k--) {
+        const op = spine[k];
+        v = op.op === '&&' ? v && test(op.right!, r, ctx) : v || test(op.right!, r, ctx);
+      }
+      return v;
+    }
     case 'num': {
       const l = argValue(a.left!, r, ctx);
       const rv = argValue(a.right!, r, ctx);
@@ -539,22 +565,31 @@ export function tepFilterString(a: TepTree): string | null {
         if (r === 'FALSE') return 'TRUE';
         return `!(${r})`;
       }
-      const l = a.left && tepFilterString(a.left);
-      const r = a.right && tepFilterString(a.right);
-      if (l == null || r == null) return null;
-      const lv = l === 'TRUE' ? 1 : l === 'FALSE' ? 0 : -1;
-      const rv = r === 'TRUE' ? 1 : r === 'FALSE' ? 0 : -1;
-      const and = a.op === '&&';
-      if (lv >= 0) {
-        if ((and && !lv) || (!and && lv)) return l;
-        if (rv >= 0) return (and ? lv && rv : lv || rv) ? 'TRUE' : 'FALSE';
-      }
-      if (rv >= 0) {
-        if ((and && !rv) || (!and && rv)) return r;
-        // the right value is meaningless
-        return l;
-      }
-      return `(${l}) ${a.op} (${r})`;
+      // the left spine of a long chain as a loop (see testArg)
+      const spine = leftSpine(a);
+      const bottom = spine[spine.length - 1];
+      let l: string | null = bottom.left && tepFilterString(bottom.left);
+      for (let k = spine.length - 1; k >= 0 && l != null; k--) l = opString(spine[k], l);
+      return l;
     }
   }
+}
+
+/** arg_to_str() of an && / || op whose left side printed as `l`. */
+function opString(a: FArg, l: string): string | null {
+  const r = a.right && tepFilterString(a.right);
+  if (r == null) return null;
+  const lv = l === 'TRUE' ? 1 : l === 'FALSE' ? 0 : -1;
+  const rv = r === 'TRUE' ? 1 : r === 'FALSE' ? 0 : -1;
+  const and = a.op === '&&';
+  if (lv >= 0) {
+    if ((and && !lv) || (!and && lv)) return l;
+    if (rv >= 0) return (and ? lv && rv : lv || rv) ? 'TRUE' : 'FALSE';
+  }
+  if (rv >= 0) {
+    if ((and && !rv) || (!and && rv)) return r;
+    // the right value is meaningless
+    return l;
+  }
+  return `(${l}) ${a.op} (${r})`;
 }

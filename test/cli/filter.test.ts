@@ -73,6 +73,18 @@ describe('tracelab report -F', () => {
       expect(ours.out === traceCmdReport(sample, args).out).toBe(true);
     });
   }
+  it('a filter of 8,000 || terms, and of 3,000 && terms under -T, as trace-cmd (the chain once overflowed the stack)', (ctx) => {
+    if (!hasTraceCmd()) return ctx.skip('needs trace-cmd');
+    for (const args of [
+      ['-F', `ipi_send_cpu: ${Array(8000).fill('cpu == 1').join(' || ')}`],
+      ['-T', '-F', `ipi_send_cpu: ${Array(3000).fill('cpu != 7').join(' && ')} || callsite == "x"`],
+    ]) {
+      const ours = run(['report', ...args, sample]);
+      expect(ours.status, ours.err).toBe(0);
+      expect(ours.out === traceCmdReport(sample, args).out).toBe(true);
+    }
+  });
+
   it("takes the kernel's language for a filter with CPUS{} (tracelab's extension)", () => {
     const r = run(['report', '-F', 'ipi_send_cpu: cpu & CPUS{1} && CPU & CPUS{0}', sample]);
     const lines = r.out.split('\n').slice(1, -1);
