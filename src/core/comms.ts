@@ -24,11 +24,17 @@ export class CommTable {
   constructor(readonly source: string = '') {
     const pids: number[] = [];
     const comms: string[] = [];
+    // tep_parse_saved_cmdlines(): strtok_r on "\n" (empty lines skipped), then
+    // sscanf(line, "%d %m[^\n]s"): the " " takes any run of C whitespace, even none
+    // ("4259_bash" is pid 4259, comm "_bash"); a line it cannot read, or a pid past
+    // int (ERANGE), ends the parse
     for (const line of source.split('\n')) {
       if (!line) continue;
-      const m = /^\s*([+-]?\d+) (.+)$/.exec(line);
-      if (!m) break; // sscanf failure ends libtraceevent's parse
-      pids.push(Number(m[1]) | 0);
+      const m = /^[ \t\v\f\r]*([+-]?\d+)[ \t\v\f\r]*([^ \t\v\f\r][^]*)$/.exec(line);
+      if (!m) break;
+      const pid = Number(m[1]);
+      if (pid > 0x7fffffff || pid < -0x80000000) break;
+      pids.push(pid);
       comms.push(m[2]);
     }
     // each saved line was prepended to the list: the list is in reverse file order

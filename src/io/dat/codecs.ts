@@ -34,6 +34,20 @@ export function loadZstd(): Promise<void> {
  * and free a context per chunk, which took 25-36% of the time on 40 KB
  * chunks (measured on samples of an emulated trace). With no dictionary the frames are byte-identical to ZSTD_compress's.
  */
+/** zstd_errors.h's ZSTD_ErrorCode values a damaged frame gives, as words. */
+const ZSTD_ERRORS: Record<number, string> = {
+  1: 'error (generic)',
+  10: 'not a zstd frame (prefix_unknown)',
+  12: 'unsupported version (version_unsupported)',
+  14: 'unsupported frame parameter (frameParameter_unsupported)',
+  16: 'window too large (frameParameter_windowTooLarge)',
+  20: 'corrupted data (corruption_detected)',
+  22: 'checksum mismatch (checksum_wrong)',
+  24: 'bad literals header (literals_headerWrong)',
+  70: 'more data than the stated size (dstSize_tooSmall)',
+  72: 'wrong compressed size (srcSize_wrong)',
+};
+
 let cctx = 0;
 const NO_DICT = new Uint8Array(0);
 
@@ -42,7 +56,13 @@ const zstd: Codec = {
   // an RLE block (3-byte header, 1 byte) stands for up to 128 KiB: 32768 to 1
   maxRatio: 32768,
   decompress(data, size) {
-    return zstdDecompress(data, { defaultHeapSize: Math.max(size, 1) }).subarray(0, size);
+    try {
+      return zstdDecompress(data, { defaultHeapSize: Math.max(size, 1) }).subarray(0, size);
+    } catch (e) {
+      // zstd-wasm says "Failed to compress with code -20": name the decompression error instead
+      const code = /code -?(\d+)/.exec(String((e as Error).message))?.[1];
+      throw new Error(code ? `zstd: ${ZSTD_ERRORS[Number(code)] ?? `error ${code}`}` : String((e as Error).message));
+    }
   },
   compress(data) {
     if (!cctx) cctx = createCCtx();

@@ -274,15 +274,32 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
     ({ headerPage, headerEvent } = readHeaderInfo(need(OptionId.HEADER_INFO, 'headers')));
     readFtraceFormats(need(OptionId.FTRACE_EVENTS, 'ftrace events'), formats);
     readEventFormats(need(OptionId.EVENT_FORMATS, 'events format'), formats);
-    kallsyms = readSized32(need(OptionId.KALLSYMS, 'kallsyms'), 'kallsyms');
-    printk = readSized32(need(OptionId.PRINTK, 'printk'), 'printk formats');
-    cmdlines = readSized64(need(OptionId.CMDLINES, 'command lines'), 'saved cmdlines');
+    // symbols, printk strings and comms only label events: one that does not decompress costs its
+    // labels (addresses in hex, <...> for comms), with a warning, not the events (trace-cmd stops there)
+    const labels = (read: () => string, what: string, without: string): string => {
+      try {
+        return read();
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw e;
+        note(`${(e as Error).message}; read without ${what}: ${without}`);
+        return '';
+      }
+    };
+    kallsyms = labels(() => readSized32(need(OptionId.KALLSYMS, 'kallsyms'), 'kallsyms'), 'kallsyms', 'addresses print in hex');
+    printk = labels(() => readSized32(need(OptionId.PRINTK, 'printk'), 'printk formats'), 'printk formats', 'their strings print as addresses');
+    cmdlines = labels(() => readSized64(need(OptionId.CMDLINES, 'command lines'), 'saved cmdlines'), 'saved cmdlines', 'comms print as <...>');
     for (const b of bufferOptions) {
       const p = b.payload;
       const sectionAt = Number(p.u64('buffer section offset'));
       const name = p.cstring('buffer name');
       const clock = p.cstring('buffer clock');
       let bps = p.u32('buffer page size');
+      // trace-cmd reads the top-level buffer with the header's page size (handle->page_size; the
+      // option's is an instance's, trace-input.c 3.1.6): so do we, saying so when they differ
+      if (name === '' && bps && bps !== pageSize) {
+        note(`${path}: buffer "" claims a page size of ${bps}, the header ${pageSize}: the top-level buffer is read with the header's, as trace-cmd does`);
+        bps = pageSize;
+      }
       // the same bounds as the header's page size: a lying one would cut the data into a page per few bytes
       if (bps && (bps < 64 || bps > 1 << 24 || bps & 3)) {
         note(`${path}: buffer "${name}" claims a page size of ${bps} (not between 64 and 16M, a multiple of 4): the header's ${pageSize} is used`);
@@ -318,6 +335,8 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
     }
     if (!t.buffers.length && latencyText === null) note(`${path}: no BUFFER option: the file holds no events`);
     if (cpuCount < 0) cpuCount = Math.max(0, ...cpuData.map((d) => d.cpu + 1));
+    // a CPU id past the CPU count is printed as the file says ([16777216]), as trace-cmd would; but said
+    for (const d of cpuData) if (d.cpu >= cpuCount && d.size > 0) note(`${path}: buffer "${t.buffers[d.buffer]?.name ?? ''}" has data for CPU ${d.cpu}, beyond the file's ${cpuCount} CPUs: its events are printed as CPU ${d.cpu}`);
   }
   // Keep the top-level buffer first: ties in time go to it.
   const order = t.buffers.map((b, i) => i).sort((a, b) => (t.buffers[a].name === '' ? -1 : 0) - (t.buffers[b].name === '' ? -1 : 0) || a - b);

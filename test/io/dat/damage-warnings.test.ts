@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cappedWarnings } from '../../../src/core/warnings.ts';
+import { CommTable } from '../../../src/core/comms.ts';
+import { SHARED, hasTraceCmd } from '../../oracles.ts';
 import { ROOT, tempDir } from '../../helpers.ts';
 
 const cli = path.join(ROOT, 'dist/bundle/tracelab.js');
@@ -61,28 +63,102 @@ describe('a v6 header CPU count that lies', () => {
   });
 });
 
-describe('a v7 BUFFER option whose page size lies', () => {
-  it.each([1, 2 ** 25])('page size %i: the header page size is used, every event kept, one warning', (lie) => {
-    const dir = tempDir();
-    const sample = path.join(ROOT, 'samples/real-ipi.dat');
-    const b = fs.readFileSync(sample);
-    // the BUFFER option (id 3): offset, name and clock strings, then the page size
-    let at = -1;
-    for (let i = b.indexOf(Buffer.from([3, 0])); i >= 0 && at < 0; i = b.indexOf(Buffer.from([3, 0]), i + 1)) {
-      const size = b.readUInt32LE(i + 2);
-      if (size < 20 || size > 200) continue;
-      const name = b.indexOf(0, i + 14);
-      const clock = b.indexOf(0, name + 1);
-      if (b.readUInt32LE(clock + 1) === 4096) at = clock + 1;
+/**
+ * The options of a v7 file, walked as trace-cmd does: each OPTIONS section
+ * (16-byte header) holds `u16 id, u32 size, payload`, the last (DONE) giving
+ * the next section's offset. Returns each option's id and payload offset.
+ */
+function v7Options(b: Buffer): { id: number; at: number }[] {
+  let p = b.indexOf(0, b.indexOf(0, 18) + 1) + 1;
+  let off = Number(b.readBigUInt64LE(p));
+  const out: { id: number; at: number }[] = [];
+  while (off) {
+    const size = Number(b.readBigUInt64LE(off + 8));
+    let next = 0;
+    for (p = off + 16; p < off + 16 + size; ) {
+      const id = b.readUInt16LE(p);
+      out.push({ id, at: p + 6 });
+      if (id === 0) {
+        next = Number(b.readBigUInt64LE(p + 6));
+        break;
+      }
+      p += 6 + b.readUInt32LE(p + 2);
     }
-    expect(at).toBeGreaterThan(0);
-    b.writeUInt32LE(lie, at);
-    const bad = path.join(dir, 'bad.dat');
+    off = next;
+  }
+  return out;
+}
+
+/** The top BUFFER option's page size field and its CPU entries (u32 id, u64 offset, u64 size). */
+function bufferFields(b: Buffer): { pageAt: number; cpus: number[] } {
+  const o = v7Options(b).find((x) => x.id === 3)!;
+  const name = b.indexOf(0, o.at + 8);
+  const pageAt = b.indexOf(0, name + 1) + 1;
+  const n = b.readUInt32LE(pageAt + 4);
+  return { pageAt, cpus: Array.from({ length: n }, (_, k) => pageAt + 8 + 20 * k) };
+}
+
+describe('a damaged v7 file (samples/real-ipi.dat with one field changed): every event, one warning', () => {
+  const sample = path.join(ROOT, 'samples/real-ipi.dat');
+  const original = () => spawnSync(process.execPath, [cli, 'report', sample], { maxBuffer: 1 << 28 }).stdout;
+  const damaged = (edit: (b: Buffer) => void) => {
+    const b = fs.readFileSync(sample);
+    edit(b);
+    const bad = path.join(tempDir(), 'bad.dat');
     fs.writeFileSync(bad, b);
     const r = spawnSync(process.execPath, [cli, 'report', bad], { maxBuffer: 1 << 28 });
-    expect(r.status).toBe(0);
-    expect(r.stderr.toString()).toBe(`tracelab: warning: ${bad}: buffer "" claims a page size of ${lie} (not between 64 and 16M, a multiple of 4): the header's 4096 is used\n`);
-    expect(r.stdout.equals(spawnSync(process.execPath, [cli, 'report', sample], { maxBuffer: 1 << 28 }).stdout)).toBe(true);
+    expect(r.status, r.stderr.toString()).toBe(0);
+    return { bad, out: r.stdout, err: r.stderr.toString() };
+  };
+
+  it.each([1, 2 ** 24, 2 ** 25])('page size %i in the BUFFER option: the top buffer is read with the header\'s, as trace-cmd does (16M once gave 0 events)', (lie) => {
+    const r = damaged((b) => b.writeUInt32LE(lie, bufferFields(b).pageAt));
+    expect(r.err).toBe(`tracelab: warning: ${r.bad}: buffer "" claims a page size of ${lie}, the header 4096: the top-level buffer is read with the header's, as trace-cmd does\n`);
+    expect(r.out.equals(original())).toBe(true);
+  });
+
+  it('a CPU id beyond the CPU count: printed as the file says, and said', () => {
+    const r = damaged((b) => b.writeUInt32LE(16777216, bufferFields(b).cpus[1]));
+    expect(r.err).toBe(`tracelab: warning: ${r.bad}: buffer "" has data for CPU 16777216, beyond the file's 2 CPUs: its events are printed as CPU 16777216\n`);
+    const lines = r.out.toString('latin1').split('\n');
+    expect(lines.length).toBe(original().toString('latin1').split('\n').length);
+    expect(lines.filter((l) => l.includes(' [16777216] ')).length).toBeGreaterThan(10_000);
+  });
+
+  it('saved cmdlines that do not decompress: every event, comms as <...>, one warning naming zstd\'s error (trace-cmd stops)', () => {
+    const r = damaged((b) => {
+      const at = Number(b.readBigUInt64LE(v7Options(b).find((x) => x.id === 21)!.at));
+      b[at + 16 + 8 + 40] ^= 0x20;
+    });
+    expect(r.err).toMatch(/^tracelab: warning: .*: at byte \d+ \(0x[0-9a-f]+\): expected zstd-compressed command lines, found data that does not decompress \(zstd: corrupted data \(corruption_detected\)\); read without saved cmdlines: comms print as <\.\.\.>\n$/);
+    const want = original().toString('latin1').split('\n');
+    const got = r.out.toString('latin1').split('\n');
+    expect(got.length).toBe(want.length);
+    // the same events, times and fields; only the comm column differs
+    const strip = (l: string) => l.replace(/^ *\S.*?-(\d+) +\[/, '$1 [');
+    for (let k = 1; k < got.length; k += 97) expect(strip(got[k])).toBe(strip(want[k]));
+  });
+});
+
+describe('saved_cmdlines read as libtraceevent does (sscanf "%d %m[^\\n]s")', () => {
+  it('any run of whitespace, even none, between pid and comm; a line it cannot read ends the list', () => {
+    const t = new CommTable('4259_bash\n\n4260\tcat\n  +4261   make\n4262 \xa0nbsp\n4263 \nx 4264 after\n4265 late\n');
+    expect([4259, 4260, 4261, 4262, 4263, 4265].map((p) => t.get(p))).toEqual(['_bash', 'cat', 'make', '\xa0nbsp', '<...>', '<...>']);
+    expect(new CommTable('99999999999 big\n7 seven\n').get(7)).toBe('<...>');
+  });
+
+  it.skipIf(!hasTraceCmd() || !fs.existsSync(path.join(SHARED, 'real/vm-6.18/real-ipi-v6.dat')))('one damaged byte in a v6 file\'s saved_cmdlines prints as trace-cmd prints it (needs trace-cmd and ../shared)', () => {
+    const src = fs.readFileSync(path.join(SHARED, 'real/vm-6.18/real-ipi-v6.dat'));
+    const i = src.indexOf('4259 bash\n');
+    for (const [delta, byte] of [[4, 0x5f], [4, 0x09], [4, 0xa0], [-1, 0x2b], [-1, 0x58], [0, 0x39]]) {
+      const b = Buffer.from(src);
+      b[i + delta] = byte;
+      const bad = path.join(tempDir(), 'v6cm.dat');
+      fs.writeFileSync(bad, b);
+      const ours = spawnSync(process.execPath, [cli, 'report', bad], { maxBuffer: 1 << 28 }).stdout;
+      const theirs = spawnSync('trace-cmd', ['report', bad], { maxBuffer: 1 << 28 }).stdout;
+      expect(ours.equals(theirs), `byte ${delta} = ${byte}`).toBe(true);
+    }
   });
 });
 
