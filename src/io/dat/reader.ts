@@ -220,10 +220,16 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
         const csize = cc.u32('compressed size');
         const usize = cc.u32('uncompressed size');
         if (csize > cc.remaining) throw new FormatError(path, body, `compressed ${what} of at most ${cc.remaining} bytes`, String(csize));
-        if (usize > 1 << 30) throw new FormatError(path, body + 4, `an uncompressed ${what} size below 1 GiB`, String(usize));
-        if (usize > plausibleExpansion(codec, csize)) throw new FormatError(path, body + 4, `an uncompressed ${what} size at most ${codec.maxRatio} times its ${csize} compressed bytes (the most ${compression} can expand)`, String(usize));
+        // a stated size past what the bytes can hold (or 1 GiB) is not believed, but the data may be
+        // whole: trace-cmd decompresses it anyway; so do we, up to what the bytes can expand to
+        let cap = usize;
+        const most = Math.min(plausibleExpansion(codec, csize), 1 << 30);
+        if (usize > most) {
+          cap = most;
+          note(`${path}: the ${what} section at byte ${offset} says it holds ${usize} bytes uncompressed, more than ${csize} ${compression} bytes can (at most ${most}): decompressed as far as they go`);
+        }
         try {
-          bytes = codec.decompress(cc.bytesOf(csize, what), usize);
+          bytes = codec.decompress(cc.bytesOf(csize, what), cap);
         } catch (e) {
           throw new FormatError(path, body + 8, `${compression}-compressed ${what}`, `data that does not decompress (${(e as Error).message})`);
         }

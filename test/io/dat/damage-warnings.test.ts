@@ -117,6 +117,12 @@ describe('a damaged v7 file (samples/real-ipi.dat with one field changed): every
     expect(r.out.equals(original())).toBe(true);
   });
 
+  it.each([2 ** 31, 2 ** 32 - 1])('an uncompressed size of %i for the event formats: decompressed as far as the bytes go, every event, one warning', (lie) => {
+    const r = damaged((b) => b.writeUInt32LE(lie, Number(b.readBigUInt64LE(v7Options(b).find((x) => x.id === 18)!.at)) + 16 + 4));
+    expect(r.err).toMatch(new RegExp(`^tracelab: warning: .*: the events format section at byte \\d+ says it holds ${lie} bytes uncompressed, more than \\d+ zstd bytes can \\(at most 1073741824\\): decompressed as far as they go\\n$`));
+    expect(r.out.equals(original())).toBe(true);
+  });
+
   it('a CPU id beyond the CPU count: printed as the file says, and said', () => {
     const r = damaged((b) => b.writeUInt32LE(16777216, bufferFields(b).cpus[1]));
     expect(r.err).toBe(`tracelab: warning: ${r.bad}: buffer "" has data for CPU 16777216, beyond the file's 2 CPUs: its events are printed as CPU 16777216\n`);
