@@ -216,7 +216,13 @@ export function genericInverter(ev: EventFormat, longSize: number, kernel = fals
     parts.push(`(${pat})`);
     setters.push(set);
   }
-  const re = new RegExp(`^${parts.join('')}$`);
+  let re: RegExp;
+  try {
+    re = new RegExp(`^${parts.join('')}$`);
+  } catch {
+    // past what a regex can hold (a print fmt of 50,000 conversions): not inverted, like a failed parse
+    return null;
+  }
   return (text, ctx) => {
     const m = re.exec(text);
     if (!m) return null;

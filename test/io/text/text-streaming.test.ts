@@ -78,3 +78,31 @@ describe('gzip and stdin stream too', () => {
     expect(process.memoryUsage().rss - rss0).toBeLessThan(100 << 20);
   });
 });
+
+describe('hostile format files for a text trace', () => {
+  it('a print fmt of 50,000 conversions reads and prints (it once broke the inverting regex: internal error)', async () => {
+    const n = 50_000;
+    const fmt = [
+      'name: big',
+      'ID: 900',
+      'format:',
+      '\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;',
+      '\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;',
+      '\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;',
+      '\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;',
+      '',
+      '\tfield:unsigned int a;\toffset:8;\tsize:4;\tsigned:0;',
+      '',
+      `print fmt: "${'%u '.repeat(n)}"${', REC->a'.repeat(n)}`,
+      '',
+    ].join('\n');
+    const formatFile = path.join(dir, 'big.format');
+    fs.writeFileSync(formatFile, fmt);
+    const file = path.join(dir, 'big.txt');
+    fs.writeFileSync(file, 'cpus=1\n   bash-1 [000] 1.000001: big: a=1\n');
+    const { loadFormatFiles } = await import('../../../src/io/text/format-files.ts');
+    const t = await openTrace(file, { formats: loadFormatFiles([formatFile]) });
+    expect(reportOf(t, {})).toBe('cpus=1\n            bash-1     [000]     1.000001: big:                  a=1\n');
+    t.close();
+  });
+});
