@@ -62,6 +62,23 @@ describe('scenarios', () => {
     expect(() => loadScenario('no-such-preset')).toThrow(/no scenario preset or file/);
   });
 
+  it('refuses what would lose nanoseconds or run for hours: uptime past 2^53 ns, rates past real hardware; takes a file with a UTF-8 BOM', () => {
+    for (const [set, msg] of [
+      ['uptime=1e300', /"uptime" 1e\+300 s plus the duration is past 2\^53 ns \(104 days\)/],
+      ['uptime=2e10', /"uptime" 20000000000 s plus the duration is past 2\^53 ns/],
+      ['sources.bpf_jit=1e6', /"sources.bpf_jit" is 1000000, at most 10000 \(text_poke_bp_batch\(\)/],
+      ['rcu.grace_periods_per_sec=5000', /"rcu.grace_periods_per_sec" is 5000, at most 1000/],
+      ['probes.hits_per_sec=1e9', /"probes.hits_per_sec" is 1000000000, at most 10000000/],
+    ] as const) {
+      expect(() => applySet(preset('isolation-ipi'), set), set).toThrow(msg);
+    }
+    // every preset is inside the bounds
+    for (const name of presetNames()) expect(() => applySet(preset(name), 'uptime=3500'), name).not.toThrow();
+    const file = path.join(tempDir(), 'bom.json');
+    fs.writeFileSync(file, '\ufeff{"preset": "isolation-ipi", "duration": "2s"}');
+    expect(loadScenario(file).duration).toBe('2s');
+  });
+
   it('durations', () => {
     expect(parseDuration('20m')).toBe(1200e9);
     expect(parseDuration('250ms')).toBe(250e6);
