@@ -64,6 +64,10 @@ export function register(program: Command): void {
           origin: { scenario: String(o.scenario), sets: o.set as string[] },
           progress: bar.update,
         });
+      } catch (e) {
+        // a run that fails (a bad filter, a full disk) leaves no scratch folder behind
+        if (text || toStdout) fs.rmSync(path.dirname(output), { recursive: true, force: true });
+        throw e;
       } finally {
         bar.stop();
       }

@@ -193,4 +193,13 @@ describe('output files are replaced only when the new one is whole', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['r.dat', 'r.txt']);
     expect(fs.readFileSync(path.join(dir, 'r.txt'), 'latin1')).toMatch(/^cpus=80\n/);
   });
+
+  it('a record that fails (a bad filter) with --output-format report or -o - leaves no scratch folder in $TMPDIR', () => {
+    const tmp = tempDir();
+    for (const args of [['--output-format', 'report', '-o', path.join(tmp, 'r.txt')], ['-o', '-']]) {
+      const r = spawnSync(process.execPath, [cli, 'record', '--duration', '1s', '-e', 'ipi_send_cpu', '-f', 'nosuch == 1', ...args, '-q'], { env: { ...process.env, TMPDIR: tmp } });
+      expect(r.status).toBe(1);
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    }
+  });
 });
