@@ -4,7 +4,7 @@ import { tableToIPC, type Table as ArrowTable } from 'apache-arrow';
 import type { Trace } from '../core/trace.ts';
 import { UserError } from '../core/errors.ts';
 import { writeAll } from '../core/write-all.ts';
-import { fillColumns, type EventColumns, type TableOptions } from './table.ts';
+import { columnChunks, fillColumns, formatsPresent, type EventColumns, type TableOptions } from './table.ts';
 import { csvLines, plain } from './csv.ts';
 
 export type ExportFormat = 'csv' | 'json' | 'ndjson' | 'arrow' | 'parquet';
@@ -44,6 +44,7 @@ async function exportTo(trace: Trace, format: ExportFormat, fd: number, o: Table
     rows += t.numRows;
     writeAll(fd, chunk);
   };
+  if (format === 'parquet') return { rows: await parquetTo(trace, fd, o) };
   const cols = fillColumns(trace, o, (c) => {
     if (text && c.rows >= CHUNK) flushText(c);
   });
@@ -53,17 +54,44 @@ async function exportTo(trace: Trace, format: ExportFormat, fd: number, o: Table
   } else {
     const t = cols.take();
     rows = t.numRows;
-    const bytes = format === 'arrow' ? tableToIPC(t, 'file') : await toParquet(t);
-    writeAll(fd, bytes);
+    writeAll(fd, tableToIPC(t, 'file'));
   }
   return { rows };
 }
 
-async function toParquet(t: ArrowTable): Promise<Uint8Array> {
+/** Rows per Parquet row group: what the export holds at a time. */
+const PARQUET_CHUNK = 1 << 18;
+
+/**
+ * Parquet in row groups of PARQUET_CHUNK rows, written as they are made: a
+ * stream of record batches, all of one schema (the columns made up front from
+ * the formats present), pulled by parquet-wasm's writer, so memory holds one
+ * row group, not the trace.
+ */
+async function parquetTo(trace: Trace, fd: number, o: TableOptions): Promise<number> {
   const pq = await import('parquet-wasm');
-  const wasm = pq.Table.fromIPCStream(tableToIPC(t, 'stream'));
-  const props = new pq.WriterPropertiesBuilder().setCompression(pq.Compression.ZSTD).build();
-  return pq.writeParquet(wasm, props);
+  const formats = formatsPresent(trace, o);
+  const { cols, chunks } = columnChunks(trace, o);
+  cols.prepare(formats);
+  let rows = 0;
+  let done = false;
+  const input = new ReadableStream({
+    pull(controller) {
+      while (!done && cols.rows < PARQUET_CHUNK) done = !!chunks.next().done;
+      // an empty trace still writes its schema (one empty batch)
+      if (cols.rows || (done && !rows)) {
+        const t = cols.take();
+        rows += t.numRows;
+        for (const rb of pq.Table.fromIPCStream(tableToIPC(t, 'stream')).recordBatches()) controller.enqueue(rb);
+      }
+      if (done) controller.close();
+    },
+  });
+  // the writer buffers a row group until it is full: ours are the chunks
+  const props = new pq.WriterPropertiesBuilder().setCompression(pq.Compression.ZSTD).setMaxRowGroupSize(PARQUET_CHUNK).build();
+  const out = await pq.transformParquetStream(input, props);
+  for await (const bytes of out as unknown as AsyncIterable<Uint8Array>) writeAll(fd, bytes);
+  return rows;
 }
 
 

@@ -25,6 +25,19 @@ export interface ScanInfo {
  * that only aggregate run in bounded memory on any size of input.
  */
 export function scan(trace: Trace, sel: Selection, fn: (b: EventBatch, i: number, ev: EventFormat | undefined) => void): ScanInfo {
+  const chunks = scanChunks(trace, sel, fn);
+  for (;;) {
+    const r = chunks.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * scan() one batch at a time: the generator hands each batch's selected
+ * events to `fn` and yields after it, so a consumer that must wait (a
+ * stream's reader) can stop between batches; it returns the ScanInfo.
+ */
+export function* scanChunks(trace: Trace, sel: Selection, fn: (b: EventBatch, i: number, ev: EventFormat | undefined) => void): Generator<void, ScanInfo, void> {
   const keep = sel.filters?.length ? buildEventSelection(trace, sel.filters) : null;
   const formats: (EventFormat | null | undefined)[] = new Array(65536).fill(undefined);
   let events = 0;
@@ -41,6 +54,7 @@ export function scan(trace: Trace, sel: Selection, fn: (b: EventBatch, i: number
       events++;
       fn(b, i, ev ?? undefined);
     }
+    yield;
   }
   return { events, first, last };
 }

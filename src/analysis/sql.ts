@@ -22,7 +22,7 @@ export interface SqlInput {
 }
 
 export interface SqlOptions extends Selection {
-  /** DuckDB's memory limit before it spills to disk, e.g. '2GB' (default: DuckDB's, 80% of RAM). */
+  /** DuckDB's memory limit before it spills to disk, e.g. '2GB' (default DEFAULT_MEMORY_LIMIT, 1GB). */
   memoryLimit?: string;
 }
 
@@ -101,6 +101,9 @@ function sqlError(e: unknown, schema: MergedTable[], loaded: ReadonlySet<string>
   return new UserError(`sql: ${msg}`);
 }
 
+/** DuckDB's memory before it spills to its temporary folder, unless --memory-limit says otherwise. */
+export const DEFAULT_MEMORY_LIMIT = '1GB';
+
 /** An embedded DuckDB with the traces' tables the caller wants loaded, for `fn`; closed and its spill folder removed after. */
 async function withDatabase<T>(
   inputs: readonly SqlInput[],
@@ -112,7 +115,11 @@ async function withDatabase<T>(
   // DuckDB is a native module of ~70 MB: loaded by the commands that use it only
   const duck = await import('@duckdb/node-api');
   const spill = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelab-sql-'));
-  const instance = await duck.DuckDBInstance.create(':memory:', { temp_directory: spill, ...(o.memoryLimit ? { memory_limit: o.memoryLimit } : {}) });
+  // DuckDB's own default is 80% of RAM, which it fills before spilling (8 GB for an 18 M-event
+  // dataset); a bound of our own keeps tracelab's memory bounded by design: past it, disk
+  // a database file in the scratch folder, not ':memory:': an in-memory database cannot move its
+  // tables' blocks to disk, so a big trace would need its size in memory whatever the limit
+  const instance = await duck.DuckDBInstance.create(path.join(spill, 'traces.duckdb'), { temp_directory: spill, memory_limit: o.memoryLimit ?? DEFAULT_MEMORY_LIMIT, preserve_insertion_order: 'false' });
   const con = await instance.connect();
   const loaded = new Map<string, number>();
   try {
@@ -216,9 +223,9 @@ export async function writeDataset(inputs: readonly SqlInput[], dir: string, o: 
     if (seen.has(inp.name)) throw new UserError(`${inp.name}: two traces of the same name would share a partition`);
     seen.add(inp.name);
   }
-  // the tables that may have rows: one counting pass per trace; the analyses' tables are
-  // made (a pass each) and, like every table, written only when they have rows
-  const present = new Set<string>(['events', ...(inputs[0] ? derivedTables(inputs[0].trace, '').map((t) => t.name) : [])]);
+  // the tables that will have rows: one counting pass per trace (the analyses' tables are not
+  // written: over every CPU of a big trace they cost more than the events; `sql` makes them on demand)
+  const present = new Set<string>(['events']);
   for (const inp of inputs) {
     const ids = new Set<number>();
     scan(inp.trace, o, (b, i) => void ids.add(b.type[i]));

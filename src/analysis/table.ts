@@ -6,7 +6,7 @@ import type { Trace } from '../core/trace.ts';
 import { fieldReaders, type FieldReader } from './field-values.ts';
 import { HARDIRQ, IRQS_OFF, NEED_RESCHED, SOFTIRQ } from '../core/trace-flags.ts';
 import { eventMatcher } from './hist.ts';
-import { scan, type Selection } from './scan.ts';
+import { scan, scanChunks, type Selection } from './scan.ts';
 
 export interface TableOptions extends Selection {
   /** Only this event (NAME or SYSTEM:NAME). */
@@ -99,6 +99,8 @@ export class EventColumns {
   private readers = new Map<number, { r: FieldReader; col: FieldColumn }[]>();
   private readonly baseHi: number;
   private readonly baseLo: number;
+  /** Every format whose events (or prepared columns) the table has had: the schema's metadata names them. */
+  private readonly seen = new Set<number>();
 
   constructor(
     private trace: Trace,
@@ -139,6 +141,7 @@ export class EventColumns {
     if (ec < 0) {
       ec = this.eventCode[id] = this.events.code(ev ? ev.name : `unknown-${id}`);
       this.systemCode[id] = this.systems.code(ev ? ev.system : '');
+      this.seen.add(id);
     }
     this.event.a[n] = ec;
     this.system.a[n] = this.systemCode[id];
@@ -173,6 +176,17 @@ export class EventColumns {
       }
     }
     this.rows = n + 1;
+  }
+
+  /**
+   * Makes the field columns of these formats now, at their final types (a name
+   * two events share widens here), so every chunk take() hands over has the
+   * same schema: what a stream of record batches needs.
+   */
+  prepare(formats: readonly EventFormat[]): void {
+    for (const ev of formats) this.seen.add(ev.id);
+    if (!this.expand) return;
+    for (const ev of formats) if (!this.readers.has(ev.id)) this.readers.set(ev.id, fieldReaders(this.trace, ev).map((r) => ({ r, col: this.column(r) })));
   }
 
   private grow(n: number): void {
@@ -294,7 +308,16 @@ export class EventColumns {
     }
     this.rows = 0;
     const t = new ArrowTable(cols);
-    return new ArrowTable(new Schema(t.schema.fields, this.metadata()), t.batches);
+    const out = new ArrowTable(new Schema(t.schema.fields, this.metadata()), t.batches);
+    // each chunk its own dictionaries: carried over, they would grow with the trace (every
+    // distinct csd address, say) and be written again with every chunk
+    this.comms = new Dict();
+    this.commCode.clear();
+    this.events = new Dict();
+    this.systems = new Dict();
+    this.eventCode.fill(-1);
+    for (const c of this.fieldCols) c.dict = new Dict();
+    return out;
   }
 
   /**
@@ -311,8 +334,7 @@ export class EventColumns {
       ['tracelab.ts', 'int64 ns since the clock\'s epoch, exact (the report prints them as seconds)'],
     ]);
     if (t.options.uname) m.set('tracelab.uname', t.options.uname);
-    for (let id = 0; id < this.eventCode.length; id++) {
-      if (this.eventCode[id] < 0) continue;
+    for (const id of [...this.seen].sort((a, b) => a - b)) {
       const ev = t.formats.get(id);
       if (ev) m.set(`tracelab.format.${ev.system}:${ev.name}`, ev.text);
     }
@@ -382,14 +404,32 @@ export function eventArrow(trace: Trace, o: TableOptions = {}): ArrowTable {
 
 /** The selected events into columns; `afterRow` may take chunks out as they fill (exports). */
 export function fillColumns(trace: Trace, o: TableOptions, afterRow?: (cols: EventColumns) => void): EventColumns {
+  const { cols, chunks } = columnChunks(trace, o, afterRow);
+  for (let r = chunks.next(); !r.done; r = chunks.next());
+  return cols;
+}
+
+/** fillColumns() a batch at a time (see scanChunks), for a consumer that pulls chunks. */
+export function columnChunks(trace: Trace, o: TableOptions, afterRow?: (cols: EventColumns) => void): { cols: EventColumns; chunks: Generator<void, unknown, void> } {
   const cols = new EventColumns(trace, expandsFields(o));
   const matches = eventMatcher(o.event);
-  scan(trace, o, (b, i, ev) => {
+  const chunks = scanChunks(trace, o, (b, i, ev) => {
     if (o.event && (!ev || !matches(ev))) return;
     cols.add(b, i, ev);
     afterRow?.(cols);
   });
-  return cols;
+  return { cols, chunks };
+}
+
+/** The formats of the events a table over these options holds (one pass, nothing kept). */
+export function formatsPresent(trace: Trace, o: TableOptions): EventFormat[] {
+  const matches = eventMatcher(o.event);
+  const seen = new Map<number, EventFormat>();
+  scan(trace, o, (_b, _i, ev) => {
+    if (ev && !seen.has(ev.id) && (!o.event || matches(ev))) seen.set(ev.id, ev);
+  });
+  // in the order they first appear: the columns come in the order fillColumns makes them
+  return [...seen.values()];
 }
 
 export function eventTable(trace: Trace, o: TableOptions = {}): aq.ColumnTable {
