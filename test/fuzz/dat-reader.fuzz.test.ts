@@ -81,7 +81,7 @@ describe('trace.dat reader under damage (fast-check, fixed seed)', async () => {
     }, 300_000);
   }
 
-  it('a zip bomb (a tiny compressed section claiming a gigabyte) is refused before allocating', async () => {
+  it('a zip bomb (a tiny compressed section claiming a gigabyte) allocates nothing near its claim: decompressed as far as the bytes go, with a warning', async () => {
     const b = Uint8Array.from(bases.v7);
     // the first compressed section after the options: find its header by the flags word and patch its claimed size
     const dv = new DataView(b.buffer);
@@ -97,7 +97,12 @@ describe('trace.dat reader under damage (fast-check, fixed seed)', async () => {
     const rss0 = process.memoryUsage().rss;
     const file = path.join(dir, 'bomb.dat');
     fs.writeFileSync(file, b);
-    await expect(openDat(file)).rejects.toThrow(/at most 32768 times its \d+ compressed bytes \(the most zstd can expand\)/);
-    expect(process.memoryUsage().rss - rss0).toBeLessThan(200 << 20);
+    const t = await openDat(file);
+    try {
+      expect(process.memoryUsage().rss - rss0).toBeLessThan(200 << 20);
+      expect(t.warnings.join('\n')).toMatch(/says it holds 1073741823 bytes uncompressed, more than \d+ zstd bytes can \(at most \d+\): decompressed as far as they go/);
+    } finally {
+      await t.close();
+    }
   });
 });
