@@ -15,6 +15,7 @@ program
 const chart = () => import('./chart.ts');
 const COMMANDS: Record<string, () => Promise<{ register(p: Command): void }>> = {
   report: () => import('./report.ts'),
+  dump: () => import('./dump.ts'),
   filter: () => import('./filter.ts'),
   record: () => import('./record.ts'),
   scenarios: () => import('./scenarios.ts'),

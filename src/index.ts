@@ -12,6 +12,7 @@ export type { EventFormat, FieldFormat } from './core/event-format.ts';
 export { openTrace } from './io/open.ts';
 export { openDat, type DatTrace } from './io/dat/reader.ts';
 export { DatWriter, type DatMeta, type DatWriteOptions } from './io/dat/writer.ts';
+export { dumpDat, DumpItem, DUMP_ALL, type DumpOptions, type DumpItemName } from './io/dat/dump.ts';
 export { loadFormatFiles } from './io/text/format-files.ts';
 export { UserError, FormatError, TruncatedError } from './core/errors.ts';
 export { parseCpuList, formatCpuList } from './core/cpulist.ts';

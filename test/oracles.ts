@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
  * installs everything and sets TRACELAB_REQUIRE_ORACLES=1, a missing one
  * fails the run instead (global-setup.ts), so a green CI never hides a skip.
  */
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The checkout (also when this runs compiled, from dist/test, as the bench does). */
+export const ROOT = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
 /** The shared data folder beside the checkout. */
 export const SHARED = path.resolve(ROOT, '../shared/data');
 export const CHROMIUM = '/usr/bin/chromium';

@@ -23,6 +23,8 @@ import { DatWriter } from '../../src/io/dat/writer.ts';
 import { record } from '../../src/emulator/record.ts';
 import { preset } from '../../src/emulator/scenario.ts';
 import { eventArrow } from '../../src/analysis/table.ts';
+import { writeOracleTrace } from '../printfmt/oracle-trace.ts';
+import { writePluginFamiliesTrace } from '../printfmt/plugin-families-trace.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
@@ -190,6 +192,53 @@ async function benchEmulator(tmp: string, tc: boolean): Promise<void> {
   src.close();
 }
 
+/**
+ * The plugin handlers' per-event cost (issue 15): report of traces made of the
+ * events libtraceevent's plugins print (hrtimer, kmem, tlb, jbd2, futex, kvm,
+ * scsi, cfg80211, mac80211, function, kernel_stack, bprint), side by side with
+ * trace-cmd, outputs required identical. The small oracle traces are repeated
+ * to ~0.5 M events so the per-event cost, not start-up, is what is timed.
+ */
+async function benchPlugins(tmp: string, tc: boolean, runs: number): Promise<void> {
+  console.log('\nplugin handlers: report of plugin-family events, best of %d runs', runs);
+  const inputs: [string, string][] = [];
+  const emu = path.join(tmp, 'plugins-emu.dat');
+  // the emulated kernel with every event: hrtimer, irq, softirq, IPIs, csd, RCU, stacks
+  await record({ scenario: preset('isolation-ipi'), durationNs: 10e9, events: [{ event: 'all', filters: [] }], output: emu });
+  inputs.push(['emulated, every event', emu]);
+  for (const [label, write] of [['kmem/tlb/jbd2/futex/kvm/ftrace', writeOracleTrace], ['scsi/cfg80211/mac80211/kvm_mmu', writePluginFamiliesTrace]] as const) {
+    const one = path.join(tmp, 'plugins-one.dat');
+    await write(one);
+    const src = await openDat(one);
+    let n = 0;
+    for (const b of src.batches({ reuse: true })) n += b.length;
+    const rounds = Math.max(1, Math.ceil(500_000 / n));
+    const out = path.join(tmp, `plugins-${inputs.length}.dat`);
+    await replicateDat(src, out, rounds, { version: 7, compression: 'zstd' });
+    src.close();
+    fs.rmSync(one);
+    inputs.push([`${label} x${rounds}`, out]);
+  }
+  for (const [label, file] of inputs) {
+    const t = await openDat(file);
+    let events = 0;
+    for (const b of t.batches({ reuse: true })) events += b.length;
+    t.close();
+    const ours = timeCommand(process.execPath, [cli, 'report', file], runs, path.join(tmp, 'ours.txt'));
+    const theirs = tc ? timeCommand('trace-cmd', ['report', file], runs, path.join(tmp, 'theirs.txt')) : null;
+    const same = theirs ? (theirs.hash === ours.hash ? 'identical' : 'DIFFERENT') : '-';
+    console.log(
+      label.padEnd(40),
+      String(events).padStart(9),
+      (theirs ? `${theirs.seconds.toFixed(2)} s ${fmtRate(events / theirs.seconds)}` : '-').padStart(20),
+      `${ours.seconds.toFixed(2)} s ${fmtRate(events / ours.seconds)}`.padStart(20),
+      (theirs ? `${(theirs.seconds / ours.seconds).toFixed(2)}x` : '-').padStart(7),
+      ` ${same}`,
+    );
+    if (theirs && theirs.hash !== ours.hash) process.exitCode = 1;
+  }
+}
+
 /** Wall time and peak RSS of a tracelab command (GNU time's %M), output discarded. */
 function timeRss(args: string[]): { seconds: number; rssMb: number } {
   const t0 = process.hrtime.bigint();
@@ -331,6 +380,7 @@ async function main(): Promise<void> {
       benchSql(file, events, tmp, tc);
       await benchTextRead(path.join(tmp, 'ours.txt'), events);
     }
+    await benchPlugins(tmp, tc, runs);
     if (!argv.includes('--no-emulator')) await benchEmulator(tmp, tc);
     if (argv.includes('--big')) {
       // a multi-GB trace made by the emulator (v6, uncompressed: the size is on disk)

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseEventFormat, type EventFormat } from '../../src/core/event-format.ts';
 import { formatText } from '../../src/core/format-writer.ts';
 import { RecordEncoder, type FieldValue } from '../../src/core/record-encoder.ts';
+import { ROOT } from '../oracles.ts';
 import { testDat } from './test-dat.ts';
 
 /**
@@ -13,8 +14,7 @@ import { testDat } from './test-dat.ts';
  * drv_bss_info_changed handler, kvm's emulate_insn, nested vmexit and kvmmmu
  * role handlers and is_writable_pte(). trace-cmd's report of it is the oracle.
  */
-const here = path.dirname(new URL(import.meta.url).pathname);
-const format = (name: string, system: string): EventFormat => parseEventFormat(fs.readFileSync(path.join(here, 'formats', `${name}.format`), 'latin1'), system, 8);
+const format = (name: string, system: string): EventFormat => parseEventFormat(fs.readFileSync(path.join(ROOT, 'test/printfmt/formats', `${name}.format`), 'latin1'), system, 8);
 
 /** The CDBs: each a command's bytes (cmd_len is its length). */
 const CDBS: number[][] = [
