@@ -10,6 +10,7 @@ import type { Selection } from '../src/analysis/scan.ts';
 import type { EventFilterArg } from '../src/filter/trace-filter.ts';
 import { ByteWriter } from './output.ts';
 import type { Trace } from '../src/core/trace.ts';
+import type { OpenDatOptions } from '../src/io/dat/reader.ts';
 import { openTrace } from '../src/io/open.ts';
 import { loadFormatFiles } from '../src/io/text/format-files.ts';
 
@@ -73,6 +74,6 @@ export function writeFileOrStdout(path: string | undefined, data: Uint8Array | s
 }
 
 /** Opens a trace for a command, with the user's format files for text input. */
-export function openInput(file: string, o: Record<string, unknown>): Promise<Trace> {
-  return openTrace(file, { formats: loadFormatFiles((o.format as string[] | undefined) ?? []) });
+export function openInput(file: string, o: Record<string, unknown>, dat?: OpenDatOptions): Promise<Trace> {
+  return openTrace(file, { formats: loadFormatFiles((o.format as string[] | undefined) ?? []), dat });
 }

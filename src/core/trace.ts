@@ -29,6 +29,8 @@ export interface TraceOptions {
   tsc2nsec?: { mult: number; shift: number; offset: bigint };
   /** A guest's TIME_SHIFT option was applied: time stamps are on the host's clock. */
   timeShift?: boolean;
+  /** The TIME_SHIFT option's samples (applied or not), for writing the trace again as it was. */
+  timeShiftSamples?: { traceId: bigint; flags: number; cpus: { time: bigint[]; offset: bigint[]; scaling: bigint[]; fraction: bigint[] }[] };
   /** Opened with report --raw-ts: time stamps are the recorded counts. */
   rawTs?: boolean;
   /** Opened with report --ts2secs: the HZ the counts were converted from. */

@@ -1,14 +1,23 @@
+import type { EventBatch } from '../../core/batch.ts';
 import type { Trace } from '../../core/trace.ts';
 import { DatWriter, type DatWriteOptions } from './writer.ts';
 
 export type DatFlavour = Pick<DatWriteOptions, 'version' | 'compression'>;
 
+/** Which events go in: those of these CPUs, those `keep` takes (a filter built a layer up). */
+export interface DatSelection {
+  cpus?: ReadonlySet<number>;
+  keep?: (b: EventBatch, i: number) => boolean;
+}
+
 /**
  * Writes any trace as a trace.dat: the same formats, symbols, printk strings
- * and comms, the events re-paged per CPU. Payload bytes are copied as they are,
+ * and comms, the events re-paged per CPU. Open a trace.dat with `rawTs` to
+ * keep its time stamps as counts with the options that convert them (DATE,
+ * OFFSET, TSC2NSEC, a guest's TIME_SHIFT), as trace-cmd convert does. Payload bytes are copied as they are,
  * so byte order and long sizes stay those of the source.
  */
-export async function writeDatFrom(trace: Trace, path: string, flavour: DatFlavour): Promise<{ events: number }> {
+export async function writeDatFrom(trace: Trace, path: string, flavour: DatFlavour, only: DatSelection = {}): Promise<{ events: number }> {
   const systems = trace.formats.systems();
   const ftrace = systems.find((s) => s.system === 'ftrace')?.texts ?? [];
   const others = systems.filter((s) => s.system !== 'ftrace');
@@ -33,6 +42,9 @@ export async function writeDatFrom(trace: Trace, path: string, flavour: DatFlavo
       traceId: trace.options.traceId,
       cpuStats: trace.options.cpuStats,
       instances: instances.length ? instances : undefined,
+      // a trace read with its stamps as recorded (rawTs) is written with what converts them,
+      // as trace-cmd convert copies the options; converted stamps need none of it
+      ...(trace.options.rawTs ? { date: trace.options.date, offset: trace.options.offset, tsc2nsec: trace.options.tsc2nsec, timeShift: trace.options.timeShiftSamples } : {}),
     },
     {
       ...flavour,
@@ -44,10 +56,12 @@ export async function writeDatFrom(trace: Trace, path: string, flavour: DatFlavo
       compressInWorker: true,
     },
   );
-  for (const b of trace.batches()) {
+  const keep = only.keep;
+  for (const b of trace.batches({ cpus: only.cpus })) {
     for (let i = 0; i < b.length; i++) {
       const lost = b.lost?.get(i);
       if (lost !== undefined) w.markLost(b.cpu[i], lost, b.buffer[i]);
+      if (keep && !keep(b, i)) continue;
       w.add(b.cpu[i], b.ts[i], b.data, b.off[i], b.size[i], b.buffer[i]);
     }
     if (w.congested) await w.drain();

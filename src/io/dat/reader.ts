@@ -122,7 +122,7 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
         options.tsc2nsec = { mult, shift, offset: payload.u64('tsc2nsec offset') };
         break;
       }
-      case OptionId.TIME_SHIFT: timeShift = readTimeShift(payload); break;
+      case OptionId.TIME_SHIFT: timeShift = readTimeShift(payload); if (timeShift) options.timeShiftSamples = timeShift; break;
       case OptionId.BUFFER: bufferOptions.push({ payload, v7 }); break;
       case OptionId.HEADER_INFO: case OptionId.FTRACE_EVENTS: case OptionId.EVENT_FORMATS:
       case OptionId.KALLSYMS: case OptionId.PRINTK: case OptionId.CMDLINES:

@@ -8,6 +8,8 @@ import type { Cursor } from './file-source.ts';
  * conversion of a raw time stamp.
  */
 export interface TimeShift {
+  /** The host's trace id the samples were taken against. */
+  traceId: bigint;
   flags: number;
   /** Per guest CPU: the samples in time order, equal times dropped. */
   cpus: { time: bigint[]; offset: bigint[]; scaling: bigint[]; fraction: bigint[] }[];
@@ -20,7 +22,7 @@ const INTERPOLATE = 1;
 /** The option's payload: trace id, flags, then per CPU its samples' times, offsets and scalings, then (optionally) their fraction bits. */
 export function readTimeShift(c: Cursor): TimeShift | null {
   if (c.remaining < 16) return null;
-  c.u64('peer trace id');
+  const traceId = c.u64('peer trace id');
   const flags = c.u32('time shift flags');
   const n = c.u32('time shift CPU count');
   const cpus: TimeShift['cpus'] = [];
@@ -41,7 +43,7 @@ export function readTimeShift(c: Cursor): TimeShift | null {
     cpu.scaling = keep.map((k) => cpu.scaling[k]);
     cpu.fraction = keep.map((k) => cpu.fraction[k]);
   }
-  return { flags, cpus };
+  return { traceId, flags, cpus };
 }
 
 /** timestamp_host_sync() of a raw time stamp of a guest CPU (unsigned 64-bit throughout, as the C). */
