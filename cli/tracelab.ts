@@ -16,6 +16,7 @@ const chart = () => import('./chart.ts');
 const COMMANDS: Record<string, () => Promise<{ register(p: Command): void }>> = {
   report: () => import('./report.ts'),
   dump: () => import('./dump.ts'),
+  split: () => import('./split.ts'),
   filter: () => import('./filter.ts'),
   record: () => import('./record.ts'),
   scenarios: () => import('./scenarios.ts'),

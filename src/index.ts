@@ -12,6 +12,8 @@ export type { EventFormat, FieldFormat } from './core/event-format.ts';
 export { openTrace } from './io/open.ts';
 export { openDat, type DatTrace } from './io/dat/reader.ts';
 export { DatWriter, type DatMeta, type DatWriteOptions } from './io/dat/writer.ts';
+export { splitDat, splitFileName, type SplitOptions, type SplitUnit } from './io/dat/split.ts';
+export { writeDatFrom, type DatFlavour, type DatSelection } from './io/dat/convert.ts';
 export { dumpDat, DumpItem, DUMP_ALL, type DumpOptions, type DumpItemName } from './io/dat/dump.ts';
 export { loadFormatFiles } from './io/text/format-files.ts';
 export { UserError, FormatError, TruncatedError } from './core/errors.ts';

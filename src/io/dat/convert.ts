@@ -18,12 +18,43 @@ export interface DatSelection {
  * so byte order and long sizes stay those of the source.
  */
 export async function writeDatFrom(trace: Trace, path: string, flavour: DatFlavour, only: DatSelection = {}): Promise<{ events: number }> {
+  const w = await datWriterFor(trace, path, flavour, { instances: true });
+  const keep = only.keep;
+  for (const b of trace.batches({ cpus: only.cpus })) {
+    for (let i = 0; i < b.length; i++) {
+      if (keep && !keep(b, i)) {
+        const lost = b.lost?.get(i);
+        if (lost !== undefined) w.markLost(b.cpu[i], lost, b.buffer[i]);
+        continue;
+      }
+      copyEvent(w, b, i);
+    }
+    if (w.congested) await w.drain();
+  }
+  const events = w.eventCount;
+  await w.close();
+  return { events };
+}
+
+/** Copies event i of a batch, with the count of events lost before it on its CPU. */
+export function copyEvent(w: DatWriter, b: EventBatch, i: number): void {
+  const lost = b.lost?.get(i);
+  if (lost !== undefined) w.markLost(b.cpu[i], lost, b.buffer[i]);
+  w.add(b.cpu[i], b.ts[i], b.data, b.off[i], b.size[i], b.buffer[i]);
+}
+
+/**
+ * A writer for a trace.dat with `trace`'s metadata (formats, symbols, printk
+ * strings, comms, options, byte order, long and page sizes, base second);
+ * its instance buffers too when asked.
+ */
+export function datWriterFor(trace: Trace, path: string, flavour: DatFlavour, o: { instances?: boolean; compressInWorker?: boolean } = {}): Promise<DatWriter> {
   const systems = trace.formats.systems();
   const ftrace = systems.find((s) => s.system === 'ftrace')?.texts ?? [];
   const others = systems.filter((s) => s.system !== 'ftrace');
   const cpus = Math.max(trace.cpus, ...trace.buffers.flatMap((b) => b.cpus.map((c) => c + 1)), 1);
-  const instances = trace.buffers.slice(1).map((b) => b.name);
-  const w = await DatWriter.create(
+  const instances = o.instances ? trace.buffers.slice(1).map((b) => b.name) : [];
+  return DatWriter.create(
     path,
     {
       headerPage: trace.headerPage,
@@ -53,20 +84,7 @@ export async function writeDatFrom(trace: Trace, path: string, flavour: DatFlavo
       kernelLongSize: trace.kernelLongSize === 4 ? 4 : 8,
       pageSize: trace.pageSize,
       baseNs: BigInt(trace.tsBaseSec) * 1_000_000_000n,
-      compressInWorker: true,
+      compressInWorker: o.compressInWorker ?? true,
     },
   );
-  const keep = only.keep;
-  for (const b of trace.batches({ cpus: only.cpus })) {
-    for (let i = 0; i < b.length; i++) {
-      const lost = b.lost?.get(i);
-      if (lost !== undefined) w.markLost(b.cpu[i], lost, b.buffer[i]);
-      if (keep && !keep(b, i)) continue;
-      w.add(b.cpu[i], b.ts[i], b.data, b.off[i], b.size[i], b.buffer[i]);
-    }
-    if (w.congested) await w.drain();
-  }
-  const events = w.eventCount;
-  await w.close();
-  return { events };
 }
