@@ -33,7 +33,7 @@ describe('each command loads only its own module graph', () => {
     // name, arguments, must load, must not load
     ['report', ['report', sample], ['binary-parser', 'src/io', 'src/printfmt'], ['arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts', 'src/emulator']],
     ['dump', ['dump', '--all', sample], ['src/io'], ['binary-parser', 'src/printfmt', 'arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts', 'src/emulator']],
-    ['split', ['split', '-i', sample, '-o', path.join(dir, 's'), '-e', '100'], ['src/io'], ['arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts', 'src/emulator', 'src/filter']],
+    ['split', ['split', '-i', sample, '-o', path.join(dir, 's'), '-e', '100'], ['src/io'], ['arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts', 'src/emulator']],
     ['filter check', ['filter', 'check', '-e', 'ipi:ipi_send_cpu', 'cpu == 1'], ['src/filter'], ['arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts', 'src/emulator']],
     ['record', ['record', '--duration', '10ms', '-o', path.join(dir, 'r.dat')], ['src/emulator', 'src/io'], ['arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts']],
     ['hist', ['hist', sample], ['arquero', 'src/analysis'], [...CHARTS, ...EXPORT, 'src/emulator']],
