@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../src/core/errors.ts';
 import { FilterError } from '../src/filter/kernel-filter.ts';
+import { COMMANDS, registerFromTable } from './commands.ts';
 const program = new Command();
 program
   .name('tracelab')
@@ -11,40 +12,22 @@ program
 
 // Each command's module graph (arquero for the analyses, the emulator for record, ...) is
 // loaded only when that command runs: `tracelab report` starts as fast as Node and the
-// reader allow. Help and unknown commands register them all.
-const chart = () => import('./chart.ts');
-const COMMANDS: Record<string, () => Promise<{ register(p: Command): void }>> = {
-  report: () => import('./report.ts'),
-  dump: () => import('./dump.ts'),
-  split: () => import('./split.ts'),
-  filter: () => import('./filter.ts'),
-  record: () => import('./record.ts'),
-  scenarios: () => import('./scenarios.ts'),
-  hist: () => import('./hist.ts'),
-  interference: () => import('./interference.ts'),
-  ipi: () => import('./ipi.ts'),
-  noise: () => import('./noise.ts'),
-  compare: () => import('./compare.ts'),
-  convert: () => import('./convert.ts'),
-  demo: () => import('./demo.ts'),
-  chart,
-  review: chart,
-  check: () => import('./check.ts'),
-  violations: () => import('./violations.ts'),
-  rcu: () => import('./rcu.ts'),
-  uprobes: () => import('./uprobes.ts'),
-  sql: () => import('./sql.ts'),
-  view: () => import('./view.ts'),
-};
-const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
-const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) && named !== 'help' ? [named] : Object.keys(COMMANDS);
-const loaded = new Set<() => Promise<unknown>>();
-for (const name of wanted) {
-  const load = COMMANDS[name];
-  // chart.ts registers both chart and review
-  if (loaded.has(load)) continue;
-  loaded.add(load);
-  (await load()).register(program);
+// reader allow. The command list of `tracelab --help` (and of an unknown command's
+// suggestion) comes from the table the build wrote (scripts/bundle.mjs), so help
+// loads no command at all; without the table every command is registered.
+const args = process.argv.slice(2);
+const first = args.find((a) => !a.startsWith('-'));
+const named = first === 'help' ? args[args.indexOf('help') + 1] : first;
+if (named !== undefined && Object.hasOwn(COMMANDS, named)) {
+  (await COMMANDS[named]()).register(program);
+} else if (!registerFromTable(program)) {
+  const loaded = new Set<() => Promise<unknown>>();
+  for (const load of Object.values(COMMANDS)) {
+    // chart.ts registers both chart and review
+    if (loaded.has(load)) continue;
+    loaded.add(load);
+    (await load()).register(program);
+  }
 }
 
 try {

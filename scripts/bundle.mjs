@@ -22,3 +22,9 @@ await build({
   banner: { js: "import { createRequire as __tracelabRequire } from 'node:module'; const require = __tracelabRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// `tracelab --help` lists the commands from this table instead of loading every
+// command's module (cli/commands.ts); it is made from the modules themselves
+const { commandTable, TABLE_FILE } = await import('../dist/cli/commands.js');
+const table = JSON.stringify(await commandTable(), null, 1) + '\n';
+for (const dir of ['dist/bundle', 'dist/cli']) fs.writeFileSync(`${dir}/${TABLE_FILE}`, table);

@@ -53,3 +53,15 @@ describe('each command loads only its own module graph', () => {
     });
   }
 });
+
+describe('tracelab --help', () => {
+  it("lists the commands from the build's table without loading any command's module, as registering them all prints it", () => {
+    const bundled = spawnSync(process.execPath, [path.join(ROOT, 'dist/bundle/tracelab.js'), '--help'], { encoding: 'utf8' });
+    const full = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8', env: { ...process.env, TRACELAB_NO_COMMAND_TABLE: '1' } });
+    expect(bundled.status).toBe(0);
+    expect(bundled.stdout).toBe(full.stdout);
+    expect(bundled.stdout).toContain('\n  report [options] [file]');
+    const m = loaded(['--help']);
+    for (const x of ['binary-parser', 'arquero', 'src/io', 'src/analysis', 'src/emulator', 'src/charts']) expect(m.has(x), `--help loads ${x}`).toBe(false);
+  });
+});
