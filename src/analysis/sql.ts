@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { EventFormat } from '../core/event-format.ts';
 import { UserError } from '../core/errors.ts';
 import type { Trace } from '../core/trace.ts';
-import { scan, type Selection } from './scan.ts';
+import { scan, scanChunks, type Selection } from './scan.ts';
 import { sqlTables, type SqlColumn, type SqlTable, type SqlType } from './sql-tables.ts';
 import { derivedTables, type DerivedTable, type DerivedValue } from './sql-derived.ts';
 
@@ -156,11 +156,21 @@ async function withDatabase<T>(
       const every = sinks.filter((s) => s.formats === null);
       const byFormat = new Map<EventFormat, typeof sinks>();
       for (const s of sinks) for (const f of s.formats ?? []) byFormat.set(f, [...(byFormat.get(f) ?? []), s]);
-      scan(inp.trace, o, (b, i, ev) => {
+      let pending = 0;
+      const chunks = scanChunks(inp.trace, o, (b, i, ev) => {
         for (const s of every) s.add(b, i);
         const mine = ev && byFormat.get(ev);
         if (mine) for (const s of mine) s.add(b, i);
+        pending++;
       });
+      while (!chunks.next().done) {
+        // rows appended stay in memory until a checkpoint writes them to the database file
+        // (the memory limit does not reach them): one every CHECKPOINT_ROWS events
+        if (pending < CHECKPOINT_ROWS) continue;
+        for (const s of sinks) s.flush();
+        await con.run('CHECKPOINT');
+        pending = 0;
+      }
       for (const s of sinks) {
         s.close();
         loaded.set(s.table, (loaded.get(s.table) ?? 0) + s.rows);
@@ -251,6 +261,8 @@ export async function writeDataset(inputs: readonly SqlInput[], dir: string, o: 
 }
 
 const CHUNK = 2048;
+/** Events between checkpoints while tables load. */
+const CHECKPOINT_ROWS = 1 << 19;
 
 type Duck = typeof import('@duckdb/node-api');
 
@@ -273,6 +285,11 @@ async function chunkSink(con: import('@duckdb/node-api').DuckDBConnection, t: Me
     close() {
       flush();
       appender.closeSync();
+    },
+    /** What was appended, into the table (committed). */
+    flush() {
+      flush();
+      appender.flushSync();
     },
   };
   const flush = () => {
@@ -317,6 +334,7 @@ async function tableSink(con: import('@duckdb/node-api').DuckDBConnection, t: Me
       sink.commit();
     },
     close: sink.close,
+    flush: sink.flush,
   };
 }
 
