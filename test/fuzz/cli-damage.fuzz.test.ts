@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../helpers.ts';
 
 /**
- * The CLI on damaged copies of a real trace (samples/real-ipi.dat, v7 zstd):
+ * The CLI (report, hist, dump, split) on damaged copies of a real trace (samples/real-ipi.dat, v7 zstd):
  * truncated anywhere, a byte flipped anywhere, a size or offset field
  * anywhere in the headers and options replaced by a lie. Whatever the damage:
  * exit 0 or 1 (never 2, an internal error), every message one line starting
@@ -61,7 +61,8 @@ describe('the CLI on damaged copies of a real trace', () => {
     it(`${c.name}: exit 0 or 1, one-line messages${c.truncated ? ', only events the whole file has' : ''}`, () => {
       const file = path.join(dir, 'd.dat');
       fs.writeFileSync(file, c.bytes);
-      for (const args of [['report', file], ['hist', file, '--by', 'event']]) {
+      const out = path.join(dir, 'split');
+      for (const args of [['report', file], ['hist', file, '--by', 'event'], ['dump', '--all', file], ['split', '-i', file, '-o', out, '-e', '5000', '-r']]) {
         const r = spawnSync(process.execPath, [cli, ...args], { maxBuffer: 1 << 28, timeout: 60_000 });
         const err = r.stderr.toString();
         expect([0, 1], `${args[0]}: exit ${r.status}: ${err.slice(0, 400)}`).toContain(r.status);
@@ -69,6 +70,7 @@ describe('the CLI on damaged copies of a real trace', () => {
         const lines = err.split('\n').filter(Boolean);
         expect(lines.length).toBeLessThan(300);
         for (const l of lines) expect(l.startsWith('tracelab: ') || l.startsWith('... and '), l).toBe(true);
+        if (args[0] === 'split') for (const f of fs.readdirSync(dir)) if (f.startsWith('split')) fs.rmSync(path.join(dir, f));
         if (args[0] === 'report' && c.truncated && r.status === 0) {
           for (const l of r.stdout.toString('latin1').split('\n')) if (l) expect(originalSet.has(key(l)), l).toBe(true);
         }
