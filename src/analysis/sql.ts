@@ -161,11 +161,11 @@ async function withDatabase<T>(
         for (const s of every) s.add(b, i);
         const mine = ev && byFormat.get(ev);
         if (mine) for (const s of mine) s.add(b, i);
-        pending++;
+        pending += every.length + (mine ? mine.length : 0);
       });
       while (!chunks.next().done) {
         // rows appended stay in memory until a checkpoint writes them to the database file
-        // (the memory limit does not reach them): one every CHECKPOINT_ROWS events
+        // (the memory limit does not reach them): one every CHECKPOINT_ROWS rows appended
         if (pending < CHECKPOINT_ROWS) continue;
         for (const s of sinks) s.flush();
         await con.run('CHECKPOINT');
@@ -261,7 +261,7 @@ export async function writeDataset(inputs: readonly SqlInput[], dir: string, o: 
 }
 
 const CHUNK = 2048;
-/** Events between checkpoints while tables load. */
+/** Rows appended between checkpoints while tables load. */
 const CHECKPOINT_ROWS = 1 << 19;
 
 type Duck = typeof import('@duckdb/node-api');

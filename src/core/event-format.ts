@@ -26,6 +26,12 @@ export class EventFormat {
   printOffset = -1;
   /** Set when the field list could not be read: such events print as [FAILED TO PARSE]. */
   fieldError: string | null = null;
+  /**
+   * Set while printing, as libtraceevent sets TEP_EVENT_FL_FAILED when a bprint's
+   * format runs out of arguments: every later event of the format prints as
+   * [FAILED TO PARSE] (printing state of the opened trace, as in trace-cmd).
+   */
+  printFailed = false;
   private index: Map<string, FieldFormat> | null = null;
 
   constructor(

@@ -269,11 +269,11 @@ export function renderBprint(ev: EventFormat, r: RecordRef, env: PrintEnv): stri
   const bufField = ev.field('buf');
   const ipField = ev.field('ip');
   if (!fmtField || !bufField || !ipField) return '';
+  if (ev.printFailed) return '[FAILED TO PARSE]' + printFields(ev, null, r, env, false);
   const addr = readUnsigned(r.dv, r.off + fmtField.offset, fmtField.size, env.littleEndian);
   const str = env.printk.findBig(addr);
-  // libtraceevent 1.7 cannot print a bprint whose format is not in printk_formats
-  if (str === null) return '[FAILED TO PARSE]' + printFields(ev, null, r, env, false);
-  const format = `%ps: ${str}`;
+  // get_bprint_format() (libtraceevent 1.7): a format not in printk_formats says so
+  const format = str === null ? `%ps: (NO FORMAT FOUND at ${addr.toString(16)})\n` : `%ps: ${str}`;
   const args: Arg[] = [];
   const ipArg = Arg.of('atom');
   ipArg.atom = formatLld(readUnsigned(r.dv, r.off + ipField.offset, ipField.size, env.littleEndian));
@@ -345,7 +345,10 @@ export function renderBprint(ev: EventFormat, r: RecordRef, env: PrintEnv): stri
       }
     }
   }
-  const { segments } = buildSegments(format, args);
+  const { segments, failed } = buildSegments(format, args);
+  // parse_args() marks the event failed (a conversion without its argument): this one still
+  // prints, every later one of the format does not
+  if (failed) ev.printFailed = true;
   let out = '';
   for (const seg of segments) out += renderSegment(seg, r, env, false);
   return out;

@@ -214,12 +214,15 @@ export async function writeOracleTrace(file: string): Promise<void> {
   bbuf.set(Buffer.from('str\0'), 4);
   bdv.setBigUint64(8, 0xabcdefn, true);
   add('bprint', [0xffffffff81001000n, 0xffffffff82000100n, bbuf]);
+  // a format not in printk_formats: "(NO FORMAT FOUND at ...)" (before the one below fails the event)
+  add('bprint', [0xffffffff81001000n, 0xffffffff82000998n, new Uint8Array(8)]);
   const b2 = new Uint8Array(24);
   const b2dv = new DataView(b2.buffer);
   b2dv.setInt32(0, 42, true);
   b2.set(Buffer.from('ok\0'), 4);
   b2dv.setBigUint64(8, 0xffff888000000000n, true);
   add('bprint', [0xffffffff81001200n, 0xffffffff82000200n, b2]);
+  // the format above ran out of arguments (TEP_EVENT_FL_FAILED): from here on bprint fails
   add('bprint', [0xffffffff81001200n, 0xffffffff82000999n, new Uint8Array(8)]);
   // an id with no format
   ts += 777;
