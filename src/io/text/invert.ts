@@ -5,6 +5,8 @@ import type { Arg } from '../../printfmt/ast.ts';
 import { compiledPrint } from '../../printfmt/render.ts';
 import { cStrtoull } from '../../printfmt/c-values.ts';
 import type { SynthPrintk, SynthSymbols } from './synth-tables.ts';
+import { SVM_EXIT_REASONS, VMX_EXIT_REASONS } from '../../printfmt/plugins/kvm.ts';
+import { TLB_REASONS } from '../../printfmt/plugins/tlb.ts';
 
 export interface InvertContext {
   syms: SynthSymbols;
@@ -414,12 +416,108 @@ function probeKernel(ev: EventFormat, longSize: number): Inverter | null {
   };
 }
 
+/** Field indexes by name (-1: the event lacks it). */
+function indexes(ev: EventFormat, names: string[]): number[] {
+  return names.map((n) => ev.fields.findIndex((f) => f.name === n));
+}
+
+/**
+ * trace-cmd's tlb plugin form (plugin_tlb.c): `pages=N reason=NAME (R)`; the
+ * name is the table's for R, or empty past it. The caller keeps the record
+ * only if it prints back the same.
+ */
+function tlbFlushPlugin(ev: EventFormat): Inverter | null {
+  const [pages, reason] = indexes(ev, ['pages', 'reason']);
+  if (pages < 0 || reason < 0) return null;
+  return (text) => {
+    const m = /^pages=(-?\d+) reason=(.*) \((-?\d+)\)$/.exec(text);
+    if (!m) return null;
+    const r = BigInt(m[3]);
+    if ((TLB_REASONS[Number(r)] ?? '') !== m[2]) return null;
+    const vals: (FieldValue | undefined)[] = new Array(ev.fields.length);
+    vals[pages] = BigInt(m[1]);
+    vals[reason] = r;
+    return vals;
+  };
+}
+
+/** A kvm exit reason's number and isa from plugin_kvm.c's text: "NAME" (VMX or SVM), "UNKNOWN (n)" (VMX), "UNKNOWN-ISA". */
+function exitReasonValue(name: string): { code: bigint; isa: bigint } | null {
+  const unknown = /^UNKNOWN \((\d+)\)$/.exec(name);
+  if (unknown) return { code: BigInt(unknown[1]), isa: 1n };
+  // an isa plugin_kvm.c has no table for: any but 1 and 2 prints the same
+  if (name === 'UNKNOWN-ISA') return { code: 0n, isa: 0n };
+  for (const [table, isa] of [[VMX_EXIT_REASONS, 1n], [SVM_EXIT_REASONS, 2n]] as const) {
+    for (const [code, n] of Object.entries(table)) if (n === name) return { code: BigInt(code), isa };
+  }
+  return null;
+}
+
+/**
+ * trace-cmd's kvm plugin forms (plugin_kvm.c): kvm_exit `reason NAME rip 0x..
+ * info X Y` and kvm_entry ` vcpu N rip 0x..`. Fields the plugin leaves out
+ * stay unset (an isa it has no table for is any other value); the caller keeps
+ * the record only if it prints back the same.
+ */
+function kvmPlugin(ev: EventFormat): Inverter | null {
+  if (ev.name === 'kvm_entry') {
+    const [vcpu, rip] = indexes(ev, ['vcpu_id', 'rip']);
+    if (vcpu < 0 || rip < 0) return null;
+    return (text) => {
+      const m = /^ vcpu (\d+) rip 0x([0-9a-f]+)$/.exec(text);
+      if (!m) return null;
+      const vals: (FieldValue | undefined)[] = new Array(ev.fields.length);
+      vals[vcpu] = BigInt(m[1]);
+      vals[rip] = BigInt('0x' + m[2]);
+      return vals;
+    };
+  }
+  const [reason, rip, isa, info1, info2] = indexes(ev, ['exit_reason', 'guest_rip', 'isa', 'info1', 'info2']);
+  if (reason < 0 || rip < 0) return null;
+  return (text) => {
+    const m = /^reason (UNKNOWN \(\d+\)|\S+) rip 0x([0-9a-f]+)(?: info ([0-9a-f]+) ([0-9a-f]+))?$/.exec(text);
+    if (!m) return null;
+    const r = exitReasonValue(m[1]);
+    if (!r || (isa < 0 && r.isa !== 1n) || (m[3] !== undefined && (info1 < 0 || info2 < 0))) return null;
+    const vals: (FieldValue | undefined)[] = new Array(ev.fields.length);
+    vals[reason] = r.code;
+    if (isa >= 0) vals[isa] = r.isa === 0n ? 3n : r.isa;
+    vals[rip] = BigInt('0x' + m[2]);
+    if (m[3] !== undefined) {
+      vals[info1] = BigInt('0x' + m[3]);
+      vals[info2] = BigInt('0x' + m[4]);
+    }
+    return vals;
+  };
+}
+
+/**
+ * trace-cmd's kmem plugin form (plugin_kmem.c): `(func+0xoff) ` before the
+ * print fmt when call_site is a kernel symbol, nothing before it when not;
+ * the print fmt's own text is read by the generic inverter. The caller keeps
+ * the record only if it prints back the same (the prefix included).
+ */
+function kmemPlugin(ev: EventFormat, longSize: number): Inverter | null {
+  const gen = genericInverter(ev, longSize, false);
+  if (!gen) return null;
+  return (text, ctx) => {
+    const m = /^\(\S+\) ([\s\S]*)$/.exec(text);
+    return gen(m ? m[1] : text, ctx);
+  };
+}
+
+/** The events plugin_kmem.c registers its call-site handler for. */
+const KMEM_PLUGIN_EVENTS = new Set(['kfree', 'kmalloc', 'kmalloc_node', 'kmem_cache_alloc', 'kmem_cache_alloc_node', 'kmem_cache_free']);
+
 /** The inverter for an event as report text (plugins) or kernel text shows it. */
 export function inverterFor(ev: EventFormat, longSize: number, kernel: boolean): Inverter | null {
   if (kernel && (ev.system === 'kprobes' || ev.system === 'uprobes') && (ev.field('__probe_ip') || ev.field('__probe_func'))) return probeKernel(ev, longSize);
   if (ev.system === 'sched' && ev.name === 'sched_switch') return kernel ? schedSwitchKernel(ev) : schedSwitchPlugin(ev);
   if (!kernel && ev.system === 'sched' && (ev.name === 'sched_wakeup' || ev.name === 'sched_wakeup_new' || ev.name === 'sched_waking')) return schedWakeupPlugin(ev);
   if (!kernel && ev.system === 'timer' && (ev.name === 'hrtimer_expire_entry' || ev.name === 'hrtimer_start')) return hrtimerPlugin(ev);
+  if (!kernel && ev.system === 'kmem' && KMEM_PLUGIN_EVENTS.has(ev.name)) return kmemPlugin(ev, longSize);
+  if (!kernel && ev.system === 'tlb' && ev.name === 'tlb_flush') return tlbFlushPlugin(ev) ?? genericInverter(ev, longSize, kernel);
+  if (!kernel && ev.system === 'kvm' && (ev.name === 'kvm_exit' || ev.name === 'kvm_entry')) return kvmPlugin(ev) ?? genericInverter(ev, longSize, kernel);
   if (ev.system === 'timer' && ev.name === 'timer_start') return timerStart(ev, longSize, kernel);
   return genericInverter(ev, longSize, kernel);
 }

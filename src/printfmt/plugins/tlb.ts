@@ -14,4 +14,4 @@ export const tlbFlush: Plugin = (ev, r, env, state) => {
   if ('e' in reason) return thenFmt(state, out + reason.e);
   return out + ` reason=${TLB_REASONS[Number(reason.v)] ?? ''} (${BigInt.asIntN(64, reason.v)})`;
 };
-const TLB_REASONS = ['flush on task switch', 'remote shootdown', 'local shootdown', 'local mm shootdown'];
+export const TLB_REASONS = ['flush on task switch', 'remote shootdown', 'local shootdown', 'local mm shootdown'];
