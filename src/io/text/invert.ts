@@ -7,6 +7,7 @@ import { cStrtoull } from '../../printfmt/c-values.ts';
 import type { SynthPrintk, SynthSymbols } from './synth-tables.ts';
 import { SVM_EXIT_REASONS, VMX_EXIT_REASONS } from '../../printfmt/plugins/kvm.ts';
 import { TLB_REASONS } from '../../printfmt/plugins/tlb.ts';
+import { FUTEX_CLOCK_REALTIME, FUTEX_OPS, FUTEX_PRIVATE_FLAG } from '../../printfmt/plugins/futex.ts';
 
 export interface InvertContext {
   syms: SynthSymbols;
@@ -509,6 +510,37 @@ function kmemPlugin(ev: EventFormat, longSize: number): Inverter | null {
 /** The events plugin_kmem.c registers its call-site handler for. */
 const KMEM_PLUGIN_EVENTS = new Set(['kfree', 'kmalloc', 'kmalloc_node', 'kmem_cache_alloc', 'kmem_cache_alloc_node', 'kmem_cache_free']);
 
+/**
+ * trace-cmd's futex plugin form (plugin_futex.c) of sys_enter_futex:
+ * `op=CMD[|FUTEX_PRIVATE_FLAG][|FUTEX_CLOCK_REALTIME] uaddr=0x.. [val=..]
+ * [utime=0x..|val2=N] [uaddr2=0x..] [val3=0x..]`, the arguments the command
+ * uses; the others stay unset. Without the plugin's form (an unknown
+ * command) the print fmt is read. The caller keeps the record only if it
+ * prints back the same.
+ */
+function futexPlugin(ev: EventFormat, longSize: number): Inverter | null {
+  const gen = genericInverter(ev, longSize, false);
+  const at = indexes(ev, ['uaddr', 'op', 'val', 'utime', 'uaddr2', 'val3']);
+  if (at.some((i) => i < 0)) return gen;
+  const [uaddr, op, val, utime, uaddr2, val3] = at;
+  const re = /^op=(FUTEX_[A-Z_]+?)(\|FUTEX_PRIVATE_FLAG)?(\|FUTEX_CLOCK_REALTIME)? uaddr=0x([0-9a-f]+)(?: val=(0x[0-9a-f]+|\d+))?(?: utime=0x([0-9a-f]+)| val2=(\d+))?(?: uaddr2=0x([0-9a-f]+))?(?: val3=0x([0-9a-f]+))?$/;
+  return (text, ctx) => {
+    const m = re.exec(text);
+    if (!m) return gen ? gen(text, ctx) : null;
+    const cmd = FUTEX_OPS.findIndex((o) => o[0] === m[1]);
+    if (cmd < 0) return null;
+    const vals: (FieldValue | undefined)[] = new Array(ev.fields.length);
+    vals[op] = BigInt(cmd) | (m[2] ? FUTEX_PRIVATE_FLAG : 0n) | (m[3] ? FUTEX_CLOCK_REALTIME : 0n);
+    vals[uaddr] = BigInt('0x' + m[4]);
+    if (m[5] !== undefined) vals[val] = BigInt(m[5]);
+    if (m[6] !== undefined) vals[utime] = BigInt('0x' + m[6]);
+    if (m[7] !== undefined) vals[utime] = BigInt(m[7]);
+    if (m[8] !== undefined) vals[uaddr2] = BigInt('0x' + m[8]);
+    if (m[9] !== undefined) vals[val3] = BigInt('0x' + m[9]);
+    return vals;
+  };
+}
+
 /** The inverter for an event as report text (plugins) or kernel text shows it. */
 export function inverterFor(ev: EventFormat, longSize: number, kernel: boolean): Inverter | null {
   if (kernel && (ev.system === 'kprobes' || ev.system === 'uprobes') && (ev.field('__probe_ip') || ev.field('__probe_func'))) return probeKernel(ev, longSize);
@@ -516,6 +548,7 @@ export function inverterFor(ev: EventFormat, longSize: number, kernel: boolean):
   if (!kernel && ev.system === 'sched' && (ev.name === 'sched_wakeup' || ev.name === 'sched_wakeup_new' || ev.name === 'sched_waking')) return schedWakeupPlugin(ev);
   if (!kernel && ev.system === 'timer' && (ev.name === 'hrtimer_expire_entry' || ev.name === 'hrtimer_start')) return hrtimerPlugin(ev);
   if (!kernel && ev.system === 'kmem' && KMEM_PLUGIN_EVENTS.has(ev.name)) return kmemPlugin(ev, longSize);
+  if (!kernel && ev.system === 'syscalls' && ev.name === 'sys_enter_futex') return futexPlugin(ev, longSize);
   if (!kernel && ev.system === 'tlb' && ev.name === 'tlb_flush') return tlbFlushPlugin(ev) ?? genericInverter(ev, longSize, kernel);
   if (!kernel && ev.system === 'kvm' && (ev.name === 'kvm_exit' || ev.name === 'kvm_entry')) return kvmPlugin(ev) ?? genericInverter(ev, longSize, kernel);
   if (ev.system === 'timer' && ev.name === 'timer_start') return timerStart(ev, longSize, kernel);

@@ -1,7 +1,7 @@
 import { fieldVal, thenFmt, type Plugin } from './plugin-api.ts';
 
 /** plugin_futex.c's table: per command, how val, utime (or val2), uaddr2 and val3 print (null: not at all). */
-const FUTEX_OPS: [name: string, val: 'x' | 'u' | null, utime: 'x' | 'u' | null, uaddr2: boolean, val3: boolean][] = [
+export const FUTEX_OPS: [name: string, val: 'x' | 'u' | null, utime: 'x' | 'u' | null, uaddr2: boolean, val3: boolean][] = [
   ['FUTEX_WAIT', 'x', 'x', false, false],
   ['FUTEX_WAKE', 'u', null, false, false],
   ['FUTEX_FD', 'u', null, false, false],
@@ -16,8 +16,8 @@ const FUTEX_OPS: [name: string, val: 'x' | 'u' | null, utime: 'x' | 'u' | null, 
   ['FUTEX_WAIT_REQUEUE_PI', 'x', 'x', true, true],
   ['FUTEX_CMP_REQUEUE_PI', 'u', 'u', true, true],
 ];
-const FUTEX_PRIVATE_FLAG = 128n;
-const FUTEX_CLOCK_REALTIME = 256n;
+export const FUTEX_PRIVATE_FLAG = 128n;
+export const FUTEX_CLOCK_REALTIME = 256n;
 
 /**
  * plugin_futex.c, syscalls:sys_enter_futex: `op=FUTEX_WAKE|FUTEX_PRIVATE_FLAG
