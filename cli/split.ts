@@ -28,7 +28,7 @@ function optionsBeforeTimes(argv: string[]): void {
 }
 
 export function register(program: Command): void {
-  const units: [string, SplitUnit][] = [['s', 'seconds'], ['m', 'msecs'], ['u', 'usecs'], ['e', 'events']];
+  const units: [string, SplitUnit][] = [['s', 'seconds'], ['m', 'msecs'], ['u', 'usecs'], ['e', 'events'], ['p', 'pages']];
   const cmd = program
     .command('split')
     .description('cut a trace.dat into files by time or events, per CPU or for one, as `trace-cmd split` does')
@@ -40,14 +40,13 @@ export function register(program: Command): void {
     .option('-m <n>', 'each file holds n milliseconds')
     .option('-u <n>', 'each file holds n microseconds')
     .option('-e <n>', 'each file holds n events')
-    .option('-p <n>', "each file holds n pages (trace-cmd's own re-paging: not supported)")
+    .option('-p <n>', "each file holds n pages of each CPU, as trace-cmd re-pages the records (implies -c)")
     .option('-c', 'split each CPU on its own (the limits count per CPU)')
     .option('-C <cpu>', 'only this CPU')
     .option('-r', 'repeat: go on into more files until the end');
   cmd.action(async (start: string | undefined, end: string | undefined, o: Record<string, string | boolean | undefined>) => {
     optionsBeforeTimes(process.argv);
     const given = units.filter(([k]) => o[k] !== undefined);
-    if (o.p !== undefined) throw new UserError("split -p: splitting by pages follows trace-cmd's re-paging of the records, which tracelab does not reproduce; use -e or -s/-m/-u");
     if (given.length > 1) throw new UserError('split: only one type of split is allowed');
     let unit: SplitUnit | undefined;
     let count: number | undefined;

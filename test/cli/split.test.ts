@@ -54,7 +54,7 @@ describe('split', () => {
     expect(files[files.length - 1].events).toBe(0);
   });
 
-  it.skipIf(!hasTraceCmd())('the same files as trace-cmd split, each reported identically: events, time windows, per CPU, one CPU, start and end, v6 and v7 (needs trace-cmd)', () => {
+  it.skipIf(!hasTraceCmd())('the same files as trace-cmd split, each reported identically: events, time windows, pages, per CPU, one CPU, start and end, v6 and v7 (needs trace-cmd)', () => {
     const small = path.join(fresh('small-tc'), 's');
     tracelabSplit(sample, small, ['-e', '24']);
     const v6 = path.join(tmp, 'small-tc', 'v6.dat');
@@ -70,6 +70,10 @@ describe('split', () => {
       [`${small}.1`, ['-u', '50', '-r']],
       [v6, ['-e', '3', '-r']],
       [v6, ['-e', '5', '-c', '-r']],
+      // pages: each CPU's records re-paged as parse_cpu() does (time extends, a page per lost-events mark)
+      [sample, ['-p', '20', '-r']],
+      [sample, ['-C', '1', '-p', '7', '-r']],
+      [v6, ['-p', '1', '-r']],
     ];
     for (const [input, args] of cases) {
       const a = fresh('tc');
@@ -88,7 +92,7 @@ describe('split', () => {
     for (const [args, re] of [
       [['-e', '0'], /units must be greater than 0/],
       [['-e', '5', '-s', '1'], /only one type of split/],
-      [['-p', '2'], /-p: splitting by pages/],
+      [['-p', '0'], /units must be greater than 0/],
       [['-C', '7', '-e', '5'], /CPU 7: .* has CPUs 0-1/],
       [['-e', '5', '5170', '5169'], /end is before the start/],
       [['-e', '5', 'abc'], /start value not floating point: abc/],

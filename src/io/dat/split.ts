@@ -18,7 +18,9 @@ import type { DatWriter } from './writer.ts';
  *   last event it copied. An event from a CPU that copied nothing into the
  *   file is not set back: that event is lost, as in trace-cmd;
  * - with an end time, -r stops after the first file (parse_file() returns
- *   the end time, and the loop goes on only while it is below it).
+ *   the end time, and the loop goes on only while it is below it);
+ * - -p counts the pages parse_cpu() fills for each CPU (place() below), so a
+ *   file ends where trace-cmd's does.
  *
  * Only the top buffer is split, as trace-cmd does. Time stamps are written
  * as the reader gives them (DATE, OFFSET, TSC2NSEC applied, the options not
@@ -26,7 +28,7 @@ import type { DatWriter } from './writer.ts';
  * so its report of such a split shifts them twice; tracelab's prints the
  * times of the original.
  */
-export type SplitUnit = 'seconds' | 'msecs' | 'usecs' | 'events';
+export type SplitUnit = 'seconds' | 'msecs' | 'usecs' | 'events' | 'pages';
 
 export interface SplitOptions {
   /** The output name: NAME.1, or with `repeat` NAME.0001, NAME.0002 ... */
@@ -34,7 +36,7 @@ export interface SplitOptions {
   /** Absolute ns (as trace-cmd's start argument, seconds * 1e9 truncated). */
   startNs?: bigint;
   endNs?: bigint;
-  /** -s, -m, -u, -e: a file holds this many of the unit. */
+  /** -s, -m, -u, -e, -p: a file holds this many of the unit (pages: per CPU, as trace-cmd re-pages). */
   unit?: SplitUnit;
   count?: number;
   /** -c: each CPU on its own (limits count per CPU). */
@@ -45,7 +47,7 @@ export interface SplitOptions {
   repeat?: boolean;
 }
 
-const NS_PER: Record<Exclude<SplitUnit, 'events'>, bigint> = { seconds: 1_000_000_000n, msecs: 1_000_000n, usecs: 1_000n };
+const NS_PER: Record<Exclude<SplitUnit, 'events' | 'pages'>, bigint> = { seconds: 1_000_000_000n, msecs: 1_000_000n, usecs: 1_000n };
 
 /** At most this many files open at once when CPUs are split on their own (-c -r); more take another pass. */
 const MAX_OPEN = 16;
@@ -57,6 +59,15 @@ interface Stream {
   done: boolean;
   /** CPUs that copied an event into the current file. */
   wrote: Set<number>;
+  /** -p: pages begun in this file, the write index in the current one, its time stamp. */
+  pages: number;
+  index: number;
+  pageTs: bigint;
+}
+
+/** The bytes a record takes in a page: its header (4, or 8 with a length word past 112 bytes of data) and its data padded to 4. */
+function recordBytes(size: number): number {
+  return (size && size <= 28 * 4 ? 4 : 8) + ((size + 3) & ~3);
 }
 
 export function splitFileName(output: string, chunk: number, repeat: boolean): string {
@@ -68,14 +79,43 @@ export async function splitDat(trace: Trace, o: SplitOptions): Promise<{ files: 
   if (o.startNs !== undefined && o.endNs !== undefined && o.endNs < o.startNs) throw new UserError('split: the end is before the start');
   if (o.cpu !== undefined && (o.cpu < 0 || o.cpu >= trace.cpus)) throw new UserError(`split: CPU ${o.cpu}: ${trace.source} has CPUs 0-${trace.cpus - 1}`);
   const flavour: DatFlavour = trace.version === 6 ? { version: 6, compression: 'none' } : { version: 7, compression: trace.version === 7 && (trace.compression === 'zlib' || trace.compression === 'none') ? trace.compression : 'zstd' };
-  const perCpu = o.perCpu || o.cpu !== undefined;
+  // splitting by pages only makes sense per CPU (trace-split.c)
+  const perCpu = o.perCpu || o.cpu !== undefined || o.unit === 'pages';
+  const pageSize = trace.pageSize;
+  const header = 8 + trace.longSize;
   const repeat = Boolean(o.repeat);
   const base = BigInt(trace.tsBaseSec) * 1_000_000_000n;
-  const window = o.unit && o.unit !== 'events' ? BigInt(o.count!) * NS_PER[o.unit] : null;
+  const window = o.unit && o.unit !== 'events' && o.unit !== 'pages' ? BigInt(o.count!) * NS_PER[o.unit] : null;
   const limit = o.unit === 'events' ? o.count! : Infinity;
+  const pageLimit = o.unit === 'pages' ? o.count! : Infinity;
   const startNs = o.startNs ?? 0n;
   const endNs = o.endNs ?? 0n;
   const events = new Map<number, number>();
+
+  /**
+   * -p: where parse_cpu() puts a record: a new page when it does not fit or
+   * events were lost before it (false: that page would pass the limit: the
+   * file ends before it), a time extend (8 bytes) first when it is more than
+   * 2^27 ns after the page's last record (write_record()).
+   */
+  const place = (s: Stream, t: bigint, bytes: number, lostBefore: boolean): boolean => {
+    for (;;) {
+      if (s.index + bytes > pageSize || lostBefore) {
+        if (s.pages + 1 > pageLimit) return false;
+        s.pages++;
+        s.index = header;
+        s.pageTs = t;
+      }
+      if (t - s.pageTs > 1n << 27n) {
+        s.index += 8;
+        s.pageTs = t;
+        continue;
+      }
+      s.index += bytes;
+      s.pageTs = t;
+      return true;
+    }
+  };
 
   /** One pass: every event's file decided; those of files in [lo, hi] written. Returns the last file any stream opened. */
   const pass = async (lo: number, hi: number, closeBehind: boolean): Promise<number> => {
@@ -99,7 +139,7 @@ export async function splitDat(trace: Trace, o: SplitOptions): Promise<{ files: 
     const streamOf = (cpu: number): Stream => {
       const key = perCpu ? cpu : -1;
       let s = streams.get(key);
-      if (!s) streams.set(key, (s = { chunk: 1, count: 0, start: 0n, done: false, wrote: new Set() }));
+      if (!s) streams.set(key, (s = { chunk: 1, count: 0, start: 0n, done: false, wrote: new Set(), pages: 0, index: pageSize + 1, pageTs: 0n }));
       return s;
     };
     let last = 1;
@@ -116,8 +156,11 @@ export async function splitDat(trace: Trace, o: SplitOptions): Promise<{ files: 
           s.done = true;
           continue;
         }
-        if (s.count > 0) {
-          const stop = window !== null ? t > s.start + window : s.count >= limit;
+        const bytes = pageLimit !== Infinity ? recordBytes(b.size[i]) : 0;
+        const lostBefore = b.lost?.get(i) !== undefined;
+        const pageStop = pageLimit !== Infinity && !place(s, t, bytes, lostBefore);
+        if (s.count > 0 || pageStop) {
+          const stop = pageStop || (window !== null ? t > s.start + window : s.count >= limit);
           if (stop) {
             // no -r, or an end time (parse_file() returns it and the loop stops): this file was the last
             if (!repeat || endNs) {
@@ -128,6 +171,9 @@ export async function splitDat(trace: Trace, o: SplitOptions): Promise<{ files: 
             s.chunk++;
             s.count = 0;
             s.wrote.clear();
+            s.pages = 0;
+            s.index = pageSize + 1;
+            if (pageLimit !== Infinity && !lost) place(s, t, bytes, lostBefore);
             last = Math.max(last, s.chunk);
             await open(s.chunk);
             if (lost) continue;
