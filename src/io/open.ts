@@ -7,6 +7,43 @@ import { readTextTrace, readTextTraceAsync, type TextKind, type TextTraceOptions
 
 /** Largest text input read into memory (text traces are parsed whole). */
 const MAX_TEXT = 2 ** 31;
+/** A gzip file read whole again, member by member, when its stream fails (see gunzipMembers). */
+const MAX_GZIP_RETRY = 64 << 20;
+
+/**
+ * The gzip members at the start of `buf` (RFC 1952), decompressed, and how
+ * many bytes follow the last one; null data when the first does not
+ * decompress. Each member's header is read here and its deflate data by
+ * inflateRaw, which reports how much input it took, so what follows a member
+ * (another member, or garbage) is known.
+ */
+function gunzipMembers(buf: Buffer): { data: Buffer | null; trailing: number } {
+  const out: Buffer[] = [];
+  let at = 0;
+  let total = 0;
+  while (at + 18 <= buf.length && buf[at] === 0x1f && buf[at + 1] === 0x8b && buf[at + 2] === 8) {
+    const flags = buf[at + 3];
+    let p = at + 10;
+    if (flags & 4) p += 2 + buf.readUInt16LE(p);
+    if (flags & 8) p = buf.indexOf(0, p) + 1;
+    if (flags & 16) p = buf.indexOf(0, p) + 1;
+    if (flags & 2) p += 2;
+    if (p <= at || p >= buf.length) break;
+    let member: Buffer;
+    let used: number;
+    try {
+      const engine = zlib.inflateRawSync(buf.subarray(p), { maxOutputLength: Math.max(1, MAX_TEXT - total), info: true }) as unknown as { buffer: Buffer; engine: zlib.InflateRaw };
+      member = engine.buffer;
+      used = engine.engine.bytesWritten;
+    } catch {
+      break;
+    }
+    out.push(member);
+    total += member.length;
+    at = p + used + 8;
+  }
+  return { data: out.length ? Buffer.concat(out) : null, trailing: Math.max(0, buf.length - at) };
+}
 
 /**
  * Opens any trace tracelab reads, deciding by content, never by file name:
@@ -39,7 +76,22 @@ export async function openTrace(path: string, o: TextTraceOptions & { dat?: Omit
   // plain report or kernel text streams in chunks: only its events are held, never its text
   const start = Buffer.from(head).toString('latin1');
   const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-  if (gz) return openStream(fs.createReadStream(path), path, o);
+  if (gz) {
+    try {
+      return await openStream(fs.createReadStream(path), path, o);
+    } catch (e) {
+      // Node's gunzip drops a member's output when bytes that are no gzip member follow it in
+      // the same write (a small file with trailing garbage: gzip(1) reads it and warns)
+      if (!(e instanceof UserError && /does not decompress: incorrect header check/.test(e.message))) throw e;
+      const stat = fs.statSync(path);
+      if (stat.size > MAX_GZIP_RETRY) throw e;
+      const { data, trailing } = gunzipMembers(fs.readFileSync(path));
+      if (!data) throw e;
+      const t = await openData(data, path, o);
+      t.warnings.push(`${path}: decompression OK, trailing garbage ignored (${trailing} bytes after the last gzip member)`);
+      return t;
+    }
+  }
   if (!/^\s*</.test(start.slice(0, 256))) {
     const kind = detectText(readPrefix(path, 1 << 16));
     if (kind) return readTextTrace(textChunks(path), path, kind, o);

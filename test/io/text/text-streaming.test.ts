@@ -69,6 +69,24 @@ describe('gzip and stdin stream too', () => {
     expect(text.startsWith(got.slice(0, got.lastIndexOf('\n') + 1))).toBe(true);
   });
 
+  it('a small gzip file with trailing garbage (one write for member and garbage): read member by member, as gzip(1) does, with its warning', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const head = text.slice(0, text.indexOf('\n', 3000) + 1);
+    const tail = text.slice(head.length, text.indexOf('\n', 6000) + 1);
+    const f = path.join(dir, 'small.txt.gz');
+    // two members (as `cat a.gz b.gz`), then bytes that are no member
+    fs.writeFileSync(f, Buffer.concat([gzipSync(Buffer.from(head, 'latin1')), gzipSync(Buffer.from(tail, 'latin1')), Buffer.from('garbage\n')]));
+    const t = await openTrace(f);
+    expect(reportOf(t)).toBe(head + tail);
+    expect(t.warnings).toContain(`${f}: decompression OK, trailing garbage ignored (8 bytes after the last gzip member)`);
+    // a file whose first member is damaged still says so
+    const bad = path.join(dir, 'bad.txt.gz');
+    const b = gzipSync(Buffer.from(head, 'latin1'));
+    b[12] ^= 0xff;
+    fs.writeFileSync(bad, Buffer.concat([b, Buffer.from('garbage\n')]));
+    await expect(openTrace(bad)).rejects.toThrow(/does not decompress/);
+  });
+
   it('a gzip bomb is refused after its first 64 KB, not once inflated', async () => {
     const { gzipSync } = await import('node:zlib');
     const f = path.join(dir, 'bomb.gz');
