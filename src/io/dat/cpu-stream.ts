@@ -11,6 +11,8 @@ export interface CpuData {
   /** Bytes of page data (compressed: the chunks, excluding the 4-byte count). */
   size: number;
   compressed: boolean;
+  /** The end the file claims (offset + size as read, exact: a lying size may pass 2^53). */
+  claimedEnd?: bigint;
 }
 
 const WINDOW_PAGES = 64;

@@ -319,9 +319,9 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
       t.buffers.push({ name, clock, pageSize: bps || pageSize, cpus: [] });
       for (let i = 0; i < n; i++) {
         const cpu = p.u32('buffer CPU id');
-        const offset = Number(p.u64('CPU data offset'));
-        const size = Number(p.u64('CPU data size'));
-        cpuData.push({ buffer: idx, cpu, offset, size, compressed });
+        const off = p.u64('CPU data offset');
+        const sz = p.u64('CPU data size');
+        cpuData.push({ buffer: idx, cpu, offset: Number(off), size: Number(sz), compressed, claimedEnd: off + sz });
       }
     }
     if (!bufferOptions.length) {
@@ -386,8 +386,19 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
       note(`${path}: CPU ${d.cpu} data at byte ${d.offset} lies past the end of the file (${src.size} bytes); no events from it`);
       return false;
     }
-    if (!d.compressed && d.offset + d.size > src.size) {
-      note(`${path}: CPU ${d.cpu} data should end at byte ${d.offset + d.size}, but the file ends at ${src.size}: possibly truncated`);
+    if (!d.compressed) {
+      // page data of CPUs does not overlap: a size running into the next CPU's data is a lie
+      // (read as it stands it would print that CPU's events again as this one's); trace-cmd
+      // prints nothing for such a file, this reads each CPU's own pages
+      let next = src.size;
+      for (const o of cpuData) if (o !== d && !o.compressed && o.size > 0 && o.offset > d.offset && o.offset < next) next = o.offset;
+      const end = d.claimedEnd ?? BigInt(d.offset) + BigInt(d.size);
+      if (next < src.size && end > BigInt(next)) {
+        note(`${path}: CPU ${d.cpu} data claims ${end - BigInt(d.offset)} bytes from byte ${d.offset}, into the next CPU's data at byte ${next}: read up to there`);
+        d.size = next - d.offset;
+      } else if (end > BigInt(src.size)) {
+        note(`${path}: CPU ${d.cpu} data should end at byte ${end}, but the file ends at ${src.size}: possibly truncated`);
+      }
     }
     return true;
   });
@@ -590,13 +601,15 @@ function readFlyrecordV6(src: FileSource, at: number, cpus: number, le: boolean,
   const c = new Cursor(src.read(at, cpus * 16, 'the CPU data table'), le, src.path, at, 'CPU data table');
   const tableEnd = at + cpus * 16;
   for (let cpu = 0; cpu < cpus; cpu++) {
-    const offset = Number(c.u64('CPU data offset'));
-    const size = Number(c.u64('CPU data size'));
+    const off = c.u64('CPU data offset');
+    const sz = c.u64('CPU data size');
+    const offset = Number(off);
+    const size = Number(sz);
     if (size > 0 && (offset < tableEnd || offset % pageSize !== 0)) {
       note(`${src.path}: CPU ${cpu}: data offset ${offset} is ${offset < tableEnd ? 'inside the header' : 'not on a page boundary'}: not CPU data (the CPU count may be wrong); skipped`);
       continue;
     }
-    out.push({ buffer, cpu, offset, size, compressed: false });
+    out.push({ buffer, cpu, offset, size, compressed: false, claimedEnd: off + sz });
   }
 }
 

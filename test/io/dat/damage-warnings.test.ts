@@ -123,6 +123,24 @@ describe('a damaged v7 file (samples/real-ipi.dat with one field changed): every
     expect(r.out.equals(original())).toBe(true);
   });
 
+  it('a v6 CPU data size of 2^62: that CPU read up to the next CPU\'s data (not that CPU\'s events again as its own), the exact claim in one warning', () => {
+    const dir = tempDir();
+    const v6 = path.join(dir, 'v6.dat');
+    expect(spawnSync(process.execPath, [cli, 'convert', path.join(ROOT, 'samples/real-ipi.dat'), '-o', v6, '--file-version', '6']).status).toBe(0);
+    const b = fs.readFileSync(v6);
+    const at = b.indexOf('flyrecord\0') + 10;
+    const offset0 = b.readBigUInt64LE(at);
+    b.writeBigUInt64LE(1n << 62n, at + 8);
+    const bad = path.join(dir, 'lie.dat');
+    fs.writeFileSync(bad, b);
+    const want = spawnSync(process.execPath, [cli, 'report', v6], { maxBuffer: 1 << 28 }).stdout.toString('latin1');
+    const r = spawnSync(process.execPath, [cli, 'report', bad], { maxBuffer: 1 << 28 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString('latin1')).toBe(want);
+    expect(r.stderr.toString()).toBe(`tracelab: warning: ${bad}: CPU 0 data claims 4611686018427387904 bytes from byte ${offset0}, into the next CPU's data at byte ${b.readBigUInt64LE(at + 16)}: read up to there\n`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('a CPU id beyond the CPU count: printed as the file says, and said', () => {
     const r = damaged((b) => b.writeUInt32LE(16777216, bufferFields(b).cpus[1]));
     expect(r.err).toBe(`tracelab: warning: ${r.bad}: buffer "" has data for CPU 16777216, beyond the file's 2 CPUs: its events are printed as CPU 16777216\n`);
