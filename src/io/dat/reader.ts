@@ -182,8 +182,16 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
         if (tag === 'latency  \0') {
           latencyText = Buffer.from(src.readAvailable(after, src.size - after)).toString('latin1');
         } else if (tag === 'flyrecord\0') {
-          readFlyrecordV6(src, after, tableCpus, le, 0, cpuData, pageSize, note);
-          t.buffers.push({ name: '', clock: '', pageSize, cpus: [] });
+          // a header page size the CPU table contradicts (no data offset on its boundary) while
+          // the header_page format's own page (its data field's end) fits every one: that one
+          const fromFormat = headerPageBytes(headerPage);
+          let flyPage = pageSize;
+          if (fromFormat && fromFormat !== pageSize && !tableAligned(src, after, tableCpus, le, pageSize) && tableAligned(src, after, tableCpus, le, fromFormat)) {
+            note(`${path}: the header says pages of ${pageSize} bytes, but no CPU's data starts on such a page; the header_page format's ${fromFormat}-byte pages fit them all: read with those`);
+            flyPage = fromFormat;
+          }
+          readFlyrecordV6(src, after, tableCpus, le, 0, cpuData, flyPage, note);
+          t.buffers.push({ name: '', clock: '', pageSize: flyPage, cpus: [] });
           for (const b of bufferOptions) {
             const off = Number(b.payload.u64('buffer offset'));
             const name = b.payload.cstringOr();
@@ -596,6 +604,28 @@ function readSectionHeader(src: FileSource, offset: number, le: boolean, what: s
  * boundary is not CPU data (a lying CPU count reads page bytes as entries),
  * so it is left out with a warning instead of being decoded as pages.
  */
+/** The page size the header_page format describes: its data field's offset plus size (0 when it has none). */
+function headerPageBytes(headerPage: string): number {
+  const m = /field:[^;]*\bdata;\s*offset:(\d+);\s*size:(\d+);/.exec(headerPage);
+  const n = m ? Number(m[1]) + Number(m[2]) : 0;
+  return n >= 64 && n <= 1 << 24 && !(n & 3) ? n : 0;
+}
+
+/** Whether every CPU with data in the v6 table at `at` starts on a page of `size` bytes (and one has data). */
+function tableAligned(src: FileSource, at: number, cpus: number, le: boolean, size: number): boolean {
+  if (cpus <= 0 || cpus > (src.size - at) / 16) return false;
+  const c = new Cursor(src.read(at, cpus * 16, 'the CPU data table'), le, src.path, at, 'CPU data table');
+  let any = false;
+  for (let cpu = 0; cpu < cpus; cpu++) {
+    const offset = c.u64('CPU data offset');
+    const bytes = c.u64('CPU data size');
+    if (bytes === 0n) continue;
+    if (offset % BigInt(size) !== 0n) return false;
+    any = true;
+  }
+  return any;
+}
+
 function readFlyrecordV6(src: FileSource, at: number, cpus: number, le: boolean, buffer: number, out: CpuData[], pageSize: number, note: (m: string) => void): void {
   if (cpus > (src.size - at) / 16) throw new FormatError(src.path, at, `a table of ${cpus} CPU offsets`, `the file ends at byte ${src.size}`);
   const c = new Cursor(src.read(at, cpus * 16, 'the CPU data table'), le, src.path, at, 'CPU data table');

@@ -141,6 +141,24 @@ describe('a damaged v7 file (samples/real-ipi.dat with one field changed): every
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it("a v6 header page size of 16 MiB that no CPU's data fits: read with the header_page format's 4096-byte pages (every event, one warning; trace-cmd prints one page of each CPU)", () => {
+    const dir = tempDir();
+    const v6 = path.join(dir, 'v6.dat');
+    expect(spawnSync(process.execPath, [cli, 'convert', path.join(ROOT, 'samples/real-ipi.dat'), '-o', v6, '--file-version', '6']).status).toBe(0);
+    const b = fs.readFileSync(v6);
+    const at = b.indexOf('tracing') + 'tracing'.length + 2 + 2;
+    expect(b.readUInt32LE(at)).toBe(4096);
+    b.writeUInt32LE(1 << 24, at);
+    const bad = path.join(dir, 'p16m.dat');
+    fs.writeFileSync(bad, b);
+    const want = spawnSync(process.execPath, [cli, 'report', v6], { maxBuffer: 1 << 28 }).stdout.toString('latin1');
+    const r = spawnSync(process.execPath, [cli, 'report', bad], { maxBuffer: 1 << 28 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString('latin1')).toBe(want);
+    expect(r.stderr.toString()).toMatch(/header says pages of 16777216 bytes, but no CPU's data starts on such a page; the header_page format's 4096-byte pages fit them all/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('a CPU id beyond the CPU count: printed as the file says, and said', () => {
     const r = damaged((b) => b.writeUInt32LE(16777216, bufferFields(b).cpus[1]));
     expect(r.err).toBe(`tracelab: warning: ${r.bad}: buffer "" has data for CPU 16777216, beyond the file's 2 CPUs: its events are printed as CPU 16777216\n`);
