@@ -219,9 +219,17 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
     const readSection = (offset: number, what: string, expectId: number): Cursor => {
       const h = readSectionHeader(src, offset, le, what);
       if (h.id !== expectId) throw new FormatError(path, offset, `section id ${expectId} (${what})`, String(h.id));
-      const size = Number(h.size);
+      let size = Number(h.size);
       const body = offset + SECTION_HEADER_SIZE;
-      if (body + size > src.size) throw new TruncatedError(path, body, `${size} bytes of the ${what} section`, src.size);
+      if (BigInt(body) + h.size > BigInt(src.size)) {
+        // a compressed section is read by its block's own sizes (trace-cmd reads the block, not the
+        // section size): a lying section size past the file costs nothing when the block is whole
+        const block = h.flags & 1 && body + 8 <= src.size ? new Cursor(src.read(body, 8, `${what} block header`), le, path, body, what) : null;
+        const csize = block ? block.u32('compressed size') : -1;
+        if (!block || body + 8 + csize > src.size) throw new TruncatedError(path, body, `${h.size} bytes of the ${what} section`, src.size);
+        note(`${path}: the ${what} section at byte ${offset} says it holds ${h.size} bytes, past the end of the file; its compressed block (${csize} bytes) is whole and is read`);
+        size = 8 + csize;
+      }
       let bytes = src.read(body, size, `${what} section`);
       if (h.flags & 1) {
         const cc = new Cursor(bytes, le, path, body, what);

@@ -159,6 +159,25 @@ describe('a damaged v7 file (samples/real-ipi.dat with one field changed): every
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a v7 compressed section whose size is 2^64-1: its block is whole and read (every event, symbols too, one warning; it was fatal)', () => {
+    const dir = tempDir();
+    const sample = path.join(ROOT, 'samples/real-ipi.dat');
+    const want = spawnSync(process.execPath, [cli, 'report', sample], { maxBuffer: 1 << 28 }).stdout.toString('latin1');
+    // the ftrace events (id 17) and kallsyms (id 19) sections of the sample
+    for (const [at, id, what] of [[314, 17, 'ftrace events'], [124459, 19, 'kallsyms']] as const) {
+      const b = fs.readFileSync(sample);
+      expect(b.readUInt16LE(at)).toBe(id);
+      b.writeBigUInt64LE((1n << 64n) - 1n, at + 8);
+      const bad = path.join(dir, `s${id}.dat`);
+      fs.writeFileSync(bad, b);
+      const r = spawnSync(process.execPath, [cli, 'report', bad], { maxBuffer: 1 << 28 });
+      expect(r.status, what).toBe(0);
+      expect(r.stdout.toString('latin1') === want, what).toBe(true);
+      expect(r.stderr.toString()).toContain(`the ${what} section at byte ${at} says it holds 18446744073709551615 bytes, past the end of the file; its compressed block`);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('a CPU id beyond the CPU count: printed as the file says, and said', () => {
     const r = damaged((b) => b.writeUInt32LE(16777216, bufferFields(b).cpus[1]));
     expect(r.err).toBe(`tracelab: warning: ${r.bad}: buffer "" has data for CPU 16777216, beyond the file's 2 CPUs: its events are printed as CPU 16777216\n`);
