@@ -255,6 +255,29 @@ async function openData(data: Buffer, source: string, o: TextTraceOptions & { da
   return openText(data, source, o);
 }
 
+/** Binary formats people hand over by mistake, by their magic (what a tracelab export is, first). */
+const MAGICS: [magic: string, what: string][] = [
+  ['PAR1', 'a Parquet file (tracelab convert writes these: a dataset folder of them is what `tracelab sql` takes besides traces)'],
+  ['ARROW1', 'an Arrow IPC file (tracelab convert writes these: read it with Arrow, DuckDB or Polars)'],
+  ['\x28\xb5\x2f\xfd', 'a zstd-compressed file: decompress it first (zstd -d)'],
+  ['\xfd7zXZ\x00', 'an xz-compressed file: decompress it first (xz -d)'],
+  ['BZh', 'a bzip2-compressed file: decompress it first (bunzip2)'],
+  ['PK\x03\x04', 'a zip archive: unpack it first'],
+  ['\x7fELF', 'an ELF binary'],
+  ['\x89PNG', 'a PNG image'],
+  ['%PDF', 'a PDF document'],
+];
+
+/** What a file that is no trace is: a known format by its magic, binary data by its first bytes, else its first line. */
+function whatItIs(data: Buffer, text: string): string {
+  for (const [magic, what] of MAGICS) if (text.startsWith(magic)) return `it is ${what}`;
+  const head = data.subarray(0, 64);
+  let binary = 0;
+  for (const b of head) if (b < 9 || (b > 13 && b < 32) || b === 127) binary++;
+  if (binary > head.length / 8) return `it is binary data (first bytes: ${Buffer.from(head.subarray(0, 16)).toString('hex').replace(/(..)/g, '$1 ').trim()})`;
+  return `the first line is ${JSON.stringify(text.slice(0, Math.max(0, text.indexOf('\n')) || 80).slice(0, 80))}`;
+}
+
 function openText(data: Buffer, source: string, o: TextTraceOptions): Trace {
   let text = data.toString('latin1');
   if (/^\s*</.test(text.slice(0, 256))) {
@@ -264,7 +287,7 @@ function openText(data: Buffer, source: string, o: TextTraceOptions): Trace {
   const kind = detectText(text);
   if (!kind) {
     throw new UserError(
-      `${source}: not a trace tracelab reads: expected a trace.dat (magic 17 08 44 "tracing"), trace-cmd report text ("cpus=N" then "comm-pid [cpu] seconds: event: ..."), kernel trace text ("# tracer: ..." or "comm-pid [cpu] flags seconds: ..."), or systrace HTML; the first line is ${JSON.stringify(text.slice(0, Math.max(0, text.indexOf('\n')) || 80).slice(0, 80))}`,
+      `${source}: not a trace tracelab reads: expected a trace.dat (magic 17 08 44 "tracing"), trace-cmd report text ("cpus=N" then "comm-pid [cpu] seconds: event: ..."), kernel trace text ("# tracer: ..." or "comm-pid [cpu] flags seconds: ..."), or systrace HTML; ${whatItIs(data, text)}`,
     );
   }
   return readTextTrace(text, source, kind, o);

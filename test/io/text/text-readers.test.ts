@@ -160,6 +160,9 @@ describe('text input handling', () => {
     const r = spawnSync(process.execPath, [cli, 'report', '-'], { input: Buffer.from(text, 'latin1'), maxBuffer: 1 << 28 });
     expect(r.stdout.toString('latin1')).toBe(text);
     await expect(openTrace(write('x.txt', 'hello world\nthis is not a trace\n'))).rejects.toThrow(/x\.txt: not a trace tracelab reads: .* the first line is "hello world"/);
+    // a Parquet export or binary data is named, not printed as a first line of escapes
+    await expect(openTrace(write('x.parquet', Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(200, 0x15), Buffer.from('PAR1')])))).rejects.toThrow(/x\.parquet: not a trace tracelab reads: .*; it is a Parquet file \(tracelab convert writes these/);
+    await expect(openTrace(write('x.bin', Buffer.from(Array.from({ length: 300 }, (_, k) => (k * 7) & 0x1f))))).rejects.toThrow(/x\.bin: not a trace tracelab reads: .*; it is binary data \(first bytes: 00 07 0e 15 1c 03/);
     await expect(openTrace(write('z.gz', Buffer.from([0x1f, 0x8b, 1, 2, 3])))).rejects.toThrow(/gzip file that does not decompress/);
   });
 });
