@@ -30,7 +30,7 @@ export function register(program: Command): void {
       const split = s.perEvent ? `\n${s.by} is in events of several systems (${s.events.map(([e, n]) => `${e} ${n}`).join(', ')}): counted per event; --event chooses one` : '';
       const head = `${s.total} ${what} in ${s.seconds.toFixed(3)} s (${trace.source})${split}\n\n`;
       if (o.bars) return head + textBars(r.table.array(s.by) as string[], r.table.array('count') as number[]);
-      return head + textTable(r.table, { percent: ['share'], decimals: { rate: 3 }, headers: { rate: 'per_second' }, footer: { [s.by]: 'total', count: s.total, share: s.total ? 1 : 0, rate: s.seconds ? s.total / s.seconds : 0 } });
+      return head + textTable(r.table, { percent: ['share'], decimals: { rate: 3 }, headers: { rate: 'per_second' }, footer: { [s.by]: 'total', count: s.total, share: s.total ? 1 : 0, rate: s.seconds ? s.total / s.seconds : null } });
     });
   });
 }

@@ -127,7 +127,8 @@ export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
       m.merge(d);
     }
   }
-  const seconds = spanSeconds(info);
+  // events all at one instant (one event) span no time: they have no rate (null, not 1e9/s)
+  const seconds = info.last > info.first ? spanSeconds(info) : 0;
   // log2 labels sort by exponent ("~ 2^13"), buckets by their first value ("1000 ~ 1999"); each parsed once
   const order = (s: string) => {
     const v = s.slice(s.indexOf('\u0000') + 1);
@@ -140,7 +141,7 @@ export function hist(trace: Trace, o: HistOptions): Report<HistSummary> {
   cols[o.by] = rows.map((r) => (split ? r.k.slice(r.k.indexOf('\u0000') + 1) : r.k));
   cols.count = rows.map((r) => r.n);
   cols.share = rows.map((r) => (total ? r.n / total : 0));
-  cols.rate = rows.map((r) => (seconds ? r.n / seconds : 0));
+  cols.rate = rows.map((r) => (seconds ? r.n / seconds : null));
   if (o.value) {
     if (!sawValue) throw new UserError(`${trace.source}: --value ${o.value}: no counted event has a numeric field "${o.value}"`);
     const at = (r: { k: string }) => byRow.get(r.k);

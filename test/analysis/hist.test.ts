@@ -186,3 +186,25 @@ describe('hist keys as the kernel hist triggers spell them', () => {
     expect(() => hist(t, { by: 'comm', event: 'sched_wakeup', value: 'comm' })).toThrow(/no counted event has a numeric field "comm"/);
   });
 });
+
+describe('hist rates', () => {
+  it('events all at one instant span no time: no rate (null), not one per nanosecond', async () => {
+    const { splitDat } = await import('../../src/io/dat/split.ts');
+    const fs = await import('node:fs');
+    const { tempDir } = await import('../helpers.ts');
+    const dir = tempDir('tracelab-hist-');
+    try {
+      const t = await openTrace(path.join(ROOT, 'samples/real-ipi.dat'));
+      await splitDat(t, { output: path.join(dir, 'one'), unit: 'events', count: 1 });
+      t.close();
+      const one = await openTrace(path.join(dir, 'one.1'));
+      const h = hist(one, { by: 'event' });
+      one.close();
+      expect(h.summary.total).toBe(1);
+      expect(h.summary.seconds).toBe(0);
+      expect(h.table.array('rate')).toEqual([null]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
