@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import type * as aq from 'arquero';
 import { tableCsv } from '../src/analysis/csv.ts';
 import type { Command } from 'commander';

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { compare } from '../src/analysis/compare.ts';
 import { hist } from '../src/analysis/hist.ts';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import type { Trace } from '../src/core/trace.ts';
 import { printReport, type ReportOptions } from '../src/io/text/report-printer.ts';
 
-import { ROOT, SHARED } from './oracles.ts';
+import { SHARED } from './oracles.ts';
 
 export { ROOT, SHARED, hasTraceCmd } from './oracles.ts';
 export const hasShared = fs.existsSync(SHARED);

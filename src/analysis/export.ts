@@ -94,8 +94,6 @@ async function parquetTo(trace: Trace, fd: number, o: TableOptions): Promise<num
   return rows;
 }
 
-
-
 function columnsOf(t: ArrowTable): { names: string[]; get: ((k: number) => unknown)[] } {
   const names = t.schema.fields.map((f) => f.name);
   const get = names.map((n) => {
@@ -109,8 +107,6 @@ function csvChunk(t: ArrowTable, header: boolean): string {
   const { names, get } = columnsOf(t);
   return csvLines(names, get, t.numRows, header);
 }
-
-
 
 /** Each row as one JSON object; int64 as exact digits (JSON numbers may be as long as they need to be). */
 function jsonObjects(t: ArrowTable): string[] {

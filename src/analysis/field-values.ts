@@ -4,7 +4,7 @@ import type { EventFormat, FieldFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { compiledPrint, compileSegment } from '../printfmt/render.ts';
 import type { Arg, Segment } from '../printfmt/ast.ts';
-import type { PrintEnv, RecordRef } from '../printfmt/record.ts';
+import { recordRef, type PrintEnv } from '../printfmt/record.ts';
 import { stackFrames } from '../core/kernel-stack.ts';
 
 /** What a field becomes in a table: a number, text, a symbol ("func+0x0"), or a cpulist. */
@@ -75,8 +75,13 @@ export function printedReader(ev: EventFormat, name: string, longSize: number, e
   });
   if (!seg) return null;
   const fn = compileSegment(seg);
+  const r = recordRef();
   return (b, i) => {
-    const r: RecordRef = { data: b.data, dv: b.dv, off: b.off[i], size: b.size[i], cpu: b.cpu[i], sec: 0, nsec: 0 };
+    r.data = b.data;
+    r.dv = b.dv;
+    r.off = b.off[i];
+    r.size = b.size[i];
+    r.cpu = b.cpu[i];
     return fn(r, env);
   };
 }

@@ -32,6 +32,15 @@ export function scan(trace: Trace, sel: Selection, fn: (b: EventBatch, i: number
   }
 }
 
+/** The formats of the events a selection keeps, in the order they first appear: one pass. */
+export function formatsSeen(trace: Trace, sel: Selection): EventFormat[] {
+  const seen = new Map<number, EventFormat>();
+  scan(trace, sel, (_b, _i, ev) => {
+    if (ev && !seen.has(ev.id)) seen.set(ev.id, ev);
+  });
+  return [...seen.values()];
+}
+
 /**
  * scan() one batch at a time: the generator hands each batch's selected
  * events to `fn` and yields after it, so a consumer that must wait (a

@@ -1,6 +1,6 @@
 import type { Trace } from '../core/trace.ts';
 import type { Selection } from './scan.ts';
-import type { SqlType } from './sql-tables.ts';
+import { TRACE_COLUMN, type SqlType } from './sql-tables.ts';
 
 /**
  * The tables `tracelab sql` offers beside the events: the rows of an
@@ -29,7 +29,7 @@ export function derivedTables(trace: Trace, traceName: string): DerivedTable[] {
       name: 'ipis',
       doc: 'each IPI sent, joined to the handler entry on its target that answered it (the ipi-causality analysis)',
       columns: [
-        { name: 'trace', type: 'VARCHAR', doc: 'the trace file (its name as given)' },
+        TRACE_COLUMN,
         { name: 'send_ts', type: 'BIGINT', doc: 'ipi_send_cpu/ipi_send_cpumask/ipi_raise time stamp, ns' },
         { name: 'sender_cpu', type: 'INTEGER', doc: 'CPU that sent it' },
         { name: 'sender_pid', type: 'INTEGER', doc: 'task that sent it (common_pid)' },
@@ -67,7 +67,7 @@ export function derivedTables(trace: Trace, traceName: string): DerivedTable[] {
       name: 'noise_episodes',
       doc: "each interruption of a CPU's resident task (the noise analysis: irqs, softirqs, NMIs, other tasks, its own syscalls; pieces 2 us apart merged)",
       columns: [
-        { name: 'trace', type: 'VARCHAR', doc: 'the trace file (its name as given)' },
+        TRACE_COLUMN,
         { name: 'cpu', type: 'INTEGER', doc: 'CPU interrupted' },
         { name: 'resident', type: 'VARCHAR', doc: 'the task the CPU is there for (comm-pid: the one that ran longest there); null without sched_switch' },
         { name: 'ts', type: 'BIGINT', doc: 'start, ns' },

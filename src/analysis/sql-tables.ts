@@ -2,6 +2,9 @@ import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
 import { HARDIRQ, IRQS_OFF, NEED_RESCHED, SOFTIRQ } from '../core/trace-flags.ts';
 import type { Trace } from '../core/trace.ts';
+
+/** The column every table starts with: which trace a row came from. */
+export const TRACE_COLUMN = { name: 'trace', type: 'VARCHAR', doc: 'the trace file (its name as given)' } as const;
 import { fieldReaders, type FieldReader } from './field-values.ts';
 
 /**
@@ -43,7 +46,7 @@ function commonColumns(trace: Trace, traceName: string, taken: ReadonlySet<strin
   const base = BigInt(trace.tsBaseSec) * 1_000_000_000n;
   const comms = trace.comms;
   return [
-    { name: name('trace'), type: 'VARCHAR', doc: 'the trace file (its name as given)', read: () => traceName },
+    { ...TRACE_COLUMN, name: name('trace'), read: () => traceName },
     { name: name('ts'), type: 'BIGINT', doc: 'time stamp, ns (exact; the report prints it as seconds)', read: (b, i) => base + BigInt(b.ts[i]) },
     { name: name('cpu'), type: 'INTEGER', doc: 'CPU the event was recorded on', read: (b, i) => b.cpu[i] },
     { name: name('pid'), type: 'INTEGER', doc: 'common_pid', read: (b, i) => b.pid[i] },

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { EventFormat } from '../core/event-format.ts';
 import { UserError } from '../core/errors.ts';
 import type { Trace } from '../core/trace.ts';
-import { scan, scanChunks, type Selection } from './scan.ts';
+import { formatsSeen, scanChunks, type Selection } from './scan.ts';
 import { sqlTables, type SqlColumn, type SqlTable, type SqlType } from './sql-tables.ts';
 import { derivedTables, type DerivedTable, type DerivedValue } from './sql-derived.ts';
 
@@ -116,9 +116,9 @@ async function withDatabase<T>(
   const duck = await import('@duckdb/node-api');
   const spill = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelab-sql-'));
   // DuckDB's own default is 80% of RAM, which it fills before spilling (8 GB for an 18 M-event
-  // dataset); a bound of our own keeps tracelab's memory bounded by design: past it, disk
-  // a database file in the scratch folder, not ':memory:': an in-memory database cannot move its
-  // tables' blocks to disk, so a big trace would need its size in memory whatever the limit
+  // dataset): a bound of our own keeps tracelab's memory bounded by design, past it DuckDB
+  // spills. A database file in the scratch folder, not ':memory:': an in-memory database cannot
+  // move its tables' blocks to disk, so a big trace would need its size in memory whatever the limit
   const instance = await duck.DuckDBInstance.create(path.join(spill, 'traces.duckdb'), { temp_directory: spill, memory_limit: o.memoryLimit ?? DEFAULT_MEMORY_LIMIT, preserve_insertion_order: 'false' });
   const con = await instance.connect();
   const loaded = new Map<string, number>();
@@ -237,9 +237,8 @@ export async function writeDataset(inputs: readonly SqlInput[], dir: string, o: 
   // written: over every CPU of a big trace they cost more than the events; `sql` makes them on demand)
   const present = new Set<string>(['events']);
   for (const inp of inputs) {
-    const ids = new Set<number>();
-    scan(inp.trace, o, (b, i) => void ids.add(b.type[i]));
-    for (const t of sqlTables(inp.trace, inp.name)) if (t.formats && [...t.formats].some((f) => ids.has(f.id))) present.add(t.name);
+    const seen = new Set(formatsSeen(inp.trace, o));
+    for (const t of sqlTables(inp.trace, inp.name)) if (t.formats && [...t.formats].some((f) => seen.has(f))) present.add(t.name);
   }
   fs.mkdirSync(dir, { recursive: true });
   return withDatabase(inputs, (t) => present.has(t.name), o, async (con, _schema, loaded) => {

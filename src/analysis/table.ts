@@ -6,7 +6,7 @@ import type { Trace } from '../core/trace.ts';
 import { fieldReaders, type FieldReader } from './field-values.ts';
 import { HARDIRQ, IRQS_OFF, NEED_RESCHED, SOFTIRQ } from '../core/trace-flags.ts';
 import { eventMatcher } from './hist.ts';
-import { scan, scanChunks, type Selection } from './scan.ts';
+import { formatsSeen, scanChunks, type Selection } from './scan.ts';
 
 export interface TableOptions extends Selection {
   /** Only this event (NAME or SYSTEM:NAME). */
@@ -424,12 +424,8 @@ export function columnChunks(trace: Trace, o: TableOptions, afterRow?: (cols: Ev
 /** The formats of the events a table over these options holds (one pass, nothing kept). */
 export function formatsPresent(trace: Trace, o: TableOptions): EventFormat[] {
   const matches = eventMatcher(o.event);
-  const seen = new Map<number, EventFormat>();
-  scan(trace, o, (_b, _i, ev) => {
-    if (ev && !seen.has(ev.id) && (!o.event || matches(ev))) seen.set(ev.id, ev);
-  });
   // in the order they first appear: the columns come in the order fillColumns makes them
-  return [...seen.values()];
+  return formatsSeen(trace, o).filter((ev) => !o.event || matches(ev));
 }
 
 export function eventTable(trace: Trace, o: TableOptions = {}): aq.ColumnTable {

@@ -383,25 +383,35 @@ export function check(s: Scenario, where: string): void {
   }
 }
 
-/** Upper bounds of the scenario's rates, each above what real hardware does, with why. */
+const TEXT_POKE = 'text_poke_bp_batch() syncs every CPU three times and takes tens of µs';
+/**
+ * Upper bounds of the scenario's rates, each above what real hardware does, with why; a path
+ * names the value (one place to add a rate).
+ */
+const RATE_BOUNDS: [path: string, most: number, why: string][] = [
+  ['sources.bpf_jit', 10_000, TEXT_POKE],
+  ['sources.static_keys', 10_000, TEXT_POKE],
+  ['sources.vunmap_purges', 10_000, 'a purge flushes every CPU\'s TLB'],
+  ['sources.pcpu_reclaims', 10_000, 'a reclaim flushes every CPU\'s TLB'],
+  ['housekeeping_load.context_switches_per_sec', 1_000_000, 'a context switch takes about a microsecond'],
+  ['housekeeping_load.syscalls_per_sec', 10_000_000, 'a syscall takes about 100 ns'],
+  ['housekeeping_load.device_irqs_per_sec', 1_000_000, 'an interrupt takes about a microsecond'],
+  ['housekeeping_load.irq_off_sections_per_sec', 1_000_000, 'per CPU'],
+  ['isolated_load.page_faults_per_sec', 1_000_000, 'a fault takes about a microsecond'],
+  ['isolated_load.syscalls_per_sec', 10_000_000, 'a syscall takes about 100 ns'],
+  ['rcu.grace_periods_per_sec', 1_000, 'a grace period waits for every CPU to pass a quiescent state'],
+  ['rcu.callbacks_per_gp', 1_000_000, 'per grace period'],
+  ['probes.hits_per_sec', 10_000_000, 'a probe hit traps'],
+  ['bench.idle_wakeups_per_sec', 100_000, 'per idle CPU'],
+];
+
+/** Each bounded rate with its value in `s` (a path that names no number is this table's bug: thrown). */
 function rateBounds(s: Scenario): [string, number, number, string][] {
-  const textPoke = 'text_poke_bp_batch() syncs every CPU three times and takes tens of µs';
-  return [
-    ['sources.bpf_jit', s.sources.bpf_jit, 10_000, textPoke],
-    ['sources.static_keys', s.sources.static_keys, 10_000, textPoke],
-    ['sources.vunmap_purges', s.sources.vunmap_purges, 10_000, 'a purge flushes every CPU\'s TLB'],
-    ['sources.pcpu_reclaims', s.sources.pcpu_reclaims, 10_000, 'a reclaim flushes every CPU\'s TLB'],
-    ['housekeeping_load.context_switches_per_sec', s.housekeeping_load.context_switches_per_sec, 1_000_000, 'a context switch takes about a microsecond'],
-    ['housekeeping_load.syscalls_per_sec', s.housekeeping_load.syscalls_per_sec, 10_000_000, 'a syscall takes about 100 ns'],
-    ['housekeeping_load.device_irqs_per_sec', s.housekeeping_load.device_irqs_per_sec, 1_000_000, 'an interrupt takes about a microsecond'],
-    ['housekeeping_load.irq_off_sections_per_sec', s.housekeeping_load.irq_off_sections_per_sec, 1_000_000, 'per CPU'],
-    ['isolated_load.page_faults_per_sec', s.isolated_load.page_faults_per_sec, 1_000_000, 'a fault takes about a microsecond'],
-    ['isolated_load.syscalls_per_sec', s.isolated_load.syscalls_per_sec, 10_000_000, 'a syscall takes about 100 ns'],
-    ['rcu.grace_periods_per_sec', s.rcu.grace_periods_per_sec, 1_000, 'a grace period waits for every CPU to pass a quiescent state'],
-    ['rcu.callbacks_per_gp', s.rcu.callbacks_per_gp, 1_000_000, 'per grace period'],
-    ['probes.hits_per_sec', s.probes.hits_per_sec, 10_000_000, 'a probe hit traps'],
-    ['bench.idle_wakeups_per_sec', s.bench.idle_wakeups_per_sec, 100_000, 'per idle CPU'],
-  ];
+  return RATE_BOUNDS.map(([path, most, why]) => {
+    const value = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], s);
+    if (typeof value !== 'number') throw new Error(`rate bound ${path}: not a number in the scenario`);
+    return [path, value, most, why];
+  });
 }
 
 /** "20m", "10s", "250ms", "1h", "1.5s" or plain seconds, as nanoseconds. */

@@ -36,6 +36,8 @@ class FArg {
   left: FArg | null = null;
   right: FArg | null = null;
   re: RegExp | null = null;
+  /** An && / || op's left spine (leftSpine()), kept once the tree is final: evaluating an event makes none. */
+  spine: FArg[] | null = null;
 
   static of(type: ArgType, op = ''): FArg {
     const a = new FArg();
@@ -467,7 +469,7 @@ function test(a: FArg, r: TepRecord, ctx: TepContext): boolean {
     case 'op': {
       if (a.op === '!') return !test(a.right!, r, ctx);
       // the left spine of a long chain as a loop (see testArg); the same short circuits
-      const spine = leftSpine(a);
+      const spine = (a.spine ??= leftSpine(a));
       let v = test(spine[spine.length - 1].left!, r, ctx);
       for (let k = spine.length - 1; k >= 0; k--) {
         const op = spine[k];

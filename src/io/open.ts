@@ -11,13 +11,12 @@ const MAX_TEXT = 2 ** 31;
 const MAX_GZIP_RETRY = 64 << 20;
 
 /**
- * The gzip members at the start of `buf` (RFC 1952), decompressed, and how
- * many bytes follow the last one; null data when the first does not
- * decompress. Each member's header is read here and its deflate data by
- * inflateRaw, which reports how much input it took, so what follows a member
- * (another member, or garbage) is known.
+ * The gzip members of `buf` (RFC 1952), decompressed, as gzip(1) reads them:
+ * each member's header read here, its deflate data by inflateRaw, which says
+ * how much input it took, so what follows a member is known; bytes after the
+ * last one that are no member are counted (gzip warns of them), not an error.
  */
-function gunzipMembers(buf: Buffer): { data: Buffer | null; trailing: number } {
+function gunzipMembers(buf: Buffer, source: string): { data: Buffer; trailing: number } {
   const out: Buffer[] = [];
   let at = 0;
   let total = 0;
@@ -29,20 +28,21 @@ function gunzipMembers(buf: Buffer): { data: Buffer | null; trailing: number } {
     if (flags & 16) p = buf.indexOf(0, p) + 1;
     if (flags & 2) p += 2;
     if (p <= at || p >= buf.length) break;
-    let member: Buffer;
-    let used: number;
+    let r: { buffer: Buffer; engine: zlib.InflateRaw };
     try {
-      const engine = zlib.inflateRawSync(buf.subarray(p), { maxOutputLength: Math.max(1, MAX_TEXT - total), info: true }) as unknown as { buffer: Buffer; engine: zlib.InflateRaw };
-      member = engine.buffer;
-      used = engine.engine.bytesWritten;
-    } catch {
+      r = zlib.inflateRawSync(buf.subarray(p), { maxOutputLength: Math.max(1, MAX_TEXT - total), info: true }) as unknown as typeof r;
+    } catch (e) {
+      const m = (e as Error).message;
+      if (/buffer length|maxOutputLength|Cannot create a Buffer/i.test(m)) throw new UserError(`${source}: decompresses to more than ${MAX_TEXT} bytes`);
+      if (!out.length) throw new UserError(`${source}: a gzip file that does not decompress: ${m}`);
       break;
     }
-    out.push(member);
-    total += member.length;
-    at = p + used + 8;
+    out.push(r.buffer);
+    total += r.buffer.length;
+    at = p + r.engine.bytesWritten + 8;
   }
-  return { data: out.length ? Buffer.concat(out) : null, trailing: Math.max(0, buf.length - at) };
+  if (!out.length) throw new UserError(`${source}: a gzip file that does not decompress: no whole gzip member at its start`);
+  return { data: Buffer.concat(out), trailing: Math.max(0, buf.length - at) };
 }
 
 /**
@@ -83,13 +83,8 @@ export async function openTrace(path: string, o: TextTraceOptions & { dat?: Omit
       // Node's gunzip drops a member's output when bytes that are no gzip member follow it in
       // the same write (a small file with trailing garbage: gzip(1) reads it and warns)
       if (!(e instanceof UserError && /does not decompress: incorrect header check/.test(e.message))) throw e;
-      const stat = fs.statSync(path);
-      if (stat.size > MAX_GZIP_RETRY) throw e;
-      const { data, trailing } = gunzipMembers(fs.readFileSync(path));
-      if (!data) throw e;
-      const t = await openData(data, path, o);
-      t.warnings.push(`${path}: decompression OK, trailing garbage ignored (${trailing} bytes after the last gzip member)`);
-      return t;
+      if (fs.statSync(path).size > MAX_GZIP_RETRY) throw e;
+      return openData(fs.readFileSync(path), path, o);
     }
   }
   if (!/^\s*</.test(start.slice(0, 256))) {
@@ -242,17 +237,14 @@ function* textChunks(path: string): Generator<string> {
  */
 async function openData(data: Buffer, source: string, o: TextTraceOptions & { dat?: Omit<OpenDatOptions, 'bytes'> }): Promise<Trace> {
   if (!data.length) throw new UserError(`${source}: empty (0 bytes)`);
+  let garbage = 0;
   if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
-    try {
-      data = zlib.gunzipSync(data, { maxOutputLength: MAX_TEXT });
-    } catch (e) {
-      const m = (e as Error).message;
-      throw new UserError(`${source}: ${/buffer length|maxOutputLength|Cannot create a Buffer/i.test(m) ? `decompresses to more than ${MAX_TEXT} bytes` : `a gzip file that does not decompress: ${m}`}`);
-    }
+    ({ data, trailing: garbage } = gunzipMembers(data, source));
     if (!data.length) throw new UserError(`${source}: empty once decompressed`);
   }
-  if (looksLikeDat(data.subarray(0, 16))) return openDat(source, { ...o.dat, bytes: data });
-  return openText(data, source, o);
+  const t = looksLikeDat(data.subarray(0, 16)) ? await openDat(source, { ...o.dat, bytes: data }) : openText(data, source, o);
+  if (garbage) t.warnings.push(`${source}: decompression OK, trailing garbage ignored (${garbage} bytes after the last gzip member)`);
+  return t;
 }
 
 /** Binary formats people hand over by mistake, by their magic (what a tracelab export is, first). */

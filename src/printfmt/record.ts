@@ -14,6 +14,11 @@ export interface RecordRef {
   nsec: number;
 }
 
+/** A record reference to fill in place per event (one object per printer, not one per event). */
+export function recordRef(): RecordRef {
+  return { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, sec: 0, nsec: 0 };
+}
+
 /** What printing needs from the trace: byte order, long size, and the lookup tables. */
 export interface PrintEnv {
   littleEndian: boolean;

@@ -11,6 +11,19 @@ const cli = path.join(ROOT, 'dist/bundle/tracelab.js');
 const sample = path.join(ROOT, 'samples/real-ipi.dat');
 const dir = tempDir('tracelab-view-');
 const page = path.join(dir, 'view.html');
+
+/** The address `tracelab view` prints once it serves (rejects if it exits first). */
+function servedUrl(p: ReturnType<typeof spawn>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    p.stdout!.on('data', (c) => {
+      out += c;
+      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+      if (m) resolve(m[0]);
+    });
+    p.on('exit', (code) => reject(new Error(`exited ${code}`)));
+  });
+}
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('tracelab view', () => {
@@ -25,15 +38,7 @@ describe('tracelab view', () => {
 
   it('serves it on 127.0.0.1 until interrupted', async () => {
     const p = spawn(process.execPath, [cli, 'view', sample], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      p.stdout.on('data', (c) => {
-        out += c;
-        const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
-        if (m) resolve(m[0]);
-      });
-      p.on('exit', (code) => reject(new Error(`exited ${code}`)));
-    });
+    const url = await servedUrl(p);
     const res = await fetch(url);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('tracelab view');
@@ -104,15 +109,7 @@ describe('tracelab view', () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        p.stdout.on('data', (c) => {
-          out += c;
-          const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
-          if (m) resolve(m[0]);
-        });
-        p.on('exit', (code) => reject(new Error(`exited ${code}`)));
-      });
+      const url = await servedUrl(p);
       // what the filter must select, counted on the trace itself
       const t = await openTrace(sample);
       const want: number[] = [];

@@ -42,6 +42,17 @@ const LOG_MAX = 1023;
 const TRACECMD_OPTION_MAX = 23;
 const SEC_FL_COMPRESS = 1;
 
+/** The options trace-dump.c prints as their name and text (dump_option_string()). */
+const STRING_OPTIONS: Record<number, string> = {
+  [OptionId.DATE]: 'DATE',
+  [OptionId.CPUSTAT]: 'CPUSTAT',
+  [OptionId.UNAME]: 'UNAME',
+  [OptionId.HOOK]: 'HOOK',
+  [OptionId.OFFSET]: 'OFFSET',
+  [OptionId.VERSION]: 'VERSION',
+  [OptionId.PROCMAPS]: 'PROCMAPS',
+};
+
 /** A stop where trace-cmd dies: what it could not read, and where. */
 class DumpStop extends Error {}
 
@@ -380,7 +391,6 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
     print(S.options, `0x${hex(cpus)} [peer's CPU count]\n`);
     const per: { times: bigint[]; offsets: bigint[]; scalings: bigint[]; frac: bigint[] }[] = [];
     let j = 0;
-    let broken = false;
     read: {
       for (j = 0; j < cpus; j++) {
         if (size < 4) break read;
@@ -412,8 +422,7 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
         for (let i = 0; i < c.frac.length; i++) print(S.options, `\t${c.offsets[i]} ${c.scalings[i]} ${c.frac[i]} ${BigInt.asUintN(64, c.times[i])}[offset * scaling >> fraction @ time]\n`);
       }
     }
-    broken = j < cpus;
-    if (broken) print(S.options, 'Broken time shift option\n');
+    if (j < cpus) print(S.options, 'Broken time shift option\n');
   };
 
   const optionGuest = (size: number) => {
@@ -442,6 +451,16 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
     }
   };
 
+  /** v7 metadata sections: the option naming each (dump_option_section()), what prints it, and how its body dumps. */
+  const SECTIONS = new Map<number, { name: string; items: number; dump: () => void }>([
+    [OptionId.HEADER_INFO, { name: 'HEADERS', items: S.headPage | S.headEvent, dump: () => (headerPart('Header page', 'header_page', S.headPage), headerPart('Header event', 'header_event', S.headEvent)) }],
+    [OptionId.FTRACE_EVENTS, { name: 'FTRACE EVENTS', items: S.ftraceEvents, dump: ftraceFormats }],
+    [OptionId.EVENT_FORMATS, { name: 'EVENT FORMATS', items: S.systems | S.events, dump: eventFormats }],
+    [OptionId.KALLSYMS, { name: 'KALLSYMS', items: S.kallsyms, dump: () => sized32('Kallsyms', S.kallsyms, 'kallsyms') }],
+    [OptionId.PRINTK, { name: 'PRINTK', items: S.printk, dump: () => sized32('Trace printk', S.printk, 'trace printk') }],
+    [OptionId.CMDLINES, { name: 'CMDLINES', items: S.cmdLines, dump: cmdlines }],
+  ]);
+
   const optionsRead = (): number => {
     let flags = 0;
     if (version >= 7) flags = sectionHeader(S.options);
@@ -452,22 +471,20 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
       if (option === OptionId.DONE && version < 7) break;
       const size = r.u32('the option size');
       count++;
-      const str = (name: string) => {
-        print(S.options, `\t\t[Option ${name}, ${size} bytes]\n`);
-        if (size) dumpString(size, S.options, `the ${name} option`);
-      };
-      const section = (name: string, items: number) => {
+      const text = STRING_OPTIONS[option];
+      if (text !== undefined) {
+        print(S.options, `\t\t[Option ${text}, ${size} bytes]\n`);
+        if (size) dumpString(size, S.options, `the ${text} option`);
+        continue;
+      }
+      const sec = SECTIONS.get(option);
+      if (sec) {
         const offset = r.u64(`the offset of option ${option}`);
-        sections.unshift({ id: option, offset, items });
-        print(S.options, `\t\t[Option ${name}, ${size} bytes] @ ${lld(offset)}\n`);
-      };
+        sections.unshift({ id: option, offset, items: sec.items });
+        print(S.options, `\t\t[Option ${sec.name}, ${size} bytes] @ ${lld(offset)}\n`);
+        continue;
+      }
       switch (option) {
-        case OptionId.DATE:
-          str('DATE');
-          break;
-        case OptionId.CPUSTAT:
-          str('CPUSTAT');
-          break;
         case OptionId.BUFFER:
         case OptionId.BUFFER_TEXT:
           optionBuffer(option, size);
@@ -477,24 +494,9 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
           dumpString(size, S.options | S.clock, 'the trace clock option');
           hasClock = true;
           break;
-        case OptionId.UNAME:
-          str('UNAME');
-          break;
-        case OptionId.HOOK:
-          str('HOOK');
-          break;
-        case OptionId.OFFSET:
-          str('OFFSET');
-          break;
         case OptionId.CPUCOUNT:
           print(S.options, `\t\t[Option CPUCOUNT, ${size} bytes]\n`);
           print(S.options, `${intOfSize(size, 'the CPUCOUNT option')}\n`);
-          break;
-        case OptionId.VERSION:
-          str('VERSION');
-          break;
-        case OptionId.PROCMAPS:
-          str('PROCMAPS');
           break;
         case OptionId.TRACEID:
           print(S.options, `\t\t[Option TRACEID, ${size} bytes]\n`);
@@ -515,24 +517,6 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
           print(S.options, `${mult} ${shift} ${offset} [multiplier, shift, offset]\n`);
           break;
         }
-        case OptionId.HEADER_INFO:
-          section('HEADERS', S.headPage | S.headEvent);
-          break;
-        case OptionId.FTRACE_EVENTS:
-          section('FTRACE EVENTS', S.ftraceEvents);
-          break;
-        case OptionId.EVENT_FORMATS:
-          section('EVENT FORMATS', S.systems | S.events);
-          break;
-        case OptionId.KALLSYMS:
-          section('KALLSYMS', S.kallsyms);
-          break;
-        case OptionId.PRINTK:
-          section('PRINTK', S.printk);
-          break;
-        case OptionId.CMDLINES:
-          section('CMDLINES', S.cmdLines);
-          break;
         case OptionId.DONE: {
           r.closeBlock();
           print(S.options, `\t\t[Option DONE, ${size} bytes]\n`);
@@ -701,27 +685,7 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
       r.seek(sec.offset);
       const flags = sectionHeader(sec.items);
       if (flags & SEC_FL_COMPRESS) r.openBlock();
-      switch (sec.id) {
-        case OptionId.HEADER_INFO:
-          headerPart('Header page', 'header_page', S.headPage);
-          headerPart('Header event', 'header_event', S.headEvent);
-          break;
-        case OptionId.FTRACE_EVENTS:
-          ftraceFormats();
-          break;
-        case OptionId.EVENT_FORMATS:
-          eventFormats();
-          break;
-        case OptionId.KALLSYMS:
-          sized32('Kallsyms', S.kallsyms, 'kallsyms');
-          break;
-        case OptionId.PRINTK:
-          sized32('Trace printk', S.printk, 'trace printk');
-          break;
-        case OptionId.CMDLINES:
-          cmdlines();
-          break;
-      }
+      SECTIONS.get(sec.id)!.dump();
       r.closeBlock();
     }
     print(S.summary | S.sections, `\t[${count} sections]\n`);

@@ -1,5 +1,4 @@
 import { cappedWarnings } from '../../core/warnings.ts';
-import { EventBatch } from '../../core/batch.ts';
 import { CommTable } from '../../core/comms.ts';
 import { FormatError, TruncatedError } from '../../core/errors.ts';
 import { FormatRegistry } from '../../core/formats.ts';
@@ -396,6 +395,18 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
   const tsBaseSec = Number((startNs > 0n ? startNs : 0n) / 1_000_000_000n);
   const baseNs = BigInt(tsBaseSec) * 1_000_000_000n;
 
+  // where each CPU's pages could end at the latest: the next CPU's pages (sorted once, not per CPU)
+  const starts = cpuData.filter((o) => !o.compressed && o.size > 0).map((o) => o.offset).sort((a, b) => a - b);
+  const nextStart = (offset: number): number => {
+    let l = 0;
+    let u = starts.length;
+    while (l < u) {
+      const m = (l + u) >>> 1;
+      if (starts[m] <= offset) l = m + 1;
+      else u = m;
+    }
+    return l < starts.length ? starts[l] : src.size;
+  };
   const cpusOk = cpuData.filter((d) => {
     if (d.size <= 0) return false;
     if (d.offset > src.size) {
@@ -406,8 +417,7 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
       // page data of CPUs does not overlap: a size running into the next CPU's data is a lie
       // (read as it stands it would print that CPU's events again as this one's); trace-cmd
       // prints nothing for such a file, this reads each CPU's own pages
-      let next = src.size;
-      for (const o of cpuData) if (o !== d && !o.compressed && o.size > 0 && o.offset > d.offset && o.offset < next) next = o.offset;
+      const next = Math.min(nextStart(d.offset), src.size);
       const end = d.claimedEnd ?? BigInt(d.offset) + BigInt(d.size);
       if (next < src.size && end > BigInt(next)) {
         note(`${path}: CPU ${d.cpu} data claims ${end - BigInt(d.offset)} bytes from byte ${d.offset}, into the next CPU's data at byte ${next}: read up to there`);

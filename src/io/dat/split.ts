@@ -47,7 +47,7 @@ export interface SplitOptions {
   repeat?: boolean;
 }
 
-const NS_PER: Record<Exclude<SplitUnit, 'events' | 'pages'>, bigint> = { seconds: 1_000_000_000n, msecs: 1_000_000n, usecs: 1_000n };
+const NS_PER: Record<Exclude<SplitUnit, 'events' | 'pages'>, number> = { seconds: 1e9, msecs: 1e6, usecs: 1e3 };
 
 /** At most this many files open at once when CPUs are split on their own (-c -r); more take another pass. */
 const MAX_OPEN = 16;
@@ -55,14 +55,14 @@ const MAX_OPEN = 16;
 interface Stream {
   chunk: number;
   count: number;
-  start: bigint;
+  start: number;
   done: boolean;
   /** CPUs that copied an event into the current file. */
   wrote: Set<number>;
   /** -p: pages begun in this file, the write index in the current one, its time stamp. */
   pages: number;
   index: number;
-  pageTs: bigint;
+  pageTs: number;
 }
 
 /** The bytes a record takes in a page: its header (4, or 8 with a length word past 112 bytes of data) and its data padded to 4. */
@@ -84,12 +84,14 @@ export async function splitDat(trace: Trace, o: SplitOptions): Promise<{ files: 
   const pageSize = trace.pageSize;
   const header = 8 + trace.longSize;
   const repeat = Boolean(o.repeat);
+  // times as the batches hold them, ns after the trace's base second (exact below 2^53):
+  // no bigint per event; the start and end given are moved there once
   const base = BigInt(trace.tsBaseSec) * 1_000_000_000n;
-  const window = o.unit && o.unit !== 'events' && o.unit !== 'pages' ? BigInt(o.count!) * NS_PER[o.unit] : null;
+  const window = o.unit && o.unit !== 'events' && o.unit !== 'pages' ? o.count! * NS_PER[o.unit] : null;
   const limit = o.unit === 'events' ? o.count! : Infinity;
   const pageLimit = o.unit === 'pages' ? o.count! : Infinity;
-  const startNs = o.startNs ?? 0n;
-  const endNs = o.endNs ?? 0n;
+  const start = o.startNs ? Number(o.startNs - base) : null;
+  const end = o.endNs ? Number(o.endNs - base) : null;
   const events = new Map<number, number>();
 
   /**
@@ -98,7 +100,7 @@ export async function splitDat(trace: Trace, o: SplitOptions): Promise<{ files: 
    * file ends before it), a time extend (8 bytes) first when it is more than
    * 2^27 ns after the page's last record (write_record()).
    */
-  const place = (s: Stream, t: bigint, bytes: number, lostBefore: boolean): boolean => {
+  const place = (s: Stream, t: number, bytes: number, lostBefore: boolean): boolean => {
     for (;;) {
       if (s.index + bytes > pageSize || lostBefore) {
         if (s.pages + 1 > pageLimit) return false;
@@ -106,7 +108,7 @@ export async function splitDat(trace: Trace, o: SplitOptions): Promise<{ files: 
         s.index = header;
         s.pageTs = t;
       }
-      if (t - s.pageTs > 1n << 27n) {
+      if (t - s.pageTs > 1 << 27) {
         s.index += 8;
         s.pageTs = t;
         continue;
@@ -139,7 +141,7 @@ export async function splitDat(trace: Trace, o: SplitOptions): Promise<{ files: 
     const streamOf = (cpu: number): Stream => {
       const key = perCpu ? cpu : -1;
       let s = streams.get(key);
-      if (!s) streams.set(key, (s = { chunk: 1, count: 0, start: 0n, done: false, wrote: new Set(), pages: 0, index: pageSize + 1, pageTs: 0n }));
+      if (!s) streams.set(key, (s = { chunk: 1, count: 0, start: 0, done: false, wrote: new Set(), pages: 0, index: pageSize + 1, pageTs: 0 }));
       return s;
     };
     let last = 1;
@@ -150,9 +152,9 @@ export async function splitDat(trace: Trace, o: SplitOptions): Promise<{ files: 
         const cpu = b.cpu[i];
         const s = streamOf(cpu);
         if (s.done) continue;
-        const t = base + BigInt(b.ts[i]);
-        if (s.chunk === 1 && s.count === 0 && startNs && t < startNs) continue;
-        if (endNs && t > endNs) {
+        const t = b.ts[i];
+        if (s.chunk === 1 && s.count === 0 && start !== null && t < start) continue;
+        if (end !== null && t > end) {
           s.done = true;
           continue;
         }
@@ -163,7 +165,7 @@ export async function splitDat(trace: Trace, o: SplitOptions): Promise<{ files: 
           const stop = pageStop || (window !== null ? t > s.start + window : s.count >= limit);
           if (stop) {
             // no -r, or an end time (parse_file() returns it and the loop stops): this file was the last
-            if (!repeat || endNs) {
+            if (!repeat || end !== null) {
               s.done = true;
               continue;
             }
@@ -179,7 +181,7 @@ export async function splitDat(trace: Trace, o: SplitOptions): Promise<{ files: 
             if (lost) continue;
           }
         }
-        if (s.count === 0) s.start = s.chunk === 1 && startNs ? startNs : t;
+        if (s.count === 0) s.start = s.chunk === 1 && start !== null ? start : t;
         s.count++;
         s.wrote.add(cpu);
         const w = writers.get(s.chunk);

@@ -3,7 +3,7 @@ import type { EventFormat } from '../../core/event-format.ts';
 import type { Trace } from '../../core/trace.ts';
 import { stackFrames } from '../../core/kernel-stack.ts';
 import { compiledPrint } from '../../printfmt/render.ts';
-import type { PrintEnv, RecordRef } from '../../printfmt/record.ts';
+import { recordRef, type PrintEnv, type RecordRef } from '../../printfmt/record.ts';
 import { ByteSink } from './byte-sink.ts';
 
 /**
@@ -19,7 +19,7 @@ export function printFtrace(trace: Trace, out: (chunk: Uint8Array) => void): { e
   const env: PrintEnv = { littleEndian: !trace.bigEndian, longSize: trace.longSize, symbols: trace.symbols, printk: trace.printk, comms: trace.comms.clone(), kernel: true };
   const sink = new ByteSink(out);
   sink.str(HEADER(total, trace.cpus));
-  const r: RecordRef = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, sec: 0, nsec: 0 };
+  const r: RecordRef = recordRef();
   const printers = new Map<number, ((r: RecordRef) => string) | null>();
   const tasks = new Map<number, string>();
   const baseSec = trace.tsBaseSec;

@@ -442,16 +442,22 @@ function tlbFlushPlugin(ev: EventFormat): Inverter | null {
   };
 }
 
+/** Exit reason names to their number and isa (VMX first, as plugin_kvm.c looks them up), made once. */
+let exitReasons: Map<string, { code: bigint; isa: bigint }> | null = null;
+
 /** A kvm exit reason's number and isa from plugin_kvm.c's text: "NAME" (VMX or SVM), "UNKNOWN (n)" (VMX), "UNKNOWN-ISA". */
 function exitReasonValue(name: string): { code: bigint; isa: bigint } | null {
   const unknown = /^UNKNOWN \((\d+)\)$/.exec(name);
   if (unknown) return { code: BigInt(unknown[1]), isa: 1n };
   // an isa plugin_kvm.c has no table for: any but 1 and 2 prints the same
   if (name === 'UNKNOWN-ISA') return { code: 0n, isa: 0n };
-  for (const [table, isa] of [[VMX_EXIT_REASONS, 1n], [SVM_EXIT_REASONS, 2n]] as const) {
-    for (const [code, n] of Object.entries(table)) if (n === name) return { code: BigInt(code), isa };
+  if (!exitReasons) {
+    exitReasons = new Map();
+    for (const [table, isa] of [[SVM_EXIT_REASONS, 2n], [VMX_EXIT_REASONS, 1n]] as const) {
+      for (const [code, n] of Object.entries(table)) exitReasons.set(n, { code: BigInt(code), isa });
+    }
   }
-  return null;
+  return exitReasons.get(name) ?? null;
 }
 
 /**
@@ -510,6 +516,9 @@ function kmemPlugin(ev: EventFormat, longSize: number): Inverter | null {
 /** The events plugin_kmem.c registers its call-site handler for. */
 const KMEM_PLUGIN_EVENTS = new Set(['kfree', 'kmalloc', 'kmalloc_node', 'kmem_cache_alloc', 'kmem_cache_alloc_node', 'kmem_cache_free']);
 
+/** futex command names to their numbers (plugin_futex.c's table order). */
+const FUTEX_CMDS = new Map(FUTEX_OPS.map(([name], k) => [name, k]));
+
 /**
  * trace-cmd's futex plugin form (plugin_futex.c) of sys_enter_futex:
  * `op=CMD[|FUTEX_PRIVATE_FLAG][|FUTEX_CLOCK_REALTIME] uaddr=0x.. [val=..]
@@ -527,8 +536,8 @@ function futexPlugin(ev: EventFormat, longSize: number): Inverter | null {
   return (text, ctx) => {
     const m = re.exec(text);
     if (!m) return gen ? gen(text, ctx) : null;
-    const cmd = FUTEX_OPS.findIndex((o) => o[0] === m[1]);
-    if (cmd < 0) return null;
+    const cmd = FUTEX_CMDS.get(m[1]);
+    if (cmd === undefined) return null;
     const vals: (FieldValue | undefined)[] = new Array(ev.fields.length);
     vals[op] = BigInt(cmd) | (m[2] ? FUTEX_PRIVATE_FLAG : 0n) | (m[3] ? FUTEX_CLOCK_REALTIME : 0n);
     vals[uaddr] = BigInt('0x' + m[4]);

@@ -5,7 +5,7 @@ import type { Trace } from '../../core/trace.ts';
 import type { CommTable } from '../../core/comms.ts';
 import { printerFor, type Printer } from '../../printfmt/event-text.ts';
 import { PluginState, peeksNext, pluginFor, type NextRecord } from '../../printfmt/plugins.ts';
-import type { PrintEnv, RecordRef } from '../../printfmt/record.ts';
+import { recordRef, type PrintEnv, type RecordRef } from '../../printfmt/record.ts';
 import { ByteSink, latin1Bytes } from './byte-sink.ts';
 import { WakeupLatency } from './wakeup-latency.ts';
 import { TextCache, payloadOnly } from './text-cache.ts';
@@ -219,7 +219,7 @@ class EventLines {
   private readonly instanced: boolean;
   private readonly nsClock: boolean[];
   readonly baseSec: number;
-  private readonly r: RecordRef = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, sec: 0, nsec: 0 };
+  private readonly r: RecordRef = recordRef();
   private readonly lat: boolean;
   private readonly ns: boolean;
   private readonly raw: boolean;
@@ -236,7 +236,7 @@ class EventLines {
   /** The line waiting for the next record (a copy: batches are reused). */
   deferred: EventBatch | null = null;
   private readonly deferBatch = new EventBatch(1, 256);
-  private readonly nextRef: RecordRef = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, sec: 0, nsec: 0 };
+  private readonly nextRef: RecordRef = recordRef();
   private nextBatch: EventBatch | null = null;
   private readonly wakeup: WakeupLatency | null;
   /** --cpu applied per line, when the peeking printers must see every CPU's records. */
@@ -491,7 +491,7 @@ class EventLines {
       this.shared.lastCheckTs = abs;
     }
     // -w: " Latency: ..." goes before the newline of a switch that ends a wakeup
-    const latency = this.wakeup ? this.wakeup.process(batch, i, BigInt(baseSec) * 1_000_000_000n + BigInt(rel)) : '';
+    const latency = this.wakeup ? this.wakeup.process(batch, i, baseSec, rel) : '';
     if (latency) {
       r.off = off;
       r.size = size;

@@ -8,7 +8,7 @@ import { RecordEncoder, type FieldValue } from '../../core/record-encoder.ts';
 import type { BatchOptions, Trace } from '../../core/trace.ts';
 import { printerFor } from '../../printfmt/event-text.ts';
 import { PluginState } from '../../printfmt/plugins.ts';
-import type { PrintEnv, RecordRef } from '../../printfmt/record.ts';
+import { recordRef, type PrintEnv, type RecordRef } from '../../printfmt/record.ts';
 import { kernelPrinter } from './ftrace-printer.ts';
 import { inverterFor, rawInverter, type InvertContext, type Inverter } from './invert.ts';
 import { SynthPrintk, SynthSymbols } from './synth-tables.ts';
@@ -252,7 +252,7 @@ class TextTraceBuilder {
   // name -> text -> payload already checked (the common header is patched per event)
   private verified = new Map<string, Map<string, Uint8Array>>();
   private verifiedCount = 0;
-  private r: RecordRef = { data: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), off: 0, size: 0, cpu: 0, sec: 0, nsec: 0 };
+  private r: RecordRef = recordRef();
   private batches: EventBatch[] = [];
   private batch = new EventBatch(4096);
   /** Absolute seconds of each row, kept apart until the base second is known. */

@@ -17,8 +17,11 @@ export class WakeupLatency {
   private readonly f: { task: FieldFormat; success?: FieldFormat; newTask?: FieldFormat; newSuccess?: FieldFormat; next: FieldFormat; prio: FieldFormat };
   private readonly le: boolean;
   private readonly pending = new Map<number, bigint>();
-  private all = { total: 0n, count: 0n, max: 0n, maxAt: 0n, min: U64, minAt: 0n };
-  private rt = { total: 0n, count: 0n, max: 0n, maxAt: 0n, min: U64, minAt: 0n };
+  private readonly all = { total: 0n, count: 0n, max: 0n, maxAt: 0n, min: U64, minAt: 0n };
+  private readonly rt = { total: 0n, count: 0n, max: 0n, maxAt: 0n, min: U64, minAt: 0n };
+  /** What a latency counts in (made once: no array per switch). */
+  private readonly rtSets = [this.all, this.rt];
+  private readonly otherSets = [this.all];
 
   private constructor(ids: WakeupLatency['ids'], f: WakeupLatency['f'], le: boolean) {
     this.ids = ids;
@@ -47,9 +50,14 @@ export class WakeupLatency {
     return readUnsigned(b.dv, b.off[i] + f.offset, f.size, this.le);
   }
 
-  /** process_wakeup() for a shown record at absolute time `ts`: the text to put before its newline. */
-  process(b: EventBatch, i: number, ts: bigint): string {
+  /**
+   * process_wakeup() for a shown record at `baseSec` s + `rel` ns: the text to put before
+   * its newline (the time made exact only for the events it reads).
+   */
+  process(b: EventBatch, i: number, baseSec: number, rel: number): string {
     const id = b.type[i];
+    if (id !== this.ids.wakeup && id !== this.ids.wakeupNew && id !== this.ids.sched) return '';
+    const ts = BigInt(baseSec) * 1_000_000_000n + BigInt(rel);
     if (id === this.ids.wakeup || id === this.ids.wakeupNew) {
       const isNew = id === this.ids.wakeupNew;
       const ok = this.num(b, i, isNew ? this.f.newSuccess : this.f.success);
@@ -60,7 +68,6 @@ export class WakeupLatency {
       this.pending.set(Number(BigInt.asUintN(32, pid)), ts);
       return '';
     }
-    if (id !== this.ids.sched) return '';
     const prio = this.num(b, i, this.f.prio);
     if (prio === null) return '';
     const pid = this.num(b, i, this.f.next);
@@ -71,9 +78,15 @@ export class WakeupLatency {
     this.pending.delete(key);
     const cal = (ts - start) & U64;
     const rt = prio <= 99n;
-    for (const s of rt ? [this.all, this.rt] : [this.all]) {
-      if (cal > s.max) [s.max, s.maxAt] = [cal, ts];
-      if (cal < s.min) [s.min, s.minAt] = [cal, ts];
+    for (const s of rt ? this.rtSets : this.otherSets) {
+      if (cal > s.max) {
+        s.max = cal;
+        s.maxAt = ts;
+      }
+      if (cal < s.min) {
+        s.min = cal;
+        s.minAt = ts;
+      }
       s.total += cal;
       s.count++;
     }

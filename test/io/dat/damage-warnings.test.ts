@@ -123,40 +123,45 @@ describe('a damaged v7 file (samples/real-ipi.dat with one field changed): every
     expect(r.out.equals(original())).toBe(true);
   });
 
-  it('a v6 CPU data size of 2^62: that CPU read up to the next CPU\'s data (not that CPU\'s events again as its own), the exact claim in one warning', () => {
+  /** The sample as a v6 trace.dat, a copy damaged by `damage`, and the CLI's report of both. */
+  function reportDamagedV6(damage: (b: Buffer) => void) {
     const dir = tempDir();
-    const v6 = path.join(dir, 'v6.dat');
-    expect(spawnSync(process.execPath, [cli, 'convert', path.join(ROOT, 'samples/real-ipi.dat'), '-o', v6, '--file-version', '6']).status).toBe(0);
-    const b = fs.readFileSync(v6);
-    const at = b.indexOf('flyrecord\0') + 10;
-    const offset0 = b.readBigUInt64LE(at);
-    b.writeBigUInt64LE(1n << 62n, at + 8);
-    const bad = path.join(dir, 'lie.dat');
-    fs.writeFileSync(bad, b);
-    const want = spawnSync(process.execPath, [cli, 'report', v6], { maxBuffer: 1 << 28 }).stdout.toString('latin1');
-    const r = spawnSync(process.execPath, [cli, 'report', bad], { maxBuffer: 1 << 28 });
+    try {
+      const v6 = path.join(dir, 'v6.dat');
+      expect(spawnSync(process.execPath, [cli, 'convert', path.join(ROOT, 'samples/real-ipi.dat'), '-o', v6, '--file-version', '6']).status).toBe(0);
+      const b = fs.readFileSync(v6);
+      damage(b);
+      const bad = path.join(dir, 'bad.dat');
+      fs.writeFileSync(bad, b);
+      const want = spawnSync(process.execPath, [cli, 'report', v6], { maxBuffer: 1 << 28 }).stdout.toString('latin1');
+      const r = spawnSync(process.execPath, [cli, 'report', bad], { maxBuffer: 1 << 28 });
+      return { want, bad, status: r.status, out: r.stdout.toString('latin1'), err: r.stderr.toString() };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('a v6 CPU data size of 2^62: that CPU read up to the next CPU\'s data (not that CPU\'s events again as its own), the exact claim in one warning', () => {
+    let offsets: bigint[] = [];
+    const r = reportDamagedV6((b) => {
+      const at = b.indexOf('flyrecord\0') + 10;
+      offsets = [b.readBigUInt64LE(at), b.readBigUInt64LE(at + 16)];
+      b.writeBigUInt64LE(1n << 62n, at + 8);
+    });
     expect(r.status).toBe(0);
-    expect(r.stdout.toString('latin1')).toBe(want);
-    expect(r.stderr.toString()).toBe(`tracelab: warning: ${bad}: CPU 0 data claims 4611686018427387904 bytes from byte ${offset0}, into the next CPU's data at byte ${b.readBigUInt64LE(at + 16)}: read up to there\n`);
-    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.out).toBe(r.want);
+    expect(r.err).toBe(`tracelab: warning: ${r.bad}: CPU 0 data claims 4611686018427387904 bytes from byte ${offsets[0]}, into the next CPU's data at byte ${offsets[1]}: read up to there\n`);
   });
 
   it("a v6 header page size of 16 MiB that no CPU's data fits: read with the header_page format's 4096-byte pages (every event, one warning; trace-cmd prints one page of each CPU)", () => {
-    const dir = tempDir();
-    const v6 = path.join(dir, 'v6.dat');
-    expect(spawnSync(process.execPath, [cli, 'convert', path.join(ROOT, 'samples/real-ipi.dat'), '-o', v6, '--file-version', '6']).status).toBe(0);
-    const b = fs.readFileSync(v6);
-    const at = b.indexOf('tracing') + 'tracing'.length + 2 + 2;
-    expect(b.readUInt32LE(at)).toBe(4096);
-    b.writeUInt32LE(1 << 24, at);
-    const bad = path.join(dir, 'p16m.dat');
-    fs.writeFileSync(bad, b);
-    const want = spawnSync(process.execPath, [cli, 'report', v6], { maxBuffer: 1 << 28 }).stdout.toString('latin1');
-    const r = spawnSync(process.execPath, [cli, 'report', bad], { maxBuffer: 1 << 28 });
+    const r = reportDamagedV6((b) => {
+      const at = b.indexOf('tracing') + 'tracing'.length + 2 + 2;
+      expect(b.readUInt32LE(at)).toBe(4096);
+      b.writeUInt32LE(1 << 24, at);
+    });
     expect(r.status).toBe(0);
-    expect(r.stdout.toString('latin1')).toBe(want);
-    expect(r.stderr.toString()).toMatch(/header says pages of 16777216 bytes, but no CPU's data starts on such a page; the header_page format's 4096-byte pages fit them all/);
-    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.out).toBe(r.want);
+    expect(r.err).toMatch(/header says pages of 16777216 bytes, but no CPU's data starts on such a page; the header_page format's 4096-byte pages fit them all/);
   });
 
   it('a v7 compressed section whose size is 2^64-1: its block is whole and read (every event, symbols too, one warning; it was fatal)', () => {
