@@ -9,6 +9,7 @@ import { loadFormatFiles } from '../src/io/text/format-files.ts';
 import { printReports, type ReportInput } from '../src/io/text/report-printer.ts';
 import { checkEventsStatus, cpusText, endianText, eventsText, functionsText, printkText, statText, unameText, versionText } from '../src/io/text/report-modes.ts';
 import { UserError } from '../src/core/errors.ts';
+import { pluginOption, pluginOptions } from '../src/printfmt/plugins.ts';
 import { ByteWriter, warn } from './output.ts';
 
 /** --align-ts: the earliest first time stamp of the inputs (a trace.dat's first page, a text's first event), ns. */
@@ -58,7 +59,7 @@ export function register(program: Command): void {
     .option('-t', 'full nanosecond timestamps')
     .option('-R', 'raw fields instead of the print format')
     .option('--cpu <list>', 'only these CPUs, e.g. 0,2-3')
-    .option('-O <option>', 'plugin option: ftrace:parent, ftrace:offset, ftrace:indent=0, fgraph:tailprint, fgraph:depth (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
+    .option('-O <option>', `plugin option, NAME or PLUGIN:NAME[=0|1] (repeatable): ${pluginOptions().map((x) => `${x.plugin}:${x.name} (${x.help})`).join(', ')}`, (v: string, p: string[]) => [...p, v], [] as string[])
     .option('-F <filter>', "show only matching events: 'EVENTS' or 'EVENTS: FILTER' in libtraceevent's filter language, as trace-cmd (=~ regex, COMM, CPU; CPUS{} takes the kernel's language); repeatable; with several -i, for the -i before it", (v: string, prev: (EventFilterArg & { input: number })[]) => [...prev, { arg: v, negative, input: Math.max(0, inputs.length - 1) }], [] as (EventFilterArg & { input: number })[])
     .option('--format <file>', 'event format file or folder for text traces (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('-v', 'filters after -v hide what they match', () => {
@@ -140,8 +141,8 @@ export function register(program: Command): void {
       }
       const plugin: Record<string, boolean> = {};
       for (const opt of (o.O as string[] | undefined) ?? []) {
-        const m = /^(?:ftrace:)?(parent|offset|indent)(?:=(\d))?$/.exec(opt) ?? /^(?:fgraph:)?(tailprint|depth)(?:=(\d))?$/.exec(opt);
-        if (m) plugin[m[1]] = m[2] === undefined ? true : m[2] !== '0';
+        const set = pluginOption(opt);
+        if (set) plugin[set[0]] = set[1];
       }
       const stats = printReports(traces, out.write, {
         latency: !!o.l,

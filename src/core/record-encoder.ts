@@ -118,7 +118,9 @@ export class RecordEncoder {
           else writeInt(dv, at, sizes[i], v as number | bigint, le);
           break;
         case STR:
-          writeStr(b, at, sizes[i], v as string);
+          // a u8 array holds text or bytes (kvm_emulate_insn's insn read back as bytes)
+          if (typeof v === 'string') writeStr(b, at, sizes[i], v);
+          else copyBytes(b, at, v as Uint8Array, sizes[i]);
           break;
         case BYTES:
           copyBytes(b, at, v as Uint8Array, sizes[i]);

@@ -11,15 +11,19 @@ export type { PrintFunction, PointerArgs } from './plugins/print-function-api.ts
  * The functions libtraceevent 1.7's plugins register for print fmts, which
  * trace-cmd loads by default (each in its family's module under plugins/).
  */
-const PRINT_FUNCTIONS: Readonly<Record<string, PrintFunction>> = {
+let table: Readonly<Record<string, PrintFunction>> | null = null;
+
+/** Made on first use: the family modules import the printer's modules, which import this one. */
+const functions = (): Readonly<Record<string, PrintFunction>> => (table ??= {
   xen_hypercall_name: xenHypercallName,
   jiffies_to_msecs: jiffiesToMsecs,
   jbd2_dev_to_name: jbd2DevToName,
   __le16_to_cpup: le16ToCpup,
   scsi_trace_parse_cdb: scsiTraceParseCdb,
   is_writable_pte: isWritablePte,
-};
+});
 
 export function printFunction(name: string): PrintFunction | undefined {
-  return Object.hasOwn(PRINT_FUNCTIONS, name) ? PRINT_FUNCTIONS[name] : undefined;
+  const t = functions();
+  return Object.hasOwn(t, name) ? t[name] : undefined;
 }

@@ -4,7 +4,7 @@ import type { EventFormat } from '../../core/event-format.ts';
 import type { Trace } from '../../core/trace.ts';
 import type { CommTable } from '../../core/comms.ts';
 import { printerFor, type Printer } from '../../printfmt/event-text.ts';
-import { PluginState, peeksNext, pluginFor, type NextRecord } from '../../printfmt/plugins.ts';
+import { PluginState, peeksNext, printsPurely, type NextRecord } from '../../printfmt/plugins.ts';
 import { recordRef, type PrintEnv, type RecordRef } from '../../printfmt/record.ts';
 import { ByteSink, latin1Bytes } from './byte-sink.ts';
 import { WakeupLatency } from './wakeup-latency.ts';
@@ -356,8 +356,8 @@ class EventLines {
         this.printerById[id] = printerFor(ev, this.env.longSize, raw, plugins, handler);
         const fmt = compiledPrint(ev, this.env.longSize, false, plugins).fmt;
         if (fmt.failed?.startsWith(TOO_DEEP)) this.trace.warnings.push(`${ev.system}:${ev.name}: ${fmt.failed}: its events print as [FAILED TO PARSE] with their fields, where trace-cmd evaluates it`);
-        // plugins keep state (comms learned, call depth); bprint is pure but rarely repeats
-        this.cacheable[id] = !(handler && pluginFor(ev)) && !(ev.system === 'ftrace' && ev.name === 'bprint') && payloadOnly(fmt.failed ? null : fmt) ? 1 : 0;
+        // some handlers keep state (comms learned, call depth), and bprint's failures are sticky
+        this.cacheable[id] = printsPurely(ev, handler) && payloadOnly(fmt.failed ? null : fmt) ? 1 : 0;
         this.defers[id] = !raw && handler && !this.opts.noLookahead && peeksNext(ev) ? 1 : 0;
       }
     }

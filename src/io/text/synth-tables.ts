@@ -21,8 +21,10 @@ export class SynthSymbols {
   private table: SymbolTable | null = null;
 
   constructor() {
-    // _stext anchors the preemptirq offsets; it sits just below the made-up text
+    // _stext anchors the preemptirq offsets; it sits just below the made-up text, and a
+    // line naming it (`_stext+0x0`) must get this address, not a slot of its own
     this.exact.set(SYNTH_TEXT - 0x1000n, '_stext');
+    this.synth.set('_stext', SYNTH_TEXT - 0x1000n);
   }
 
   /** Address of a symbol by name, when the table has one. */

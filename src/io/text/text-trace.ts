@@ -10,7 +10,9 @@ import { printerFor } from '../../printfmt/event-text.ts';
 import { PluginState } from '../../printfmt/plugins.ts';
 import { recordRef, type PrintEnv, type RecordRef } from '../../printfmt/record.ts';
 import { kernelPrinter } from './ftrace-printer.ts';
-import { inverterFor, rawInverter, type InvertContext, type Inverter } from './invert.ts';
+import type { InvertContext, Inverter } from '../../printfmt/invert.ts';
+import { rawInverter } from '../../printfmt/invert-raw.ts';
+import { inverterFor } from '../../printfmt/plugins.ts';
 import { SynthPrintk, SynthSymbols } from './synth-tables.ts';
 import { parseFtraceLine, parseReportLine, type EventLine } from './text-lines.ts';
 

@@ -12,4 +12,6 @@ export const le16ToCpup: PrintFunction = {
     if (!at) return { value: 0n, text: '' };
     return { value: BigInt(at(0) | (at(1) << 8)), text: '' };
   },
+  // read back: the frame's first two bytes (the frame control field), little-endian
+  invertBytes: (v) => (v < 0n || v > 0xffffn ? null : Uint8Array.of(Number(v & 0xffn), Number(v >> 8n))),
 };

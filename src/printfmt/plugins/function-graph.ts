@@ -1,6 +1,6 @@
 import type { EventFormat } from '../../core/event-format.ts';
 import type { PrintEnv, RecordRef } from '../record.ts';
-import { commonVal, fieldVal, thenFmt, type Plugin, type PluginState } from './plugin-api.ts';
+import { commonVal, fieldVal, thenFmt, type Family, type Plugin, type PluginState } from './plugin-api.ts';
 
 /**
  * trace-cmd's own function_graph printer (lib/trace-cmd/trace-ftrace.c,
@@ -119,4 +119,16 @@ export const funcgraphExit: Plugin = (ev, r, env, state) => {
   }
   if (state.depth) out += ` (${BigInt.asIntN(64, depth.v)})`;
   return out;
+};
+
+/** trace-cmd's function_graph printer: an entry reads the record after it (a leaf's exit is merged in). */
+export const functionGraph: Family = {
+  events: {
+    'ftrace/funcgraph_entry': { print: funcgraphEntry, peeksNext: true },
+    'ftrace/funcgraph_exit': { print: funcgraphExit },
+  },
+  options: [
+    { plugin: 'fgraph', name: 'tailprint', key: 'tailprint', help: "print the function's name on its closing brace" },
+    { plugin: 'fgraph', name: 'depth', key: 'depth', help: 'print the call depth' },
+  ],
 };

@@ -1,6 +1,8 @@
 import { readUnsigned } from '../../core/int64.ts';
 import type { PrintEnv } from '../record.ts';
-import { fieldVal, type Plugin, type PluginState } from './plugin-api.ts';
+import { type Family, fieldVal, type Plugin, type PluginState } from './plugin-api.ts';
+import type { EventFormat } from '../../core/event-format.ts';
+import { indexes, noValues, symbolAddress, type Inverter } from '../invert.ts';
 
 /** plugin_function.c: ftrace's function events (with -O parent/offset/indent) and kernel_stack; raw_data. */
 export function showFunction(name: string, addr: bigint, env: PrintEnv, state: PluginState): string {
@@ -80,3 +82,48 @@ export const rawData: Plugin = (ev, r, env) => {
   return out;
 };
 
+/**
+ * bprint (trace_printk()) text read back: `func: text` becomes the ip of
+ * func and a "%s" format whose one argument, in buf, is the text
+ * (vbin_printf() keeps a %s string inline, NUL-terminated). The kernel's
+ * format string is not in the text; this one prints the same. A line
+ * libtraceevent could not format ([FAILED TO PARSE], NO FORMAT FOUND) says
+ * nothing of its arguments and stays a text line.
+ */
+function bprintInverter(ev: EventFormat): Inverter | null {
+  const [ip, fmt, buf] = indexes(ev, ['ip', 'fmt', 'buf']);
+  if (ip < 0 || fmt < 0 || buf < 0) return null;
+  return (text, ctx) => {
+    const m = /^([\w.$]+): ([\s\S]*)$/.exec(text);
+    if (!m || m[2].startsWith('(NO FORMAT FOUND at ') || m[2].includes('\0')) return null;
+    const at = symbolAddress(m[1], ctx, false);
+    if (at === null) return null;
+    const vals = noValues(ev);
+    vals[ip] = at;
+    vals[fmt] = ctx.printk.address('%s');
+    const bytes = new Uint8Array((m[2].length + 4) & ~3);
+    for (let k = 0; k < m[2].length; k++) bytes[k] = m[2].charCodeAt(k) & 0xff;
+    vals[buf] = bytes;
+    return vals;
+  };
+}
+
+/**
+ * plugin_function.c (function, with its call-stack indentation per CPU: the
+ * text depends on earlier events), kernel_stack and raw_data; bprint, whose
+ * text libtraceevent itself makes (sticky: after one bprint fails to parse,
+ * every later one prints [FAILED TO PARSE]).
+ */
+export const ftrace: Family = {
+  events: {
+    'ftrace/function': { print: functionPlugin },
+    'ftrace/kernel_stack': { print: kernelStack, pure: true },
+    'ftrace/raw_data': { print: rawData, pure: true },
+    'ftrace/bprint': { pure: false, invert: bprintInverter, invertKernel: bprintInverter },
+  },
+  options: [
+    { plugin: 'ftrace', name: 'parent', key: 'parent', help: 'print the parent function' },
+    { plugin: 'ftrace', name: 'offset', key: 'offset', help: 'print function+offset' },
+    { plugin: 'ftrace', name: 'indent', key: 'indent', help: 'indent by call depth (on; indent=0 turns it off)' },
+  ],
+};

@@ -1,7 +1,8 @@
 import type { EventFormat } from '../../core/event-format.ts';
 import type { PrintEnv, RecordRef } from '../record.ts';
 import type { PrintFunction } from './print-function-api.ts';
-import { fieldVal, thenFmt, type Plugin } from './plugin-api.ts';
+import { type Family, fieldVal, type InverterMaker, type Plugin, thenFmt } from './plugin-api.ts';
+import { genericInverter, indexes, noValues, type Inverter } from '../invert.ts';
 
 /** plugin_kvm.c's exit reasons by number: VMX (isa 1, the default) and SVM (isa 2). */
 export const VMX_EXIT_REASONS: Record<number, string> = { 0: 'EXCEPTION_NMI', 1: 'EXTERNAL_INTERRUPT', 2: 'TRIPLE_FAULT', 7: 'PENDING_INTERRUPT', 8: 'NMI_WINDOW', 9: 'TASK_SWITCH', 10: 'CPUID', 12: 'HLT', 13: 'INVD', 14: 'INVLPG', 15: 'RDPMC', 16: 'RDTSC', 18: 'VMCALL', 19: 'VMCLEAR', 20: 'VMLAUNCH', 21: 'VMPTRLD', 22: 'VMPTRST', 23: 'VMREAD', 24: 'VMRESUME', 25: 'VMWRITE', 26: 'VMOFF', 27: 'VMON', 28: 'CR_ACCESS', 29: 'DR_ACCESS', 30: 'IO_INSTRUCTION', 31: 'MSR_READ', 32: 'MSR_WRITE', 36: 'MWAIT_INSTRUCTION', 39: 'MONITOR_INSTRUCTION', 40: 'PAUSE_INSTRUCTION', 41: 'MCE_DURING_VMENTRY', 43: 'TPR_BELOW_THRESHOLD', 44: 'APIC_ACCESS', 45: 'EOI_INDUCED', 48: 'EPT_VIOLATION', 49: 'EPT_MISCONFIG', 50: 'INVEPT', 52: 'PREEMPTION_TIMER', 54: 'WBINVD', 55: 'XSETBV', 56: 'APIC_WRITE', 58: 'INVPCID', 62: 'PML_FULL', 63: 'XSAVES', 64: 'XRSTORS' };
@@ -136,3 +137,157 @@ export const kvmMmuGetPage: Plugin = (ev, r, env, state) => {
 
 /** plugin_kvm.c: process_is_writable_pte(), the PTE's writable bit (1 << 1) of an unsigned long. */
 export const isWritablePte: PrintFunction = { params: 1, call: ([pte]) => ({ value: pte & 2n, text: '' }) };
+
+/** Exit reason names to their number and isa (VMX first, as plugin_kvm.c looks them up), made once. */
+let exitReasons: Map<string, { code: bigint; isa: bigint }> | null = null;
+
+/** A kvm exit reason's number and isa from plugin_kvm.c's text: "NAME" (VMX or SVM), "UNKNOWN (n)" (VMX), "UNKNOWN-ISA". */
+function exitReasonValue(name: string): { code: bigint; isa: bigint } | null {
+  const unknown = /^UNKNOWN \((\d+)\)$/.exec(name);
+  if (unknown) return { code: BigInt(unknown[1]), isa: 1n };
+  // an isa plugin_kvm.c has no table for: any but 1 and 2 prints the same
+  if (name === 'UNKNOWN-ISA') return { code: 0n, isa: 0n };
+  if (!exitReasons) {
+    exitReasons = new Map();
+    for (const [table, isa] of [[SVM_EXIT_REASONS, 2n], [VMX_EXIT_REASONS, 1n]] as const) {
+      for (const [code, n] of Object.entries(table)) exitReasons.set(n, { code: BigInt(code), isa });
+    }
+  }
+  return exitReasons.get(name) ?? null;
+}
+
+/**
+ * trace-cmd's kvm plugin forms (plugin_kvm.c): kvm_exit `reason NAME rip 0x..
+ * info X Y` and kvm_entry ` vcpu N rip 0x..`. Fields the plugin leaves out
+ * stay unset (an isa it has no table for is any other value); the caller keeps
+ * the record only if it prints back the same.
+ */
+function kvmPlugin(ev: EventFormat): Inverter | null {
+  if (ev.name === 'kvm_entry') {
+    const [vcpu, rip] = indexes(ev, ['vcpu_id', 'rip']);
+    if (vcpu < 0 || rip < 0) return null;
+    return (text) => {
+      const m = /^ vcpu (\d+) rip 0x([0-9a-f]+)$/.exec(text);
+      if (!m) return null;
+      const vals = noValues(ev);
+      vals[vcpu] = BigInt(m[1]);
+      vals[rip] = BigInt('0x' + m[2]);
+      return vals;
+    };
+  }
+  const [reason, rip, isa, info1, info2] = indexes(ev, ['exit_reason', 'guest_rip', 'isa', 'info1', 'info2']);
+  if (reason < 0 || rip < 0) return null;
+  return (text) => {
+    const m = /^reason (UNKNOWN \(\d+\)|\S+) rip 0x([0-9a-f]+)(?: info ([0-9a-f]+) ([0-9a-f]+))?$/.exec(text);
+    if (!m) return null;
+    const r = exitReasonValue(m[1]);
+    if (!r || (isa < 0 && r.isa !== 1n) || (m[3] !== undefined && (info1 < 0 || info2 < 0))) return null;
+    const vals = noValues(ev);
+    vals[reason] = r.code;
+    if (isa >= 0) vals[isa] = r.isa === 0n ? 3n : r.isa;
+    vals[rip] = BigInt('0x' + m[2]);
+    if (m[3] !== undefined) {
+      vals[info1] = BigInt('0x' + m[3]);
+      vals[info2] = BigInt('0x' + m[4]);
+    }
+    return vals;
+  };
+}
+
+
+/** plugin_kvm.c's kvm_emulate_insn text: `csbase:rip: xx xx ..[ FAIL]` (flags are not printed and stay unset). */
+function kvmEmulateInsnPlugin(ev: EventFormat): Inverter | null {
+  const [rip, csbase, len, failed, insn] = indexes(ev, ['rip', 'csbase', 'len', 'failed', 'insn']);
+  if ([rip, csbase, len, failed, insn].some((i) => i < 0)) return null;
+  const size = ev.fields[insn].size;
+  return (text) => {
+    const m = /^([0-9a-f]+):([0-9a-f]+): ((?:[0-9a-f]{2}(?: [0-9a-f]{2})*)?)( FAIL)?$/.exec(text);
+    if (!m) return null;
+    const bytes = m[3] ? m[3].split(' ').map((x) => parseInt(x, 16)) : [];
+    if (bytes.length > size) return null;
+    const vals = noValues(ev);
+    vals[csbase] = BigInt('0x' + m[1]);
+    vals[rip] = BigInt('0x' + m[2]);
+    vals[len] = bytes.length;
+    vals[failed] = m[4] ? 1 : 0;
+    const buf = new Uint8Array(size);
+    buf.set(bytes);
+    vals[insn] = buf;
+    return vals;
+  };
+}
+
+/**
+ * plugin_kvm.c's kvm_nested_vmexit_inject text: `reason NAME info1 X info2 X
+ * int_info X int_info_err X` (hex without 0x); read as kvm_exit's reason.
+ */
+function kvmNestedInjectPlugin(ev: EventFormat): Inverter | null {
+  const [code, isa, i1, i2, ii, iie] = indexes(ev, ['exit_code', 'isa', 'exit_info1', 'exit_info2', 'exit_int_info', 'exit_int_info_err']);
+  if ([code, i1, i2, ii, iie].some((i) => i < 0)) return null;
+  return (text) => {
+    const m = /^reason (UNKNOWN \(\d+\)|\S+) info1 ([0-9a-f]+) info2 ([0-9a-f]+) int_info ([0-9a-f]+) int_info_err ([0-9a-f]+)$/.exec(text);
+    if (!m) return null;
+    const r = exitReasonValue(m[1]);
+    if (!r || (isa < 0 && r.isa !== 1n)) return null;
+    const vals = noValues(ev);
+    vals[code] = r.code;
+    if (isa >= 0) vals[isa] = r.isa === 0n ? 3n : r.isa;
+    [i1, i2, ii, iie].forEach((k, j) => (vals[k] = BigInt('0x' + m[j + 2])));
+    return vals;
+  };
+}
+
+/**
+ * kvm_mmu_print_role()'s text read back into the role word (little-endian
+ * files: a big-endian one prints `WORD: ..`, read as that word), then
+ * ` root N ` and sync/unsync; kvm_mmu_get_page's `new|existing sp gfn X `
+ * before it. Bits the text does not show (16-23, 24-31 past "smm") stay 0.
+ */
+function kvmMmuPlugin(ev: EventFormat): Inverter | null {
+  const [role, root, unsync, created, gfn] = indexes(ev, ['role', 'root_count', 'unsync', 'created', 'gfn']);
+  const getPage = ev.name === 'kvm_mmu_get_page';
+  if (role < 0 || root < 0 || unsync < 0 || (getPage && (created < 0 || gfn < 0))) return null;
+  const head = getPage ? '(new|existing) sp gfn ([0-9a-f]+) ' : '()()';
+  const re = new RegExp(`^${head}(?:WORD: ([0-9a-f]{8})|(\\d+) q(\\d)( direct)? (${ACCESS.map((a) => a.replace(/-/g, '\\-')).join('|')})( invalid)? (!?)pae (!?)nxe (!?)wp( smep)?( smap)?( smm)?) root (\\d+) (sync|unsync)$`);
+  return (text) => {
+    const m = re.exec(text);
+    if (!m) return null;
+    let w: number;
+    if (m[3] !== undefined) w = parseInt(m[3], 16);
+    else {
+      const level = Number(m[4]);
+      const quadrant = Number(m[5]);
+      if (level > 15 || quadrant > 3) return null;
+      w = level | (quadrant << 5) | (m[6] ? 1 << 7 : 0) | (ACCESS.indexOf(m[7]) << 8) | (m[8] ? 1 << 11 : 0);
+      w |= (m[9] ? 0 : 1 << 4) | (m[10] ? 0 : 1 << 12) | (m[11] ? 0 : 1 << 13) | (m[12] ? 1 << 14 : 0) | (m[13] ? 1 << 15 : 0) | (m[14] ? 1 << 24 : 0);
+    }
+    const vals = noValues(ev);
+    vals[role] = w >>> 0;
+    vals[root] = Number(m[15]);
+    vals[unsync] = m[16] === 'unsync' ? 1 : 0;
+    if (getPage) {
+      vals[created] = m[1] === 'new' ? 1 : 0;
+      vals[gfn] = BigInt('0x' + m[2]);
+    }
+    return vals;
+  };
+}
+
+/** The handler's inverse, or (a field it needs missing) the print fmt's. */
+const orFmt = (make: (ev: EventFormat) => Inverter | null): InverterMaker => (ev, longSize) => make(ev) ?? genericInverter(ev, longSize);
+
+/** plugin_kvm.c: its handlers (text from the record alone) and their inverses. */
+export const kvm: Family = {
+  events: {
+    'kvm/kvm_exit': { print: kvmExit, pure: true, invert: orFmt(kvmPlugin) },
+    'kvm/kvm_entry': { print: kvmEntry, pure: true, invert: orFmt(kvmPlugin) },
+    'kvm/kvm_emulate_insn': { print: kvmEmulateInsn, pure: true, invert: orFmt(kvmEmulateInsnPlugin) },
+    'kvm/kvm_nested_vmexit': { print: kvmNestedVmexit, pure: true },
+    'kvm/kvm_nested_vmexit_inject': { print: kvmNestedVmexitInject, pure: true, invert: orFmt(kvmNestedInjectPlugin) },
+    'kvmmmu/kvm_mmu_get_page': { print: kvmMmuGetPage, pure: true, invert: orFmt(kvmMmuPlugin) },
+    'kvmmmu/kvm_mmu_sync_page': { print: kvmMmuRole, pure: true, invert: orFmt(kvmMmuPlugin) },
+    'kvmmmu/kvm_mmu_unsync_page': { print: kvmMmuRole, pure: true, invert: orFmt(kvmMmuPlugin) },
+    'kvmmmu/kvm_mmu_zap_page': { print: kvmMmuRole, pure: true, invert: orFmt(kvmMmuPlugin) },
+    'kvmmmu/kvm_mmu_prepare_zap_page': { print: kvmMmuRole, pure: true, invert: orFmt(kvmMmuPlugin) },
+  },
+};

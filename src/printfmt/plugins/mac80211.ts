@@ -2,7 +2,7 @@ import type { EventFormat } from '../../core/event-format.ts';
 import { readUnsigned } from '../../core/int64.ts';
 import { cString } from '../evaluate.ts';
 import type { PrintEnv, RecordRef } from '../record.ts';
-import type { Plugin } from './plugin-api.ts';
+import type { Family, Plugin } from './plugin-api.ts';
 
 /**
  * plugin_mac80211.c (libtraceevent 1.7.1), drv_bss_info_changed: the wiphy and
@@ -56,4 +56,9 @@ export const drvBssInfoChanged: Plugin = (ev, r, env) => {
   out += INDENT + `${sf('bcnint')} ${sfx('assoc_cap')} ${sfx('basic_rates')} ${sf('enable_beacon')}`;
   out += INDENT + sf('ht_operation_mode');
   return out;
+};
+
+/** plugin_mac80211.c: drv_bss_info_changed (its text spans four lines; not read back). */
+export const mac80211: Family = {
+  events: { 'mac80211/drv_bss_info_changed': { print: drvBssInfoChanged, pure: true } },
 };

@@ -2,6 +2,7 @@ import type { EventFormat } from '../../core/event-format.ts';
 import { readUnsigned } from '../../core/int64.ts';
 import { cString } from '../evaluate.ts';
 import type { PrintEnv, RecordRef } from '../record.ts';
+import type { Inverter } from '../invert.ts';
 
 /**
  * What every event-family printer (libtraceevent's plugins, trace-cmd's own
@@ -9,6 +10,48 @@ import type { PrintEnv, RecordRef } from '../record.ts';
  * tep_get_field_val()/tep_print_num_field()/tep_print_func_field().
  */
 export type Plugin = (ev: EventFormat, r: RecordRef, env: PrintEnv, state: PluginState) => string;
+
+/** Makes an event's inverter once per format (null: its text cannot be read back that way). */
+export type InverterMaker = (ev: EventFormat, longSize: number) => Inverter | null;
+
+/**
+ * What is special about one event, owned by its family's module (as
+ * libtraceevent's plugins/ and trace-cmd's trace-ftrace.c own theirs): how
+ * trace-cmd prints it and how that text reads back. An event without a
+ * handler prints its print fmt and reads back by the fmt's inverse.
+ */
+export interface EventHandler {
+  /** trace-cmd's printer in place of the print fmt (absent: the print fmt) */
+  print?: Plugin;
+  /** its text depends on the record alone (no comms learned, no call stacks kept): report may cache it */
+  pure?: boolean;
+  /** reads the record after its own (tracecmd_peek_next_data()): report defers it by one record */
+  peeksNext?: boolean;
+  /** reads back what trace-cmd report prints for it (absent: the print fmt's inverse) */
+  invert?: InverterMaker;
+  /** reads back the kernel's own text of it (absent: the print fmt's inverse) */
+  invertKernel?: InverterMaker;
+}
+
+/** The per-report settings `-O` sets (PluginState's booleans). */
+export type OptionKey = 'parent' | 'offset' | 'indent' | 'tailprint' | 'depth';
+
+/** One `-O plugin:name[=0|1]` option a family takes. */
+export interface PluginOption {
+  plugin: string;
+  name: string;
+  key: OptionKey;
+  help: string;
+}
+
+/**
+ * One event family: its handlers by "system/name" ("system/*": every event
+ * of the system) and its -O options.
+ */
+export interface Family {
+  events: Record<string, EventHandler>;
+  options?: PluginOption[];
+}
 
 /** Per-report state of the plugins (the function plugin's call stacks per CPU). */
 export class PluginState {

@@ -9,6 +9,12 @@
 export interface PrintFunction {
   params: number;
   call(args: readonly bigint[], mem: PointerArgs): { value: bigint; text: string };
+  /** The argument that gives a value (a one-parameter function read back from a number it printed), or null. */
+  invertValue?(value: bigint): bigint | null;
+  /** The bytes a pointer argument must hold to give a value (a function that reads the record), or null. */
+  invertBytes?(value: bigint): Uint8Array | null;
+  /** The argument that gives a text (a one-parameter function read back from its %s), or null. */
+  invertText?(text: string): bigint | null;
 }
 
 /**

@@ -1,4 +1,6 @@
-import { commText, fieldVal, int32, type Plugin } from './plugin-api.ts';
+import { commText, type Family, fieldVal, int32, type Plugin } from './plugin-api.ts';
+import type { EventFormat } from '../../core/event-format.ts';
+import { noValues, type Inverter } from '../invert.ts';
 
 /** plugin_sched_switch.c: sched_switch and sched_wakeup(_new), which also teach the comm table. */
 const STATES = 'SDTtZXxW';
@@ -63,3 +65,88 @@ export const schedWakeup: Plugin = (ev, r, env) => {
   return out;
 };
 
+const KERNEL_STATES: Record<string, number> = { S: 1, D: 2, T: 4, t: 8, X: 0x10, Z: 0x20, P: 0x40, I: 0x80 };
+
+/** trace-cmd's sched_switch plugin form: `prev:pid [prio] S ==> next:pid [prio]`. */
+function schedSwitchPlugin(ev: EventFormat): Inverter | null {
+  const idx = (n: string) => ev.fields.findIndex((f) => f.name === n);
+  const ix = ['prev_comm', 'prev_pid', 'prev_prio', 'prev_state', 'next_comm', 'next_pid', 'next_prio'].map(idx);
+  if (ix.some((i) => i < 0)) return null;
+  const re = /^(.*):(-?\d+) \[(-?\d+)\] (\S+) ==> (.*):(-?\d+) \[(-?\d+)\]$/;
+  return (text) => {
+    const m = re.exec(text);
+    if (!m) return null;
+    let state = 0;
+    if (m[4] !== 'R') {
+      for (const s of m[4].split('|')) {
+        const b = STATES.indexOf(s);
+        if (b < 0 || s.length !== 1) return null;
+        state |= 1 << b;
+      }
+    }
+    const vals = noValues(ev);
+    [m[1], Number(m[2]), Number(m[3]), state, m[5], Number(m[6]), Number(m[7])].forEach((v, k) => (vals[ix[k]] = v));
+    return vals;
+  };
+}
+
+/** The kernel's own sched_switch text: `prev_comm=.. prev_pid=.. prev_prio=.. prev_state=S ==> next_comm=..`. */
+function schedSwitchKernel(ev: EventFormat): Inverter | null {
+  const idx = (n: string) => ev.fields.findIndex((f) => f.name === n);
+  const ix = ['prev_comm', 'prev_pid', 'prev_prio', 'prev_state', 'next_comm', 'next_pid', 'next_prio'].map(idx);
+  if (ix.some((i) => i < 0)) return null;
+  const re = /^prev_comm=(.*) prev_pid=(-?\d+) prev_prio=(-?\d+) prev_state=(\S+) ==> next_comm=(.*) next_pid=(-?\d+) next_prio=(-?\d+)$/;
+  return (text) => {
+    const m = re.exec(text);
+    if (!m) return null;
+    let s = m[4];
+    let state = 0;
+    if (s.endsWith('+')) {
+      state = 0x100;
+      s = s.slice(0, -1);
+    }
+    if (s !== 'R') {
+      for (const x of s.split('|')) {
+        const b = Object.hasOwn(KERNEL_STATES, x) ? KERNEL_STATES[x] : 0;
+        if (!b) return null;
+        state |= b;
+      }
+    }
+    const vals = noValues(ev);
+    [m[1], Number(m[2]), Number(m[3]), state, m[5], Number(m[6]), Number(m[7])].forEach((v, k) => (vals[ix[k]] = v));
+    return vals;
+  };
+}
+
+/** trace-cmd's sched_wakeup plugin form: `comm:pid [prio] [success=1 ]CPU:003`. */
+function schedWakeupPlugin(ev: EventFormat): Inverter | null {
+  const idx = (n: string) => ev.fields.findIndex((f) => f.name === n);
+  const [c, p, pr, s, t] = ['comm', 'pid', 'prio', 'success', 'target_cpu'].map(idx);
+  if (c < 0 || p < 0 || pr < 0 || t < 0) return null;
+  const re = s >= 0 ? /^(.*):(-?\d+) \[(-?\d+)\] success=(-?\d+) CPU:(\d+)$/ : /^(.*):(-?\d+) \[(-?\d+)\] CPU:(\d+)$/;
+  return (text) => {
+    const m = re.exec(text);
+    if (!m) return null;
+    const vals = noValues(ev);
+    vals[c] = m[1];
+    vals[p] = Number(m[2]);
+    vals[pr] = Number(m[3]);
+    if (s >= 0) vals[s] = Number(m[4]);
+    vals[t] = Number(m[s >= 0 ? 5 : 4]);
+    return vals;
+  };
+}
+
+/**
+ * plugin_sched_switch.c registers sched_switch, sched_wakeup and
+ * sched_wakeup_new (not sched_waking: its report line is the print fmt's).
+ * The kernel's own sched_switch text has prev_state letters the print fmt's
+ * inverse cannot read (a __print_flags of a masked value and a "+").
+ */
+export const sched: Family = {
+  events: {
+    'sched/sched_switch': { print: schedSwitch, invert: schedSwitchPlugin, invertKernel: schedSwitchKernel },
+    'sched/sched_wakeup': { print: schedWakeup, invert: schedWakeupPlugin },
+    'sched/sched_wakeup_new': { print: schedWakeup, invert: schedWakeupPlugin },
+  },
+};
