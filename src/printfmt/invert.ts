@@ -372,9 +372,10 @@ export function genericInverter(ev: EventFormat, longSize: number, kernel = fals
         const fn = printFunction(a.funcName)!;
         const i = index.get(fieldOf(strip(a.params[0]))!.name)!;
         set = (m, vals) => {
+          // a text that does not say the argument (xen's "" for a number it has no name for)
+          // leaves it to the fmt's other conversions; the re-render check decides
           const v = fn.invertText!(m);
-          if (v === null) return false;
-          vals[i] = v;
+          if (v !== null) vals[i] = v;
           return true;
         };
       } else {

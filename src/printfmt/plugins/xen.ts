@@ -17,4 +17,10 @@ export const xenHypercallName: PrintFunction = {
     const name = XEN_HYPERCALLS[Number(BigInt.asUintN(32, op))];
     return { value: 0n, text: name === undefined ? '' : `(${name})` };
   },
+  // read back: "(name)" gives the number; an empty text (no name) does not say which
+  invertText: (text) => {
+    const m = /^\((\w+)\)$/.exec(text);
+    const op = m ? Object.entries(XEN_HYPERCALLS).find(([, n]) => n === m[1]) : undefined;
+    return op ? BigInt(op[0]) : null;
+  },
 };
