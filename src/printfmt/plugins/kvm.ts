@@ -238,6 +238,28 @@ function kvmNestedInjectPlugin(ev: EventFormat): Inverter | null {
 }
 
 /**
+ * kvm_nested_vmexit: ` rip X` then kvm_nested_vmexit_inject's text; an event
+ * without a rip field (5.15 names it guest_rip) prints libtraceevent's
+ * `<CANT FIND FIELD rip>` and then its print fmt, read by the fmt's inverse.
+ */
+function kvmNestedVmexitInverter(ev: EventFormat, longSize: number): Inverter | null {
+  const rip = indexes(ev, ['rip'])[0];
+  if (rip < 0) {
+    const fmt = genericInverter(ev, longSize);
+    const missing = '<CANT FIND FIELD rip>';
+    return fmt && ((text, ctx) => (text.startsWith(missing) ? fmt(text.slice(missing.length), ctx) : null));
+  }
+  const rest = kvmNestedInjectPlugin(ev);
+  if (!rest) return genericInverter(ev, longSize);
+  return (text, ctx) => {
+    const m = /^ rip ([0-9a-f]+)([\s\S]*)$/.exec(text);
+    const vals = m ? rest(m[2], ctx) : null;
+    if (vals) vals[rip] = BigInt('0x' + m![1]);
+    return vals;
+  };
+}
+
+/**
  * kvm_mmu_print_role()'s text read back into the role word (little-endian
  * files: a big-endian one prints `WORD: ..`, read as that word), then
  * ` root N ` and sync/unsync; kvm_mmu_get_page's `new|existing sp gfn X `
@@ -282,7 +304,7 @@ export const kvm: Family = {
     'kvm/kvm_exit': { print: kvmExit, pure: true, invert: orFmt(kvmPlugin) },
     'kvm/kvm_entry': { print: kvmEntry, pure: true, invert: orFmt(kvmPlugin) },
     'kvm/kvm_emulate_insn': { print: kvmEmulateInsn, pure: true, invert: orFmt(kvmEmulateInsnPlugin) },
-    'kvm/kvm_nested_vmexit': { print: kvmNestedVmexit, pure: true },
+    'kvm/kvm_nested_vmexit': { print: kvmNestedVmexit, pure: true, invert: kvmNestedVmexitInverter },
     'kvm/kvm_nested_vmexit_inject': { print: kvmNestedVmexitInject, pure: true, invert: orFmt(kvmNestedInjectPlugin) },
     'kvmmmu/kvm_mmu_get_page': { print: kvmMmuGetPage, pure: true, invert: orFmt(kvmMmuPlugin) },
     'kvmmmu/kvm_mmu_sync_page': { print: kvmMmuRole, pure: true, invert: orFmt(kvmMmuPlugin) },

@@ -2,6 +2,7 @@ import type { EventFormat } from '../../core/event-format.ts';
 import { readUnsigned } from '../../core/int64.ts';
 import { cString } from '../evaluate.ts';
 import type { PrintEnv, RecordRef } from '../record.ts';
+import { indexes, noValues, type Inverter } from '../invert.ts';
 import type { Family, Plugin } from './plugin-api.ts';
 
 /**
@@ -58,7 +59,39 @@ export const drvBssInfoChanged: Plugin = (ev, r, env) => {
   return out;
 };
 
-/** plugin_mac80211.c: drv_bss_info_changed (its text spans four lines; not read back). */
+/** drv_bss_info_changed's numbers, per line, and how each prints (%d or %#x of the low 32 bits). */
+const BSS_LINES: [name: string, how: 'd' | '#x'][][] = [
+  [['assoc', 'd'], ['aid', 'd'], ['cts', 'd'], ['shortpre', 'd'], ['shortslot', 'd'], ['dtimper', 'd']],
+  [['bcnint', 'd'], ['assoc_cap', '#x'], ['basic_rates', '#x'], ['enable_beacon', 'd']],
+  [['ht_operation_mode', 'd']],
+];
+
+/**
+ * The four lines read back (the report reader joins the indented ones to
+ * the event's text): names and the numbers the handler prints; the other
+ * fields stay unset. Only an event with every field the handler prints.
+ */
+function bssInfoInverter(ev: EventFormat): Inverter | null {
+  const names = BSS_LINES.flat();
+  const [wiphy, vif, vifType] = indexes(ev, ['wiphy_name', 'vif_name', 'vif_type']);
+  const at = indexes(ev, names.map(([n]) => n));
+  if (wiphy < 0 || vif < 0 || vifType < 0 || at.some((i) => i < 0)) return null;
+  const num = (how: 'd' | '#x') => (how === 'd' ? '(-?\\d+)' : '(0x[0-9a-f]+|0)');
+  const lines = BSS_LINES.map((l, k) => l.map(([n, how]) => `${n}:${num(how)}`).join(' ') + (k === 0 ? ' ' : ''));
+  const re = new RegExp(`^(.*?) vif:(.*)\\((-?\\d+)\\)${lines.map((l) => INDENT + l).join('')}$`);
+  return (text) => {
+    const m = re.exec(text);
+    if (!m) return null;
+    const vals = noValues(ev);
+    vals[wiphy] = m[1];
+    vals[vif] = m[2];
+    vals[vifType] = Number(m[3]);
+    names.forEach(([, how], k) => (vals[at[k]] = how === 'd' ? Number(m[4 + k]) : Number(BigInt(m[4 + k]))));
+    return vals;
+  };
+}
+
+/** plugin_mac80211.c: drv_bss_info_changed. */
 export const mac80211: Family = {
-  events: { 'mac80211/drv_bss_info_changed': { print: drvBssInfoChanged, pure: true } },
+  events: { 'mac80211/drv_bss_info_changed': { print: drvBssInfoChanged, pure: true, invert: bssInfoInverter } },
 };

@@ -70,12 +70,14 @@ describe('report text read back into each family\'s events', () => {
     back.close();
   });
 
-  it('the plugin-families trace (scsi CDBs, cfg80211, kvm emulate/nested/mmu): all read back but the four-line drv_bss_info_changed and a 5.15 kvm_nested_vmexit the plugin cannot print', async () => {
+  it('the plugin-families trace (scsi CDBs, cfg80211, kvm emulate/nested/mmu): all read back, the four-line drv_bss_info_changed too, but a 5.15 kvm_nested_vmexit', async () => {
     const dat = path.join(dir, 'families.dat');
     await writePluginFamiliesTrace(dat);
     const { text, back, read, asText } = await readBack(dat);
-    expect(Object.fromEntries(asText)).toEqual({ drv_bss_info_changed: 2, kvm_nested_vmexit: 1 });
-    expect(Object.fromEntries(read)).toMatchObject({ scsi_dispatch_cmd_start: 17, cfg80211_rx_mlme_mgmt: 3, kvm_emulate_insn: 2, kvm_nested_vmexit_inject: 3, kvm_mmu_get_page: 2, kvm_mmu_sync_page: 1, kvm_mmu_prepare_zap_page: 1 });
+    // the plugin cannot print it (no rip field) and its fmt picks the reason's table by isa, of
+    // exit_reason & 0xffff: a choice and a mask the fmt's inverse does not solve
+    expect(Object.fromEntries(asText)).toEqual({ kvm_nested_vmexit: 1 });
+    expect(Object.fromEntries(read)).toMatchObject({ drv_bss_info_changed: 2, scsi_dispatch_cmd_start: 17, cfg80211_rx_mlme_mgmt: 3, kvm_emulate_insn: 2, kvm_nested_vmexit_inject: 3, kvm_mmu_get_page: 2, kvm_mmu_sync_page: 1, kvm_mmu_prepare_zap_page: 1 });
     const again = reportOf(back);
     if (again !== text) expect.fail(firstDiff(text, again));
     back.close();
@@ -89,5 +91,36 @@ describe('report text read back into each family\'s events', () => {
     const t = await openTrace(file, { formats: [{ system: 'sched', text: fmt }] });
     expect([...t.formats.all()].filter((f) => f.system === 'text')).toEqual([]);
     expect(reportOf(t)).toBe('cpus=2\n' + line);
+  });
+});
+
+describe('a handler and its inverter as a pair, record by record', () => {
+  it('kvm_nested_vmexit of kernels whose event has rip and the exit_* fields: " rip X" and the inject text read back', async () => {
+    const { parseEventFormat } = await import('../../../src/core/event-format.ts');
+    const { formatText } = await import('../../../src/core/format-writer.ts');
+    const { RecordEncoder } = await import('../../../src/core/record-encoder.ts');
+    const { printerFor } = await import('../../../src/printfmt/event-text.ts');
+    const { inverterFor, PluginState } = await import('../../../src/printfmt/plugins.ts');
+    const { SynthPrintk, SynthSymbols } = await import('../../../src/io/text/synth-tables.ts');
+    const { CommTable } = await import('../../../src/core/comms.ts');
+    const { recordRef } = await import('../../../src/printfmt/record.ts');
+    const u = (name: string, size: number) => ({ type: size === 8 ? 'u64' : 'u32', name, size });
+    const ev = parseEventFormat(formatText({ name: 'kvm_nested_vmexit', id: 77, fields: [u('rip', 8), u('exit_code', 4), u('exit_info1', 8), u('exit_info2', 8), u('exit_int_info', 4), u('exit_int_info_err', 4), u('isa', 4)], printFmt: '"rip: 0x%016llx", REC->rip' }, 8), 'kvm', 8);
+    const syms = new SynthSymbols();
+    const printk = new SynthPrintk();
+    const env = { littleEndian: true, longSize: 8, symbols: syms.symbols, printk: printk.printk, comms: new CommTable(''), kernel: false };
+    const enc = new RecordEncoder(ev, true);
+    const print = (vals: unknown[]) => {
+      const p = enc.encode({ pid: 1, flags: 0, preempt: 0 }, vals as never).slice();
+      const r = recordRef();
+      r.data = p;
+      r.dv = new DataView(p.buffer);
+      r.size = p.length;
+      return printerFor(ev, 8, false)(r, env, new PluginState());
+    };
+    const text = print([0xffffffff81000010n, 48, 0x1234n, 0n, 0x80000b0e, 0, 1]);
+    expect(text).toBe(' rip ffffffff81000010reason EPT_VIOLATION info1 1234 info2 0 int_info 80000b0e int_info_err 0');
+    const vals = inverterFor(ev, 8, false)!(text, { syms, printk, kernel: false, maskBytes: 8 })!;
+    expect(print(vals)).toBe(text);
   });
 });
