@@ -7,6 +7,7 @@ export const COMMANDS: Record<string, () => Promise<{ register(p: Command): void
   report: () => import('./report.ts'),
   dump: () => import('./dump.ts'),
   split: () => import('./split.ts'),
+  list: () => import('./list.ts'),
   filter: () => import('./filter.ts'),
   record: () => import('./record.ts'),
   scenarios: () => import('./scenarios.ts'),

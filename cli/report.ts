@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .option('-t', 'full nanosecond timestamps')
     .option('-R', 'raw fields instead of the print format')
     .option('--cpu <list>', 'only these CPUs, e.g. 0,2-3')
-    .option('-O <option>', `plugin option, NAME or PLUGIN:NAME[=0|1] (repeatable): ${pluginOptions().map((x) => `${x.plugin}:${x.name} (${x.help})`).join(', ')}`, (v: string, p: string[]) => [...p, v], [] as string[])
+    .option('-O <option>', `plugin option, NAME or PLUGIN:NAME[=0|1] (repeatable): ${pluginOptions().map((x) => `${x.plugin}:${x.name} (${x.help.toLowerCase()}${x.default ? '; on' : ''})`).join(', ')}`, (v: string, p: string[]) => [...p, v], [] as string[])
     .option('-F <filter>', "show only matching events: 'EVENTS' or 'EVENTS: FILTER' in libtraceevent's filter language, as trace-cmd (=~ regex, COMM, CPU; CPUS{} takes the kernel's language); repeatable; with several -i, for the -i before it", (v: string, prev: (EventFilterArg & { input: number })[]) => [...prev, { arg: v, negative, input: Math.max(0, inputs.length - 1) }], [] as (EventFilterArg & { input: number })[])
     .option('--format <file>', 'event format file or folder for text traces (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('-v', 'filters after -v hide what they match', () => {

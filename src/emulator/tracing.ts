@@ -193,7 +193,7 @@ export class Tracing {
     }
     if (!found.length) {
       const lacking = this.lacks(spec);
-      throw new UserError(lacking ? `-e ${spec}: ${lacking.why}` : `no event "${spec}" in the emulated kernel (see tracelab record --list-events)`);
+      throw new UserError(lacking ? `-e ${spec}: ${lacking.why}` : `no event "${spec}" in the emulated kernel (tracelab list -e shows them)`);
     }
     return found;
   }

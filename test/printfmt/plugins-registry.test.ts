@@ -32,7 +32,7 @@ describe('event family registry', () => {
   });
 
   it('-O takes NAME or PLUGIN:NAME with =0/=1, as trace-cmd; unknown ones are not options', () => {
-    expect(pluginOptions().map((o) => `${o.plugin}:${o.name}`)).toEqual(['ftrace:parent', 'ftrace:offset', 'ftrace:indent', 'fgraph:tailprint', 'fgraph:depth']);
+    expect(pluginOptions().map((o) => `${o.plugin}:${o.name}`)).toEqual(['ftrace:parent', 'ftrace:indent', 'ftrace:offset', 'fgraph:tailprint', 'fgraph:depth']);
     expect(pluginOption('ftrace:parent')).toEqual(['parent', true]);
     expect(pluginOption('parent')).toEqual(['parent', true]);
     expect(pluginOption('indent=0')).toEqual(['indent', false]);

@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { compressUsingDict, createCCtx, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
 
@@ -29,11 +32,6 @@ export function loadZstd(): Promise<void> {
   return (zstdReady ??= zstdInit());
 }
 
-/**
- * One compression context for the thread, reused: ZSTD_compress would build
- * and free a context per chunk, which took 25-36% of the time on 40 KB
- * chunks (measured on samples of an emulated trace). With no dictionary the frames are byte-identical to ZSTD_compress's.
- */
 /** zstd_errors.h's ZSTD_ErrorCode values a damaged frame gives, as words. */
 const ZSTD_ERRORS: Record<number, string> = {
   1: 'error (generic)',
@@ -48,6 +46,11 @@ const ZSTD_ERRORS: Record<number, string> = {
   72: 'wrong compressed size (srcSize_wrong)',
 };
 
+/**
+ * One compression context for the thread, reused: ZSTD_compress would build
+ * and free a context per chunk, which took 25-36% of the time on 40 KB
+ * chunks (measured on samples of an emulated trace). With no dictionary the frames are byte-identical to ZSTD_compress's.
+ */
 let cctx = 0;
 const NO_DICT = new Uint8Array(0);
 
@@ -108,4 +111,28 @@ export async function codecFor(name: string): Promise<Codec | null> {
  */
 export function plausibleExpansion(codec: Codec, csize: number): number {
   return csize * codec.maxRatio + 65536;
+}
+
+/**
+ * The compression algorithms this build reads and writes, with the version of
+ * what implements each: zlib is Node's own; zstd is the @bokuweb/zstd-wasm
+ * build (it exports no ZSTD_versionNumber, so its package version stands in).
+ */
+export function codecVersions(): { name: string; version: string }[] {
+  let zstdVersion = 'unknown';
+  try {
+    let dir = path.dirname(createRequire(import.meta.url).resolve('@bokuweb/zstd-wasm'));
+    for (let k = 0; k < 5 && zstdVersion === 'unknown'; k++, dir = path.dirname(dir)) {
+      const f = path.join(dir, 'package.json');
+      if (!fs.existsSync(f)) continue;
+      const pkg = JSON.parse(fs.readFileSync(f, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@bokuweb/zstd-wasm' && pkg.version) zstdVersion = `zstd-wasm ${pkg.version}`;
+    }
+  } catch {
+    // not resolvable from here (a copied bundle): the version stays unknown
+  }
+  return [
+    { name: 'zstd', version: zstdVersion },
+    { name: 'zlib', version: process.versions.zlib ?? 'unknown' },
+  ];
 }

@@ -127,8 +127,9 @@ export const functionGraph: Family = {
     'ftrace/funcgraph_entry': { print: funcgraphEntry, peeksNext: true },
     'ftrace/funcgraph_exit': { print: funcgraphExit },
   },
+  // trace-ftrace.c's trace_ftrace_options[]
   options: [
-    { plugin: 'fgraph', name: 'tailprint', key: 'tailprint', help: "print the function's name on its closing brace" },
-    { plugin: 'fgraph', name: 'depth', key: 'depth', help: 'print the call depth' },
+    { plugin: 'fgraph', name: 'tailprint', key: 'tailprint', help: 'Print function name at function exit in function graph', default: false },
+    { plugin: 'fgraph', name: 'depth', key: 'depth', help: 'Show the depth of each entry', default: false },
   ],
 };

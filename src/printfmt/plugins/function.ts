@@ -121,9 +121,10 @@ export const ftrace: Family = {
     'ftrace/raw_data': { print: rawData, pure: true },
     'ftrace/bprint': { pure: false, invert: bprintInverter, invertKernel: bprintInverter },
   },
+  // plugin_function.c's plugin_options[], in its order
   options: [
-    { plugin: 'ftrace', name: 'parent', key: 'parent', help: 'print the parent function' },
-    { plugin: 'ftrace', name: 'offset', key: 'offset', help: 'print function+offset' },
-    { plugin: 'ftrace', name: 'indent', key: 'indent', help: 'indent by call depth (on; indent=0 turns it off)' },
+    { plugin: 'ftrace', name: 'parent', key: 'parent', help: 'Print parent of functions for function events', default: false },
+    { plugin: 'ftrace', name: 'indent', key: 'indent', help: 'Try to show function call indents, based on parents', default: true },
+    { plugin: 'ftrace', name: 'offset', key: 'offset', help: 'Show function names as well as their offsets', default: false },
   ],
 };

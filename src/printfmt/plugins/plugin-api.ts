@@ -36,12 +36,15 @@ export interface EventHandler {
 /** The per-report settings `-O` sets (PluginState's booleans). */
 export type OptionKey = 'parent' | 'offset' | 'indent' | 'tailprint' | 'depth';
 
-/** One `-O plugin:name[=0|1]` option a family takes. */
+/** One `-O plugin:name[=0|1]` option a family takes, as libtraceevent's tep_plugin_option lists it. */
 export interface PluginOption {
   plugin: string;
   name: string;
   key: OptionKey;
+  /** its description (trace-cmd list -O prints it) */
   help: string;
+  /** its value before any -O */
+  default: boolean;
 }
 
 /**
