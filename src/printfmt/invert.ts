@@ -61,6 +61,16 @@ function intPattern(format: string): string {
   return ' *-?\\d+';
 }
 
+/** A setter that stores what `read` makes of the matched text in field i (null: the text does not fit). */
+function setterOf(i: number, read: (m: string) => FieldValue | null): Setter {
+  return (m, vals) => {
+    const v = read(m);
+    if (v === null) return false;
+    vals[i] = v;
+    return true;
+  };
+}
+
 /** The number a conversion printed (its pattern matched). */
 function printedInt(m: string, format: string): bigint {
   const c = convOf(format);
@@ -174,22 +184,12 @@ export function genericInverter(ev: EventFormat, longSize: number, kernel = fals
         // jiffies_to_msecs(REC->wait): the function's value read back into its argument
         const i = index.get(fnField.name)!;
         pat = intPattern(seg.format);
-        set = (m, vals) => {
-          const v = fn.invertValue!(printedInt(m, seg.format));
-          if (v === null) return false;
-          vals[i] = v;
-          return true;
-        };
+        set = setterOf(i, (m) => fn.invertValue!(printedInt(m, seg.format)));
       } else if (fn && fnBytes?.kind === 'dynarray' && fnBytes.field && index.has(fnBytes.field.name)) {
         // __le16_to_cpup((__le16 *)__get_dynamic_array(frame)): the bytes the function read
         const i = index.get(fnBytes.field.name)!;
         pat = intPattern(seg.format);
-        set = (m, vals) => {
-          const b = fn.invertBytes!(printedInt(m, seg.format));
-          if (b === null) return false;
-          vals[i] = b;
-          return true;
-        };
+        set = setterOf(i, (m) => fn.invertBytes!(printedInt(m, seg.format)));
       } else if (arr && arr.isArray && at >= 0 && arr.elementSize > 0 && (at + 1) * arr.elementSize <= arr.size) {
         // REC->args[3]: one element of an array field
         const i = index.get(arr.name)!;
@@ -323,23 +323,13 @@ export function genericInverter(ev: EventFormat, longSize: number, kernel = fals
       } else if (a && a.kind === 'flags' && flagsReader(a, fieldOf)) {
         const fr = flagsReader(a, fieldOf)!;
         const i = index.get(fr.field.name)!;
-        set = (m, vals) => {
-          const v = fr.read(m);
-          if (v === null) return false;
-          vals[i] = v;
-          return true;
-        };
+        set = setterOf(i, fr.read);
       } else if (a && a.kind === 'op' && a.op === '?' && a.right?.kind === 'op' && a.right.op === ':' && a.right.left?.kind === 'flags' && a.right.right?.kind === 'atom' && flagsReader(a.right.left, fieldOf)?.field === fieldOf(strip(a.left))) {
         // (REC->gfp_flags) ? __print_flags(REC->gfp_flags, ...) : "none"
         const fr = flagsReader(a.right.left, fieldOf)!;
         const i = index.get(fr.field.name)!;
         const none = a.right.right.atom;
-        set = (m, vals) => {
-          const v = m === none ? 0n : fr.read(m);
-          if (v === null) return false;
-          vals[i] = v;
-          return true;
-        };
+        set = setterOf(i, (m) => (m === none ? 0n : fr.read(m)));
       } else if (a && a.kind === 'op' && a.op === '?' && a.right?.kind === 'op' && a.right.op === ':' && a.right.left?.kind === 'atom' && a.right.right?.kind === 'atom' && fieldOf(strip(a.left))) {
         // REC->ret ? "handled" : "unhandled"
         const f = fieldOf(strip(a.left))!;

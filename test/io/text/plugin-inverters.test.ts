@@ -8,6 +8,14 @@ import { firstDiff, reportOf, tempDir } from '../../helpers.ts';
 import { writeOracleTrace } from '../../printfmt/oracle-trace.ts';
 import { writePluginFamiliesTrace } from '../../printfmt/plugin-families-trace.ts';
 import { ROOT } from '../../oracles.ts';
+import { CommTable } from '../../../src/core/comms.ts';
+import { parseEventFormat } from '../../../src/core/event-format.ts';
+import { formatText } from '../../../src/core/format-writer.ts';
+import { RecordEncoder, type FieldValue } from '../../../src/core/record-encoder.ts';
+import { SynthPrintk, SynthSymbols } from '../../../src/io/text/synth-tables.ts';
+import { printerFor } from '../../../src/printfmt/event-text.ts';
+import { inverterFor, PluginState } from '../../../src/printfmt/plugins.ts';
+import { recordRef } from '../../../src/printfmt/record.ts';
 
 /**
  * Report text read back (issue 15): each event family's printed text — the
@@ -95,23 +103,15 @@ describe('report text read back into each family\'s events', () => {
 });
 
 describe('a handler and its inverter as a pair, record by record', () => {
-  it('kvm_nested_vmexit of kernels whose event has rip and the exit_* fields: " rip X" and the inject text read back', async () => {
-    const { parseEventFormat } = await import('../../../src/core/event-format.ts');
-    const { formatText } = await import('../../../src/core/format-writer.ts');
-    const { RecordEncoder } = await import('../../../src/core/record-encoder.ts');
-    const { printerFor } = await import('../../../src/printfmt/event-text.ts');
-    const { inverterFor, PluginState } = await import('../../../src/printfmt/plugins.ts');
-    const { SynthPrintk, SynthSymbols } = await import('../../../src/io/text/synth-tables.ts');
-    const { CommTable } = await import('../../../src/core/comms.ts');
-    const { recordRef } = await import('../../../src/printfmt/record.ts');
+  it('kvm_nested_vmexit of kernels whose event has rip and the exit_* fields: " rip X" and the inject text read back', () => {
     const u = (name: string, size: number) => ({ type: size === 8 ? 'u64' : 'u32', name, size });
     const ev = parseEventFormat(formatText({ name: 'kvm_nested_vmexit', id: 77, fields: [u('rip', 8), u('exit_code', 4), u('exit_info1', 8), u('exit_info2', 8), u('exit_int_info', 4), u('exit_int_info_err', 4), u('isa', 4)], printFmt: '"rip: 0x%016llx", REC->rip' }, 8), 'kvm', 8);
     const syms = new SynthSymbols();
     const printk = new SynthPrintk();
     const env = { littleEndian: true, longSize: 8, symbols: syms.symbols, printk: printk.printk, comms: new CommTable(''), kernel: false };
     const enc = new RecordEncoder(ev, true);
-    const print = (vals: unknown[]) => {
-      const p = enc.encode({ pid: 1, flags: 0, preempt: 0 }, vals as never).slice();
+    const print = (vals: (FieldValue | undefined)[]) => {
+      const p = enc.encode({ pid: 1, flags: 0, preempt: 0 }, vals).slice();
       const r = recordRef();
       r.data = p;
       r.dv = new DataView(p.buffer);
