@@ -4,7 +4,7 @@ import type { EventFormat, FieldFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { compiledPrint, compileSegment } from '../printfmt/render.ts';
 import type { Arg, Segment } from '../printfmt/ast.ts';
-import { recordRef, type PrintEnv } from '../printfmt/record.ts';
+import { recordRef, type PrintEnv, type RecordRef } from '../printfmt/record.ts';
 import { stackFrames } from '../core/kernel-stack.ts';
 
 /** What a field becomes in a table: a number, text, a symbol ("func+0x0"), or a cpulist. */
@@ -69,12 +69,20 @@ function fieldsOf(a: Arg | null, out: Set<string>): boolean {
 export function printedReader(ev: EventFormat, name: string, longSize: number, env: PrintEnv): ((b: EventBatch, i: number) => string) | null {
   const cp = compiledPrint(ev, longSize);
   if (cp.fmt.failed) return null;
-  const seg = cp.fmt.segments.find((s: Segment) => {
+  const segs = cp.fmt.segments;
+  const onlyField = (s: Segment, decoded: boolean) => {
     const names = new Set<string>();
-    return s.arg !== null && fieldsOf(s.arg, names) && names.size === 1 && names.has(name);
-  });
-  if (!seg) return null;
-  const fn = compileSegment(seg);
+    const transform = s.arg !== null && fieldsOf(s.arg, names);
+    return (transform || !decoded) && s.kind !== 'text' && names.size === 1 && names.has(name);
+  };
+  const at = segs.findIndex((s: Segment) => onlyField(s, true));
+  if (at < 0) return null;
+  // conversions right after it that read only this field print with it: sched_switch's
+  // "prev_state=%s%s" is the flags, then "+" for a preempted task (TASK_REPORT_MAX)
+  let end = at + 1;
+  while (end < segs.length && onlyField(segs[end], false)) end++;
+  const parts = segs.slice(at, end).map(compileSegment);
+  const fn = parts.length === 1 ? parts[0] : (r: RecordRef, e: PrintEnv) => parts.map((p) => p(r, e)).join('');
   const r = recordRef();
   return (b, i) => {
     r.data = b.data;

@@ -96,6 +96,11 @@ describe('event tables', () => {
     expect(a.getChild('prev_state')!.get(k)).toBe(0n);
     // a field the print fmt decodes (__print_flags) is there as that text too
     expect(a.getChild('prev_state_text')!.get(k)).toBe('R');
+    // with what the fmt prints right after it from the same field: a preempted task is "R+" (TASK_REPORT_MAX), as report -N shows
+    const states = a.getChild('prev_state')!;
+    let p = 0;
+    while (states.get(p) !== 256n) p++;
+    expect(a.getChild('prev_state_text')!.get(p)).toBe('R+');
     expect(String(a.getChild('vec_text')!.get((a.getChild('event')!.toArray() as string[]).indexOf('softirq_entry')))).toMatch(/^(TIMER|RCU|SCHED|NET_RX|BLOCK|TASKLET|HI|NET_TX|IRQ_POLL|HRTIMER)$/);
     // other events' rows are null in it
     expect(a.getChild('prev_pid')!.get(0)).toBe(null);

@@ -9,7 +9,7 @@ export class ByteSink {
 
   constructor(
     private out: (chunk: Uint8Array) => void,
-    private size = 1 << 20,
+    size = 1 << 20,
   ) {
     this.buf = new Uint8Array(size);
   }
