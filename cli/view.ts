@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
+import { packageRoot } from '../src/core/package-root.ts';
 import type { Command } from 'commander';
 import { viewData, viewFilterMatches } from '../src/analysis/view-data.ts';
 import { FilterError } from '../src/filter/kernel-filter.ts';
@@ -8,6 +11,15 @@ import { writeFileAtomically } from '../src/core/atomic-file.ts';
 import { UserError } from '../src/core/errors.ts';
 import { reportEventTexts } from '../src/io/text/report-printer.ts';
 import { cpuListArg, openInput } from './analysis-options.ts';
+
+/** The most of its traces' bytes an offline page carries for its filter box. */
+const MAX_COPY = 64 << 20;
+
+/** The page's own reader for dropped files (the build's browser bundle), or none when not built. */
+function readerScript(): string | undefined {
+  const f = path.join(packageRoot(), 'dist/bundle/viewer-reader.js');
+  return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined;
+}
 
 export function register(program: Command): void {
   program
@@ -27,7 +39,21 @@ export function register(program: Command): void {
       const traces: Trace[] = [];
       for (const f of files) traces.push(await openInput(f, o));
       const isolated = o.isolated ? cpuListArg(String(o.isolated), '--isolated', ...traces) : [];
-      const page = viewerPage(traces.map((t) => ({ data: viewData(t), texts: reportEventTexts(t, maxList) })), { isolated, served: !o.output });
+      const warnings = traces.flatMap((t) => t.warnings);
+      const reader = readerScript();
+      // an offline page filters in itself on a copy of its traces, when they are small enough to carry
+      const size = files.reduce((n, f) => n + (f === '-' ? Infinity : fs.statSync(f).size), 0);
+      const formats = (o.format as string[]).length > 0;
+      const copy = o.output && reader && size <= MAX_COPY && !formats;
+      const noFilter = !o.output ? undefined : !reader ? 'this build has no page reader (npm run build)' : formats ? 'text traces read with --format: serve them (tracelab view FILE)' : size > MAX_COPY ? `traces over ${MAX_COPY >> 20} MiB are not copied into the page: serve them (tracelab view FILE)` : undefined;
+      const page = viewerPage(traces.map((t) => ({ data: viewData(t), texts: reportEventTexts(t, maxList) })), {
+        isolated,
+        served: !o.output,
+        reader,
+        warnings,
+        files: copy ? files.map((f) => ({ name: path.basename(f), bytes: fs.readFileSync(f) })) : undefined,
+        noFilter,
+      });
       if (o.output) {
         for (const t of traces) t.close();
         writeFileAtomically(String(o.output), page);

@@ -26,16 +26,36 @@ export interface ViewerOptions {
   isolated?: number[];
   /** Served by `tracelab view`: the filter box asks the server (`filter?trace=K&q=ARG`). */
   served?: boolean;
+  /**
+   * The page's own reader (the browser bundle's text, TracelabReader): a
+   * trace.dat, report or kernel text dropped on the page (or opened with its
+   * button) is read in the page and shown in place of what it shows.
+   */
+  reader?: string;
+  /** What reading the traces warned about, shown under the header. */
+  warnings?: string[];
+  /**
+   * The traces' own bytes, one per trace (an offline page with the reader):
+   * its filter box reopens them in the page on first use and filters there.
+   */
+  files?: { name: string; bytes: Uint8Array }[];
+  /** Why an offline page has no filter box (no reader, no copy of the traces). */
+  noFilter?: string;
+  /** The reader holds the traces open (a file opened in the page): the filter box works in the page. */
+  local?: boolean;
 }
 
 const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 /** The data as JSON: typed columns in base64 (decoded into typed arrays by the page), strings as arrays. */
-function payload(traces: ViewerTrace[], o: ViewerOptions): string {
+export function payload(traces: ViewerTrace[], o: ViewerOptions): string {
   const cols = (o2: Record<string, ArrayBufferView>) => Object.fromEntries(Object.entries(o2).map(([k, v]) => [k, { t: v.constructor.name, b: b64(v) }]));
   const json = JSON.stringify({
     isolated: o.isolated ?? [],
     served: !!o.served,
+    local: !!o.local || !!o.files?.length,
+    noFilter: o.noFilter ?? '',
+    warnings: o.warnings ?? [],
     traces: traces.map(({ data: d, texts }) => ({
       source: d.source,
       cpus: d.cpus,
@@ -56,6 +76,9 @@ function payload(traces: ViewerTrace[], o: ViewerOptions): string {
   return json.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** Events whose report text a page holds for a file opened in it (as `tracelab view --max-list`'s default). */
+export const MAX_LIST_DROPPED = 100000;
+
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /**
@@ -63,10 +86,12 @@ const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '
  * above the other on the same window of time since each trace's first event.
  */
 export function viewerPage(traces: ViewerTrace[], o: ViewerOptions = {}): string {
+  // with the reader, its zstd is WASM, and binary-parser compiles the trace.dat layouts (ours, never
+  // the file's bytes) with new Function: the page allows both, and still fetches nothing
   const title = traces.map((t) => t.data.source).join(' vs ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:${o.served ? "; connect-src 'self'" : ''}">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'${o.reader ? " 'unsafe-eval' 'wasm-unsafe-eval'" : ''}; style-src 'unsafe-inline'; img-src data:${o.served ? "; connect-src 'self'" : ''}">
 <title>${escapeHtml(title)} - tracelab view</title>
 <style>
 body{margin:0;font:13px/1.3 system-ui,sans-serif;color:#222;display:flex;flex-direction:column;height:100vh}
@@ -75,6 +100,7 @@ header input[type=text]{width:110px}
 #search{width:220px}
 #filter{width:300px}
 #ferr{color:#b00}
+#warn{color:#8a6d00;font-size:12px;padding:0 10px;white-space:pre-wrap}
 #wrap{position:relative;flex:0 0 auto;border-bottom:1px solid #ddd;overflow-y:auto;max-height:60vh}
 .trace{font-weight:bold;padding:3px 6px;background:#f0f0f0;border-top:1px solid #ddd}
 .info{font-weight:normal;color:#555;margin-left:8px}
@@ -86,7 +112,7 @@ canvas{display:block;cursor:grab}
 .key{display:inline-block;width:10px;height:10px;margin:0 3px 0 8px;vertical-align:middle}
 </style></head><body>
 <header>
-<b>${escapeHtml(title)}</b>
+<b id="title">${escapeHtml(title)}</b>${o.reader ? '\n<label title="or drop a trace.dat, report text or kernel text on the page">open <input id="open" type="file"></label>' : ''}
 <label>from <input id="t0" type="text"></label><label>to <input id="t1" type="text"> s</label>
 <button id="zin" title="w">zoom in</button><button id="zout" title="s">zoom out</button><button id="reset" title="0">all</button>
 <label><input id="showArrows" type="checkbox" checked> IPI arrows</label>
@@ -97,13 +123,22 @@ canvas{display:block;cursor:grab}
 <span id="which"></span>
 <span><span class="key" style="background:#d62728"></span>irq<span class="key" style="background:#ff7f0e"></span>softirq<span class="key" style="background:#9467bd"></span>IPI / vector handler</span>
 </header>
+<div id="warn"></div>
 <div id="wrap"></div>
 <div id="detail"></div>
 <div id="list"></div>
-<script id="data" type="application/json">${payload(traces, o)}</script>
+<script id="data" type="application/json">${payload(traces, o)}</script>${o.files?.length ? `\n<script id="files" type="application/json">${JSON.stringify(o.files.map((f) => ({ name: f.name, b64: b64(f.bytes) })))}</script>` : ''}${o.reader ? `\n<script id="reader">${o.reader}</script>` : ''}
 <script>
 "use strict";
-const ALL = JSON.parse(document.getElementById('data').textContent);
+// start(ALL) draws a payload; again for a file opened in the page (the old listeners go with its signal)
+let running = null;
+function start(ALL) {
+if (running) running.abort();
+running = new AbortController();
+const signal = running.signal;
+document.getElementById('wrap').replaceChildren();
+document.getElementById('title').textContent = document.title = ALL.traces.map((t) => t.source).join(' vs ');
+document.getElementById('warn').textContent = (ALL.warnings || []).map((w) => 'warning: ' + w).join('\\n');
 function col(c) {
   const bin = atob(c.b);
   const u8 = new Uint8Array(bin.length);
@@ -309,7 +344,7 @@ for (const V of VIEWS) {
   V.cv.addEventListener('mousedown', (e) => { drag = { V, x: e.offsetX, v0, v1, moved: false }; V.cv.style.cursor = 'grabbing'; });
   V.cv.addEventListener('mousemove', (e) => { if (!drag) return; const dx = e.offsetX - drag.x; if (Math.abs(dx) > 2) drag.moved = true; const d = (dx / (W - LEFT)) * (drag.v1 - drag.v0); v0 = Math.max(0, drag.v0 - d); v1 = v0 + (drag.v1 - drag.v0); draw(); });
 }
-window.addEventListener('mouseup', (e) => { if (drag && !drag.moved) pick(drag.V, e); if (drag) drag.V.cv.style.cursor = 'grab'; drag = null; });
+window.addEventListener('mouseup', (e) => { if (drag && !drag.moved) pick(drag.V, e); if (drag) drag.V.cv.style.cursor = 'grab'; drag = null; }, { signal });
 function pick(V, e) {
   const { D, cv } = V, E = D.events, TK = D.tasks, KS = D.kspans, AR = D.arrows;
   cur = V.k;
@@ -348,12 +383,12 @@ function pick(V, e) {
   const row = document.querySelector('#list div[data-i="' + V.sel + '"]');
   if (row) row.scrollIntoView({ block: 'center' });
 }
-document.getElementById('list').addEventListener('click', (e) => { const d = e.target.closest('div[data-i]'); if (!d) return; const V = VIEWS[cur]; V.sel = Number(d.dataset.i); const ts = V.D.events.ts[V.sel], w = v1 - v0; if (ts < v0 || ts > v1) { v0 = Math.max(0, ts - w / 2); v1 = v0 + w; } draw(); });
+document.getElementById('list').addEventListener('click', (e) => { const d = e.target.closest('div[data-i]'); if (!d) return; const V = VIEWS[cur]; V.sel = Number(d.dataset.i); const ts = V.D.events.ts[V.sel], w = v1 - v0; if (ts < v0 || ts > v1) { v0 = Math.max(0, ts - w / 2); v1 = v0 + w; } draw(); }, { signal });
 document.getElementById('zin').onclick = () => zoom(0.5);
 document.getElementById('zout').onclick = () => zoom(2);
 document.getElementById('reset').onclick = () => { v0 = 0; v1 = SPAN; draw(); };
 document.getElementById('showArrows').onchange = () => draw();
-for (const id of ['t0', 't1']) document.getElementById(id).addEventListener('change', () => { const a = Number(document.getElementById('t0').value) * 1e9, b = Number(document.getElementById('t1').value) * 1e9; if (Number.isFinite(a) && Number.isFinite(b) && b - a >= 10) { v0 = Math.max(0, a); v1 = Math.min(SPAN, b); } draw(); });
+for (const id of ['t0', 't1']) document.getElementById(id).addEventListener('change', () => { const a = Number(document.getElementById('t0').value) * 1e9, b = Number(document.getElementById('t1').value) * 1e9; if (Number.isFinite(a) && Number.isFinite(b) && b - a >= 10) { v0 = Math.max(0, a); v1 = Math.min(SPAN, b); } draw(); }, { signal });
 document.getElementById('search').addEventListener('input', () => {
   const q = document.getElementById('search').value;
   let re = null;
@@ -361,16 +396,22 @@ document.getElementById('search').addEventListener('input', () => {
   for (const V of VIEWS) V.marks = re ? V.D.texts.map((t, i) => (re.test(t) ? i : -1)).filter((i) => i >= 0) : null;
   listKey = '';
   draw();
-});
+}, { signal });
 const filterBox = document.getElementById('filter');
-if (!ALL.served) { filterBox.disabled = true; filterBox.placeholder = 'filter: served pages only (tracelab view FILE)'; }
+// the filter runs on the trace itself: the server's (served), or the reader's in the page
+const R = globalThis.TracelabReader;
+const canFilter = ALL.served || (ALL.local && !!R);
+filterBox.disabled = !canFilter;
+filterBox.placeholder = canFilter ? 'filter: EVENTS[: FILTER], as report -F (Enter)' : 'filter: ' + (ALL.noFilter || 'served pages only (tracelab view FILE)');
 async function applyFilter() {
   const q = filterBox.value.trim();
   const err = document.getElementById('ferr');
   err.textContent = '';
   if (!q) { for (const V of VIEWS) { V.fhits = null; V.fmask = null; } listKey = ''; draw(); return; }
   try {
+    const files = document.getElementById('files');
     const got = await Promise.all(VIEWS.map(async (V) => {
+      if (!ALL.served) return R.filterHits(files ? JSON.parse(files.textContent) : null, V.k, q);
       const r = await fetch('filter?trace=' + V.k + '&q=' + encodeURIComponent(q));
       const body = await r.json();
       if (!r.ok) throw new Error(body.error);
@@ -387,18 +428,44 @@ async function applyFilter() {
   listKey = '';
   draw();
 }
-filterBox.addEventListener('keydown', (e) => { if (e.key === 'Enter') applyFilter(); });
+filterBox.addEventListener('keydown', (e) => { if (e.key === 'Enter') applyFilter(); }, { signal });
 window.addEventListener('keydown', (e) => {
   if (e.target.tagName === 'INPUT') return;
   if (e.key === 'w' || e.key === '+') zoom(0.5); else if (e.key === 's' || e.key === '-') zoom(2);
   else if (e.key === 'a' || e.key === 'ArrowLeft') pan(-0.25); else if (e.key === 'd' || e.key === 'ArrowRight') pan(0.25);
   else if (e.key === '0') { v0 = 0; v1 = SPAN; draw(); }
-});
-window.addEventListener('resize', () => { layout(); draw(); });
+}, { signal });
+window.addEventListener('resize', () => { layout(); draw(); }, { signal });
 loadHash();
 layout();
 document.getElementById('search').dispatchEvent(new Event('input'));
-if (ALL.served && filterBox.value) applyFilter();
+if (canFilter && filterBox.value) applyFilter();
+}
+start(JSON.parse(document.getElementById('data').textContent));
+// a file dropped on the page (or opened with its button) is read here, by the bundled reader
+if (globalThis.TracelabReader) {
+  const R = globalThis.TracelabReader;  // (start() has its own)
+  async function openFile(file) {
+    const err = document.getElementById('ferr');
+    err.style.color = '#555';
+    err.textContent = 'reading ' + file.name + ' ...';
+    try {
+      const json = await R.viewDropped(new Uint8Array(await file.arrayBuffer()), file.name, ${MAX_LIST_DROPPED});
+      history.replaceState(null, '', '#');
+      document.getElementById('filter').value = '';
+      document.getElementById('search').value = '';
+      err.textContent = '';
+      document.getElementById('files')?.remove();
+      start(JSON.parse(json));
+    } catch (e) {
+      err.style.color = '#b00';
+      err.textContent = R.errorLine(e);
+    }
+  }
+  document.addEventListener('dragover', (e) => e.preventDefault());
+  document.addEventListener('drop', (e) => { e.preventDefault(); const f = e.dataTransfer && e.dataTransfer.files[0]; if (f) openFile(f); });
+  document.getElementById('open').addEventListener('change', (e) => { const f = e.target.files[0]; if (f) openFile(f); });
+}
 </script></body></html>
 `;
 }

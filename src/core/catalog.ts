@@ -17,6 +17,16 @@ export interface Catalog {
 
 let cached: Catalog | null = null;
 
+/**
+ * Where there are no sample files to read (the viewer's page, in a browser),
+ * the catalog comes with the code: its formats by system and the header formats.
+ */
+export function provideCatalog(c: { systems: { system: string; texts: string[] }[]; headerPage: string; headerEvent: string }): void {
+  const formats = new FormatRegistry(8);
+  for (const { system, texts } of c.systems) for (const t of texts) formats.add(system, t);
+  cached = { formats, headerPage: c.headerPage, headerEvent: c.headerEvent };
+}
+
 export function loadCatalog(): Catalog {
   if (cached) return cached;
   const base = path.join(packageRoot(), 'samples');

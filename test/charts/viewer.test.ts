@@ -32,7 +32,10 @@ describe('tracelab view', () => {
     expect(r.status, r.stderr).toBe(0);
     const html = fs.readFileSync(page, 'utf8');
     expect(html).toContain("default-src 'none'");
-    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\//);
+    // the page's own markup and script name no address (the bundled reader's licence comments do;
+    // that it fetches nothing is checked in Chromium below)
+    expect(html).toContain('<script id="reader">');
+    expect(html.replace(/<script id="reader">[\s\S]*?<\/script>/, '')).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\//);
     expect(spawnSync(process.execPath, [cli, 'view', sample, '--isolated', '2'], { encoding: 'utf8' }).stderr).toMatch(/--isolated 2: .* has CPUs 0-1/);
   });
 
@@ -97,6 +100,82 @@ describe('tracelab view', () => {
       const shown = Number(/; (\d+) events shown/.exec(zoomed.info)![1]);
       expect(shown).toBeLessThan(34304);
       expect(zoomed.rows).toBe(Math.min(shown, 2000));
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it.skipIf(!fs.existsSync(CHROMIUM))('a file opened or dropped on the offline page is read in the page by the same reader: a zstd trace.dat, gzipped report text; a bad one gets the CLI\'s line; nothing is fetched (needs chromium)', async () => {
+    const { chromium } = await import('playwright-core');
+    const { reportEventTexts } = await import('../../src/io/text/report-printer.ts');
+    const { viewFilterMatches } = await import('../../src/analysis/view-data.ts');
+    const small = path.join(dir, 'small.html');
+    // the page starts with another trace (a text one): what it shows after must be the opened file's
+    const txt = path.join(dir, 'start.txt');
+    fs.writeFileSync(txt, 'cpus=1\n          <idle>-0     [000]   100.000001: sched_waking:         comm=kworker/0:2 pid=91 prio=120 target_cpu=000\n');
+    expect(spawnSync(process.execPath, [cli, 'view', txt, '-o', small], { encoding: 'utf8' }).status).toBe(0);
+    const bad = path.join(dir, 'notes.txt');
+    fs.writeFileSync(bad, 'hello world\n');
+    const cliLine = spawnSync(process.execPath, [cli, 'report', bad], { encoding: 'utf8' }).stderr.trim();
+    const t = await openTrace(sample);
+    const want = reportEventTexts(t, 100000);
+    const q = 'ipi_send_cpu: cpu & CPUS{0}';
+    const hits = viewFilterMatches(t, q).length;
+    t.close();
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const tab = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      const errors: string[] = [];
+      const requests: string[] = [];
+      tab.on('pageerror', (e) => errors.push(String(e)));
+      tab.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+      tab.on('request', (r) => void (!r.url().startsWith('file:') && requests.push(r.url())));
+      await tab.goto('file://' + small);
+      const settled = () => tab.waitForFunction(() => !/^reading /.test(document.getElementById('ferr')!.textContent!), null, { timeout: 60000 });
+      type Shown = { title: string; info: string; err: string; texts: string[] };
+      const shown = () => tab.evaluate(() => ({ title: document.getElementById('title')!.textContent!, info: document.querySelector('.info')!.textContent!, err: document.getElementById('ferr')!.textContent!, texts: (window as never as { TRACELAB: { traces: { texts: string[] }[] } }).TRACELAB.traces[0].texts })) as Promise<Shown>;
+      // the zstd-compressed v7 sample, with the button: the same events and report text as the CLI's page
+      await tab.setInputFiles('#open', sample);
+      await settled();
+      const dat = await shown();
+      expect(dat.err).toBe('');
+      expect(dat.title).toBe('real-ipi.dat');
+      expect(dat.info).toMatch(/^2 CPUs, 34304 events, 2\.102820 s; 34304 events shown$/);
+      expect(dat.texts.length).toBe(want.length);
+      expect(dat.texts.every((x, k) => x === want[k])).toBe(true);
+      // its filter box works in the page, on the file as read there: the server's counts and errors
+      const filter = async (arg: string) => {
+        await tab.fill('#filter', arg);
+        await tab.press('#filter', 'Enter');
+        await tab.waitForFunction(() => /match|^-F /.test(document.getElementById('ferr')!.textContent!));
+        return tab.textContent('#ferr');
+      };
+      expect(await filter(q)).toBe(`${hits} events match`);
+      expect(await filter('ipi_send_cpu: cpu ==')).toMatch(/^-F ipi_send_cpu: cpu ==: .+/);
+      // dropped: gzipped report text (the reader's catalog gives its formats), then a file that is no trace
+      const drop = async (file: string) => {
+        const dt = await tab.evaluateHandle(([name, b64]) => {
+          const d = new DataTransfer();
+          d.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name));
+          return d;
+        }, [path.basename(file), fs.readFileSync(file).toString('base64')] as const);
+        await tab.dispatchEvent('body', 'drop', { dataTransfer: dt });
+        await settled();
+        return shown();
+      };
+      const text = await drop(path.join(ROOT, 'samples/real-ipi.dat.report.txt.gz'));
+      expect([text.title, text.err]).toEqual(['real-ipi.dat.report.txt.gz', '']);
+      expect(text.texts.length).toBe(34304);
+      expect(text.texts[0]).toBe(want[0]);
+      const wrong = await drop(bad);
+      // the CLI's line (its message names the file by the path it was given; the page by the file's name)
+      expect(wrong.err).toBe(cliLine.replace(bad, 'notes.txt'));
+      expect(wrong.title).toBe('real-ipi.dat.report.txt.gz');
+      // the CLI's offline page carries a copy of its trace: the filter box works there too
+      await tab.goto('file://' + page);
+      expect(await filter(q)).toBe(`${hits} events match`);
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
     } finally {
