@@ -66,7 +66,7 @@ describe('report text holds the same events and fields as the trace.dat', () => 
     const textOnly = b.filter((l) => /^\S+ \S+ \S+ \S+ $/.test(l)).length;
     expect(textOnly).toBe(0);
     for (let k = 0; k < a.length; k++) {
-      const want = a[k].replace(' prev_state=256 ', ' prev_state=0 ');
+      const want = a[k].replace(' prev_state=256 ', ' prev_state=0 ').replace(/ prev_state_text=R\+$/, ' prev_state_text=R');
       if (b[k] !== want) expect.fail(`event ${k}:\n  dat:  ${want}\n  text: ${b[k]}`);
     }
     // µs text: times rounded as trace-cmd prints them
