@@ -183,6 +183,54 @@ describe('tracelab view', () => {
     }
   });
 
+  it.skipIf(!fs.existsSync(CHROMIUM))('an emulated 80-CPU trace: 80 rows, a task span per sched_switch (and the last run) on each CPU, and a click on an IPI arrow gives its function, sender, target and latency (needs chromium)', async () => {
+    const dat = path.join(dir, 'iso80.dat');
+    const rec = spawnSync(process.execPath, [cli, 'record', '--scenario', 'isolation-ipi', '--duration', '1s', '-e', 'ipi', '-e', 'irq_vectors', '-e', 'sched:sched_switch', '-q', '-o', dat], { encoding: 'utf8' });
+    expect(rec.status, rec.stderr).toBe(0);
+    const html = path.join(dir, 'iso80.html');
+    expect(spawnSync(process.execPath, [cli, 'view', dat, '-o', html, '--isolated', '4-79'], { encoding: 'utf8' }).status).toBe(0);
+    // counted on the trace itself: sched_switch per CPU
+    const t = await openTrace(dat);
+    const switches = new Array<number>(t.cpus).fill(0);
+    for (const b of t.batches()) for (let i = 0; i < b.length; i++) if (t.formats.get(b.type[i])?.name === 'sched_switch') switches[b.cpu[i]]++;
+    expect(t.cpus).toBe(80);
+    t.close();
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const tab = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      const errors: string[] = [];
+      tab.on('pageerror', (e) => errors.push(String(e)));
+      await tab.goto('file://' + html);
+      const got = await tab.evaluate(() => {
+        const T = (window as never as { TRACELAB: { traces: { tasks: { cpu: Uint16Array }; arrows: { from: Uint16Array; to: Uint16Array; send: Float64Array; recv: Float64Array; label: Uint32Array }; labels: string[] }[] } }).TRACELAB.traces[0];
+        const spans = new Array(80).fill(0);
+        for (const c of T.tasks.cpu) spans[c]++;
+        const A = T.arrows;
+        let k = 0;
+        while (k < A.to.length && A.to[k] !== 4) k++;
+        return { height: (document.querySelector('canvas') as HTMLCanvasElement).style.height, spans, arrow: k < A.to.length ? { from: A.from[k], send: A.send[k], recv: A.recv[k], label: T.labels[A.label[k]] } : null };
+      });
+      // a row of 34 px per CPU under an 18 px axis
+      expect(got.height).toBe(`${18 + 80 * 34 + 4}px`);
+      for (let c = 0; c < 80; c++) if (switches[c]) expect(got.spans[c], `CPU ${c}`).toBe(switches[c] + 1);
+      expect(got.arrow).not.toBeNull();
+      const a = got.arrow!;
+      // a window around that IPI, set by the URL; then a click where its arrow ends, on CPU 4's row
+      const v0 = Math.floor(a.send) - 2000;
+      const v1 = Math.ceil(a.recv) + 2000;
+      await tab.goto('file://' + html + `#t0=${v0}&t1=${v1}`);
+      await tab.reload();
+      const box = (await tab.locator('canvas').first().boundingBox())!;
+      await tab.mouse.click(box.x + 90 + ((a.recv - v0) / (v1 - v0)) * (box.width - 94), box.y + 18 + 4 * 34 + 21);
+      const detail = await tab.textContent('#detail');
+      expect(detail).toMatch(new RegExp(`^IPI ${a.label.replace(/[+.]/g, '\\$&')}: sent on CPU ${a.from} at \\d+\\.\\d{9}, handled on CPU 4 at \\d+\\.\\d{9} \\(${((a.recv - a.send) / 1e3).toFixed(3)} us later\\)$`));
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it.skipIf(!fs.existsSync(CHROMIUM))('served: the filter box takes report -F\'s kernel language, markers give their delta, the URL restores the view (needs chromium)', async () => {
     const p = spawn(process.execPath, [cli, 'view', sample], { stdio: ['ignore', 'pipe', 'pipe'] });
     const { chromium } = await import('playwright-core');
