@@ -8,7 +8,7 @@
  *   npm run bench -- --runs 5
  *   npm run bench -- --big        # also a ~2 GB trace: report/hist/interference peak RSS
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,6 +25,7 @@ import { preset } from '../../src/emulator/scenario.ts';
 import { eventArrow } from '../../src/analysis/table.ts';
 import { writeOracleTrace } from '../printfmt/oracle-trace.ts';
 import { writePluginFamiliesTrace } from '../printfmt/plugin-families-trace.ts';
+import { CHROMIUM } from '../oracles.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
@@ -308,6 +309,45 @@ sql: ${query}`);
   console.log(`  ipis (the causality join over every IPI): ${ipis.seconds.toFixed(2)} s (${fmtRate(events / ipis.seconds)})`);
 }
 
+/**
+ * `tracelab view` on the file in headless Chromium (when installed): the
+ * page's size and load time, and how long a frame takes to answer the wheel,
+ * zooming in six steps from the whole trace and out again (goal: < 50 ms).
+ */
+async function benchViewer(file: string, tmp: string): Promise<void> {
+  if (!fs.existsSync(CHROMIUM)) {
+    console.log('\nviewer: skipped (needs chromium)');
+    return;
+  }
+  const page = path.join(tmp, 'view.html');
+  const t0 = performance.now();
+  execFileSync(process.execPath, [cli, 'view', file, '-o', page], { stdio: 'ignore', maxBuffer: 1 << 20 });
+  const made = (performance.now() - t0) / 1000;
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const tab = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const t1 = performance.now();
+    await tab.goto('file://' + page, { timeout: 300000 });
+    const load = (performance.now() - t1) / 1000;
+    const frames = await tab.evaluate(() => {
+      const cv = document.querySelector('canvas')!;
+      const out: number[] = [];
+      for (let k = 0; k < 12; k++) {
+        const t = performance.now();
+        cv.dispatchEvent(new WheelEvent('wheel', { deltaY: k < 6 ? -200 : 200, clientX: 600, clientY: 50, bubbles: true, cancelable: true }));
+        out.push(performance.now() - t);
+      }
+      return out;
+    });
+    const sorted = [...frames].sort((a, b) => a - b);
+    console.log(`\nviewer: ${path.basename(file)} as one page of ${(fs.statSync(page).size / 1e6).toFixed(0)} MB made in ${made.toFixed(1)} s, loaded by Chromium in ${load.toFixed(1)} s`);
+    console.log(`  a frame answering the wheel (6 zoom steps in from the whole trace, 6 out): median ${sorted[6].toFixed(0)} ms, max ${sorted[11].toFixed(0)} ms (goal < 50 ms)`);
+  } finally {
+    await browser.close();
+  }
+}
+
 /** Reading report text back into a trace (goal: >= 150 MB/s). */
 async function benchTextRead(file: string, events: number): Promise<void> {
   const size = fs.statSync(file).size;
@@ -379,6 +419,7 @@ async function main(): Promise<void> {
       await benchAnalysis(file, theirs?.seconds ?? null);
       benchSql(file, events, tmp, tc);
       await benchTextRead(path.join(tmp, 'ours.txt'), events);
+      await benchViewer(file, tmp);
     }
     await benchPlugins(tmp, tc, runs);
     if (!argv.includes('--no-emulator')) await benchEmulator(tmp, tc);
