@@ -24,6 +24,16 @@ function servedUrl(p: ReturnType<typeof spawn>): Promise<string> {
     p.on('exit', (code) => reject(new Error(`exited ${code}`)));
   });
 }
+/** A page in the browser with what it errs and requests recorded (file: URLs aside). */
+async function watchedTab(browser: import('playwright-core').Browser): Promise<{ tab: import('playwright-core').Page; errors: string[]; requests: string[] }> {
+  const tab = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  const errors: string[] = [];
+  const requests: string[] = [];
+  tab.on('pageerror', (e) => errors.push(String(e)));
+  tab.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+  tab.on('request', (r) => void (!r.url().startsWith('file:') && requests.push(r.url())));
+  return { tab, errors, requests };
+}
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('tracelab view', () => {
@@ -65,12 +75,7 @@ describe('tracelab view', () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     try {
-      const tab = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-      const errors: string[] = [];
-      const requests: string[] = [];
-      tab.on('pageerror', (e) => errors.push(String(e)));
-      tab.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
-      tab.on('request', (r) => void (!r.url().startsWith('file:') && requests.push(r.url())));
+      const { tab, errors, requests } = await watchedTab(browser);
       await tab.goto('file://' + page);
       const all = await tab.evaluate(() => ({
         events: (window as never as { TRACELAB: { traces: { events: { ts: Float64Array } }[] } }).TRACELAB.traces[0].events.ts.length,
@@ -126,12 +131,7 @@ describe('tracelab view', () => {
     t.close();
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     try {
-      const tab = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-      const errors: string[] = [];
-      const requests: string[] = [];
-      tab.on('pageerror', (e) => errors.push(String(e)));
-      tab.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
-      tab.on('request', (r) => void (!r.url().startsWith('file:') && requests.push(r.url())));
+      const { tab, errors, requests } = await watchedTab(browser);
       await tab.goto('file://' + small);
       const settled = () => tab.waitForFunction(() => !/^reading /.test(document.getElementById('ferr')!.textContent!), null, { timeout: 60000 });
       type Shown = { title: string; info: string; err: string; texts: string[] };
@@ -198,9 +198,7 @@ describe('tracelab view', () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     try {
-      const tab = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-      const errors: string[] = [];
-      tab.on('pageerror', (e) => errors.push(String(e)));
+      const { tab, errors } = await watchedTab(browser);
       await tab.goto('file://' + html);
       const got = await tab.evaluate(() => {
         const T = (window as never as { TRACELAB: { traces: { tasks: { cpu: Uint16Array }; arrows: { from: Uint16Array; to: Uint16Array; send: Float64Array; recv: Float64Array; label: Uint32Array }; labels: string[] }[] } }).TRACELAB.traces[0];
