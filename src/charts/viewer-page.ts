@@ -120,6 +120,7 @@ canvas{display:block;cursor:grab}
 <input id="filter" type="text" placeholder="filter: EVENTS[: FILTER], as report -F (Enter)">
 <span id="ferr"></span>
 <span id="marks" title="shift-click: marker A, ctrl-click: marker B"></span>
+<label title="a row per task, below the CPUs: pids or comms, comma-separated (Enter)">task rows <input id="taskRows" type="text"></label>
 <span id="which"></span>
 <span><span class="key" style="background:#d62728"></span>irq<span class="key" style="background:#ff7f0e"></span>softirq<span class="key" style="background:#9467bd"></span>IPI / vector handler</span>
 </header>
@@ -173,6 +174,38 @@ const SPAN = Math.max(1, ...ALL.traces.map((D) => D.spanNs));
 let W = 800, v0 = 0, v1 = SPAN, cur = 0;
 // markers A and B: times since the traces' start (null: not set)
 let mA = null, mB = null;
+// task rows (KernelShark's task plots): the pids shown below the CPUs
+let taskRows = [];
+// a task's runs on every CPU, in time order (made once per task), with the longest run's length
+function taskRuns(V, pid) {
+  const memo = V.runs || (V.runs = new Map());
+  let r = memo.get(pid);
+  if (!r) {
+    const TK = V.D.tasks, idx = [];
+    for (let i = 0; i < TK.pid.length; i++) if (TK.pid[i] === pid) idx.push(i);
+    idx.sort((a, b) => TK.start[a] - TK.start[b]);
+    r = Int32Array.from(idx);
+    let m = 0;
+    for (const i of r) m = Math.max(m, TK.end[i] - TK.start[i]);
+    r.long = m;
+    memo.set(pid, r);
+  }
+  return r;
+}
+// "4261, kworker/0:1": pids as given, comms as every pid that ran with that name (in any trace)
+function setTaskRows(text) {
+  const out = [];
+  for (const w of text.split(',').map((x) => x.trim()).filter((x) => x)) {
+    if (/^-?\\d+$/.test(w)) { if (!out.includes(Number(w))) out.push(Number(w)); continue; }
+    for (const V of VIEWS) {
+      const c = V.D.comms.indexOf(w);
+      if (c < 0) continue;
+      const TK = V.D.tasks;
+      for (let i = 0; i < TK.comm.length; i++) if (TK.comm[i] === c && !out.includes(TK.pid[i])) out.push(TK.pid[i]);
+    }
+  }
+  taskRows = out;
+}
 const hue = (k) => { let h = 2166136261; for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 16777619); return (h >>> 0) % 360; };
 const KCOL = ['#d62728', '#ff7f0e', '#9467bd'];
 const fmt = (ns) => (ns / 1e9).toFixed(ns < 1e7 ? 9 : 6);
@@ -194,7 +227,7 @@ function layout() {
   W = wrap.clientWidth;
   const r = window.devicePixelRatio || 1;
   for (const V of VIEWS) {
-    const H = TOP + V.D.cpus * ROW + 4;
+    const H = TOP + (V.D.cpus + taskRows.length) * ROW + 4;
     V.cv.width = W * r; V.cv.height = H * r; V.cv.style.width = W + 'px'; V.cv.style.height = H + 'px';
     V.ctx.setTransform(r, 0, 0, r, 0, 0);
   }
@@ -331,7 +364,21 @@ function drawOne(V) {
     if (m === null || m < v0 || m > v1) continue;
     ctx.fillStyle = c; ctx.fillRect(X(m), 0, 1, TOP + D.cpus * ROW); ctx.fillText(n, X(m) + 2, TOP - 6);
   }
-  V.info.textContent = D.cpus + ' CPUs, ' + E.ts.length + ' events, ' + fmt(D.spanNs) + ' s; ' + (e1 - e0) + ' events shown';
+  // a row per task asked for: its runs on every CPU, coloured by CPU
+  const rows = [];
+  taskRows.forEach((pid, r) => {
+    const y = TOP + (D.cpus + r) * ROW;
+    const runs = taskRuns(V, pid);
+    ctx.fillStyle = r % 2 ? '#fbfbfb' : '#f4f8f4';
+    ctx.fillRect(0, y, W, ROW);
+    const who = runs.length ? D.comms[TK.comm[runs[0]]] + '-' + pid : 'pid ' + pid;
+    ctx.fillStyle = '#222';
+    ctx.fillText(who, 4, y + 14);
+    // a task runs on one CPU at a time (pid 0 is every CPU's idle task: its runs overlap)
+    spans(ctx, TK, [runs], [runs.long], 0, y + 2, 14, (i) => 'hsl(' + ((TK.cpu[i] * 47) % 360) + ',55%,62%)', (i) => 'CPU ' + TK.cpu[i], pid !== 0);
+    rows.push(who + ' (' + runs.length + ' runs)');
+  });
+  V.info.textContent = D.cpus + ' CPUs, ' + E.ts.length + ' events, ' + fmt(D.spanNs) + ' s; ' + (e1 - e0) + ' events shown' + (rows.length ? '; task rows: ' + rows.join(', ') : '');
   V.e0 = e0; V.e1 = e1;
 }
 // moving: zoom and pan redraw the timeline at once and the list just after, in a task of its own,
@@ -360,6 +407,7 @@ function saveHash() {
   if (q) p.set('q', q);
   if (f && VIEWS.some((V) => V.fhits)) p.set('f', f);
   if (cur) p.set('list', String(cur));
+  if (taskRows.length) p.set('tasks', taskRows.join(','));
   const h = '#' + p.toString();
   if (location.hash !== h) history.replaceState(null, '', h);
 }
@@ -372,6 +420,7 @@ function loadHash() {
   const k = num('list'); if (k !== null && k >= 0 && k < VIEWS.length) cur = k;
   if (p.get('q')) document.getElementById('search').value = p.get('q');
   if (p.get('f')) document.getElementById('filter').value = p.get('f');
+  if (p.get('tasks')) { document.getElementById('taskRows').value = p.get('tasks'); setTaskRows(p.get('tasks')); }
 }
 let listKey = '';
 function list() {
@@ -427,6 +476,12 @@ function pick(V, e) {
     det.textContent = 'IPI ' + D.labels[AR.label[i]] + ': sent on CPU ' + AR.from[i] + ' at ' + absTime(D, AR.send[i]) + ', handled on CPU ' + AR.to[i] + ' at ' + absTime(D, AR.recv[i]) + ' (' + ((AR.recv[i] - AR.send[i]) / 1e3).toFixed(3) + ' us later)';
     draw();
     return;
+  }
+  if (cpu >= D.cpus && cpu < D.cpus + taskRows.length) {
+    for (const i of taskRuns(V, taskRows[cpu - D.cpus])) if (TK.start[i] <= t && TK.end[i] >= t) {
+      det.textContent = D.comms[TK.comm[i]] + '-' + TK.pid[i] + ' on CPU ' + TK.cpu[i] + ' from ' + absTime(D, TK.start[i]) + ' to ' + absTime(D, TK.end[i]) + ' (' + ((TK.end[i] - TK.start[i]) / 1e3).toFixed(3) + ' us)';
+      break;
+    }
   }
   if (cpu >= 0 && cpu < D.cpus) {
     const inRow = y - TOP - cpu * ROW;
@@ -487,6 +542,7 @@ async function applyFilter() {
   draw();
 }
 filterBox.addEventListener('keydown', (e) => { if (e.key === 'Enter') applyFilter(); }, { signal });
+document.getElementById('taskRows').addEventListener('keydown', (e) => { if (e.key !== 'Enter') return; setTaskRows(e.target.value); layout(); draw(); }, { signal });
 window.addEventListener('keydown', (e) => {
   if (e.target.tagName === 'INPUT') return;
   if (e.key === 'w' || e.key === '+') zoom(0.5); else if (e.key === 's' || e.key === '-') zoom(2);
@@ -512,6 +568,7 @@ if (globalThis.TracelabReader) {
       history.replaceState(null, '', '#');
       document.getElementById('filter').value = '';
       document.getElementById('search').value = '';
+      document.getElementById('taskRows').value = '';
       err.textContent = '';
       document.getElementById('files')?.remove();
       start(JSON.parse(json));

@@ -105,6 +105,31 @@ describe('tracelab view', () => {
       const shown = Number(/; (\d+) events shown/.exec(zoomed.info)![1]);
       expect(shown).toBeLessThan(34304);
       expect(zoomed.rows).toBe(Math.min(shown, 2000));
+      // a row per task on demand: pid 4261's runs on any CPU, counted on the trace: a run begins
+      // where a sched_switch puts the task on a CPU (next_pid), or with the trace when a CPU's first
+      // switch takes it off (prev_pid); it lasts until that CPU's next switch or the trace's end
+      const t = await openTrace(sample);
+      const sw = t.formats.find('sched_switch')[0];
+      const [prevPid, nextPid] = [sw.field('prev_pid')!, sw.field('next_pid')!];
+      let runs = 0;
+      const seen = new Set<number>();
+      for (const b of t.batches()) {
+        for (let i = 0; i < b.length; i++) {
+          if (b.type[i] !== sw.id) continue;
+          if (!seen.has(b.cpu[i]) && b.dv.getInt32(b.off[i] + prevPid.offset, true) === 4261) runs++;
+          seen.add(b.cpu[i]);
+          if (b.dv.getInt32(b.off[i] + nextPid.offset, true) === 4261) runs++;
+        }
+      }
+      t.close();
+      const h0 = await tab.evaluate(() => (document.querySelector('canvas') as HTMLCanvasElement).style.height);
+      await tab.fill('#taskRows', '4261');
+      await tab.press('#taskRows', 'Enter');
+      const rowed = await tab.evaluate(() => ({ info: document.querySelector('.info')!.textContent!, height: (document.querySelector('canvas') as HTMLCanvasElement).style.height }));
+      expect(rowed.info).toMatch(new RegExp(`; task rows: \\S+-4261 \\(${runs} runs\\)$`));
+      expect(parseInt(rowed.height)).toBe(parseInt(h0) + 34);
+      await tab.waitForTimeout(100);
+      expect(await tab.evaluate(() => location.hash)).toContain('tasks=4261');
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
     } finally {
