@@ -33,6 +33,12 @@ export interface InvertContext {
   kernel: boolean;
   /** Bytes of a cpumask (nr_cpu_ids rounded up to longs). */
   maskBytes: number;
+  /**
+   * For inverters whose text depends on the events before it (EventHandler.invertInOrder):
+   * the CPU of the event being read, and the printer's state as the events read so far left it.
+   */
+  cpu?: number;
+  printerStacks?: readonly (readonly (string | null)[])[];
 }
 
 /** Field values (in ev.fields order) from an event's printed text, or null when the text does not fit. */

@@ -12,7 +12,7 @@ import { recordRef, type PrintEnv, type RecordRef } from '../../printfmt/record.
 import { kernelPrinter } from './ftrace-printer.ts';
 import type { InvertContext, Inverter } from '../../printfmt/invert.ts';
 import { rawInverter } from '../../printfmt/invert-raw.ts';
-import { inverterFor } from '../../printfmt/plugins.ts';
+import { handlerFor, inverterFor } from '../../printfmt/plugins.ts';
 import { SynthPrintk, SynthSymbols } from './synth-tables.ts';
 import { parseFtraceLine, parseReportLine, type EventLine } from './text-lines.ts';
 
@@ -271,7 +271,7 @@ class TextTraceBuilder {
     for (const f of extra) this.formats.add(f.system, f.text);
     for (const { system, texts } of loadCatalog().formats.systems()) for (const t of texts) this.formats.add(system, t);
     for (const f of this.formats.all()) if (!this.byName.has(f.name)) this.byName.set(f.name, f);
-    this.ctx = { syms: this.syms, printk: this.printk, kernel: this.kernel, maskBytes: 8 };
+    this.ctx = { syms: this.syms, printk: this.printk, kernel: this.kernel, maskBytes: 8, printerStacks: this.state.funcStacks };
     this.env = { littleEndian: true, longSize: 8, symbols: this.syms.symbols, printk: this.printk.printk, comms: new CommTable(''), kernel: this.kernel };
   }
 
@@ -357,6 +357,34 @@ class TextTraceBuilder {
     return e.text + '\n' + e.stack.map((f) => (k ? ` => ${f.name}` : f.addr < 0n ? `=> ${f.name}` : f.name ? `=> ${f.name} (${f.addr.toString(16)})` : `=> ${f.addr.toString(16)}`)).join('\n') + (k ? '' : '\n');
   }
 
+  private ordered = new Map<string, boolean>();
+
+  /** Whether an event's report text depends on the events before it (its family says so): read each in order. */
+  private inOrder(name: string): boolean {
+    let o = this.ordered.get(name);
+    if (o === undefined) {
+      const ev = this.byName.get(name);
+      this.ordered.set(name, (o = !this.kernel && !!ev && handlerFor(ev)?.invertInOrder === true));
+    }
+    return o;
+  }
+
+  /**
+   * An event read in order (function): inverted with the printer's state as the events before
+   * it left it; checking it by printing moves that state on, as report will. When it stays a
+   * text line, report will not print it through the plugin: the state goes back.
+   */
+  private payloadInOrder(e: Pending, want: string, flags: number, preempt: number): Uint8Array {
+    const stacks = this.state.funcStacks;
+    const saved = stacks[e.cpu]?.slice();
+    this.ctx.cpu = e.cpu;
+    const p = this.payloadOf(e, want, flags, preempt);
+    this.ctx.cpu = undefined;
+    const ev = this.byName.get(e.name)!;
+    if ((p[0] | (p[1] << 8)) !== ev.id && stacks.length > e.cpu) stacks[e.cpu] = saved ?? [];
+    return p;
+  }
+
   /** The record for an event: its real format when the text inverts exactly, else text-only. */
   private payloadOf(e: Pending, want: string, flags: number, preempt: number): Uint8Array {
     const ev = this.byName.get(e.name);
@@ -440,14 +468,18 @@ class TextTraceBuilder {
     const flags = e.flags < 0 ? 0 : e.flags;
     const preempt = e.preempt < 0 ? 0 : e.preempt;
     const want = this.fullText(e);
-    let byText = this.verified.get(e.name);
-    if (!byText) this.verified.set(e.name, (byText = new Map()));
-    let payload = byText.get(want);
-    if (!payload) {
-      payload = this.payloadOf(e, want, flags, preempt);
-      if (this.verifiedCount < 1 << 18) {
-        byText.set(want, payload);
-        this.verifiedCount++;
+    let payload: Uint8Array | undefined;
+    if (this.inOrder(e.name)) payload = this.payloadInOrder(e, want, flags, preempt);
+    else {
+      let byText = this.verified.get(e.name);
+      if (!byText) this.verified.set(e.name, (byText = new Map()));
+      payload = byText.get(want);
+      if (!payload) {
+        payload = this.payloadOf(e, want, flags, preempt);
+        if (this.verifiedCount < 1 << 18) {
+          byText.set(want, payload);
+          this.verifiedCount++;
+        }
       }
     }
     let b = this.batch;

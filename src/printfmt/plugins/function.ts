@@ -82,6 +82,39 @@ export const rawData: Plugin = (ev, r, env) => {
   return out;
 };
 
+/** The parent a function line's text cannot name (its call stack on that CPU was empty): a made-up symbol saying so. */
+export const UNKNOWN_PARENT = '__tracelab_parent_not_in_text';
+
+/**
+ * plugin_function.c's text read back: `name` after 3 spaces per call depth,
+ * the depth being where its parent sits in the CPU's stack of functions seen
+ * (indexFor()). The parent is not printed, so it is the function the stack
+ * holds at that depth (the one printed there before: what the plugin found),
+ * at depth 0 the stack's root; on an empty stack a made-up symbol that says
+ * it is unknown. Read in order with the printer's stacks (invertInOrder);
+ * the -O parent/offset forms are not read.
+ */
+function functionInverter(ev: EventFormat): Inverter | null {
+  const [ip, parentIp] = indexes(ev, ['ip', 'parent_ip']);
+  if (ip < 0 || parentIp < 0) return null;
+  return (text, ctx) => {
+    if (ctx.cpu === undefined || !ctx.printerStacks) return null;
+    const m = /^((?: {3})*)(0x[0-9a-f]+|[\w.$]+)$/.exec(text);
+    if (!m) return null;
+    const depth = m[1].length / 3;
+    const stack = ctx.printerStacks[ctx.cpu] ?? [];
+    const parent = depth > 0 ? stack[depth] : (stack[0] ?? UNKNOWN_PARENT);
+    if (!parent) return null;
+    const func = symbolAddress(m[2], ctx, false);
+    const from = ctx.syms.address(parent, 0n);
+    if (func === null || from === null) return null;
+    const vals = noValues(ev);
+    vals[ip] = func;
+    vals[parentIp] = from;
+    return vals;
+  };
+}
+
 /**
  * bprint (trace_printk()) text read back: `func: text` becomes the ip of
  * func and a "%s" format whose one argument, in buf, is the text
@@ -116,7 +149,7 @@ function bprintInverter(ev: EventFormat): Inverter | null {
  */
 export const ftrace: Family = {
   events: {
-    'ftrace/function': { print: functionPlugin },
+    'ftrace/function': { print: functionPlugin, invert: functionInverter, invertInOrder: true },
     'ftrace/kernel_stack': { print: kernelStack, pure: true },
     'ftrace/raw_data': { print: rawData, pure: true },
     'ftrace/bprint': { pure: false, invert: bprintInverter, invertKernel: bprintInverter },

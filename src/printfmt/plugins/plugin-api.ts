@@ -31,6 +31,12 @@ export interface EventHandler {
   invert?: InverterMaker;
   /** reads back the kernel's own text of it (absent: the print fmt's inverse) */
   invertKernel?: InverterMaker;
+  /**
+   * its report text depends on the events printed before it (the function plugin's call
+   * stacks): the reader inverts every such event in order, with the printer's state, instead
+   * of once per distinct text
+   */
+  invertInOrder?: boolean;
 }
 
 /** The per-report settings `-O` sets (PluginState's booleans). */
