@@ -15,6 +15,15 @@ import { cpuListArg, openInput } from './analysis-options.ts';
 /** The most of its traces' bytes an offline page carries for its filter box. */
 const MAX_COPY = 64 << 20;
 
+/** Why an offline page cannot carry a copy of its traces for its filter box, or undefined when it can. */
+function whyNoCopy(files: string[], reader: string | undefined, formats: boolean): string | undefined {
+  if (!reader) return 'this build has no page reader (npm run build)';
+  if (formats) return 'text traces read with --format: serve them (tracelab view FILE)';
+  const size = files.reduce((n, f) => n + (f === '-' ? Infinity : fs.statSync(f).size), 0);
+  if (size > MAX_COPY) return `traces over ${MAX_COPY >> 20} MiB are not copied into the page: serve them (tracelab view FILE)`;
+  return undefined;
+}
+
 /** The page's own reader for dropped files (the build's browser bundle), or none when not built. */
 function readerScript(): string | undefined {
   const f = path.join(packageRoot(), 'dist/bundle/viewer-reader.js');
@@ -41,11 +50,9 @@ export function register(program: Command): void {
       const isolated = o.isolated ? cpuListArg(String(o.isolated), '--isolated', ...traces) : [];
       const warnings = traces.flatMap((t) => t.warnings);
       const reader = readerScript();
-      // an offline page filters in itself on a copy of its traces, when they are small enough to carry
-      const size = files.reduce((n, f) => n + (f === '-' ? Infinity : fs.statSync(f).size), 0);
-      const formats = (o.format as string[]).length > 0;
-      const copy = o.output && reader && size <= MAX_COPY && !formats;
-      const noFilter = !o.output ? undefined : !reader ? 'this build has no page reader (npm run build)' : formats ? 'text traces read with --format: serve them (tracelab view FILE)' : size > MAX_COPY ? `traces over ${MAX_COPY >> 20} MiB are not copied into the page: serve them (tracelab view FILE)` : undefined;
+      // an offline page filters in itself on a copy of its traces, unless this says why it cannot
+      const noFilter = o.output ? whyNoCopy(files, reader, (o.format as string[]).length > 0) : undefined;
+      const copy = o.output && noFilter === undefined;
       const page = viewerPage(traces.map((t) => ({ data: viewData(t), texts: reportEventTexts(t, maxList) })), {
         isolated,
         served: !o.output,

@@ -82,7 +82,14 @@ export function printedReader(ev: EventFormat, name: string, longSize: number, e
   let end = at + 1;
   while (end < segs.length && onlyField(segs[end], false)) end++;
   const parts = segs.slice(at, end).map(compileSegment);
-  const fn = parts.length === 1 ? parts[0] : (r: RecordRef, e: PrintEnv) => parts.map((p) => p(r, e)).join('');
+  const fn =
+    parts.length === 1
+      ? parts[0]
+      : (r: RecordRef, e: PrintEnv) => {
+          let t = '';
+          for (const p of parts) t += p(r, e);
+          return t;
+        };
   const r = recordRef();
   return (b, i) => {
     r.data = b.data;

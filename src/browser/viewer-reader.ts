@@ -61,7 +61,7 @@ export async function filterHits(files: { name: string; b64: string }[] | null, 
   ready();
   if (!opened) {
     if (!files) throw new UserError('this page holds no copy of its traces to filter');
-    opened = await Promise.all(files.map((f) => openBytes(Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0)), f.name)));
+    opened = await Promise.all(files.map((f) => openBytes(Buffer.from(f.b64, 'base64'), f.name)));
   }
   const t = opened[k];
   if (!t) throw new UserError(`no trace ${k} in the page`);

@@ -14,6 +14,8 @@ export interface FormatHeader {
   id: number;
   name: string;
   system: string;
+  /** The format file's text, as given. */
+  text: string;
 }
 
 /**
@@ -77,7 +79,7 @@ export class FormatRegistry {
   /** Every format's id, name and system, in registration order, none parsed. */
   headers(): FormatHeader[] {
     const out: FormatHeader[] = [];
-    for (const e of this.order) if (e.id >= 0 && this.byId.get(e.id) === e) out.push({ id: e.id, name: e.parsed?.name ?? e.name, system: e.system });
+    for (const e of this.order) if (e.id >= 0 && this.byId.get(e.id) === e) out.push({ id: e.id, name: e.parsed?.name ?? e.name, system: e.system, text: e.text });
     return out;
   }
 

@@ -14,6 +14,8 @@ export class SymbolTable {
   private nameEnd = new Int32Array(0);
   private modAt = new Int32Array(0);
   private modEnd = new Int32Array(0);
+  /** Each symbol's kallsyms type letter (T, t, W, D ...), as its char code. */
+  private types = new Uint8Array(0);
   private names: (string | undefined)[] = [];
   private count = 0;
   private parsed = false;
@@ -51,6 +53,7 @@ export class SymbolTable {
     let his = new Uint32Array(cap);
     let los = new Uint32Array(cap);
     let pos4 = new Int32Array(cap * 4);
+    let typ = new Uint8Array(cap);
     let count = 0;
     let sorted = true;
     let pos = 0;
@@ -72,6 +75,9 @@ export class SymbolTable {
             const p2 = new Int32Array(cap * 4);
             p2.set(pos4);
             pos4 = p2;
+            const t2 = new Uint8Array(cap);
+            t2.set(typ);
+            typ = t2;
           }
           if (count && sorted && cmpU64(his[count - 1], los[count - 1], r.hi, r.lo) > 0) sorted = false;
           his[count] = r.hi;
@@ -80,6 +86,7 @@ export class SymbolTable {
           pos4[4 * count + 1] = r.nameEnd;
           pos4[4 * count + 2] = r.modAt;
           pos4[4 * count + 3] = r.modEnd;
+          typ[count] = r.type;
           count++;
         }
       }
@@ -109,6 +116,7 @@ export class SymbolTable {
     this.nameEnd = new Int32Array(count);
     this.modAt = new Int32Array(count);
     this.modEnd = new Int32Array(count);
+    this.types = new Uint8Array(count);
     this.names = new Array<string | undefined>(count);
     for (let i = 0; i < count; i++) {
       const k = order[i];
@@ -118,6 +126,7 @@ export class SymbolTable {
       this.nameEnd[i] = pos4[4 * k + 1];
       this.modAt[i] = pos4[4 * k + 2];
       this.modEnd[i] = pos4[4 * k + 3];
+      this.types[i] = typ[k];
     }
   }
 
@@ -155,6 +164,10 @@ export class SymbolTable {
 
   name(i: number): string {
     return (this.names[i] ??= this.text.slice(this.nameAt[i], this.nameEnd[i]));
+  }
+  /** The kallsyms type letter of symbol i ("T", "t", "W" ...). */
+  type(i: number): string {
+    return String.fromCharCode(this.types[i]);
   }
   module(i: number): string | null {
     return this.modAt[i] < 0 ? null : this.text.slice(this.modAt[i], this.modEnd[i]);

@@ -1,6 +1,7 @@
 import { loadCatalog } from '../core/catalog.ts';
 import { codecVersions } from '../io/dat/codecs.ts';
-import { formatName, textSymbols, type ListSource } from '../io/text/list-text.ts';
+import { SymbolTable } from '../core/symbols.ts';
+import { textSymbols, type ListSource } from '../io/text/list-text.ts';
 import { buildKernelSymbols } from './kernel-symbols.ts';
 import { kernelProfile, missingSystems } from './kernel-version.ts';
 
@@ -13,10 +14,9 @@ export function emulatedListSource(version: string): ListSource {
   const skip = new Set(missingSystems(kernelProfile(version)).map((x) => x.system));
   return {
     formats: loadCatalog()
-      .formats.systems()
-      .filter(({ system }) => !skip.has(system))
-      .flatMap(({ system, texts }) => texts.map((text) => ({ system, name: formatName(text), text }))),
-    functions: () => textSymbols(buildKernelSymbols().kallsyms),
+      .formats.headers()
+      .filter(({ system }) => !skip.has(system)),
+    functions: () => textSymbols(new SymbolTable(buildKernelSymbols().kallsyms)),
     // record writes its traces with the local clock (the only one the emulator models)
     clock: '[local]',
     buffers: [],

@@ -129,7 +129,7 @@ function filterEvents(trace: Trace): { headers: FormatHeader[]; format: (h: Form
   const headers = trace.formats.headers();
   const blk = blkHack(trace, headers);
   if (!blk) return { headers, format: (h) => trace.formats.get(h.id)! };
-  return { headers: [...headers, { id: blk.id, name: blk.name, system: blk.system }], format: (h) => (h.id === blk.id && h.name === blk.name && h.system === 'ftrace' ? blk : trace.formats.get(h.id)!) };
+  return { headers: [...headers, { id: blk.id, name: blk.name, system: blk.system, text: blk.text }], format: (h) => (h.id === blk.id && h.name === blk.name && h.system === 'ftrace' ? blk : trace.formats.get(h.id)!) };
 }
 
 const BLK_BODY = [

@@ -232,10 +232,6 @@ function* textChunks(path: string): Generator<string> {
 
 
 /**
- * A whole input in memory (stdin, or a gzip file): a trace.dat is read from
- * the bytes (it needs random access, so it cannot stream), anything else as text.
- */
-/**
  * A trace from bytes already in memory (a file dropped on the viewer's page):
  * trace.dat, gzip, report or kernel text, systrace HTML, with the errors and
  * warnings openTrace gives for a file.
@@ -244,6 +240,10 @@ export function openBytes(data: Uint8Array, source: string, o: TextTraceOptions 
   return openData(Buffer.from(data.buffer, data.byteOffset, data.byteLength), source, o);
 }
 
+/**
+ * A whole input in memory (stdin, or a gzip file): a trace.dat is read from
+ * the bytes (it needs random access, so it cannot stream), anything else as text.
+ */
 async function openData(data: Buffer, source: string, o: TextTraceOptions & { dat?: Omit<OpenDatOptions, 'bytes'> }): Promise<Trace> {
   if (!data.length) throw new UserError(`${source}: empty (0 bytes)`);
   let garbage = 0;

@@ -27,16 +27,11 @@ export { PluginState, type Plugin, type NextRecord, type EventHandler, type Fami
  */
 const FAMILIES: readonly Family[] = [sched, ftrace, functionGraph, hrtimer, timer, tlb, kmem, futex, kvm, mac80211, probes];
 
-let byKey: Map<string, EventHandler> | null = null;
+const BY_KEY = new Map<string, EventHandler>(FAMILIES.flatMap((f) => Object.entries(f.events)));
 
 /** The handler for an event ("system/name", else "system/*"), if its family has one. */
 export function handlerFor(ev: EventFormat): EventHandler | undefined {
-  if (!byKey) {
-    // built on first use: family modules import the printer's modules, which import this one
-    byKey = new Map();
-    for (const f of FAMILIES) for (const [k, h] of Object.entries(f.events)) byKey.set(k, h);
-  }
-  return byKey.get(`${ev.system}/${ev.name}`) ?? byKey.get(`${ev.system}/*`);
+  return BY_KEY.get(`${ev.system}/${ev.name}`) ?? BY_KEY.get(`${ev.system}/*`);
 }
 
 /** trace-cmd's printer for an event in place of its print fmt. */

@@ -1,4 +1,5 @@
 import { UserError } from '../../core/errors.ts';
+import type { SymbolTable } from '../../core/symbols.ts';
 import type { Trace } from '../../core/trace.ts';
 import { codecVersions } from '../dat/codecs.ts';
 import { bre } from '../../filter/trace-filter.ts';
@@ -159,26 +160,21 @@ function compressionText(src: ListSource): string {
 /** A trace file as a listing's source: its formats, its kallsyms' text symbols, clock and instances. */
 export function traceListSource(trace: Trace): ListSource {
   return {
-    formats: trace.formats.systems().flatMap(({ system, texts }) => texts.map((text) => ({ system, name: formatName(text), text }))),
-    functions: () => textSymbols(trace.symbols.source),
+    formats: trace.formats.headers(),
+    functions: () => textSymbols(trace.symbols),
     clock: trace.options.traceClock?.replace(/\n$/, '') ?? `[${trace.clock}]`,
     buffers: trace.buffers.map((b) => b.name).filter((n) => n !== ''),
     compression: codecVersions(),
   };
 }
 
-/** A format text's name line. */
-export function formatName(text: string): string {
-  const m = /^name: (.*)$/m.exec(text);
-  return m ? m[1] : '';
-}
-
-/** available_filter_functions from a kallsyms text: its text symbols (t, T, w, W) in its order, " [module]" after a module's. */
-export function textSymbols(kallsyms: string): string[] {
+/** available_filter_functions from kallsyms: its text symbols (t, T, w, W) by address, " [module]" after a module's. */
+export function textSymbols(symbols: SymbolTable): string[] {
   const out: string[] = [];
-  for (const line of kallsyms.split('\n')) {
-    const m = /^[0-9a-fA-F]+ ([tTwW]) (\S+)(?:\s+\[(\S+)\])?/.exec(line);
-    if (m) out.push(m[3] ? `${m[2]} [${m[3]}]` : m[2]);
+  for (let i = 0; i < symbols.size; i++) {
+    if (!'tTwW'.includes(symbols.type(i))) continue;
+    const m = symbols.module(i);
+    out.push(m === null ? symbols.name(i) : `${symbols.name(i)} [${m}]`);
   }
   return out;
 }
