@@ -1,17 +1,7 @@
 import type * as aq from 'arquero';
-import { tableCsv } from '../src/analysis/csv.ts';
+import { type EventFilterArg, loadFormatFiles, type OpenDatOptions, openTrace, parseCpuList, type Selection, shellLine, tableCsv, type Trace, UserError, writeFileAtomically } from '../src/index.ts';
 import type { Command } from 'commander';
-import { parseCpuList } from '../src/core/cpulist.ts';
-import { shellLine } from '../src/core/shell-quote.ts';
-import { writeFileAtomically } from '../src/core/atomic-file.ts';
-import { UserError } from '../src/core/errors.ts';
-import type { Selection } from '../src/analysis/scan.ts';
-import type { EventFilterArg } from '../src/filter/trace-filter.ts';
 import { ByteWriter } from './output.ts';
-import type { Trace } from '../src/core/trace.ts';
-import type { OpenDatOptions } from '../src/io/dat/reader.ts';
-import { openTrace } from '../src/io/open.ts';
-import { loadFormatFiles } from '../src/io/text/format-files.ts';
 
 /** Options every analysis command takes: which events, and how to print. */
 export function selectionOptions(cmd: Command): Command {

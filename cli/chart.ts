@@ -1,14 +1,6 @@
 import type { Command } from 'commander';
-import { compare } from '../src/analysis/compare.ts';
-import { hist } from '../src/analysis/hist.ts';
-import { interference, interferenceOverTime } from '../src/analysis/interference.ts';
-import { irqOffSpans } from '../src/analysis/spans.ts';
-import { eventTimeline } from '../src/analysis/timeline.ts';
-import { writeChart } from '../src/charts/render.ts';
-import { reviewPage } from '../src/charts/review.ts';
-import { compareSpec, heatmapSpec, histSpec, interferenceSpec, irqOffSpec, timelineSpec } from '../src/charts/specs.ts';
-import { writeFileAtomically } from '../src/core/atomic-file.ts';
-import { UserError } from '../src/core/errors.ts';
+import { compare, eventTimeline, hist, interference, interferenceOverTime, irqOffSpans, UserError, writeFileAtomically } from '../src/index.ts';
+import { compareSpec, heatmapSpec, histSpec, interferenceSpec, irqOffSpec, reviewPage, timelineSpec, writeChart } from '../src/charts/index.ts';
 import { cpuListArg, openInput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 const KINDS = ['hist', 'compare', 'interference', 'heatmap', 'irqoff', 'timeline'];

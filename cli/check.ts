@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { checkTrace } from '../src/analysis/check.ts';
-import { textTable } from '../src/charts/text-table.ts';
+import { checkTrace } from '../src/index.ts';
+import { textTable } from '../src/charts/index.ts';
 import { openInput, printReportOutput } from './analysis-options.ts';
 
 /** `tracelab check FILE`: the kernel invariants real traces obey, measured on this one; exit 1 if one fails. */

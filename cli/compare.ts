@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
-import { compareMail } from '../src/charts/mail-text.ts';
+import { compare, UserError } from '../src/index.ts';
+import { compareMail, compareSpec, compareText, writeChart } from '../src/charts/index.ts';
 import { ByteWriter } from './output.ts';
-import { writeChart } from '../src/charts/render.ts';
-import { compareSpec } from '../src/charts/specs.ts';
-import { compare } from '../src/analysis/compare.ts';
-import { compareText } from '../src/charts/compare-text.ts';
-import { UserError } from '../src/core/errors.ts';
 import { commandLine, cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 function perMinuteArg(v: string): boolean | 'auto' {

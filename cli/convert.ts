@@ -1,9 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '../src/core/errors.ts';
-import { writeDatFrom, type DatFlavour } from '../src/io/dat/convert.ts';
-import { buildEventSelection } from '../src/filter/trace-filter.ts';
+import { buildEventSelection, type DatFlavour, UserError, writeDatFrom } from '../src/index.ts';
 import { openInput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 /** trace-cmd convert's --file-version and --compression ("any": the best one built in, zstd). */
@@ -46,7 +44,7 @@ export function register(program: Command): void {
     }
     if (o.fileVersion !== undefined || o.compression !== undefined) throw new UserError('convert: --file-version and --compression are for a trace.dat output (-o FILE.dat or --to dat)');
     if (!dataset) {
-      const { exportEvents, exportFormat } = await import('../src/analysis/export.ts');
+      const { exportEvents, exportFormat } = await import('../src/index.ts');
       const trace = await openInput(files[0], o);
       const r = await exportEvents(trace, exportFormat(o.to as string | undefined, out), out, { ...selectionOf(o, trace), event: o.event as string | undefined, fields: o.fields ? 'all' : undefined });
       process.stderr.write(`tracelab: ${r.rows} events -> ${out}\n`);
@@ -57,7 +55,7 @@ export function register(program: Command): void {
     if (o.event || o.fields) throw new UserError('convert: a dataset has a table per event type with its fields already; --event and --fields do not apply');
     const traces = [];
     for (const f of files) traces.push(await openInput(f, o));
-    const { writeDataset } = await import('../src/analysis/sql.ts');
+    const { writeDataset } = await import('../src/index.ts');
     const written = await writeDataset(traces.map((trace, k) => ({ trace, name: path.basename(files[k]) })), out, { ...selectionOf(o, ...traces), memoryLimit: o.memoryLimit as string | undefined });
     for (const t of traces) t.close();
     process.stderr.write(`tracelab: ${files.length} trace(s) -> ${out}: ${[...written].map(([t, n]) => `${t} ${n}`).join(', ')}\n`);

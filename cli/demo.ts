@@ -2,12 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { compare } from '../src/analysis/compare.ts';
-import { formatCpuList, parseCpuList } from '../src/core/cpulist.ts';
-import { record } from '../src/emulator/record.ts';
-import { applySets, preset } from '../src/emulator/scenario.ts';
-import { compareText } from '../src/charts/compare-text.ts';
-import { openTrace } from '../src/io/open.ts';
+import { applySets, compare, formatCpuList, openTrace, parseCpuList, preset, record } from '../src/index.ts';
+import { compareText } from '../src/charts/index.ts';
 import { progressBar } from './progress.ts';
 
 /** The main job in one command: the seed-004 review, before and after the IPI deferral series. */

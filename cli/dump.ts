@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { DUMP_ALL, DumpItem, dumpDat, type DumpItemName } from '../src/io/dat/dump.ts';
-import { UserError } from '../src/core/errors.ts';
+import { DUMP_ALL, dumpDat, DumpItem, type DumpItemName, UserError } from '../src/index.ts';
 import { ByteWriter, warn } from './output.ts';
 
 /** trace-cmd dump's options, each the part of the file it prints. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkFilter } from '../src/filter/check.ts';
+import { checkFilter } from '../src/index.ts';
 
 export function register(program: Command): void {
   const filter = program.command('filter').description('the kernel event filter language');

@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
-import { histMail } from '../src/charts/mail-text.ts';
+import { hist } from '../src/index.ts';
+import { histMail, histSpec, textBars, textTable, writeChart } from '../src/charts/index.ts';
 import { ByteWriter } from './output.ts';
-import { writeChart } from '../src/charts/render.ts';
-import { histSpec } from '../src/charts/specs.ts';
-import { hist } from '../src/analysis/hist.ts';
-import { textBars, textTable } from '../src/charts/text-table.ts';
 import { commandLine, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {

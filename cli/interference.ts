@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
-import { interferenceMail } from '../src/charts/mail-text.ts';
+import { functionTable, interference } from '../src/index.ts';
+import { interferenceMail, interferenceSpec, interferenceText, writeChart } from '../src/charts/index.ts';
 import { ByteWriter } from './output.ts';
-import { writeChart } from '../src/charts/render.ts';
-import { interferenceSpec } from '../src/charts/specs.ts';
-import { interference } from '../src/analysis/interference.ts';
-import { functionTable } from '../src/analysis/ipi-causality.ts';
-import { interferenceText } from '../src/charts/interference-text.ts';
 import { commandLine, cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {

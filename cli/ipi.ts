@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { ipiCausality } from '../src/analysis/ipi-causality.ts';
-import { ipiText } from '../src/charts/interference-text.ts';
-import { formatCpuList } from '../src/core/cpulist.ts';
+import { formatCpuList, ipiCausality } from '../src/index.ts';
+import { ipiText } from '../src/charts/index.ts';
 import { cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {

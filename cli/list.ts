@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { UserError } from '../src/core/errors.ts';
-import { emulatedListSource } from '../src/emulator/list-source.ts';
-import { openTrace } from '../src/io/open.ts';
-import { listText, traceListSource } from '../src/io/text/list-text.ts';
+import { emulatedListSource, listText, openTrace, traceListSource, UserError } from '../src/index.ts';
 import { ByteWriter, warn } from './output.ts';
 
 /** What trace-cmd list shows of a live system that neither a trace file nor the emulator has. */

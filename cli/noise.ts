@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { noise } from '../src/analysis/noise.ts';
-import { UserError } from '../src/core/errors.ts';
-import { noiseText } from '../src/charts/interference-text.ts';
+import { noise, UserError } from '../src/index.ts';
+import { noiseText } from '../src/charts/index.ts';
 import { cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {

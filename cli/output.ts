@@ -1,4 +1,4 @@
-import { writeAll } from '../src/core/write-all.ts';
+import { writeAll } from '../src/index.ts';
 
 /**
  * Writes text to a file descriptor as bytes (latin1: one char per byte, so

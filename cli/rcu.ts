@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { rcuReport } from '../src/analysis/rcu-report.ts';
-import { rcuText } from '../src/charts/rcu-tasks-text.ts';
+import { rcuReport } from '../src/index.ts';
+import { rcuText } from '../src/charts/index.ts';
 import { openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {

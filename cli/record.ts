@@ -1,14 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { writeAtomically } from '../src/core/atomic-file.ts';
-import { UserError } from '../src/core/errors.ts';
-import { record, tempDatPath, type RecordSummary } from '../src/emulator/record.ts';
-import { applySets, loadScenario, parseDuration } from '../src/emulator/scenario.ts';
-import type { EventSpec } from '../src/emulator/tracing.ts';
-import { openTrace } from '../src/io/open.ts';
-import { printFtrace } from '../src/io/text/ftrace-printer.ts';
-import { printReport } from '../src/io/text/report-printer.ts';
+import { applySets, type EventSpec, loadScenario, openTrace, parseDuration, printFtrace, printReport, record, type RecordSummary, tempDatPath, UserError, writeAtomically } from '../src/index.ts';
 import { ByteWriter } from './output.ts';
 import { progressBar } from './progress.ts';
 

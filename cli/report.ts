@@ -1,15 +1,5 @@
 import type { Command } from 'commander';
-import { parseCpuList } from '../src/core/cpulist.ts';
-import { bre, type EventFilterArg } from '../src/filter/trace-filter.ts';
-import type { EventFormat } from '../src/core/event-format.ts';
-import type { Trace } from '../src/core/trace.ts';
-import { buildReportSelection, pidFilter, reportFilterStrings } from '../src/filter/report-filter.ts';
-import { openTrace } from '../src/io/open.ts';
-import { loadFormatFiles } from '../src/io/text/format-files.ts';
-import { printReports, type ReportInput } from '../src/io/text/report-printer.ts';
-import { checkEventsStatus, cpusText, endianText, eventsText, functionsText, printkText, statText, unameText, versionText } from '../src/io/text/report-modes.ts';
-import { UserError } from '../src/core/errors.ts';
-import { pluginOption, pluginOptions } from '../src/printfmt/plugins.ts';
+import { bre, buildReportSelection, checkEventsStatus, cpusText, endianText, type EventFilterArg, type EventFormat, eventsText, functionsText, loadFormatFiles, openTrace, parseCpuList, pidFilter, pluginOption, pluginOptions, printkText, printReports, reportFilterStrings, type ReportInput, statText, type Trace, unameText, UserError, versionText } from '../src/index.ts';
 import { ByteWriter, warn } from './output.ts';
 
 /** --align-ts: the earliest first time stamp of the inputs (a trace.dat's first page, a text's first event), ns. */

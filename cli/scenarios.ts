@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { PRESETS } from '../src/emulator/scenario.ts';
+import { PRESETS } from '../src/index.ts';
 
 export function register(program: Command): void {
   program

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { UserError } from '../src/core/errors.ts';
-import { openTrace } from '../src/io/open.ts';
-import { splitDat, type SplitUnit } from '../src/io/dat/split.ts';
+import { openTrace, splitDat, type SplitUnit, UserError } from '../src/index.ts';
 
 /** A start or end time in seconds, as trace-cmd reads it: strtod(), then (unsigned long long)(t * 1e9). */
 function seconds(v: string, what: string): bigint {

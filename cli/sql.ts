@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { sql, sqlSchema } from '../src/analysis/sql.ts';
-import { sqlResultCsv, sqlResultJson, sqlResultText, sqlSchemaText } from '../src/charts/sql-text.ts';
-import { UserError } from '../src/core/errors.ts';
+import { sql, sqlSchema, UserError } from '../src/index.ts';
+import { sqlResultCsv, sqlResultJson, sqlResultText, sqlSchemaText } from '../src/charts/index.ts';
 import { ByteWriter } from './output.ts';
 import { openInput, selectionOf } from './analysis-options.ts';
 

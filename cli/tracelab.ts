@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../src/core/errors.ts';
-import { FilterError } from '../src/filter/kernel-filter.ts';
+import { FilterError, UserError } from '../src/index.ts';
 import { COMMANDS, registerFromTable } from './commands.ts';
 const program = new Command();
 program

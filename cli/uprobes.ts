@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { uprobeCost } from '../src/analysis/uprobe-cost.ts';
-import { uprobeCostText } from '../src/charts/uprobe-cost-text.ts';
+import { uprobeCost } from '../src/index.ts';
+import { uprobeCostText } from '../src/charts/index.ts';
 import { openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {

@@ -1,15 +1,9 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { packageRoot } from '../src/core/package-root.ts';
 import type { Command } from 'commander';
-import { viewData, viewFilterMatches } from '../src/analysis/view-data.ts';
-import { FilterError } from '../src/filter/kernel-filter.ts';
-import type { Trace } from '../src/core/trace.ts';
-import { viewerPage } from '../src/charts/viewer-page.ts';
-import { writeFileAtomically } from '../src/core/atomic-file.ts';
-import { UserError } from '../src/core/errors.ts';
-import { reportEventTexts } from '../src/io/text/report-printer.ts';
+import { FilterError, reportEventTexts, type Trace, UserError, viewData, viewFilterMatches, writeFileAtomically } from '../src/index.ts';
+import { viewerPage, viewerReaderScript } from '../src/charts/index.ts';
 import { cpuListArg, openInput } from './analysis-options.ts';
 
 /** The most of its traces' bytes an offline page carries for its filter box. */
@@ -22,12 +16,6 @@ function whyNoCopy(files: string[], reader: string | undefined, formats: boolean
   const size = files.reduce((n, f) => n + (f === '-' ? Infinity : fs.statSync(f).size), 0);
   if (size > MAX_COPY) return `traces over ${MAX_COPY >> 20} MiB are not copied into the page: serve them (tracelab view FILE)`;
   return undefined;
-}
-
-/** The page's own reader for dropped files (the build's browser bundle), or none when not built. */
-function readerScript(): string | undefined {
-  const f = path.join(packageRoot(), 'dist/bundle/viewer-reader.js');
-  return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined;
 }
 
 export function register(program: Command): void {
@@ -49,7 +37,7 @@ export function register(program: Command): void {
       for (const f of files) traces.push(await openInput(f, o));
       const isolated = o.isolated ? cpuListArg(String(o.isolated), '--isolated', ...traces) : [];
       const warnings = traces.flatMap((t) => t.warnings);
-      const reader = readerScript();
+      const reader = viewerReaderScript();
       // an offline page filters in itself on a copy of its traces, unless this says why it cannot
       const noFilter = o.output ? whyNoCopy(files, reader, (o.format as string[]).length > 0) : undefined;
       const copy = o.output && noFilter === undefined;

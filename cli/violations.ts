@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { isolationViolations } from '../src/analysis/isolation-violations.ts';
-import { violationsText } from '../src/charts/violations-text.ts';
-import { formatCpuList } from '../src/core/cpulist.ts';
+import { formatCpuList, isolationViolations } from '../src/index.ts';
+import { violationsText } from '../src/charts/index.ts';
 import { cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {

@@ -9,8 +9,68 @@ import { build } from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/**
+ * cli/ imports the library only through its public surface (src/index.ts,
+ * src/charts/index.ts), as any user does. esbuild's code splitting decides which
+ * chunk a file goes to by the files that import it, not by the names they use, so
+ * a command importing the surface would put every module behind it in one chunk
+ * every command loads (report would read arquero, arrow and the emulator). The
+ * bundle therefore reads each `import { a, b } from '../src/index.js'` of a cli
+ * file as imports from the modules that define a and b (the surface says which):
+ * what Next.js's optimizePackageImports does for barrel files. A name the surface
+ * does not re-export, or a surface line of another shape, stops the build.
+ */
+function surfaceImports() {
+  const barrels = new Map();
+  const barrel = (file) => {
+    if (barrels.has(file)) return barrels.get(file);
+    const from = new Map();
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      const t = line.trim();
+      if (!t || t.startsWith('//') || t.startsWith('/*') || t.startsWith('*')) continue;
+      const m = /^export \{([^}]*)\} from "(\.[^"]*)";$/.exec(t);
+      if (!m) throw new Error(`${file}: a surface line the bundle cannot read: ${t}`);
+      for (const name of m[1].split(',').map((n) => n.trim()).filter(Boolean)) {
+        if (!/^[\w$]+$/.test(name)) throw new Error(`${file}: a re-export the bundle cannot read: ${name}`);
+        from.set(name, path.resolve(path.dirname(file), m[2]));
+      }
+    }
+    barrels.set(file, from);
+    return from;
+  };
+  return {
+    name: 'surface-imports',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]dist[\\/]cli[\\/][^\\/]+\.js$/ }, (args) => {
+        const dir = path.dirname(args.path);
+        // the modules behind names of the surface at spec, each with the names it gives
+        const modules = (names, spec) => {
+          const from = barrel(path.resolve(dir, spec));
+          const byModule = new Map();
+          for (const name of names.split(',').map((n) => n.trim()).filter(Boolean)) {
+            const mod = from.get(name);
+            if (!mod) throw new Error(`${args.path}: ${spec} does not export ${name}`);
+            byModule.set(mod, [...(byModule.get(mod) ?? []), name]);
+          }
+          return [...byModule];
+        };
+        const surface = '"(\\.\\.\\/src\\/(?:charts\\/)?index\\.js)"';
+        let code = fs.readFileSync(args.path, 'utf8');
+        // import { a, b } from '../src/index.js';
+        code = code.replace(new RegExp(`^import \\{([^}]*)\\} from ${surface};$`, 'gm'), (_, names, spec) =>
+          modules(names, spec).map(([mod, ns]) => `import { ${ns.join(', ')} } from ${JSON.stringify(mod)};`).join('\n'));
+        // const { a, b } = await import('../src/index.js');  (a command's part loaded only when taken)
+        code = code.replace(new RegExp(`const \\{([^}]*)\\} = await import\\(${surface}\\);`, 'g'), (_, names, spec) =>
+          `const ${modules(names, spec).map(([mod, ns]) => `{ ${ns.join(', ')} } = await import(${JSON.stringify(mod)})`).join(', ')};`);
+        if (new RegExp(surface).test(code)) throw new Error(`${args.path}: an import of the surface the bundle cannot read`);
+        return { contents: code, loader: 'js' };
+      });
+    },
+  };
+}
+
 fs.rmSync('dist/bundle', { recursive: true, force: true });
-await build({
+const cliBuild = await build({
   entryPoints: { tracelab: 'dist/cli/tracelab.js', 'compress-worker': 'dist/src/io/dat/compress-worker.js' },
   outdir: 'dist/bundle',
   bundle: true,
@@ -21,8 +81,12 @@ await build({
   external: ['@duckdb/node-api', '@resvg/resvg-js', '@bokuweb/zstd-wasm', 'parquet-wasm'],
   // CommonJS packages inside an ES module bundle still call require()
   banner: { js: "import { createRequire as __tracelabRequire } from 'node:module'; const require = __tracelabRequire(import.meta.url);" },
+  plugins: [surfaceImports()],
   logLevel: 'warning',
+  metafile: true,
 });
+// which modules each chunk holds: test/cli/module-graph.test.ts checks a command's chunks by it (not shipped)
+fs.writeFileSync('dist/bundle-meta.json', JSON.stringify(cliBuild.metafile));
 
 // `tracelab --help` lists the commands from this table instead of loading every
 // command's module (cli/commands.ts); it is made from the modules themselves

@@ -18,15 +18,24 @@ export { dumpDat, DumpItem, DUMP_ALL, type DumpOptions, type DumpItemName } from
 export { loadFormatFiles } from './io/text/format-files.ts';
 export { UserError, FormatError, TruncatedError } from './core/errors.ts';
 export { parseCpuList, formatCpuList } from './core/cpulist.ts';
+export type { OpenDatOptions } from './io/dat/reader.ts';
 
 // printing exactly as trace-cmd report (and the kernel's trace file) does
 export { printReport, printReports, type ReportOptions, type ReportInput, type ReportKeep } from './io/text/report-printer.ts';
 export { printFtrace } from './io/text/ftrace-printer.ts';
+export { pluginOption, pluginOptions } from './printfmt/plugins.ts';
+// what trace-cmd report prints instead of events (-e, -f, -P, -E, --cpus, --stat, --uname, --version, --check-events)
+export { endianText, functionsText, printkText, eventsText, checkEventsStatus, cpusText, statText, unameText, versionText } from './io/text/report-modes.ts';
+// trace-cmd list, of a trace or of the emulated kernel
+export { listText, traceListSource, type ListSource, type ListOptions } from './io/text/list-text.ts';
+export { emulatedListSource } from './emulator/list-source.ts';
 
 // filters: the kernel's event filter language, and report -F selections
 export { compileKernelFilter, FilterError, type CompiledFilter, type FilterContext } from './filter/kernel-filter.ts';
 export { buildEventSelection, type EventFilterArg } from './filter/trace-filter.ts';
-export { buildReportSelection } from './filter/report-filter.ts';
+export { buildReportSelection, pidFilter, reportFilterStrings } from './filter/report-filter.ts';
+export { bre } from './filter/trace-filter.ts';
+export { checkFilter, type CheckRequest } from './filter/check.ts';
 export { compileTepFilter, TepFilterError } from './filter/tep-filter.ts';
 
 // analyses: each returns { table (arquero), summary }
@@ -45,15 +54,22 @@ export { rcuReport } from './analysis/rcu-report.ts';
 export { eventTable, type TableOptions } from './analysis/table.ts';
 export { eventTimeline } from './analysis/timeline.ts';
 export { irqOffSpans, rcuGracePeriods, probeHits, type Distribution } from './analysis/spans.ts';
-export { viewData, type ViewData } from './analysis/view-data.ts';
+export { viewData, viewFilterMatches, type ViewData } from './analysis/view-data.ts';
 export { reportEventTexts } from './io/text/report-printer.ts';
-export { sql, sqlSchema, type SqlInput, type SqlOptions, type SqlResult, type SqlValue, type MergedTable } from './analysis/sql.ts';
-export { exportEvents, type ExportFormat } from './analysis/export.ts';
+export { sql, sqlSchema, writeDataset, type SqlInput, type SqlOptions, type SqlResult, type SqlValue, type MergedTable } from './analysis/sql.ts';
+export { exportEvents, exportFormat, type ExportFormat } from './analysis/export.ts';
+export { tableCsv } from './analysis/csv.ts';
 export { scan, type Selection, type ScanInfo } from './analysis/scan.ts';
 export type { CpuUserTime } from './analysis/user-time.ts';
 export type { CpuDeferredWork } from './analysis/deferred-work.ts';
 
 // the emulated kernel
-export { record, recordTrace, type RecordOptions, type RecordSummary } from './emulator/record.ts';
-export { preset, presetNames, loadScenario, applySets, parseDuration, type Scenario } from './emulator/scenario.ts';
+export { record, recordTrace, tempDatPath, type RecordOptions, type RecordSummary } from './emulator/record.ts';
+export { preset, presetNames, PRESETS, loadScenario, applySets, parseDuration, type Scenario } from './emulator/scenario.ts';
+export type { EventSpec } from './emulator/tracing.ts';
 export { KERNEL_VERSIONS, type KernelVersion } from './emulator/kernel-version.ts';
+
+// outputs: written whole under a temporary name, then renamed; a command line quoted for a shell
+export { writeAtomically, writeFileAtomically } from './core/atomic-file.ts';
+export { writeAll } from './core/write-all.ts';
+export { shellLine } from './core/shell-quote.ts';

@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { ViewData } from '../analysis/view-data.ts';
+import { packageRoot } from '../core/package-root.ts';
 
 /**
  * `tracelab view`: one self-contained offline page (no network, no library)
@@ -85,6 +88,12 @@ const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '
  * The page for one trace, or several (a series' before and after) drawn one
  * above the other on the same window of time since each trace's first event.
  */
+/** The page's own reader for dropped files (the build's browser bundle), or none when not built. */
+export function viewerReaderScript(): string | undefined {
+  const f = path.join(packageRoot(), 'dist/bundle/viewer-reader.js');
+  return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined;
+}
+
 export function viewerPage(traces: ViewerTrace[], o: ViewerOptions = {}): string {
   // with the reader, its zstd is WASM, and binary-parser compiles the trace.dat layouts (ours, never
   // the file's bytes) with new Function: the page allows both, and still fetches nothing

@@ -1,24 +1,41 @@
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../helpers.ts';
 
 const cli = path.join(ROOT, 'dist/cli/tracelab.js');
+const bundle = path.join(ROOT, 'dist/bundle/tracelab.js');
 const sample = path.join(ROOT, 'samples/real-ipi.dat');
 const register = path.join(ROOT, 'test/cli/module-register.mjs');
+/** esbuild's account of the shipped bundle: the modules each chunk holds (scripts/bundle.mjs) */
+const meta = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist/bundle-meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
 
-/** The packages and tracelab layers a command's process loaded (an ESM resolve hook lists them). */
+/** A package's name or a tracelab layer ("src/io") from a module's path, or undefined. */
+function unitOf(file: string): string | undefined {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+  if (pkg) return pkg[1];
+  const layer = /(?:^|\/)dist\/src\/([^/]+)\//.exec(file);
+  return layer ? `src/${layer[1]}` : undefined;
+}
+
+/**
+ * The packages and tracelab layers the shipped CLI's process loaded for a command: an ESM
+ * resolve hook lists the files it reads (bundle chunks, external packages), and the
+ * bundle's metafile says which modules each chunk holds.
+ */
 function loaded(args: string[]): Set<string> {
-  const r = spawnSync(process.execPath, ['--import', register, cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, ['--import', register, bundle, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
   expect(r.status, r.stderr.slice(-500)).toBe(0);
   const out = new Set<string>();
   for (const line of r.stderr.split('\n')) {
-    if (!line.startsWith('[module] ')) continue;
-    const url = line.slice(9);
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-    if (pkg) out.add(pkg[1]);
-    const layer = /\/dist\/src\/([^/]+)\//.exec(url);
-    if (layer) out.add(`src/${layer[1]}`);
+    if (!line.startsWith('[module] file://')) continue;
+    const file = path.relative(ROOT, new URL(line.slice(9)).pathname);
+    const chunk = meta.outputs[file];
+    for (const input of chunk ? Object.keys(chunk.inputs) : [file]) {
+      const unit = unitOf(input);
+      if (unit) out.add(unit);
+    }
   }
   return out;
 }
@@ -62,6 +79,21 @@ describe('tracelab --help', () => {
     expect(bundled.stdout).toBe(full.stdout);
     expect(bundled.stdout).toContain('\n  report [options] [file]');
     const m = loaded(['--help']);
+    expect(m.has('commander'), 'the account of loaded modules works').toBe(true);
     for (const x of ['binary-parser', 'arquero', 'src/io', 'src/analysis', 'src/emulator', 'src/charts']) expect(m.has(x), `--help loads ${x}`).toBe(false);
+  });
+});
+
+/** Issue 18: the CLI is a user of the library like any other, through its public surface. */
+describe('cli/ imports tracelab only through its public surface', () => {
+  it("each cli module's imports of src/ name src/index.ts or src/charts/index.ts", () => {
+    const dir = path.join(ROOT, 'cli');
+    const deep: string[] = [];
+    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.ts'))) {
+      for (const m of fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/(?:from|import\()\s*'(\.\.\/src\/[^']*)'/g)) {
+        if (m[1] !== '../src/index.ts' && m[1] !== '../src/charts/index.ts') deep.push(`${f}: ${m[1]}`);
+      }
+    }
+    expect(deep).toEqual([]);
   });
 });
