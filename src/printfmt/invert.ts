@@ -5,6 +5,7 @@ import type { Arg } from './ast.ts';
 import { compiledPrint } from './render.ts';
 import { cStrtoull, evalFlag } from './c-values.ts';
 import { printFunction } from './print-functions.ts';
+import type { PluginState } from './plugins/plugin-api.ts';
 
 /**
  * Reading printed text back into an event's field values: the inverse of
@@ -38,7 +39,25 @@ export interface InvertContext {
    * the CPU of the event being read, and the printer's state as the events read so far left it.
    */
   cpu?: number;
-  printerStacks?: readonly (readonly (string | null)[])[];
+  /**
+   * The printer's state the reader checks each line with (the function plugin's stacks, -O
+   * options): a line that shows an option's form (function_graph's " (depth)") turns it on.
+   */
+  printer?: PluginState;
+  /** For in-order inverters: the event's pid, time stamp (ns) and place among the trace's events. */
+  pid?: number;
+  ts?: bigint;
+  seq?: number;
+  /** What in-order inverters keep between lines, by family (the reader's, for this trace). */
+  state?: Map<string, unknown>;
+  /** tep_find_event_by_name() over the reader's formats: a sibling event's format. */
+  findEvent?: (system: string, name: string) => EventFormat | undefined;
+  /**
+   * Set by an inverter whose line stands for more records than its own (a function_graph
+   * leaf: the entry and its exit, which trace-cmd merged into one line): those records,
+   * in order, right after this one. The reader clears it before each line.
+   */
+  then?: { ev: EventFormat; vals: (FieldValue | undefined)[] }[];
 }
 
 /** Field values (in ev.fields order) from an event's printed text, or null when the text does not fit. */

@@ -33,6 +33,7 @@ interface Pending extends Omit<EventLine, 'digits'> {
 }
 
 const FIRST_TEXT_ID = 40000;
+const NO_ROWS: Uint8Array[] = [];
 const MAX_SHOWN_BAD = 5;
 
 /**
@@ -271,7 +272,9 @@ class TextTraceBuilder {
     for (const f of extra) this.formats.add(f.system, f.text);
     for (const { system, texts } of loadCatalog().formats.systems()) for (const t of texts) this.formats.add(system, t);
     for (const f of this.formats.all()) if (!this.byName.has(f.name)) this.byName.set(f.name, f);
-    this.ctx = { syms: this.syms, printk: this.printk, kernel: this.kernel, maskBytes: 8, printerStacks: this.state.funcStacks };
+    const findEvent = (system: string, name: string) => this.formats.find(name, system)[0];
+    this.state.findEvent = findEvent;
+    this.ctx = { syms: this.syms, printk: this.printk, kernel: this.kernel, maskBytes: 8, printer: this.state, state: new Map(), findEvent };
     this.env = { littleEndian: true, longSize: 8, symbols: this.syms.symbols, printk: this.printk.printk, comms: new CommTable(''), kernel: this.kernel };
   }
 
@@ -298,6 +301,30 @@ class TextTraceBuilder {
     }
     const t = printerFor(ev, 8, false)(r, env, this.state);
     return t.endsWith('\n') && ev.name !== 'kernel_stack' ? t.slice(0, -1) : t;
+  }
+
+  /** Records the accepted line stands for after its own (payloadOf sets it; see InvertContext.then). */
+  private follow: Uint8Array[] = NO_ROWS;
+
+  /**
+   * A record as report prints it when the record after it is `next` (a printer that peeks
+   * it, function_graph's entry, merges it in): the text, or null when it did not take it.
+   */
+  private renderMerged(ev: EventFormat, payload: Uint8Array, cpu: number, next: Uint8Array, format: EventFormat, pid: number): string | null {
+    const ref = recordRef();
+    ref.data = next;
+    ref.dv = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    ref.size = next.length;
+    ref.cpu = cpu;
+    const state = this.state;
+    state.peekNext = () => ({ ref, format, pid });
+    try {
+      const t = this.render(ev, payload, cpu);
+      return state.consumedNext ? t : null;
+    } finally {
+      state.peekNext = null;
+      state.consumedNext = false;
+    }
   }
 
   /** Whether the text is `report -R` output (null: not known yet). */
@@ -377,9 +404,13 @@ class TextTraceBuilder {
   private payloadInOrder(e: Pending, want: string, flags: number, preempt: number): Uint8Array {
     const stacks = this.state.funcStacks;
     const saved = stacks[e.cpu]?.slice();
-    this.ctx.cpu = e.cpu;
+    const ctx = this.ctx;
+    ctx.cpu = e.cpu;
+    ctx.pid = e.pid;
+    ctx.ts = BigInt(e.sec) * 1_000_000_000n + BigInt(e.nsec);
+    ctx.seq = this.count - 1;
     const p = this.payloadOf(e, want, flags, preempt);
-    this.ctx.cpu = undefined;
+    ctx.cpu = ctx.pid = ctx.ts = ctx.seq = undefined;
     const ev = this.byName.get(e.name)!;
     if ((p[0] | (p[1] << 8)) !== ev.id && stacks.length > e.cpu) stacks[e.cpu] = saved ?? [];
     return p;
@@ -415,11 +446,18 @@ class TextTraceBuilder {
       }
       let inv = this.inverters.get(ev);
       if (inv === undefined) this.inverters.set(ev, (inv = ev.fieldError ? null : inverterFor(ev, 8, this.kernel)));
+      this.ctx.then = undefined;
       const vals = inv ? inv(e.text, this.ctx) : null;
       if (vals) {
         const p = this.encoderOf(ev).encode(common, vals).slice();
-        const got = this.render(ev, p, e.cpu);
-        if (got === want) return p;
+        // (set by the inverter call above: TypeScript narrowed it to undefined at the reset)
+        const more = this.ctx.then as InvertContext['then'];
+        const then = more?.map((t) => this.encoderOf(t.ev).encode(common, t.vals).slice());
+        const got = then ? this.renderMerged(ev, p, e.cpu, then[0], more![0].ev, e.pid) : this.render(ev, p, e.cpu);
+        if (got === want) {
+          this.follow = then ?? NO_ROWS;
+          return p;
+        }
         if (process.env.TRACELAB_DEBUG_TEXT) process.stderr.write(`text reader: ${e.name} does not print back:\n  ${want}\n  ${got}\n`);
       }
       if (this.rawMode === false) {
@@ -482,6 +520,19 @@ class TextTraceBuilder {
         }
       }
     }
+    this.row(e, payload, flags, preempt);
+    if (this.follow.length) {
+      // the records the line stands for after its own: same CPU, task and time stamp
+      for (const p of this.follow) {
+        this.count++;
+        this.row(e, p, flags, preempt);
+      }
+      this.follow = NO_ROWS;
+    }
+  }
+
+  /** Event number this.count - 1: its record and columns. */
+  private row(e: Pending, payload: Uint8Array, flags: number, preempt: number): void {
     let b = this.batch;
     if (b.full) {
       this.batches.push(b);

@@ -1,4 +1,5 @@
 import type { EventFormat } from '../../core/event-format.ts';
+import { indexes, noValues, symbolAddress, type InvertContext, type Inverter } from '../invert.ts';
 import type { PrintEnv, RecordRef } from '../record.ts';
 import { commonVal, fieldVal, thenFmt, type Family, type Plugin, type PluginState } from './plugin-api.ts';
 
@@ -121,11 +122,146 @@ export const funcgraphExit: Plugin = (ev, r, env, state) => {
   return out;
 };
 
+/**
+ * What reading function_graph report text back keeps between lines: each CPU's
+ * open calls by depth (an exit line names no function: it is the one its entry
+ * opened at that depth), and the last nested entry line read.
+ */
+interface GraphReading {
+  open: bigint[][];
+  last: { seq: number; pid: number; func: bigint } | null;
+}
+
+function reading(ctx: InvertContext): GraphReading | null {
+  if (!ctx.state || ctx.cpu === undefined || ctx.pid === undefined || ctx.ts === undefined || ctx.seq === undefined) return null;
+  let g = ctx.state.get('function_graph') as GraphReading | undefined;
+  if (!g) ctx.state.set('function_graph', (g = { open: [], last: null }));
+  while (g.open.length <= ctx.cpu) g.open.push([]);
+  return g;
+}
+
+/**
+ * A duration read back from print_graph_duration()'s text: exact while it
+ * prints ".nnn"; from 7 digits of µs on the ns are not printed, so the least
+ * one that gives the printed overhead marker (past 1 s, "$ " needs one more ns).
+ */
+function durationFrom(marker: string, usecs: string, frac: string | undefined): bigint | null {
+  const d = BigInt(usecs) * 1000n + (frac === undefined ? 0n : BigInt(frac));
+  if (overhead(d) === marker) return d;
+  if (frac === undefined && overhead(d + 999n) === marker) return d + 999n;
+  return null;
+}
+
+/** The depth a line gives: its " (N)" (-O fgraph:depth, which the printer then shows), else its indent over TRACE_GRAPH_INDENT. */
+function depthFrom(indentText: string, shown: string | undefined, ctx: InvertContext): number | null {
+  if (shown !== undefined) {
+    if (ctx.printer) ctx.printer.depth = true;
+    const n = Number(shown);
+    // a shown depth with another indent is a line this printer did not make
+    return indent(BigInt(n)) === indentText ? n : null;
+  }
+  return indentText.length / INDENT;
+}
+
+const MARKER = '([ +!#$] )';
+const DURATION = '(\\d+)(?:\\.(\\d{3}))? us +\\|  ';
+const ENTRY_LINE = new RegExp(`^${MARKER}(?:${DURATION}|( {11})\\|  )((?:  )*)([\\w.$]+)(\\(\\);|\\(\\) \\{)(?: \\((-?\\d+)\\))?$`);
+const EXIT_LINE = new RegExp(`^${MARKER}${DURATION}((?:  )*)\\}(?: /\\* ([\\w.$]+) \\*/)?(?: \\((-?\\d+)\\))?$`);
+
+/**
+ * fgraph_ent_handler()'s text read back. A nested entry (`name() {`) is its
+ * record; a leaf (`name();`) stands for the entry and the exit trace-cmd read
+ * after it and merged in (get_return_for_leaf()), so it gives both: the exit
+ * right after the entry (same CPU, pid and time stamp, so the printer peeks it
+ * again), its calltime the entry's time stamp and its rettime that plus the
+ * printed duration.
+ */
+function entryInverter(ev: EventFormat): Inverter | null {
+  const [func, depth] = indexes(ev, ['func', 'depth']);
+  if (func < 0 || depth < 0) return null;
+  return (text, ctx) => {
+    const g = reading(ctx);
+    const exit = ctx.findEvent?.('ftrace', 'funcgraph_exit');
+    if (!g || !exit) return null;
+    const m = ENTRY_LINE.exec(text);
+    if (!m) return null;
+    const [, marker, usecs, frac, nested, ind, name, tail, shown] = m;
+    const leaf = tail === '();';
+    if (leaf === (nested !== undefined)) return null;
+    const d = depthFrom(ind, shown, ctx);
+    const addr = symbolAddress(name, ctx, false);
+    if (d === null || addr === null) return null;
+    const vals = noValues(ev);
+    vals[func] = addr;
+    vals[depth] = d;
+    if (!leaf) {
+      const open = g.open[ctx.cpu!];
+      if (d >= 0) {
+        open.length = Math.min(open.length, d);
+        open[d] = addr;
+      }
+      g.last = { seq: ctx.seq!, pid: ctx.pid!, func: addr };
+      return vals;
+    }
+    const dur = durationFrom(marker, usecs, frac);
+    if (dur === null) return null;
+    g.last = null;
+    const x = exitValues(exit, addr, d, ctx.ts!, (ctx.ts! + dur) & U64);
+    if (!x) return null;
+    ctx.then = [{ ev: exit, vals: x }];
+    return vals;
+  };
+}
+
+function exitValues(exit: EventFormat, func: bigint, depth: number, calltime: bigint, rettime: bigint): ReturnType<Inverter> {
+  const [f, dp, over, call, ret] = indexes(exit, ['func', 'depth', 'overrun', 'calltime', 'rettime']);
+  if (f < 0 || dp < 0 || call < 0 || ret < 0) return null;
+  const vals = noValues(exit);
+  vals[f] = func;
+  vals[dp] = depth;
+  if (over >= 0) vals[over] = 0;
+  vals[call] = calltime;
+  vals[ret] = rettime;
+  return vals;
+}
+
+/**
+ * fgraph_ret_handler()'s text read back: the duration and depth it prints;
+ * the function (unprinted but with -O fgraph:tailprint) is the call its CPU
+ * opened at that depth, unless that call's entry is the line just before with
+ * the same pid: trace-cmd would then have merged the two, so it was another.
+ * rettime is the line's time stamp, calltime that less the duration.
+ */
+function exitInverter(ev: EventFormat): Inverter | null {
+  if (indexes(ev, ['calltime', 'rettime']).some((i) => i < 0)) return null;
+  return (text, ctx) => {
+    const g = reading(ctx);
+    if (!g) return null;
+    const m = EXIT_LINE.exec(text);
+    if (!m) return null;
+    const [, marker, usecs, frac, ind, tailName, shown] = m;
+    const d = depthFrom(ind, shown, ctx);
+    const dur = durationFrom(marker, usecs, frac);
+    if (d === null || dur === null) return null;
+    const open = g.open[ctx.cpu!];
+    // -O fgraph:tailprint names the function after "}" unless no symbol holds it
+    if (tailName !== undefined && ctx.printer) ctx.printer.tailprint = true;
+    let addr = tailName !== undefined ? symbolAddress(tailName, ctx, false) : ctx.printer?.tailprint ? 0n : (open[d] ?? 0n);
+    if (addr === null) return null;
+    const last = g.last;
+    if (tailName === undefined && last && last.seq === ctx.seq! - 1 && last.pid === ctx.pid && last.func === addr) addr = 0n;
+    if (d >= 0) open.length = Math.min(open.length, d);
+    g.last = null;
+    return exitValues(ev, addr, d, (ctx.ts! - dur) & U64, ctx.ts!);
+  };
+}
+
 /** trace-cmd's function_graph printer: an entry reads the record after it (a leaf's exit is merged in). */
 export const functionGraph: Family = {
   events: {
-    'ftrace/funcgraph_entry': { print: funcgraphEntry, peeksNext: true },
-    'ftrace/funcgraph_exit': { print: funcgraphExit },
+    // read back in order: an exit's function is the one its entry opened, a leaf line is two records
+    'ftrace/funcgraph_entry': { print: funcgraphEntry, peeksNext: true, invert: entryInverter, invertInOrder: true },
+    'ftrace/funcgraph_exit': { print: funcgraphExit, invert: exitInverter, invertInOrder: true },
   },
   // trace-ftrace.c's trace_ftrace_options[]
   options: [

@@ -98,11 +98,11 @@ function functionInverter(ev: EventFormat): Inverter | null {
   const [ip, parentIp] = indexes(ev, ['ip', 'parent_ip']);
   if (ip < 0 || parentIp < 0) return null;
   return (text, ctx) => {
-    if (ctx.cpu === undefined || !ctx.printerStacks) return null;
+    if (ctx.cpu === undefined || !ctx.printer) return null;
     const m = /^((?: {3})*)(0x[0-9a-f]+|[\w.$]+)$/.exec(text);
     if (!m) return null;
     const depth = m[1].length / 3;
-    const stack = ctx.printerStacks[ctx.cpu] ?? [];
+    const stack = ctx.printer.funcStacks[ctx.cpu] ?? [];
     const parent = depth > 0 ? stack[depth] : (stack[0] ?? UNKNOWN_PARENT);
     if (!parent) return null;
     const func = symbolAddress(m[2], ctx, false);

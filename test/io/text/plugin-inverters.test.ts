@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDat } from '../../../src/io/dat/reader.ts';
 import { openTrace } from '../../../src/io/open.ts';
 import type { Trace } from '../../../src/core/trace.ts';
+import type { EventBatch } from '../../../src/core/batch.ts';
 import { firstDiff, reportOf, tempDir } from '../../helpers.ts';
 import { writeOracleTrace } from '../../printfmt/oracle-trace.ts';
 import { writePluginFamiliesTrace } from '../../printfmt/plugin-families-trace.ts';
@@ -181,6 +182,123 @@ describe('function tracer text read back (its indentation is the printer\'s call
       }
     }
     expect(checkedParents).toBeGreaterThan(1000);
+    back.close();
+  });
+});
+
+describe('function_graph text read back (trace-cmd merges a leaf\'s entry and exit into one line)', () => {
+  /**
+   * Calls nested at random on two CPUs as the kernel's function_graph tracer records them:
+   * an entry when a call starts, an exit (calltime: the entry's time, rettime: its own) when
+   * it returns, so a call that makes no other on its CPU before returning, with no event of
+   * the other CPU between, prints as one leaf line. Durations of ns to over a second.
+   */
+  async function graphTrace(file: string) {
+    const { testDat } = await import('../../printfmt/test-dat.ts');
+    const texts = ['funcgraph_entry', 'funcgraph_exit'].map((n) => fs.readFileSync(path.join(ROOT, `samples/formats-6.18/ftrace/${n}.format`), 'utf8'));
+    const [entry, exit] = texts.map((t) => parseEventFormat(t, 'ftrace', 8));
+    const names = Array.from({ length: 30 }, (_, k) => `gfn_${k}`);
+    const addr = (k: number) => 0xffffffff81000000n + BigInt(k) * 0x100n;
+    const kallsyms = names.map((n, k) => `${addr(k).toString(16)} T ${n}`).join('\n') + `\n${addr(30).toString(16)} T _etext\n`;
+    const w = await testDat(file, { ftraceFormats: texts, systems: [], kallsyms, cpus: 2, cmdlines: '7 worker\n8 other\n' }, 50n * 1_000_000_000n);
+    const [ent, ex] = [new RecordEncoder(entry, true), new RecordEncoder(exit, true)];
+    let seed = 4242;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    const stacks: { fn: number; at: bigint }[][] = [[], []];
+    // every record in time order: [cpu, ts, type, func, depth, calltime, rettime]
+    const sent: [number, bigint, 'entry' | 'exit', bigint, number, bigint, bigint][] = [];
+    const base = 50n * 1_000_000_000n;
+    let rel = 0;
+    for (let k = 0; k < 4000; k++) {
+      const r = rnd(1000);
+      rel += r < 5 ? 1_100_000_000 + rnd(1000) : r < 30 ? 1_000_000 + rnd(100_000) : r < 150 ? 10_000 + rnd(100_000) : 1 + rnd(9000);
+      const ts = base + BigInt(rel);
+      const cpu = rnd(2);
+      const st = stacks[cpu];
+      const pid = 7 + cpu;
+      if (st.length && (st.length > 10 || rnd(2) === 0)) {
+        const c = st.pop()!;
+        sent.push([cpu, ts, 'exit', addr(c.fn), st.length, c.at, ts]);
+        w.add(cpu, rel, ex.encode({ pid, flags: 0, preempt: 0 }, [addr(c.fn), st.length, 0, c.at, ts]).slice());
+      } else {
+        const fn = rnd(30);
+        sent.push([cpu, ts, 'entry', addr(fn), st.length, 0n, 0n]);
+        w.add(cpu, rel, ent.encode({ pid, flags: 0, preempt: 0 }, [addr(fn), st.length]).slice());
+        st.push({ fn, at: ts });
+      }
+    }
+    await w.close();
+    return { sent, names, addr, counts: { entry: sent.filter((s) => s[2] === 'entry').length, exit: sent.filter((s) => s[2] === 'exit').length } };
+  }
+
+  it('every line comes back as its records (a leaf as its entry and exit), with func, depth, calltime and rettime as recorded; the report prints back byte for byte', async () => {
+    const dat = path.join(dir, 'graph.dat');
+    const { sent, names, addr, counts } = await graphTrace(dat);
+    const { text, back, read, asText } = await readBack(dat);
+    expect(Object.fromEntries(asText)).toEqual({});
+    expect(Object.fromEntries(read)).toEqual({ funcgraph_entry: counts.entry, funcgraph_exit: counts.exit });
+    const leaves = text.split('\n').filter((l) => / funcgraph_entry: .*\(\);$/.test(l)).length;
+    expect(leaves).toBeGreaterThan(500);
+    expect(text).toMatch(/\$ \d{7,} us \|/);
+    const again = reportOf(back);
+    if (again !== text) expect.fail(firstDiff(text, again));
+    const [entry, exit] = ['funcgraph_entry', 'funcgraph_exit'].map((n) => back.formats.find(n, 'ftrace')[0]);
+    const at = (ev: typeof entry, n: string) => ev.field(n)!.offset;
+    const sym = (a: bigint) => back.symbols.name(back.symbols.findBig(a));
+    // report prints times rounded to µs
+    const us = (ns: bigint) => ((ns + 500n) / 1000n) * 1000n;
+    const tsOf = (b: EventBatch, i: number) => BigInt(back.tsBaseSec) * 1_000_000_000n + BigInt(b.ts[i]);
+    let k = 0;
+    let leafExits = 0;
+    for (const b of back.batches()) {
+      for (let i = 0; i < b.length; i++, k++) {
+        const [cpu, ts, type, func, depth, calltime, rettime] = sent[k];
+        const ev = back.formats.get(b.type[i])!;
+        const o = b.off[i];
+        // (the text names functions; the reader makes up their addresses)
+        const got = { cpu: b.cpu[i], type: ev.name, func: sym(b.dv.getBigUint64(o + at(ev, 'func'), true)), depth: b.dv.getUint32(o + at(ev, 'depth'), true) };
+        expect(got).toEqual({ cpu, type: `funcgraph_${type}`, func: names[Number((func - addr(0)) / 0x100n)], depth });
+        if (type === 'exit') {
+          // the ns a duration of a second or more does not print: the least that gives its marker
+          const dur = rettime - calltime;
+          const d0 = (dur / 1000n) * 1000n;
+          const shown = dur < 1_000_000_000n || d0 > 1_000_000_000n || d0 === dur ? (dur < 1_000_000_000n ? dur : d0) : d0 + 999n;
+          expect(b.dv.getBigUint64(o + at(exit, 'rettime'), true) - b.dv.getBigUint64(o + at(exit, 'calltime'), true)).toBe(shown);
+          // a leaf (the exit right after its own entry, same task) prints one line, whose time is the entry's:
+          // its exit comes back with that time stamp and the entry's calltime; any other exit with its rettime
+          const [pc, , pt, pf] = sent[k - 1];
+          const leaf = pt === 'entry' && pc === cpu && pf === func;
+          if (leaf) expect(b.dv.getBigUint64(o + at(exit, 'calltime'), true)).toBe(tsOf(b, i - 1 >= 0 ? i - 1 : i));
+          else expect(b.dv.getBigUint64(o + at(exit, 'rettime'), true)).toBe(tsOf(b, i));
+          if (leaf) {
+            leafExits++;
+            expect(tsOf(b, i)).toBe(us(calltime));
+            continue;
+          }
+        }
+        expect(tsOf(b, i)).toBe(us(ts));
+      }
+    }
+    expect(k).toBe(sent.length);
+    expect(leafExits).toBe(leaves);
+    back.close();
+  });
+
+  it('with -O fgraph:tailprint and fgraph:depth, the text read back prints back the same with them', async () => {
+    const dat = path.join(dir, 'graph-o.dat');
+    await graphTrace(dat);
+    const t = await openDat(dat);
+    const o = { plugin: { tailprint: true, depth: true } };
+    const text = reportOf(t, o);
+    const formats = [...t.formats.all()].map((f) => ({ system: f.system, text: f.text }));
+    t.close();
+    const file = path.join(dir, 'graph-o.txt');
+    fs.writeFileSync(file, text, 'latin1');
+    const back = await openTrace(file, { formats });
+    expect(text).toContain(' /* gfn_');
+    const again = reportOf(back, o);
+    if (again !== text) expect.fail(firstDiff(text, again));
+    for (const b of back.batches()) for (let i = 0; i < b.length; i++) expect(back.formats.get(b.type[i])!.system).toBe('ftrace');
     back.close();
   });
 });
