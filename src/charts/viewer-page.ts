@@ -128,7 +128,8 @@ canvas{display:block;cursor:grab}
 <input id="search" type="text" placeholder="search the events (regex)">
 <input id="filter" type="text" placeholder="filter: EVENTS[: FILTER], as report -F (Enter)">
 <span id="ferr"></span>
-<span id="marks" title="shift-click: marker A, ctrl-click: marker B"></span>
+<span id="marks" title="shift-click or shift+A: marker A, ctrl-click or shift+B: marker B (on the selected event), ctrl+D: take the last one away"></span>
+<span id="keys" title="keys (KernelShark's): + - zoom, left right scroll, up down the event before / after, shift+A shift+B markers on the selected event, ctrl+D take the last marker away; also w s a d, and 0 for the whole trace">keys</span>
 <label title="a row per task, below the CPUs: pids or comms, comma-separated (Enter)">task rows <input id="taskRows" type="text"></label>
 <span id="which"></span>
 <span><span class="key" style="background:#d62728"></span>irq<span class="key" style="background:#ff7f0e"></span>softirq<span class="key" style="background:#9467bd"></span>IPI / vector handler</span>
@@ -426,6 +427,7 @@ function loadHash() {
   const a = num('t0'), b = num('t1');
   if (a !== null && b !== null && b - a >= 10) { v0 = Math.max(0, a); v1 = Math.min(SPAN, b); }
   mA = num('a'); mB = num('b');
+  lastMark = mB !== null ? 'B' : mA !== null ? 'A' : null;
   const k = num('list'); if (k !== null && k >= 0 && k < VIEWS.length) cur = k;
   if (p.get('q')) document.getElementById('search').value = p.get('q');
   if (p.get('f')) document.getElementById('filter').value = p.get('f');
@@ -475,7 +477,7 @@ function pick(V, e) {
   // shift-click / ctrl-click: a marker, on the event nearest the pointer (its exact time), or where clicked when there is none
   if (e.shiftKey || e.ctrlKey || e.metaKey) {
     const at = best >= 0 ? E.ts[best] : Math.round(t);
-    if (e.shiftKey) mA = at; else mB = at;
+    setMark(e.shiftKey ? 'A' : 'B', at);
     draw();
     return;
   }
@@ -552,8 +554,32 @@ async function applyFilter() {
 }
 filterBox.addEventListener('keydown', (e) => { if (e.key === 'Enter') applyFilter(); }, { signal });
 document.getElementById('taskRows').addEventListener('keydown', (e) => { if (e.key !== 'Enter') return; setTaskRows(e.target.value); layout(); draw(); }, { signal });
+// KernelShark's keys (KsGLWidget::keyPressEvent, KsDualMarker, KsMainWindow, KsTraceViewer, 2.3.1):
+// + and - zoom, left and right scroll, shift+A / shift+B put marker A / B on the selected event,
+// ctrl+D takes the last one set away, up and down select the event before / after in the list
+// (the timeline follows); w/s/a/d and 0 as before
+let lastMark = null;
+function setMark(which, at) { if (which === 'A') mA = at; else mB = at; lastMark = at === null ? (which === 'A' ? (mB !== null ? 'B' : null) : (mA !== null ? 'A' : null)) : which; }
+function step(d) {
+  const V = VIEWS[cur], E = V.D.events, n = E.ts.length;
+  let i = V.sel;
+  if (i < 0) i = d > 0 ? lowerBound(E.ts, v0) - 1 : lowerBound(E.ts, v1);
+  do i += d; while (i >= 0 && i < n && V.fmask && !V.fmask[i]);
+  if (i < 0 || i >= n) return;
+  V.sel = i;
+  const ts = E.ts[i], w = v1 - v0;
+  if (ts < v0 || ts > v1) { v0 = Math.max(0, Math.min(ts - w / 2, SPAN - w)); v1 = v0 + w; }
+  draw();
+  const row = document.querySelector('#list div[data-i="' + i + '"]');
+  if (row) row.scrollIntoView({ block: 'nearest' });
+}
 window.addEventListener('keydown', (e) => {
   if (e.target.tagName === 'INPUT') return;
+  const V = VIEWS[cur];
+  if (e.shiftKey && (e.key === 'A' || e.key === 'B')) { if (V.sel >= 0) { setMark(e.key, V.D.events.ts[V.sel]); draw(); } return; }
+  if ((e.ctrlKey || e.metaKey) && (e.key === 'd' || e.key === 'D')) { e.preventDefault(); if (lastMark) { setMark(lastMark, null); draw(); } return; }
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === 'ArrowUp' || e.key === 'ArrowDown') { e.preventDefault(); step(e.key === 'ArrowUp' ? -1 : 1); return; }
   if (e.key === 'w' || e.key === '+') zoom(0.5); else if (e.key === 's' || e.key === '-') zoom(2);
   else if (e.key === 'a' || e.key === 'ArrowLeft') pan(-0.25); else if (e.key === 'd' || e.key === 'ArrowRight') pan(0.25);
   else if (e.key === '0') { v0 = 0; v1 = SPAN; draw(); }

@@ -254,7 +254,7 @@ describe('tracelab view', () => {
     }
   });
 
-  it.skipIf(!fs.existsSync(CHROMIUM))('served: the filter box takes report -F\'s kernel language, markers give their delta, the URL restores the view (needs chromium)', async () => {
+  it.skipIf(!fs.existsSync(CHROMIUM))('served: the filter box takes report -F\'s kernel language, markers give their delta, the URL restores the view, KernelShark keys work (needs chromium)', async () => {
     const p = spawn(process.execPath, [cli, 'view', sample], { stdio: ['ignore', 'pipe', 'pipe'] });
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -317,6 +317,36 @@ describe('tracelab view', () => {
       await again.waitForFunction(() => /match/.test(document.getElementById('ferr')!.textContent!));
       const after = await again.evaluate(() => ({ t0: (document.getElementById('t0') as HTMLInputElement).value, t1: (document.getElementById('t1') as HTMLInputElement).value, marks: document.getElementById('marks')!.textContent, filter: (document.getElementById('filter') as HTMLInputElement).value }));
       expect(after).toEqual({ t0: before.t0, t1: before.t1, marks: before.marks, filter: 'ipi_send_cpu: cpu & CPUS{0}' });
+      // KernelShark's keys: down / up step through the (filtered) list, shift+A / shift+B put the
+      // markers on the selected event, ctrl+D takes the last one away, + zooms
+      const selected = () => again.evaluate(() => { const d = document.querySelector('#list div.sel') as HTMLElement | null; return d ? { i: Number(d.dataset.i), time: /(\d+\.\d{6}):/.exec(d.textContent!)![1] } : null; });
+      await again.locator('#list div[data-i]').nth(2).click();
+      const k0 = want.indexOf((await selected())!.i);
+      expect(k0).toBeGreaterThanOrEqual(0);
+      await again.keyboard.press('ArrowDown');
+      await again.keyboard.press('ArrowDown');
+      expect((await selected())!.i).toBe(want[k0 + 2]);
+      await again.keyboard.press('ArrowUp');
+      const a = (await selected())!;
+      expect(a.i).toBe(want[k0 + 1]);
+      await again.keyboard.press('Shift+A');
+      await again.keyboard.press('ArrowDown');
+      const b = (await selected())!;
+      await again.keyboard.press('Shift+B');
+      const km = /^A (\d+\.\d{9})  B (\d+\.\d{9})  B-A (-?\d+\.\d{3}) us$/.exec((await again.textContent('#marks'))!);
+      expect(km).not.toBeNull();
+      // the list prints µs (rounded), the markers ns
+      expect(Math.abs(Number(km![1]) - Number(a.time))).toBeLessThan(1e-6);
+      expect(Math.abs(Number(km![2]) - Number(b.time))).toBeLessThan(1e-6);
+      await again.keyboard.press('Control+D');
+      expect(await again.textContent('#marks')).toMatch(/^A \d+\.\d{9}$/);
+      await again.keyboard.press('Control+D');
+      expect(await again.textContent('#marks')).toBe('');
+      const w0 = await again.evaluate(() => Number((document.getElementById('t1') as HTMLInputElement).value) - Number((document.getElementById('t0') as HTMLInputElement).value));
+      await again.keyboard.press('+');
+      await again.waitForTimeout(50);
+      const w1 = await again.evaluate(() => Number((document.getElementById('t1') as HTMLInputElement).value) - Number((document.getElementById('t0') as HTMLInputElement).value));
+      expect(w1 / w0).toBeCloseTo(0.5, 2);
       expect(errors).toEqual([]);
       // nothing leaves 127.0.0.1
       expect(requests.filter((r) => !r.startsWith(url))).toEqual([]);
