@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { bre, buildReportSelection, checkEventsStatus, cpusText, endianText, type EventFilterArg, type EventFormat, eventsText, functionsText, loadFormatFiles, openTrace, parseCpuList, pidFilter, pluginOption, pluginOptions, printkText, printReports, reportFilterStrings, type ReportInput, statText, type Trace, unameText, UserError, versionText } from '../src/index.ts';
+import { bre, buildReportSelection, parseProfileHook, type ProfileHook, traceProfile, checkEventsStatus, cpusText, endianText, type EventFilterArg, type EventFormat, eventsText, functionsText, loadFormatFiles, openTrace, parseCpuList, pidFilter, pluginOption, pluginOptions, printkText, printReports, reportFilterStrings, type ReportInput, statText, type Trace, unameText, UserError, versionText } from '../src/index.ts';
 import { ByteWriter, warn } from './output.ts';
 
 /** --align-ts: the earliest first time stamp of the inputs (a trace.dat's first page, a text's first event), ns. */
@@ -92,6 +92,16 @@ export function register(program: Command): void {
     .option('--nodate', 'ignore the DATE option (trace-cmd record --date): time stamps without the offset to the time of day')
     .option('--raw-ts', 'time stamps as recorded: no DATE, OFFSET or TSC2NSEC, printed as counts')
     .option('--ts2secs <hz>', 'time stamps are counts of a clock of this frequency: printed as seconds')
+    .option('--profile', "trace-cmd's profile instead of the events: per task, how long each kind of event took from its start to its end (switch out to wakeup to switch in, irq, softirq, syscall, function_graph, -H pairs), with the stacks recorded after them; other events counted by their first field")
+    .option('-G', '--profile: irqs and softirqs counted per CPU, not per task')
+    .option('-H <hook>', '--profile: time another pair of events, [SYS:]START,MATCH[,PID]/[SYS:]END,MATCH[,FLAGS] (FLAGS: P pinned to a CPU, G global); repeatable', (v: string, p: ProfileHook[]) => {
+      // tracecmd_create_event_hook() prints each hook as it reads it
+      const { hook, line } = parseProfileHook(v);
+      if (!hook) throw new UserError(`-H: ${line}`);
+      process.stdout.write(line + '\n');
+      return [...p, hook];
+    }, [] as ProfileHook[])
+    .option('--by-comm', '--profile: tasks of one comm merged into one group')
     .action(async (file: string | undefined, o: Record<string, unknown>) => {
       if (file !== undefined && inputs.length) throw new UserError(`give the trace either with -i or as the argument, not both (${file})`);
       const list = inputs.length ? inputs : [{ name: file ?? 'trace.dat', tsOffsetNs: 0 }];
@@ -128,6 +138,20 @@ export function register(program: Command): void {
       if (o.stat) {
         const files = 'cpuFiles' in trace ? (trace as { cpuFiles(): { offset: number; size: number }[] }).cpuFiles() : [];
         return out.write(statText(trace, files));
+      }
+      if (o.profile) {
+        // trace-cmd prints each input's file name before each record it profiles when it reads several inputs or buffer instances
+        if (traces.length > 1 || trace.buffers.length > 1) throw new UserError('report --profile: one input without buffer instances (trace-cmd writes file names into its profile there)');
+        out.write(trace.reportHeader ?? `cpus=${trace.cpus}\n`);
+        const keep = traces[0].keep;
+        traceProfile(trace, out.write, {
+          global: !!o.G,
+          byComm: !!o.byComm,
+          hooks: o.H as ProfileHook[],
+          cpus: o.cpu ? new Set(parseCpuList(String(o.cpu))) : undefined,
+          keep: keep && ((b, i) => keep(b, i, trace.formats.get(b.type[i]), trace.comms)),
+        });
+        return;
       }
       const plugin: Record<string, boolean> = {};
       for (const opt of (o.O as string[] | undefined) ?? []) {
