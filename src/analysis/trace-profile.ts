@@ -95,9 +95,10 @@ interface Task {
   pid: number;
   sleeping: boolean;
   comm: string | null;
-  /** open starts by event and search value; the newest first (tcmd_hash_add() puts an item first in its bucket) */
-  starts: Map<EventData, Map<bigint, Start[]>>;
-  events: Map<EventData, Map<string, EventHash>>;
+  /** open starts by event and search value, the newest last (found first: tcmd_hash_add() puts an item first in its bucket) */
+  starts: Map<EventData, Map<Key, Start[]>>;
+  /** by event, search value and value */
+  events: Map<EventData, Map<Key, Map<Key, EventHash>>>;
   proxy: Task | null;
   lastStart: Start | null;
   lastEvent: EventHash | null;
@@ -287,13 +288,25 @@ class Profile {
       if (!s || !e) continue;
       this.mate(s, hook.pid, hook.startMatch, e, hook.endMatch, hook.migrate, hook.global);
     }
-    // every other event: counted by its first field
-    for (const ev of [...this.trace.formats.all()].sort((a, b) => a.id - b.id)) {
-      if (this.events.has(ev.id)) continue;
-      const ed = this.add(ev.system, ev.name, Type.Undefined, ev)!;
-      ed.dataField = ev.fields[0] ?? null;
-    }
+    // every other event is counted by its first field: added when first seen (eventData()), so the
+    // ~2000 formats of a real trace that record nothing are not parsed
   }
+
+  /** The event data of an id: trace_init_profile() adds one for every format the trace has. */
+  private eventData(id: number): EventData | null {
+    const known = this.events.get(id);
+    if (known !== undefined || this.noFormat.has(id)) return known ?? null;
+    const ev = this.trace.formats.get(id);
+    if (!ev) {
+      this.noFormat.add(id);
+      return null;
+    }
+    const ed = this.add(ev.system, ev.name, Type.Undefined, ev)!;
+    ed.dataField = ev.fields[0] ?? null;
+    return ed;
+  }
+
+  private readonly noFormat = new Set<number>();
 
   private field(ed: EventData, name: string): FieldFormat {
     const f = ed.ev.field(name);
@@ -372,9 +385,10 @@ class Profile {
     this.b = b;
     const cpu = b.cpu[i];
     if (b.lost?.has(i)) this.missed(cpu);
-    const ed = this.events.get(b.type[i]);
+    const ed = this.eventData(b.type[i]);
     if (!ed || !this.commonPid) return;
-    const pid = Number(BigInt.asIntN(32, this.num(this.commonPid, i)));
+    const cp = this.commonPid;
+    const pid = cp.size === 4 && cp.offset + 4 <= b.size[i] ? b.dv.getInt32(b.off[i] + cp.offset, this.le) : Number(BigInt.asIntN(32, this.num(cp, i)));
     const task = this.task(pid);
     const stack = task.lastStack;
     if (ed.handle) ed.handle(this, pid, ed, b, i);
@@ -394,33 +408,38 @@ class Profile {
     const s: Start = { ed, task, ts: b.ts[i], searchVal, val, cpu: b.cpu[i], stack: null, list };
     let byVal = task.starts.get(ed);
     if (!byVal) task.starts.set(ed, (byVal = new Map()));
-    const same = byVal.get(searchVal);
-    if (same) same.unshift(s);
-    else byVal.set(searchVal, [s]);
+    const same = byVal.get(mapKey(searchVal));
+    if (same) same.push(s);
+    else byVal.set(mapKey(searchVal), [s]);
     list.add(s);
     return s;
   }
 
   freeStart(s: Start): void {
     if (s.task.lastStart === s) s.task.lastStart = null;
-    const same = s.task.starts.get(s.ed)?.get(s.searchVal);
+    const same = s.task.starts.get(s.ed)?.get(mapKey(s.searchVal));
     if (same) {
-      const k = same.indexOf(s);
-      if (k >= 0) same.splice(k, 1);
-      if (!same.length) s.task.starts.get(s.ed)!.delete(s.searchVal);
+      // mostly the newest (last): starts that never end pile up behind it
+      const k = same.lastIndexOf(s);
+      if (k === same.length - 1) same.pop();
+      else if (k >= 0) same.splice(k, 1);
+      if (!same.length) s.task.starts.get(s.ed)!.delete(mapKey(s.searchVal));
     }
     s.list.delete(s);
   }
 
   /** find_event_hash(): a task's entry for (event, search value, value), made on first use. */
   eventHash(task: Task, ed: EventData, searchVal: bigint, val: bigint): EventHash {
-    let byKey = task.events.get(ed);
-    if (!byKey) task.events.set(ed, (byKey = new Map()));
-    const key = `${searchVal}:${val}`;
-    let eh = byKey.get(key);
+    let bySearch = task.events.get(ed);
+    if (!bySearch) task.events.set(ed, (bySearch = new Map()));
+    const sk = mapKey(searchVal);
+    let byVal = bySearch.get(sk);
+    if (!byVal) bySearch.set(sk, (byVal = new Map()));
+    const vk = mapKey(val);
+    let eh = byVal.get(vk);
     if (!eh) {
       eh = { ed, searchVal, val, count: 0, timeTotal: 0, timeMax: 0, tsMax: 0, timeMin: 0, tsMin: 0, lastTime: 0, stacks: new Map(), seq: this.seq++ };
-      byKey.set(key, eh);
+      byVal.set(vk, eh);
     }
     return eh;
   }
@@ -452,7 +471,8 @@ class Profile {
   /** find_and_update_start(): the newest open start of (event, search value) ends at ts. */
   findAndUpdateStart(task: Task, ed: EventData | null, ts: number, searchVal: bigint): EventHash | null {
     if (!ed) return null;
-    const start = task.starts.get(ed)?.get(searchVal)?.[0];
+    const same = task.starts.get(ed)?.get(mapKey(searchVal));
+    const start = same?.[same.length - 1];
     return start ? this.addAndFreeStart(task, start, ed, ts) : null;
   }
 
@@ -512,6 +532,10 @@ class Profile {
 }
 
 class ProfileError extends Error {}
+
+/** A 64-bit value as a map key: a number while it is exact (hashing a bigint costs more), else the bigint. */
+type Key = number | bigint;
+const mapKey = (v: bigint): Key => (v <= 0x1fffffffffffffn ? Number(v) : v);
 
 function newTask(pid: number, comm: string | null): Task {
   return { pid, sleeping: false, comm, starts: new Map(), events: new Map(), proxy: null, lastStart: null, lastEvent: null, lastStack: null, grouped: false };
@@ -923,7 +947,9 @@ function taskHashOrder(tasks: Map<number, Task>): Task[] {
 }
 
 function allEvents(t: Task): EventHash[] {
-  return [...t.events.values()].flatMap((m) => [...m.values()]);
+  const out: EventHash[] = [];
+  for (const bySearch of t.events.values()) for (const byVal of bySearch.values()) for (const eh of byVal.values()) out.push(eh);
+  return out;
 }
 
 export { ProfileError };
