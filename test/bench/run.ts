@@ -26,6 +26,7 @@ import { eventArrow } from '../../src/analysis/table.ts';
 import { writeOracleTrace } from '../printfmt/oracle-trace.ts';
 import { writePluginFamiliesTrace } from '../printfmt/plugin-families-trace.ts';
 import { CHROMIUM } from '../oracles.ts';
+import { canon } from '../analysis/profile-canon.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
@@ -349,6 +350,22 @@ async function benchViewer(file: string, tmp: string): Promise<void> {
   }
 }
 
+/**
+ * `report --profile` against trace-cmd's: the same profile (up to the orders
+ * trace-cmd leaves to chance, see test/analysis/profile-canon.ts) and the time.
+ */
+function benchProfile(file: string, events: number, tmp: string, tc: boolean, runs: number): void {
+  const ours = timeCommand(process.execPath, [cli, 'report', '--profile', file], runs, path.join(tmp, 'profile-ours.txt'));
+  let line = `\nreport --profile: tracelab ${ours.seconds.toFixed(2)} s (${fmtRate(events / ours.seconds)})`;
+  if (tc) {
+    const theirs = timeCommand('trace-cmd', ['report', '--profile', file], runs, path.join(tmp, 'profile-theirs.txt'));
+    const same = canon(fs.readFileSync(path.join(tmp, 'profile-ours.txt'), 'latin1')) === canon(fs.readFileSync(path.join(tmp, 'profile-theirs.txt'), 'latin1'));
+    line += `, trace-cmd ${theirs.seconds.toFixed(2)} s: ratio ${(theirs.seconds / ours.seconds).toFixed(2)}x, ${same ? 'same profile' : 'DIFFERENT PROFILE'}`;
+    if (!same) process.exitCode = 1;
+  }
+  console.log(line);
+}
+
 /** Reading report text back into a trace (goal: >= 150 MB/s). */
 async function benchTextRead(file: string, events: number): Promise<void> {
   const size = fs.statSync(file).size;
@@ -416,6 +433,7 @@ async function main(): Promise<void> {
       );
       console.log(''.padEnd(28), 'decode+merge only (no printing):'.padStart(33), `${decode.toFixed(2)} s ${fmtRate(events / decode)}`);
       if (theirs && theirs.hash !== ours.hash) process.exitCode = 1;
+      benchProfile(file, events, tmp, tc, runs);
       await benchFilters(file);
       await benchAnalysis(file, theirs?.seconds ?? null);
       benchSql(file, events, tmp, tc);
