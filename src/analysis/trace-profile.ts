@@ -148,28 +148,27 @@ export function parseProfileHook(arg: string): { hook: ProfileHook | null; line:
     return { t: arg.slice(s, end), end };
   };
   const bad = { hook: null, line: `Invalid hook format '${arg}'` };
-  let t = tok(':,');
+  // "[system:]event": a token that ends at ':' is the system, the event follows
+  const event = (): { system: string | null; t: { t: string; end: number } } | null => {
+    const t = tok(':,');
+    if (!t || arg[t.end] !== ':') return t && { system: null, t };
+    const e = tok(',');
+    return e && { system: t.t, t: e };
+  };
+  const start = event();
+  if (!start) return bad;
+  const { system: startSystem, t: { t: startEvent } } = start;
+  let t = tok(',/');
   if (!t) return bad;
-  let startSystem: string | null = null;
-  if (arg[t.end] === ':') {
-    startSystem = t.t;
-    if (!(t = tok(','))) return bad;
-  }
-  const startEvent = t.t;
-  if (!(t = tok(',/'))) return bad;
   const startMatch = t.t;
   let pid: string | null = null;
   if (arg[t.end] === ',') {
     if (!(t = tok('/'))) return bad;
     pid = t.t;
   }
-  if (!(t = tok(':,'))) return bad;
-  let endSystem: string | null = null;
-  if (arg[t.end] === ':') {
-    endSystem = t.t;
-    if (!(t = tok(','))) return bad;
-  }
-  const endEvent = t.t;
+  const end = event();
+  if (!end) return bad;
+  const { system: endSystem, t: { t: endEvent } } = end;
   if (!(t = tok(','))) return bad;
   const endMatch = t.t;
   let flags: string | null = null;
@@ -892,14 +891,7 @@ function groups(h: Profile): [string, EventHash[]][] {
       }
       exist.count += eh.count;
       exist.timeTotal += eh.timeTotal;
-      if (exist.timeMax < eh.timeMax) {
-        exist.timeMax = eh.timeMax;
-        exist.tsMax = eh.tsMax;
-      }
-      if (exist.timeMin > eh.timeMin) {
-        exist.timeMin = eh.timeMin;
-        exist.tsMin = eh.tsMin;
-      }
+      mergeExtremes(exist, eh);
       // merge_event_stack()
       for (const [k, st] of eh.stacks) {
         const e = exist.stacks.get(k);
@@ -909,18 +901,25 @@ function groups(h: Profile): [string, EventHash[]][] {
         }
         e.count += st.count;
         e.time += st.time;
-        if (e.timeMax < st.timeMax) {
-          e.timeMax = st.timeMax;
-          e.tsMax = st.tsMax;
-        }
-        if (e.timeMin > st.timeMin) {
-          e.timeMin = st.timeMin;
-          e.tsMin = st.tsMin;
-        }
+        mergeExtremes(e, st);
       }
     }
   }
   return [...byComm].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([c, g]) => [c, [...g.values()].flatMap((m) => [...m.values()])]);
+}
+
+type Extremes = Pick<Stack, 'timeMax' | 'tsMax' | 'timeMin' | 'tsMin'>;
+
+/** merge_event_into_group(), merge_event_stack(): a larger max, a smaller min take the other's time stamp (ties keep their own). */
+function mergeExtremes(into: Extremes, from: Extremes): void {
+  if (into.timeMax < from.timeMax) {
+    into.timeMax = from.timeMax;
+    into.tsMax = from.tsMax;
+  }
+  if (into.timeMin > from.timeMin) {
+    into.timeMin = from.timeMin;
+    into.tsMin = from.tsMin;
+  }
 }
 
 /** trace_hash() of trace-hash-local.h (Paul Hsieh's hash, on 32 bits). */
