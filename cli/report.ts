@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { bre, buildReportSelection, parseProfileHook, type ProfileHook, traceProfile, checkEventsStatus, cpusText, endianText, type EventFilterArg, type EventFormat, eventsText, functionsText, loadFormatFiles, openTrace, parseCpuList, pidFilter, pluginOption, pluginOptions, printkText, printReports, reportFilterStrings, type ReportInput, statText, type Trace, unameText, UserError, versionText } from '../src/index.ts';
+import { bre, buildReportSelection, type ProfileHook, checkEventsStatus, cpusText, endianText, type EventFilterArg, type EventFormat, eventsText, functionsText, loadFormatFiles, openTrace, parseCpuList, pidFilter, pluginOption, pluginOptions, printkText, printReports, reportFilterStrings, type ReportInput, statText, type Trace, unameText, UserError, versionText } from '../src/index.ts';
 import { ByteWriter, warn } from './output.ts';
 
 /** --align-ts: the earliest first time stamp of the inputs (a trace.dat's first page, a text's first event), ns. */
@@ -94,15 +94,21 @@ export function register(program: Command): void {
     .option('--ts2secs <hz>', 'time stamps are counts of a clock of this frequency: printed as seconds')
     .option('--profile', "trace-cmd's profile instead of the events: per task, how long each kind of event took from its start to its end (switch out to wakeup to switch in, irq, softirq, syscall, function_graph, -H pairs), with the stacks recorded after them; other events counted by their first field")
     .option('-G', '--profile: irqs and softirqs counted per CPU, not per task')
-    .option('-H <hook>', '--profile: time another pair of events, [SYS:]START,MATCH[,PID]/[SYS:]END,MATCH[,FLAGS] (FLAGS: P pinned to a CPU, G global); repeatable', (v: string, p: ProfileHook[]) => {
-      // tracecmd_create_event_hook() prints each hook as it reads it
-      const { hook, line } = parseProfileHook(v);
-      if (!hook) throw new UserError(`-H: ${line}`);
-      process.stdout.write(line + '\n');
-      return [...p, hook];
-    }, [] as ProfileHook[])
+    .option('-H <hook>', '--profile: time another pair of events, [SYS:]START,MATCH[,PID]/[SYS:]END,MATCH[,FLAGS] (FLAGS: P pinned to a CPU, G global); repeatable', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--by-comm', '--profile: tasks of one comm merged into one group')
     .action(async (file: string | undefined, o: Record<string, unknown>) => {
+      const out = new ByteWriter();
+      // tracecmd_create_event_hook() prints each hook as it reads the options (the profile code loads only when asked for)
+      const hooks: ProfileHook[] = [];
+      if ((o.H as string[]).length || o.profile) {
+        const { parseProfileHook } = await import('../src/index.ts');
+        for (const v of o.H as string[]) {
+          const { hook, line } = parseProfileHook(v);
+          if (!hook) throw new UserError(`-H: ${line}`);
+          out.write(line + '\n');
+          hooks.push(hook);
+        }
+      }
       if (file !== undefined && inputs.length) throw new UserError(`give the trace either with -i or as the argument, not both (${file})`);
       const list = inputs.length ? inputs : [{ name: file ?? 'trace.dat', tsOffsetNs: 0 }];
       if (o.w && list.length > 1) throw new UserError('Wakeup tracing can only be done on a single input file');
@@ -118,7 +124,6 @@ export function register(program: Command): void {
       }
       const trace = traces[0].trace;
       const path = list[0].name;
-      const out = new ByteWriter();
       // process_filters(): with -T and a filter, the filters read back are all that prints
       if (o.T && traces.some((x) => x.filters.length)) return out.write(traces.map((x) => reportFilterStrings(x.trace, x.filters)).join(''));
       // the switches that print something about the file instead of its events, in trace-cmd's order
@@ -144,10 +149,11 @@ export function register(program: Command): void {
         if (traces.length > 1 || trace.buffers.length > 1) throw new UserError('report --profile: one input without buffer instances (trace-cmd writes file names into its profile there)');
         out.write(trace.reportHeader ?? `cpus=${trace.cpus}\n`);
         const keep = traces[0].keep;
+        const { traceProfile } = await import('../src/index.ts');
         traceProfile(trace, out.write, {
           global: !!o.G,
           byComm: !!o.byComm,
-          hooks: o.H as ProfileHook[],
+          hooks,
           cpus: o.cpu ? new Set(parseCpuList(String(o.cpu))) : undefined,
           keep: keep && ((b, i) => keep(b, i, trace.formats.get(b.type[i]), trace.comms)),
         });
