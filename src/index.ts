@@ -60,7 +60,7 @@ export { sql, sqlSchema, writeDataset, type SqlInput, type SqlOptions, type SqlR
 export { exportEvents, exportFormat, type ExportFormat } from './analysis/export.ts';
 export { tableCsv } from './analysis/csv.ts';
 export { scan, type Selection, type ScanInfo } from './analysis/scan.ts';
-export { traceProfile, parseProfileHook, ProfileError, type ProfileOptions, type ProfileHook } from './analysis/trace-profile.ts';
+export { traceProfile, parseProfileHook, type ProfileOptions, type ProfileHook } from './analysis/trace-profile.ts';
 export type { CpuUserTime } from './analysis/user-time.ts';
 export type { CpuDeferredWork } from './analysis/deferred-work.ts';
 

@@ -1,4 +1,5 @@
 import type { EventBatch } from '../core/batch.ts';
+import { UserError } from '../core/errors.ts';
 import type { EventFormat, FieldFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 
@@ -309,7 +310,8 @@ class Profile {
 
   private field(ed: EventData, name: string): FieldFormat {
     const f = ed.ev.field(name);
-    if (!f) throw new ProfileError(`Event: ${ed.ev.name} does not have field ${name}`);
+    // trace-cmd dies with "Event: %s does not have field %s"
+    if (!f) throw new UserError(`${this.trace.source}: --profile: Event: ${ed.ev.name} does not have field ${name}`);
     return f;
   }
 
@@ -529,8 +531,6 @@ class Profile {
     task.lastEvent = eh;
   }
 }
-
-class ProfileError extends Error {}
 
 /** A 64-bit value as a map key: a number while it is exact (hashing a bigint costs more), else the bigint. */
 type Key = number | bigint;
@@ -950,5 +950,3 @@ function allEvents(t: Task): EventHash[] {
   for (const bySearch of t.events.values()) for (const byVal of bySearch.values()) for (const eh of byVal.values()) out.push(eh);
   return out;
 }
-
-export { ProfileError };

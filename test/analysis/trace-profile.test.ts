@@ -64,6 +64,17 @@ describe('report --profile', () => {
     });
   });
 
+  it('a sched_switch without the fields the profile reads is a one-line error, as trace-cmd dies on it', async () => {
+    const { testDat } = await import('../printfmt/test-dat.ts');
+    const file = path.join(dir, 'no-prev-comm.dat');
+    const sw = 'name: sched_switch\nID: 300\nformat:\n\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n\tfield:pid_t prev_pid;\toffset:8;\tsize:4;\tsigned:1;\n\tfield:long prev_state;\toffset:16;\tsize:8;\tsigned:1;\n\tfield:pid_t next_pid;\toffset:24;\tsize:4;\tsigned:1;\n\nprint fmt: "prev_pid=%d next_pid=%d", REC->prev_pid, REC->next_pid\n';
+    const w = await testDat(file, { systems: [{ system: 'sched', texts: [sw] }], cpus: 1 }, 1_000_000_000n);
+    await w.close();
+    const r = profile([file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([`tracelab: ${file}: --profile: Event: sched_switch does not have field prev_comm`]);
+  });
+
   it('-H: a hook is printed as trace-cmd reads it; a malformed one is a one-line error', () => {
     expect(parseProfileHook('sched:sched_switch,prev_pid/sched:sched_switch,next_pid').line).toBe('start sched:sched_switch:prev_pid ((null)) end sched:sched_switch:next_pid ((null))');
     expect(parseProfileHook('irq_handler_entry,irq,common_pid/irq_handler_exit,irq,PG')).toMatchObject({ line: 'start (null):irq_handler_entry:irq (common_pid) end (null):irq_handler_exit:irq (PG)', hook: { migrate: false, global: true, pid: 'common_pid' } });
