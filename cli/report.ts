@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { bre, buildReportSelection, type ProfileHook, checkEventsStatus, cpusText, endianText, type EventFilterArg, type EventFormat, eventsText, functionsText, loadFormatFiles, openTrace, parseCpuList, pidFilter, pluginOption, pluginOptions, printkText, printReports, reportFilterStrings, type ReportInput, statText, type Trace, unameText, UserError, versionText } from '../src/index.ts';
+import { bre, buildReportSelection, checkEventsStatus, cpusText, endianText, type EventFilterArg, type EventFormat, eventsText, functionsText, loadFormatFiles, openTrace, parseCpuList, pidFilter, pluginOption, pluginOptions, printkText, printReports, type ProfileHook, reportFilterStrings, type ReportInput, statText, type Trace, unameText, UserError, versionText } from '../src/index.ts';
 import { ByteWriter, warn } from './output.ts';
 
 /** --align-ts: the earliest first time stamp of the inputs (a trace.dat's first page, a text's first event), ns. */
