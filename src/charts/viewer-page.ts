@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ViewData } from '../analysis/view-data.ts';
+import { UserError } from '../core/errors.ts';
 import { packageRoot } from '../core/package-root.ts';
 
 /**
@@ -84,17 +85,29 @@ export const MAX_LIST_DROPPED = 100000;
 
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-/**
- * The page for one trace, or several (a series' before and after) drawn one
- * above the other on the same window of time since each trace's first event.
- */
 /** The page's own reader for dropped files (the build's browser bundle), or none when not built. */
 export function viewerReaderScript(): string | undefined {
   const f = path.join(packageRoot(), 'dist/bundle/viewer-reader.js');
   return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : undefined;
 }
 
+/**
+ * The page for one trace, or several (a series' before and after) drawn one
+ * above the other on the same window of time since each trace's first event.
+ * A page holds every event as text, and a JavaScript string tops out at 2^29
+ * characters (about 30 M events): past that, a UserError that says how to view a part.
+ */
 export function viewerPage(traces: ViewerTrace[], o: ViewerOptions = {}): string {
+  try {
+    return page(traces, o);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const events = traces.reduce((n, t) => n + t.data.events.ts.length, 0);
+    throw new UserError(`view: ${events} events are more than one page holds (its text would pass JavaScript's longest string, about 30 M events): view a part, cut with \`tracelab split\` (e.g. -e 10000000 -r for files of 10 M events, or START END in seconds)`);
+  }
+}
+
+function page(traces: ViewerTrace[], o: ViewerOptions): string {
   // with the reader, its zstd is WASM, and binary-parser compiles the trace.dat layouts (ours, never
   // the file's bytes) with new Function: the page allows both, and still fetches nothing
   const title = traces.map((t) => t.data.source).join(' vs ');
