@@ -100,7 +100,7 @@ export function register(program: Command): void {
       const out = new ByteWriter();
       // tracecmd_create_event_hook() prints each hook as it reads the options (the profile code loads only when asked for)
       const hooks: ProfileHook[] = [];
-      if ((o.H as string[]).length || o.profile) {
+      if ((o.H as string[]).length) {
         const { parseProfileHook } = await import('../src/index.ts');
         for (const v of o.H as string[]) {
           const { hook, line } = parseProfileHook(v);

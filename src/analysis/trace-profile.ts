@@ -1,5 +1,8 @@
 import type { EventBatch } from '../core/batch.ts';
 import { UserError } from '../core/errors.ts';
+import { readUnsigned } from '../core/int64.ts';
+import { cString } from '../printfmt/evaluate.ts';
+import { recordRef } from '../printfmt/record.ts';
 import type { EventFormat, FieldFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 
@@ -317,7 +320,7 @@ class Profile {
 
   /** add_event(): the newest event data of an id is the one found (tcmd_hash_add() puts it first). */
   private add(system: string | null, name: string, type: Type, known?: EventFormat): EventData | null {
-    const ev = known ?? this.trace.formats.find(name, system ?? undefined)[0];
+    const ev = known ?? this.trace.formats.first(name, system ?? undefined);
     if (!ev) return null;
     this.commonPid ??= ev.commonFields.find((f) => f.name === 'common_pid') ?? null;
     const ed: EventData = { id: ev.id, ev, type, start: null, end: null, pidField: null, startMatchField: null, endMatchField: null, dataField: null, print: null, handle: null, migrate: false, global: false };
@@ -339,34 +342,20 @@ class Profile {
   /** tep_read_number_field(): the field's unsigned value (0 for a size it does not read). */
   num(f: FieldFormat, i: number): bigint {
     const b = this.b;
-    const at = b.off[i] + f.offset;
-    if (f.offset + f.size > b.size[i]) return 0n;
-    switch (f.size) {
-      case 1:
-        return BigInt(b.data[at]);
-      case 2:
-        return BigInt(b.dv.getUint16(at, this.le));
-      case 4:
-        return BigInt(b.dv.getUint32(at, this.le));
-      case 8:
-        return b.dv.getBigUint64(at, this.le);
-      default:
-        return 0n;
-    }
+    // (a field past the record's end reads as 0, as fieldVal() does)
+    return f.offset + f.size > b.size[i] ? 0n : readUnsigned(b.dv, b.off[i] + f.offset, f.size, this.le);
   }
 
   /** A fixed-size char field as C reads it (up to its NUL). */
   comm(f: FieldFormat, i: number): string {
-    const b = this.b;
-    const at = b.off[i] + f.offset;
-    let s = '';
-    for (let k = 0; k < f.size && at + k < b.off[i] + b.size[i]; k++) {
-      const c = b.data[at + k];
-      if (!c) break;
-      s += String.fromCharCode(c);
-    }
-    return s;
+    const r = this.ref;
+    r.data = this.b.data;
+    r.off = this.b.off[i];
+    r.size = this.b.size[i];
+    return cString(r, f.offset, f.size);
   }
+
+  private readonly ref = recordRef();
 
   /** The kernel_stack caller words of record i (record->size - offset of caller). */
   caller(i: number): { caller: Uint8Array; ts: number } {
@@ -854,10 +843,9 @@ export function traceProfile(trace: Trace, out: (s: string) => void, o: ProfileO
     for (let i = 0; i < b.length; i++) if (!o.keep || o.keep(b, i)) h.record(b, i);
   }
   const w = new ProfileWriter(trace, out);
-  const all = allEvents;
   // output_handle(): the global tasks, the groups, then every task by pid
   for (const t of [h.globalTask, ...h.percpu]) {
-    const ev = all(t);
+    const ev = allEvents(t);
     if (ev.length) w.events(`${t.comm}\n`, ev);
   }
   if (o.byComm) {
@@ -865,7 +853,7 @@ export function traceProfile(trace: Trace, out: (s: string) => void, o: ProfileO
   }
   for (const t of [...h.tasks.values()].sort((a, b) => a.pid - b.pid)) {
     if (t.grouped) continue;
-    w.events(t.pid < 0 ? `${t.comm}\n` : `\ntask: ${t.comm ?? trace.comms.get(t.pid)}-${t.pid}\n`, all(t));
+    w.events(t.pid < 0 ? `${t.comm}\n` : `\ntask: ${t.comm ?? trace.comms.get(t.pid)}-${t.pid}\n`, allEvents(t));
   }
 }
 

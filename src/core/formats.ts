@@ -37,12 +37,14 @@ export class FormatRegistry {
 
   /** Forgets every format (a reader starting over). */
   clear(): void {
+    this.firsts.clear();
     this.byId.clear();
     this.order.length = 0;
     this.problems.length = 0;
   }
 
   add(system: string, text: string): void {
+    this.firsts.clear();
     const head = peekFormatHeader(text);
     const e: Entry = { system, text, parsed: null, name: head?.name ?? '', id: head?.id ?? -1 };
     this.order.push(e);
@@ -54,6 +56,7 @@ export class FormatRegistry {
   }
 
   addParsed(ev: EventFormat): void {
+    this.firsts.clear();
     const e: Entry = { system: ev.system, text: ev.text, parsed: ev, name: ev.name, id: ev.id };
     this.order.push(e);
     if (!this.byId.has(ev.id)) this.byId.set(ev.id, e);
@@ -93,6 +96,20 @@ export class FormatRegistry {
     }
     return [...m].map(([system, texts]) => ({ system, texts }));
   }
+
+  /**
+   * tep_find_event_by_name(): the first format of that name (and system, when given),
+   * remembered: printers ask for a sibling event on every record (function_graph's exit).
+   */
+  first(name: string, system?: string): EventFormat | undefined {
+    const key = `${system ?? ''}\0${name}`;
+    if (this.firsts.has(key)) return this.firsts.get(key);
+    const ev = this.find(name, system)[0];
+    this.firsts.set(key, ev);
+    return ev;
+  }
+
+  private readonly firsts = new Map<string, EventFormat | undefined>();
 
   /** Formats whose name (and system, when given) match; only those are parsed. */
   find(name: string, system?: string): EventFormat[] {

@@ -44,9 +44,10 @@ export interface InvertContext {
    * options): a line that shows an option's form (function_graph's " (depth)") turns it on.
    */
   printer?: PluginState;
-  /** For in-order inverters: the event's pid, time stamp (ns) and place among the trace's events. */
+  /** For in-order inverters: the event's pid, time stamp (whole seconds, ns within them) and place among the trace's events. */
   pid?: number;
-  ts?: bigint;
+  sec?: number;
+  nsec?: number;
   seq?: number;
   /** What in-order inverters keep between lines, by family (the reader's, for this trace). */
   state?: Map<string, unknown>;

@@ -284,7 +284,7 @@ class EventLines {
     this.flagMask = (opts.noHardirq ? HARDIRQ : 0) | (opts.noSoftirq ? SOFTIRQ : 0);
     // use_trace_clock: set by the TRACECLOCK option, cleared by --ts2secs
     this.diffUs = !!trace.options.traceClock && trace.options.ts2secs === undefined && !opts.ns;
-    this.state.findEvent = (system, name) => trace.formats.find(name, system)[0];
+    this.state.findEvent = (system, name) => trace.formats.first(name, system);
     this.wakeup = opts.wakeup ? WakeupLatency.of(trace) : null;
     this.state.peekNext = () => this.peek();
   }

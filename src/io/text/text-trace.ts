@@ -272,7 +272,7 @@ class TextTraceBuilder {
     for (const f of extra) this.formats.add(f.system, f.text);
     for (const { system, texts } of loadCatalog().formats.systems()) for (const t of texts) this.formats.add(system, t);
     for (const f of this.formats.all()) if (!this.byName.has(f.name)) this.byName.set(f.name, f);
-    const findEvent = (system: string, name: string) => this.formats.find(name, system)[0];
+    const findEvent = (system: string, name: string) => this.formats.first(name, system);
     this.state.findEvent = findEvent;
     this.ctx = { syms: this.syms, printk: this.printk, kernel: this.kernel, maskBytes: 8, printer: this.state, state: new Map(), findEvent };
     this.env = { littleEndian: true, longSize: 8, symbols: this.syms.symbols, printk: this.printk.printk, comms: new CommTable(''), kernel: this.kernel };
@@ -407,10 +407,11 @@ class TextTraceBuilder {
     const ctx = this.ctx;
     ctx.cpu = e.cpu;
     ctx.pid = e.pid;
-    ctx.ts = BigInt(e.sec) * 1_000_000_000n + BigInt(e.nsec);
+    ctx.sec = e.sec;
+    ctx.nsec = e.nsec;
     ctx.seq = this.count - 1;
     const p = this.payloadOf(e, want, flags, preempt);
-    ctx.cpu = ctx.pid = ctx.ts = ctx.seq = undefined;
+    ctx.cpu = ctx.pid = ctx.sec = ctx.nsec = ctx.seq = undefined;
     const ev = this.byName.get(e.name)!;
     if ((p[0] | (p[1] << 8)) !== ev.id && stacks.length > e.cpu) stacks[e.cpu] = saved ?? [];
     return p;

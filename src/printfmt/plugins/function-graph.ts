@@ -133,7 +133,7 @@ interface GraphReading {
 }
 
 function reading(ctx: InvertContext): GraphReading | null {
-  if (!ctx.state || ctx.cpu === undefined || ctx.pid === undefined || ctx.ts === undefined || ctx.seq === undefined) return null;
+  if (!ctx.state || ctx.cpu === undefined || ctx.pid === undefined || ctx.sec === undefined || ctx.seq === undefined) return null;
   let g = ctx.state.get('function_graph') as GraphReading | undefined;
   if (!g) ctx.state.set('function_graph', (g = { open: [], last: null }));
   while (g.open.length <= ctx.cpu) g.open.push([]);
@@ -206,24 +206,39 @@ function entryInverter(ev: EventFormat): Inverter | null {
     const dur = durationFrom(marker, usecs, frac);
     if (dur === null) return null;
     g.last = null;
-    const x = exitValues(exit, addr, d, ctx.ts!, (ctx.ts! + dur) & U64);
+    const ts = tsOf(ctx);
+    const x = exitValues(exit)(addr, d, ts, (ts + dur) & U64);
     if (!x) return null;
     ctx.then = [{ ev: exit, vals: x }];
     return vals;
   };
 }
 
-function exitValues(exit: EventFormat, func: bigint, depth: number, calltime: bigint, rettime: bigint): ReturnType<Inverter> {
-  const [f, dp, over, call, ret] = indexes(exit, ['func', 'depth', 'overrun', 'calltime', 'rettime']);
-  if (f < 0 || dp < 0 || call < 0 || ret < 0) return null;
-  const vals = noValues(exit);
-  vals[f] = func;
-  vals[dp] = depth;
-  if (over >= 0) vals[over] = 0;
-  vals[call] = calltime;
-  vals[ret] = rettime;
-  return vals;
+type ExitValues = (func: bigint, depth: number, calltime: bigint, rettime: bigint) => ReturnType<Inverter>;
+const exitMakers = new WeakMap<EventFormat, ExitValues>();
+
+/** An exit record's values from its parts (the field indexes found once per format). */
+function exitValues(exit: EventFormat): ExitValues {
+  let make = exitMakers.get(exit);
+  if (!make) {
+    const [f, dp, over, call, ret] = indexes(exit, ['func', 'depth', 'overrun', 'calltime', 'rettime']);
+    make = (func, depth, calltime, rettime) => {
+      if (f < 0 || dp < 0 || call < 0 || ret < 0) return null;
+      const vals = noValues(exit);
+      vals[f] = func;
+      vals[dp] = depth;
+      if (over >= 0) vals[over] = 0;
+      vals[call] = calltime;
+      vals[ret] = rettime;
+      return vals;
+    };
+    exitMakers.set(exit, make);
+  }
+  return make;
 }
+
+/** The line's time stamp in ns (only function_graph lines need it as one number). */
+const tsOf = (ctx: InvertContext) => BigInt(ctx.sec!) * 1_000_000_000n + BigInt(ctx.nsec!);
 
 /**
  * fgraph_ret_handler()'s text read back: the duration and depth it prints;
@@ -234,6 +249,7 @@ function exitValues(exit: EventFormat, func: bigint, depth: number, calltime: bi
  */
 function exitInverter(ev: EventFormat): Inverter | null {
   if (indexes(ev, ['calltime', 'rettime']).some((i) => i < 0)) return null;
+  const values = exitValues(ev);
   return (text, ctx) => {
     const g = reading(ctx);
     if (!g) return null;
@@ -252,7 +268,8 @@ function exitInverter(ev: EventFormat): Inverter | null {
     if (tailName === undefined && last && last.seq === ctx.seq! - 1 && last.pid === ctx.pid && last.func === addr) addr = 0n;
     if (d >= 0) open.length = Math.min(open.length, d);
     g.last = null;
-    return exitValues(ev, addr, d, (ctx.ts! - dur) & U64, ctx.ts!);
+    const ts = tsOf(ctx);
+    return values(addr, d, (ts - dur) & U64, ts);
   };
 }
 

@@ -1,6 +1,6 @@
 import { type Family, funcField, numField, type Plugin } from './plugin-api.ts';
 import type { EventFormat } from '../../core/event-format.ts';
-import { noValues, type Inverter } from '../invert.ts';
+import { indexes, noValues, type Inverter } from '../invert.ts';
 
 /** plugin_hrtimer.c, hrtimer_expire_entry: `hrtimer=0x.. now=.. function=name/0x..` (the print fmt's order is hrtimer, function, now). */
 export const hrtimerExpire: Plugin = (ev, r, env) => {
@@ -24,12 +24,11 @@ export const hrtimerStart: Plugin = (ev, r, env) => {
  * was_armed) stay unset; the caller keeps a record only if it prints back the same.
  */
 function hrtimerPlugin(ev: EventFormat): Inverter | null {
-  const idx = (n: string) => ev.fields.findIndex((f) => f.name === n);
-  const timer = idx('hrtimer') >= 0 ? idx('hrtimer') : idx('timer');
-  const fn = idx('function');
+  const [hrtimer, timerField, fn, expires, softexpires, now] = indexes(ev, ['hrtimer', 'timer', 'function', 'expires', 'softexpires', 'now']);
+  const timer = hrtimer >= 0 ? hrtimer : timerField;
   if (timer < 0 || fn < 0) return null;
   const start = ev.name === 'hrtimer_start';
-  const [a, b] = start ? [idx('expires'), idx('softexpires')] : [idx('now'), -1];
+  const [a, b] = start ? [expires, softexpires] : [now, -1];
   if (a < 0 || (start && b < 0)) return null;
   const re = start ? /^hrtimer=0x([0-9a-f]+) function=(\S+) expires=(\d+) softexpires=(\d+)$/ : /^hrtimer=0x([0-9a-f]+) now=(\d+) function=(\S+)$/;
   return (text, ctx) => {

@@ -1,6 +1,6 @@
 import { commText, type Family, fieldVal, int32, type Plugin } from './plugin-api.ts';
 import type { EventFormat } from '../../core/event-format.ts';
-import { noValues, type Inverter } from '../invert.ts';
+import { indexes, noValues, type Inverter } from '../invert.ts';
 
 /** plugin_sched_switch.c: sched_switch and sched_wakeup(_new), which also teach the comm table. */
 const STATES = 'SDTtZXxW';
@@ -69,8 +69,7 @@ const KERNEL_STATES: Record<string, number> = { S: 1, D: 2, T: 4, t: 8, X: 0x10,
 
 /** trace-cmd's sched_switch plugin form: `prev:pid [prio] S ==> next:pid [prio]`. */
 function schedSwitchPlugin(ev: EventFormat): Inverter | null {
-  const idx = (n: string) => ev.fields.findIndex((f) => f.name === n);
-  const ix = ['prev_comm', 'prev_pid', 'prev_prio', 'prev_state', 'next_comm', 'next_pid', 'next_prio'].map(idx);
+  const ix = indexes(ev, ['prev_comm', 'prev_pid', 'prev_prio', 'prev_state', 'next_comm', 'next_pid', 'next_prio']);
   if (ix.some((i) => i < 0)) return null;
   const re = /^(.*):(-?\d+) \[(-?\d+)\] (\S+) ==> (.*):(-?\d+) \[(-?\d+)\]$/;
   return (text) => {
@@ -92,8 +91,7 @@ function schedSwitchPlugin(ev: EventFormat): Inverter | null {
 
 /** The kernel's own sched_switch text: `prev_comm=.. prev_pid=.. prev_prio=.. prev_state=S ==> next_comm=..`. */
 function schedSwitchKernel(ev: EventFormat): Inverter | null {
-  const idx = (n: string) => ev.fields.findIndex((f) => f.name === n);
-  const ix = ['prev_comm', 'prev_pid', 'prev_prio', 'prev_state', 'next_comm', 'next_pid', 'next_prio'].map(idx);
+  const ix = indexes(ev, ['prev_comm', 'prev_pid', 'prev_prio', 'prev_state', 'next_comm', 'next_pid', 'next_prio']);
   if (ix.some((i) => i < 0)) return null;
   const re = /^prev_comm=(.*) prev_pid=(-?\d+) prev_prio=(-?\d+) prev_state=(\S+) ==> next_comm=(.*) next_pid=(-?\d+) next_prio=(-?\d+)$/;
   return (text) => {
@@ -120,8 +118,7 @@ function schedSwitchKernel(ev: EventFormat): Inverter | null {
 
 /** trace-cmd's sched_wakeup plugin form: `comm:pid [prio] [success=1 ]CPU:003`. */
 function schedWakeupPlugin(ev: EventFormat): Inverter | null {
-  const idx = (n: string) => ev.fields.findIndex((f) => f.name === n);
-  const [c, p, pr, s, t] = ['comm', 'pid', 'prio', 'success', 'target_cpu'].map(idx);
+  const [c, p, pr, s, t] = indexes(ev, ['comm', 'pid', 'prio', 'success', 'target_cpu']);
   if (c < 0 || p < 0 || pr < 0 || t < 0) return null;
   const re = s >= 0 ? /^(.*):(-?\d+) \[(-?\d+)\] success=(-?\d+) CPU:(\d+)$/ : /^(.*):(-?\d+) \[(-?\d+)\] CPU:(\d+)$/;
   return (text) => {

@@ -1,5 +1,5 @@
 import type { EventFormat } from '../../core/event-format.ts';
-import { genericInverter, noValues, symbolAddress, type Inverter } from '../invert.ts';
+import { genericInverter, indexes, noValues, symbolAddress, type Inverter } from '../invert.ts';
 import type { Family } from './plugin-api.ts';
 
 /** timer_start's flag letters (include/trace/events/timer.h: TIMER_MIGRATING, _DEFERRABLE, _PINNED, _IRQSAFE). */
@@ -14,8 +14,7 @@ const TIMER_FLAGS: Record<string, number> = { M: 0x40000, D: 0x80000, P: 0x10000
  * | letters). The caller keeps the record only if it prints back the same.
  */
 function timerStart(ev: EventFormat, longSize: number, kernel: boolean): Inverter | null {
-  const idx = (n: string) => ev.fields.findIndex((f) => f.name === n);
-  const [timer, fn, expires, bucket, now, flags] = ['timer', 'function', 'expires', 'bucket_expiry', 'now', 'flags'].map(idx);
+  const [timer, fn, expires, bucket, now, flags] = indexes(ev, ['timer', 'function', 'expires', 'bucket_expiry', 'now', 'flags']);
   if ([timer, fn, expires, bucket, now, flags].some((i) => i < 0)) return genericInverter(ev, longSize, kernel);
   const re = /^timer=(?:0x)?([0-9a-f]+) function=(\S+) expires=(\d+) \[timeout=(-?\d+)\] bucket_expiry=(\d+) cpu=(\d+) idx=(\d+) flags=([A-Z|]*)$/;
   return (text, ctx) => {
