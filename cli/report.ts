@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { bre, buildReportSelection, checkEventsStatus, cpusText, endianText, type EventFilterArg, type EventFormat, eventsText, functionsText, loadFormatFiles, openTrace, parseCpuList, pidFilter, pluginOption, pluginOptions, printkText, printReports, type ProfileHook, reportFilterStrings, type ReportInput, statText, type Trace, unameText, UserError, versionText } from '../src/index.ts';
+import { bre, buildReportSelection, checkEventsStatus, cpusText, endianText, type EventFilterArg, type EventFormat, eventsText, functionsText, loadFormatFiles, openTrace, parseCpuList, pidFilter, pluginOption, pluginOptions, printkText, printReports, type ProfileHook, reportFilterStrings, type ReportInput, statText, type Trace, unameText, UserError, verboseLevel, verboseLog, type VerboseLog, versionText } from '../src/index.ts';
 import { ByteWriter, warn } from './output.ts';
 
 /** --align-ts: the earliest first time stamp of the inputs (a trace.dat's first page, a text's first event), ns. */
@@ -96,8 +96,21 @@ export function register(program: Command): void {
     .option('-G', '--profile: irqs and softirqs counted per CPU, not per task')
     .option('-H <hook>', '--profile: time another pair of events, [SYS:]START,MATCH[,PID]/[SYS:]END,MATCH[,FLAGS] (FLAGS: P pinned to a CPU, G global); repeatable', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--by-comm', '--profile: tasks of one comm merged into one group')
+    .option('-V, --verbose [level]', "trace-cmd's log (--verbose=LEVEL: none, crit, err, warn, info (the default), debug, all, or 0-6): the file version, the plugins registered (named as libtraceevent 1.7.1 loads them from Debian's plugin directory, in its readdir() order when this machine has it), each event a plugin takes over and gives back, empty CPUs, on stdout; each print fmt libtraceevent cannot parse on stderr (its first warning only, without the errno line it may add)")
     .action(async (file: string | undefined, o: Record<string, unknown>) => {
       const out = new ByteWriter();
+      let level: number | null = null;
+      if (o.verbose !== undefined) {
+        let arg = typeof o.verbose === 'string' ? o.verbose : undefined;
+        // getopt() takes --verbose's level only after '=' (and -V takes none): a word after it is the trace
+        if (arg !== undefined && !process.argv.includes(`--verbose=${arg}`)) {
+          if (file !== undefined) throw new UserError(`one trace, not two (${arg} and ${file}); a level goes after '=': --verbose=LEVEL`);
+          file = arg;
+          arg = undefined;
+        }
+        level = verboseLevel(arg);
+        if (level === null) throw new UserError(`invalid verbose level ${arg}`);
+      }
       // tracecmd_create_event_hook() prints each hook as it reads the options (the profile code loads only when asked for)
       const hooks: ProfileHook[] = [];
       if ((o.H as string[]).length) {
@@ -115,8 +128,20 @@ export function register(program: Command): void {
       const formats = loadFormatFiles(o.format as string[]);
       const traces: (ReportInput & { filters: EventFilterArg[] })[] = [];
       const filters = o.F as (EventFilterArg & { input: number })[];
+      const logs: VerboseLog[] = [];
       for (const [k, x] of list.entries()) {
         const t = await openTrace(x.name, { formats, dat: { ignoreDate: !!o.nodate, rawTs: !!o.rawTs, ts2secsHz: ts2secsArg(o.ts2secs) } });
+        if (level !== null) {
+          // tracecmd_alloc_fd() logs as it opens a file; -p and -e print (and return) before
+          // tracecmd_read_headers() parses the formats
+          const log = verboseLog(t, { level, plugins: !o.N, systemPlugins: !o.L });
+          logs.push(log);
+          out.write(log.opened);
+          if (!(o.p || o.e)) {
+            out.write(log.headers);
+            for (const w of log.warnings) process.stderr.write(w + '\n');
+          }
+        }
         const mine = filters.filter((f) => f.input === k);
         const pids = pidFilter(t, o.pid as string[], o.comm as string[], warn);
         if (pids) mine.push({ arg: pids, negative: false, input: k });
@@ -125,7 +150,7 @@ export function register(program: Command): void {
       const trace = traces[0].trace;
       const path = list[0].name;
       // process_filters(): with -T and a filter, the filters read back are all that prints
-      if (o.T && traces.some((x) => x.filters.length)) return out.write(traces.map((x) => reportFilterStrings(x.trace, x.filters)).join(''));
+      if (o.T && traces.some((x) => x.filters.length)) return out.write((logs[0]?.emptyCpus ?? '') + traces.map((x) => reportFilterStrings(x.trace, x.filters)).join(''));
       // the switches that print something about the file instead of its events, in trace-cmd's order
       // (-p: getpagesize() of the host; 4096 on the x86-64 and arm64 kernels tracelab models)
       if (o.p) return out.write(`file page size is ${trace.pageSize}, and host page size is 4096\n`);
@@ -137,17 +162,20 @@ export function register(program: Command): void {
       if (o.f) return out.write(functionsText(trace));
       if (o.P) return out.write(printkText(trace));
       if (o.E) return out.write(eventsText(trace));
-      if (o.cpus || o.firstEvent || o.lastEvent) return out.write(cpusText(trace, path, { first: !!o.firstEvent, last: !!o.lastEvent, ns: !!o.t }));
-      if (o.version) return out.write(versionText(trace));
-      if (o.uname) return out.write(unameText(trace));
+      // --cpus never closes the files (no "removing" lines); the others below do, after their text
+      if (o.cpus || o.firstEvent || o.lastEvent) return out.write((logs[0]?.emptyCpus ?? '') + cpusText(trace, path, { first: !!o.firstEvent, last: !!o.lastEvent, ns: !!o.t }));
+      const opened = logs[0]?.emptyCpus ?? '';
+      const closed = logs.map((l) => l.closed).join('');
+      if (o.version) return out.write(opened + versionText(trace) + closed);
+      if (o.uname) return out.write(opened + unameText(trace) + closed);
       if (o.stat) {
         const files = 'cpuFiles' in trace ? (trace as { cpuFiles(): { offset: number; size: number }[] }).cpuFiles() : [];
-        return out.write(statText(trace, files));
+        return out.write(opened + statText(trace, files) + closed);
       }
       if (o.profile) {
         // trace-cmd prints each input's file name before each record it profiles when it reads several inputs or buffer instances
         if (traces.length > 1 || trace.buffers.length > 1) throw new UserError('report --profile: one input without buffer instances (trace-cmd writes file names into its profile there)');
-        out.write(trace.reportHeader ?? `cpus=${trace.cpus}\n`);
+        out.write(opened + (trace.reportHeader ?? `cpus=${trace.cpus}\n`) + (logs[0]?.emptyInstanceCpus ?? ''));
         const keep = traces[0].keep;
         const { traceProfile } = await import('../src/index.ts');
         traceProfile(trace, out.write, {
@@ -157,6 +185,7 @@ export function register(program: Command): void {
           cpus: o.cpu ? new Set(parseCpuList(String(o.cpu))) : undefined,
           keep: keep && ((b, i) => keep(b, i, trace.formats.get(b.type[i]), trace.comms)),
         });
+        out.write(closed);
         return;
       }
       const plugin: Record<string, boolean> = {};
@@ -164,6 +193,7 @@ export function register(program: Command): void {
         const set = pluginOption(opt);
         if (set) plugin[set[0]] = set[1];
       }
+      for (const [k, l] of logs.entries()) Object.assign(traces[k], { beforeHeader: l.emptyCpus, afterHeader: l.emptyInstanceCpus, closing: l.closed });
       const stats = printReports(traces, out.write, {
         latency: !!o.l,
         ns: !!o.t,

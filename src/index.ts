@@ -26,6 +26,7 @@ export { printFtrace } from './io/text/ftrace-printer.ts';
 export { pluginOption, pluginOptions } from './printfmt/plugins.ts';
 // what trace-cmd report prints instead of events (-e, -f, -P, -E, --cpus, --stat, --uname, --version, --check-events)
 export { endianText, functionsText, printkText, eventsText, checkEventsStatus, cpusText, statText, unameText, versionText } from './io/text/report-modes.ts';
+export { verboseLevel, verboseLog, LOG_LEVELS, type VerboseLog, type VerboseOptions } from './io/text/report-verbose.ts';
 // trace-cmd list, of a trace or of the emulated kernel
 export { listText, traceListSource, type ListSource, type ListOptions } from './io/text/list-text.ts';
 export { emulatedListSource } from './emulator/list-source.ts';

@@ -83,7 +83,18 @@ export interface PrintFmt {
   segments: Segment[];
   /** Why this event prints as [FAILED TO PARSE]; null when it parsed. */
   failed: string | null;
+  /** What libtraceevent logs while it parses this fmt (report --verbose), when it logs anything. */
+  log?: ParseLog[];
 }
+
+/**
+ * One thing libtraceevent's parser does that shows in its log: a warning
+ * (do_warning_event() leads it with "[system:event] ", do_warning() not), or
+ * errno set (alloc_and_process_delim() sets EINVAL as it fails, and
+ * tep_vprint() puts perror()'s line before every later warning). `args`:
+ * parse_args()'s, which warns even for an event a plugin handler took.
+ */
+export type ParseLog = { warn: string; event: boolean; args?: true } | { errno: 'EINVAL' };
 
 /** The deepest chain of nested arguments (walked with an explicit stack: the tree may be hostile). */
 export function argDepth(args: readonly Arg[]): number {

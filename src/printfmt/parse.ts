@@ -2,13 +2,16 @@ import type { EventFormat } from '../core/event-format.ts';
 import { Lexer, T, isItemType, type Tok } from '../core/format-lexer.ts';
 import { cStrtoll, cStrtoull, evalTypeStr, formatLld } from './c-values.ts';
 import { printFunction } from './print-functions.ts';
-import { Arg, argDepth, type FlagSym, type PrintFmt } from './ast.ts';
+import { Arg, argDepth, type FlagSym, type ParseLog, type PrintFmt } from './ast.ts';
 import { buildSegments } from './segments.ts';
 
 /** How deep an argument tree tracelab evaluates (real formats nest under 20). */
 export const MAX_EVAL_DEPTH = 1000;
 /** The start of `failed` for a fmt too deep to evaluate (the report warns: trace-cmd prints it). */
 export const TOO_DEEP = 'print fmt nested too deeply';
+
+/** get_event_type(): the token types' names in libtraceevent's warnings. */
+const TOKEN_TYPES = ['ERROR', 'NONE', 'SPACE', 'NEWLINE', 'OP', 'DELIM', 'ITEM', 'DQUOTE', 'SQUOTE'];
 
 /** Thrown inside the parser; the event then prints as [FAILED TO PARSE]. */
 class ParseFail extends Error {}
@@ -62,12 +65,45 @@ class Parser {
     private functions = true,
   ) {}
 
-  private fail(msg: string): never {
+  /** libtraceevent's log of this parse, in order. */
+  readonly log: ParseLog[] = [];
+
+  /**
+   * Fails as libtraceevent does at that point: with do_warning_event()'s
+   * warning ("[system:event] msg"), or silently (`goto error` without one).
+   */
+  private fail(msg: string, warns = true): never {
+    if (warns) this.log.push({ warn: msg, event: true });
     throw new ParseFail(msg);
   }
 
-  private expect(t: Tok, type: T, text?: string): void {
-    if (t[0] !== type || (text !== undefined && t[1] !== text)) this.fail(`expected '${text ?? `token type ${type}`}' but read '${t[1]}'`);
+  /** test_type() / test_type_token()'s warning, or null when the token is the one expected. */
+  private mismatch(t: Tok, type: T, text?: string): string | null {
+    if (t[0] !== type) return `Error: expected type ${type} (${TOKEN_TYPES[type]}) but read ${t[0]} (${TOKEN_TYPES[t[0]]})`;
+    if (text !== undefined && t[1] !== text) return `Error: expected '${text}' but read '${t[1]}'`;
+    return null;
+  }
+
+  /** test_type() / test_type_token(): fails with their (bare) warning. */
+  expect(t: Tok, type: T, text?: string): void {
+    const m = this.mismatch(t, type, text);
+    if (m === null) return;
+    this.log.push({ warn: m, event: false });
+    throw new ParseFail(m);
+  }
+
+  /**
+   * A callee whose TEP_EVENT_ERROR the C caller tests like any token
+   * (test_type_token() then warns "... but read 0 (ERROR)"): its failure
+   * becomes an ERROR token instead of ending the parse here.
+   */
+  private orError(f: () => Tok): Tok {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ParseFail) return [T.ERROR, ''];
+      throw e;
+    }
   }
 
   processArg(arg: Arg): Tok {
@@ -109,7 +145,7 @@ class Parser {
         arg.left = null;
         return this.processOp(arg, token);
       default:
-        return this.fail(`unexpected token '${token}'`);
+        return this.fail(`unexpected type ${type}`);
     }
   }
 
@@ -151,7 +187,8 @@ class Parser {
       arg.left = left;
       arg.right = null;
       arg.prio = !left || left.kind === 'null' ? 0 : opPrio(token);
-      if (arg.prio === -1) this.fail(`unknown op '${token}'`);
+      // set_op_prio() fails without a warning (the token is one of the binary ops: it cannot)
+      if (arg.prio === -1) this.fail(`unknown op '${token}'`, false);
       t = this.lx.item();
       if (token === '*' && t[0] === T.DELIM && t[1] === ')') {
         // "(type *)": a pointer cast, not a multiplication
@@ -210,7 +247,7 @@ class Parser {
 
   processArray(top: Arg): Tok {
     const arg = new Arg();
-    const t = this.processArg(arg);
+    const t = this.orError(() => this.processArg(arg));
     this.expect(t, T.OP, ']');
     top.right = arg;
     return this.lx.item();
@@ -224,7 +261,7 @@ class Parser {
     arg.paren = this.cSyntax;
     t = this.lx.item();
     if (isItemType(t[0]) || (t[0] === T.DELIM && t[1] === '(')) {
-      if (arg.kind !== 'atom') this.fail('previous needed to be an atom');
+      if (arg.kind !== 'atom') this.fail('previous needed to be TEP_PRINT_ATOM');
       const item = new Arg();
       const type = arg.atom;
       arg.reset();
@@ -246,18 +283,23 @@ class Parser {
     let t: Tok;
     do {
       t = this.lx.item();
-      if (t[0] !== T.OP || t[1] !== '{') break;
+      // test_type_token() warns, and the list ends: its caller then looks for ')'
+      const m = this.mismatch(t, T.OP, '{');
+      if (m !== null) {
+        this.log.push({ warn: m, event: false });
+        break;
+      }
       let arg = new Arg();
       t = this.processArg(arg);
       if (t[0] === T.OP) t = this.processOp(arg, t[1]);
       this.expect(t, T.DELIM, ',');
       const value = argEval(arg);
-      if (value === null) this.fail('bad flag value');
+      if (value === null) this.fail('bad flag value', false);
       arg = new Arg();
-      t = this.processArg(arg);
+      t = this.orError(() => this.processArg(arg));
       this.expect(t, T.OP, '}');
       const str = argEval(arg);
-      if (str === null) this.fail('bad flag string');
+      if (str === null) this.fail('bad flag string', false);
       list.push({ value, str });
       t = this.lx.item();
     } while (t[0] === T.DELIM && t[1] === ',');
@@ -268,7 +310,7 @@ class Parser {
     arg.reset();
     arg.kind = symbolic ? 'symbol' : 'flags';
     const field = new Arg();
-    let t = this.processFieldArg(field);
+    let t = this.orError(() => this.processFieldArg(field));
     if (!symbolic) while (t[0] === T.OP) t = this.processOp(field, t[1]);
     this.expect(t, T.DELIM, ',');
     arg.flagField = field;
@@ -280,19 +322,25 @@ class Parser {
       }
       this.expect(t, T.DELIM, ',');
     }
-    t = this.processFields(arg.list);
+    t = this.orError(() => this.processFields(arg.list));
     this.expect(t, T.DELIM, ')');
     return this.lx.item();
   }
 
+  /** alloc_and_process_delim(): every way out of it but success sets errno to EINVAL. */
   allocAndProcessDelim(next: string): Arg {
     const field = new Arg();
-    let t = this.processArg(field);
-    if (t[0] === T.OP) {
-      t = this.processOp(field, t[1]);
-      consolidate(field);
+    try {
+      let t = this.orError(() => this.processArg(field));
+      if (t[0] === T.OP) {
+        t = this.processOp(field, t[1]);
+        consolidate(field);
+      }
+      this.expect(t, T.DELIM, next);
+    } catch (e) {
+      if (e instanceof ParseFail) this.log.push({ errno: 'EINVAL' });
+      throw e;
     }
-    this.expect(t, T.DELIM, next);
     return field;
   }
 
@@ -317,9 +365,9 @@ class Parser {
     arg.reset();
     arg.kind = 'dynarray';
     let t = this.lx.token();
-    if (t[0] !== T.ITEM) this.fail('expected field name');
+    if (t[0] !== T.ITEM) this.fail('expected field name', false);
     const f = this.ev.field(t[1]);
-    if (!f) this.fail(`field ${t[1]} not found`);
+    if (!f) this.fail(`field ${t[1]} not found`, false);
     arg.field = f;
     arg.name = t[1];
     this.expect(this.lx.token(), T.DELIM, ')');
@@ -327,8 +375,11 @@ class Parser {
     if (t[0] !== T.OP || t[1] !== '[') return t;
     const idx = new Arg();
     t = this.processArg(idx);
-    // libtraceevent rejects the index form when it does find the closing bracket
-    if (t[0] === T.OP && t[1] === ']') this.fail('dynamic array index not supported');
+    // libtraceevent tests the closing bracket the wrong way round: it fails (silently) when
+    // it finds one, and warns but goes on when it does not
+    const m = this.mismatch(t, T.OP, ']');
+    if (m === null) this.fail('dynamic array index not supported', false);
+    this.log.push({ warn: m, event: false });
     return this.lx.item();
   }
 
@@ -337,7 +388,7 @@ class Parser {
     this.expect(t, T.ITEM);
     arg.kind = 'dynarraylen';
     const f = this.ev.field(t[1]);
-    if (!f) this.fail(`field ${t[1]} not found`);
+    if (!f) this.fail(`field ${t[1]} not found`, false);
     arg.field = f;
     arg.name = t[1];
     this.expect(this.lx.token(), T.DELIM, ')');
@@ -356,12 +407,18 @@ class Parser {
 
   processBuiltinExpect(arg: Arg): Tok {
     const t = this.processArg(arg);
-    if (t[0] !== T.DELIM || t[1][0] !== ',') this.fail('bad __builtin_expect');
+    if (t[0] !== T.DELIM || t[1][0] !== ',') this.fail('bad __builtin_expect', false);
     this.expect(this.lx.token(), T.ITEM);
     this.expect(this.lx.token(), T.DELIM, ')');
     return this.lx.item();
   }
 
+  /**
+   * process_sizeof() of libtraceevent 1.7.1 (Debian's): int, unsigned, long,
+   * long long and REC->field; anything else (u64, a struct) fails without a
+   * warning, and the event prints [FAILED TO PARSE] (later versions know the
+   * kernel's fixed-size types; trace-cmd 3.1.6 here does not).
+   */
   processSizeof(arg: Arg): Tok {
     let t = this.lx.item();
     arg.kind = 'atom';
@@ -375,22 +432,18 @@ class Parser {
       t = this.lx.item();
       if (t[1] === 'long') arg.atom = '8';
       else {
-        if (this.longSize !== 4 && this.longSize !== 8) this.fail('long size not defined');
+        if (this.longSize !== 4 && this.longSize !== 8) this.fail('long size not defined', false);
         arg.atom = String(this.longSize);
         hasParen = true;
       }
-    } else if (['__u64', 'u64', '__s64', 's64'].includes(t[1])) arg.atom = '8';
-    else if (['__u32', 'u32', '__s32', 's32'].includes(t[1])) arg.atom = '4';
-    else if (['__u16', 'u16', '__s16', 's16'].includes(t[1])) arg.atom = '2';
-    else if (['__u8', 'u8', '__8', 's8'].includes(t[1])) arg.atom = '1';
-    else if (t[1] === 'REC') {
+    } else if (t[1] === 'REC') {
       this.expect(this.lx.item(), T.OP, '->');
       t = this.lx.token();
       this.expect(t, T.ITEM);
       const f = this.ev.anyField(t[1]);
-      if (!f || f.isArray) this.fail('sizeof of unknown or array field');
+      if (!f || f.isArray) this.fail('sizeof of unknown or array field', false);
       arg.atom = String(f.size);
-    } else this.fail(`sizeof(${t[1]}) not supported`);
+    } else this.fail(`sizeof(${t[1]}) not supported`, false);
     if (!hasParen) t = this.lx.item();
     this.expect(t, T.DELIM, ')');
     return this.lx.item();
@@ -426,8 +479,10 @@ class Parser {
     arg.params = [];
     for (let i = 0; i < params; i++) {
       const p = new Arg();
-      const t = this.processArg(p);
-      if (t[0] !== T.DELIM || t[1] !== (i < params - 1 ? ',' : ')')) this.fail(`bad arguments to ${name}()`);
+      const t = this.orError(() => this.processArg(p));
+      if (t[0] !== T.DELIM || t[1] !== (i < params - 1 ? ',' : ')')) {
+        this.fail(i < params - 1 ? `Error: function '${name}()' expects ${params} arguments but event ${this.ev.name} only uses ${i + 1}` : `Error: function '${name}()' only expects ${params} arguments but event ${this.ev.name} has more`);
+      }
       arg.params.push(p);
     }
     return this.lx.item();
@@ -566,14 +621,13 @@ export function parsePrintFmt(ev: EventFormat, longSize: number, cSyntax = false
   let format = '';
   let args: Arg[] = [];
   try {
+    // event_read_print()
     let t = lx.item();
-    if (t[0] !== T.ITEM || t[1] !== 'print') throw new ParseFail('expected print');
+    p.expect(t, T.ITEM, 'print');
+    p.expect(lx.token(), T.ITEM, 'fmt');
+    p.expect(lx.token(), T.OP, ':');
     t = lx.token();
-    if (t[0] !== T.ITEM || t[1] !== 'fmt') throw new ParseFail('expected fmt');
-    t = lx.token();
-    if (t[0] !== T.OP || t[1] !== ':') throw new ParseFail('expected :');
-    t = lx.token();
-    if (t[0] !== T.DQUOTE) throw new ParseFail('expected a format string');
+    p.expect(t, T.DQUOTE);
     format = t[1];
     for (;;) {
       t = lx.item();
@@ -584,11 +638,11 @@ export function parsePrintFmt(ev: EventFormat, longSize: number, cSyntax = false
       break;
     }
     if (t[0] !== T.NONE) {
-      if (t[0] !== T.DELIM || t[1] !== ',') throw new ParseFail(`expected ',' but read '${t[1]}'`);
+      p.expect(t, T.DELIM, ',');
       args = p.readPrintArgs();
     }
   } catch (e) {
-    if (e instanceof ParseFail) return { format, args: [], segments: [], failed: e.message };
+    if (e instanceof ParseFail) return { format, args: [], segments: [], failed: e.message, log: p.log };
     // a hostile print fmt nested past the JS stack (libtraceevent's C recursion would crash there too)
     if (e instanceof RangeError) return { format, args: [], segments: [], failed: TOO_DEEP };
     throw e;
@@ -607,7 +661,9 @@ export function parsePrintFmt(ev: EventFormat, longSize: number, cSyntax = false
       args.push(a);
     }
   }
-  if (isFtrace && ev.name === 'bprint') return { format, args, segments: [], failed: null };
+  const log = p.log.length ? p.log : undefined;
+  if (isFtrace && ev.name === 'bprint') return { format, args, segments: [], failed: null, log };
+  // parse_args() builds the print cache and warns at its first failure
   const built = buildSegments(format, args);
-  return { format, args, segments: built.segments, failed: built.failed };
+  return { format, args, segments: built.segments, failed: built.failed, log: built.failed ? [...p.log, { warn: built.failed, event: true, args: true }] : log };
 }

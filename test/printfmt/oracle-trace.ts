@@ -97,6 +97,13 @@ const custom: FormatSpec[] = [
     fields: [{ type: 'unsigned int', name: 'op', size: 4 }, { type: 'unsigned int', name: 'nargs', size: 4 }],
     printFmt: '"op %u%s nargs %u", REC->op, xen_hypercall_name(REC->op), REC->nargs',
   },
+  // libtraceevent 1.7.1's sizeof() knows int, long, long long, unsigned and REC->field only (u64 fails, silently)
+  { name: 'sizeof_ev', id: 922, fields: [{ type: 'int', name: 'a', size: 4, signed: true }], printFmt: '"a=%d l=%d ll=%d", REC->a * sizeof(int), sizeof(long), sizeof(long long)' },
+  { name: 'sizeof_u64_ev', id: 923, fields: [{ type: 'int', name: 'a', size: 4, signed: true }], printFmt: '"a=%d", REC->a * sizeof(u64)' },
+  // a failure inside __print_array()'s arguments (alloc_and_process_delim() sets errno: report --verbose shows it)
+  { name: 'delim_ev', id: 924, fields: [{ type: 'int', name: 'a', size: 4, signed: true }], printFmt: '"a=%s", __print_array(REC->a, 1 / sizeof(u32), 4)' },
+  // an empty flag list: process_fields() warns it read no '{', and the event parses
+  { name: 'noflags_ev', id: 925, fields: [{ type: 'int', name: 'a', size: 4, signed: true }], printFmt: '"a=%s", __print_flags(REC->a, "|")' },
 ];
 
 const REAL = ['sched_switch', 'sched_wakeup', 'ipi_send_cpumask', 'irq_handler_exit', 'softirq_entry', 'rcu_utilization', 'csd_queue_cpu', 'kmalloc', 'kfree', 'kmem_cache_alloc', 'kmem_cache_free', 'tlb_flush', 'jbd2_run_stats', 'jbd2_checkpoint_stats', 'sys_enter_futex', 'kvm_exit', 'kvm_entry'];
@@ -199,6 +206,7 @@ export async function writeOracleTrace(file: string): Promise<void> {
   add('mac_op_ev', [3, new Uint8Array([1, 2])]);
   // plugin_xen's print function: the hypercall's name, nothing for a number it does not know
   for (const op of [1, 13, 38, 55, 1000]) add('xen_mc_entry', [op, 3]);
+  for (const ev of ['sizeof_ev', 'sizeof_u64_ev', 'delim_ev', 'noflags_ev']) add(ev, [3]);
   // plugin_futex: the command's name and flags, then the arguments it uses; an unknown command keeps the fmt
   for (const op of [0x81, 0x80, 0x189, 4, 6, 13, 0x87]) add('sys_enter_futex', [202, 0x7f0012345678n, BigInt(op), 1n, 0x7ffc00001000n, 0x7f0012340000n, 0xffffffffn]);
   // ftrace: function calls with parents (indentation), a stack, trace_marker, trace_printk

@@ -24,8 +24,33 @@ export interface DatTrace extends Trace {
    * each page aligned (init_cpu_zpage()).
    */
   cpuFiles(): { offset: number; size: number }[];
+  /**
+   * Per buffer (the top one first), the places in its CPU list whose data
+   * is empty: init_cpu() numbers them so ("CPU 3 is empty", report --verbose).
+   */
+  emptyCpus(): number[][];
+  /**
+   * The metadata sections in the order trace-cmd 3.1.6 reads them: a v6
+   * file's in file order; a v7 file's in the reverse of the order its
+   * options name them (section_add_or_update() puts each at the head of
+   * the list), so events formats before ftrace's, cmdlines first.
+   */
+  sectionOrder: MetadataSection[];
+  /** Whether the file had saved cmdlines text (tep_parse_saved_cmdlines() had lines to read). */
+  hasCmdlines: boolean;
   close(): void;
 }
+
+export type MetadataSection = 'headers' | 'ftrace' | 'events' | 'kallsyms' | 'printk' | 'cmdlines';
+
+const SECTION_NAMES: Record<number, MetadataSection> = {
+  [OptionId.HEADER_INFO]: 'headers',
+  [OptionId.FTRACE_EVENTS]: 'ftrace',
+  [OptionId.EVENT_FORMATS]: 'events',
+  [OptionId.KALLSYMS]: 'kallsyms',
+  [OptionId.PRINTK]: 'printk',
+  [OptionId.CMDLINES]: 'cmdlines',
+};
 
 export interface OpenDatOptions {
   /** Bytes already in memory (the path then only names them in messages). */
@@ -430,6 +455,7 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
   });
   const layouts = t.buffers.map((b): PageLayout => ({ pageSize: b.pageSize, commitSize, dataOffset, le, tsc, ts2secs }));
   const symbols = new SymbolTable(kallsyms);
+  const optionOrder = [...sectionOffsets.keys()];
   const trace: DatTrace = {
     source: path,
     firstTsNs: startNs,
@@ -453,6 +479,11 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
     tsBaseSec,
     warnings,
     latencyText,
+    sectionOrder: version >= 7 ? optionOrder.map((id) => SECTION_NAMES[id]).reverse() : ['headers', 'ftrace', 'events', 'kallsyms', 'printk', 'cmdlines'],
+    hasCmdlines: cmdlines.length > 0,
+    emptyCpus() {
+      return t.buffers.map((_, b) => cpuData.filter((d) => d.buffer === b).flatMap((d, k) => (d.size > 0 ? [] : [k])));
+    },
     cpuFiles() {
       let next = pageSize;
       return cpuData

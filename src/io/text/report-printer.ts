@@ -50,6 +50,11 @@ export interface ReportOptions {
   /** -I / -S: leave out events with the hardirq / softirq flag set. */
   noHardirq?: boolean;
   noSoftirq?: boolean;
+  /** report --verbose: trace-cmd's log lines right before the cpus= line and right after it ("CPU 3 is empty"). */
+  beforeHeader?: string;
+  afterHeader?: string;
+  /** report --verbose: trace-cmd's log as it closes the file, after the events (and before -w's summary). */
+  closing?: string;
 }
 
 /** Clocks whose values are nanoseconds; others print as raw counters. */
@@ -96,8 +101,10 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
       for (let i = 0; i < batch.length; i++) p.line(batch, i);
     }
     p.finish();
+    // trace_report() closes the files (tracecmd_close()) before finish_wakeup()
+    if (opts.closing) sink.str(opts.closing);
     p.wakeupSummary();
-  }
+  } else if (opts.closing) sink.str(opts.closing);
   sink.flush();
   return { events: p.events };
 }
@@ -139,6 +146,10 @@ export interface ReportInput {
   tsOffsetNs?: number;
   /** This file's -F selection (the filters given after its -i). */
   keep?: ReportOptions['keep'];
+  /** This file's --verbose lines around its cpus= line, and as it closes. */
+  beforeHeader?: string;
+  afterHeader?: string;
+  closing?: string;
 }
 
 /**
@@ -150,7 +161,8 @@ export interface ReportInput {
  * second of two 2-CPU files has CPUs 2 and 3.
  */
 export function printReports(inputs: readonly ReportInput[], out: (chunk: Uint8Array) => void, opts: ReportOptions = {}): { events: number } {
-  if (inputs.length === 1) return printReport(inputs[0].trace, out, { ...opts, keep: inputs[0].keep ?? opts.keep, tsOffsetNs: (opts.tsOffsetNs ?? 0) + (inputs[0].tsOffsetNs ?? 0) });
+  const own = (x: ReportInput): ReportOptions => ({ ...opts, keep: x.keep ?? opts.keep, tsOffsetNs: (opts.tsOffsetNs ?? 0) + (x.tsOffsetNs ?? 0), beforeHeader: x.beforeHeader, afterHeader: x.afterHeader, closing: x.closing });
+  if (inputs.length === 1) return printReport(inputs[0].trace, out, own(inputs[0]));
   const sink = new ByteSink(out);
   // add_handle(): the name after the last '/', right-aligned to the longest
   const base = inputs.map((x) => x.name.slice(x.name.lastIndexOf('/') + 1));
@@ -158,7 +170,7 @@ export function printReports(inputs: readonly ReportInput[], out: (chunk: Uint8A
   const shared = { lastDiffTs: 0 };
   let firstCpu = 0;
   const files = inputs.map((x, k) => {
-    const p = new EventLines(x.trace, sink, { ...opts, keep: x.keep, tsOffsetNs: (opts.tsOffsetNs ?? 0) + (x.tsOffsetNs ?? 0) }, latin1Bytes(lpad(base[k], width) + ': '), shared);
+    const p = new EventLines(x.trace, sink, { ...own(x), keep: x.keep }, latin1Bytes(lpad(base[k], width) + ': '), shared);
     let cpus: Set<number> | undefined;
     if (opts.cpus) {
       cpus = new Set();
@@ -204,6 +216,7 @@ export function printReports(inputs: readonly ReportInput[], out: (chunk: Uint8A
     }
   }
   for (const c of cur) c.f.p.finish();
+  for (const x of inputs) if (x.closing) sink.str(x.closing);
   sink.flush();
   return { events: files.reduce((n, f) => n + f.p.events, 0) };
 }
@@ -367,6 +380,7 @@ class EventLines {
   /** The "cpus=" line (or the report text's own header); false when the file holds latency text only, printed here. */
   header(): boolean {
     const sink = this.sink;
+    if (this.opts.beforeHeader) sink.str(this.opts.beforeHeader);
     if (this.filePrefix) sink.bytes(this.filePrefix);
     // a report read from text prints its own header back (old versions: "version = 6", "CPU 3 is empty")
     sink.str(this.trace.reportHeader ?? `cpus=${this.trace.cpus}\n`);
@@ -375,6 +389,7 @@ class EventLines {
       sink.str(latency + '\n');
       return false;
     }
+    if (this.opts.afterHeader) sink.str(this.opts.afterHeader);
     return true;
   }
 
