@@ -10,6 +10,9 @@ export const MAX_EVAL_DEPTH = 1000;
 /** The start of `failed` for a fmt too deep to evaluate (the report warns: trace-cmd prints it). */
 export const TOO_DEEP = 'print fmt nested too deeply';
 
+/** sizeof() of the kernel's fixed-size types, for kernel text (C semantics; libtraceevent 1.7.1 fails on them). */
+const C_SIZES: Record<string, string> = { __u64: '8', u64: '8', __s64: '8', s64: '8', __u32: '4', u32: '4', __s32: '4', s32: '4', __u16: '2', u16: '2', __s16: '2', s16: '2', __u8: '1', u8: '1', __s8: '1', s8: '1' };
+
 /** get_event_type(): the token types' names in libtraceevent's warnings. */
 const TOKEN_TYPES = ['ERROR', 'NONE', 'SPACE', 'NEWLINE', 'OP', 'DELIM', 'ITEM', 'DQUOTE', 'SQUOTE'];
 
@@ -417,7 +420,8 @@ class Parser {
    * process_sizeof() of libtraceevent 1.7.1 (Debian's): int, unsigned, long,
    * long long and REC->field; anything else (u64, a struct) fails without a
    * warning, and the event prints [FAILED TO PARSE] (later versions know the
-   * kernel's fixed-size types; trace-cmd 3.1.6 here does not).
+   * kernel's fixed-size types; trace-cmd 3.1.6 here does not; kernel text,
+   * parsed with C's semantics, does).
    */
   processSizeof(arg: Arg): Tok {
     let t = this.lx.item();
@@ -436,6 +440,9 @@ class Parser {
         arg.atom = String(this.longSize);
         hasParen = true;
       }
+    } else if (this.cSyntax && C_SIZES[t[1]] !== undefined) {
+      // the kernel's own text (C semantics) knows its fixed-size types
+      arg.atom = C_SIZES[t[1]];
     } else if (t[1] === 'REC') {
       this.expect(this.lx.item(), T.OP, '->');
       t = this.lx.token();
