@@ -96,7 +96,7 @@ export function register(program: Command): void {
     .option('-G', '--profile: irqs and softirqs counted per CPU, not per task')
     .option('-H <hook>', '--profile: time another pair of events, [SYS:]START,MATCH[,PID]/[SYS:]END,MATCH[,FLAGS] (FLAGS: P pinned to a CPU, G global); repeatable', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--by-comm', '--profile: tasks of one comm merged into one group')
-    .option('-V, --verbose [level]', "trace-cmd's log (--verbose=LEVEL: none, crit, err, warn, info (the default), debug, all, or 0-6): the file version, the plugins registered (named as libtraceevent 1.7.1 loads them from Debian's plugin directory, in its readdir() order when this machine has it), each event a plugin takes over and gives back, empty CPUs, on stdout; each print fmt libtraceevent cannot parse on stderr (its first warning only, without the errno line it may add)")
+    .option('-V, --verbose [level]', "trace-cmd's log (--verbose=LEVEL: none, crit, err, warn, info (the default), debug, all, or 0-6): the file version, the plugins registered (named as libtraceevent 1.7.1 loads them from Debian's plugin directory, in its readdir() order when this machine has it), each event a plugin takes over and gives back, empty CPUs, on stdout; libtraceevent's warnings on stderr, as it parses the formats and as it prints (with the errno line it adds)")
     .action(async (file: string | undefined, o: Record<string, unknown>) => {
       const out = new ByteWriter();
       let level: number | null = null;
@@ -193,7 +193,11 @@ export function register(program: Command): void {
         const set = pluginOption(opt);
         if (set) plugin[set[0]] = set[1];
       }
-      for (const [k, l] of logs.entries()) Object.assign(traces[k], { beforeHeader: l.emptyCpus, afterHeader: l.emptyInstanceCpus, closing: l.closed });
+      for (const [k, l] of logs.entries()) {
+        // libtraceevent goes on warning while it prints, with errno as the parsing left it
+        if (l.tep) l.tep.out = (line) => process.stderr.write(line + '\n');
+        Object.assign(traces[k], { beforeHeader: l.emptyCpus, afterHeader: l.emptyInstanceCpus, closing: l.closed, tepLog: l.tep ?? undefined });
+      }
       const stats = printReports(traces, out.write, {
         latency: !!o.l,
         ns: !!o.t,

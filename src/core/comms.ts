@@ -77,6 +77,9 @@ export class CommTable {
     return pid === 0 || this.index(pid) >= 0;
   }
 
+  /** Told when a registration is refused because the pid has a comm (report --verbose follows errno). */
+  onExists?: () => void;
+
   /** Registers a comm learned from an event (tep_register_comm()): before the first lookup it joins the list, after it a known pid keeps its comm. */
   register(pid: number, comm: string): void {
     if (pid === 0) return;
@@ -85,7 +88,11 @@ export class CommTable {
       this.version++;
       return;
     }
-    if (this.index(pid) >= 0) return;
+    if (this.index(pid) >= 0) {
+      // add_new_comm(): a pid it has already is refused with errno EEXIST
+      this.onExists?.();
+      return;
+    }
     const P = this.pids;
     let at = 0;
     while (at < P.length && P[at] < pid) at++;

@@ -1,3 +1,4 @@
+import type { EventFormat } from '../core/event-format.ts';
 import type { CommTable } from '../core/comms.ts';
 import type { PrintkTable } from '../core/printk.ts';
 import type { SymbolTable } from '../core/symbols.ts';
@@ -34,4 +35,6 @@ export interface PrintEnv {
   kernel?: boolean;
   /** Called for problems libtraceevent would warn about (field beyond record, ...). */
   warn?: (msg: string) => void;
+  /** report --verbose: a warning libtraceevent prints about an event while it prints one (do_warning_event()). */
+  tepWarn?: (ev: EventFormat, msg: string) => void;
 }

@@ -348,7 +348,10 @@ export function renderBprint(ev: EventFormat, r: RecordRef, env: PrintEnv): stri
   const { segments, failed } = buildSegments(format, args);
   // parse_args() marks the event failed (a conversion without its argument): this one still
   // prints, every later one of the format does not
-  if (failed) ev.printFailed = true;
+  if (failed) {
+    ev.printFailed = true;
+    env.tepWarn?.(ev, failed);
+  }
   let out = '';
   for (const seg of segments) out += renderSegment(seg, r, env, false);
   return out;

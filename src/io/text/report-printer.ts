@@ -1,3 +1,4 @@
+import type { TepLog } from '../../printfmt/tep-log.ts';
 import { HARDIRQ, IRQS_NOSUPPORT, IRQS_OFF, NEED_RESCHED, SOFTIRQ } from '../../core/trace-flags.ts';
 import { copyEvent, EventBatch } from '../../core/batch.ts';
 import type { EventFormat } from '../../core/event-format.ts';
@@ -55,6 +56,8 @@ export interface ReportOptions {
   afterHeader?: string;
   /** report --verbose: trace-cmd's log as it closes the file, after the events (and before -w's summary). */
   closing?: string;
+  /** report --verbose: libtraceevent's log, for the warnings it prints while it prints events. */
+  tepLog?: TepLog;
 }
 
 /** Clocks whose values are nanoseconds; others print as raw counters. */
@@ -150,6 +153,7 @@ export interface ReportInput {
   beforeHeader?: string;
   afterHeader?: string;
   closing?: string;
+  tepLog?: TepLog;
 }
 
 /**
@@ -161,7 +165,7 @@ export interface ReportInput {
  * second of two 2-CPU files has CPUs 2 and 3.
  */
 export function printReports(inputs: readonly ReportInput[], out: (chunk: Uint8Array) => void, opts: ReportOptions = {}): { events: number } {
-  const own = (x: ReportInput): ReportOptions => ({ ...opts, keep: x.keep ?? opts.keep, tsOffsetNs: (opts.tsOffsetNs ?? 0) + (x.tsOffsetNs ?? 0), beforeHeader: x.beforeHeader, afterHeader: x.afterHeader, closing: x.closing });
+  const own = (x: ReportInput): ReportOptions => ({ ...opts, keep: x.keep ?? opts.keep, tsOffsetNs: (opts.tsOffsetNs ?? 0) + (x.tsOffsetNs ?? 0), beforeHeader: x.beforeHeader, afterHeader: x.afterHeader, closing: x.closing, tepLog: x.tepLog ?? opts.tepLog });
   if (inputs.length === 1) return printReport(inputs[0].trace, out, own(inputs[0]));
   const sink = new ByteSink(out);
   // add_handle(): the name after the last '/', right-aligned to the longest
@@ -278,6 +282,11 @@ class EventLines {
   ) {
     this.comms = trace.comms.clone();
     this.env = { littleEndian: !trace.bigEndian, longSize: trace.longSize, symbols: trace.symbols, printk: trace.printk, comms: this.comms };
+    const tep = opts.tepLog;
+    if (tep) {
+      this.env.tepWarn = (ev, msg) => tep.warn(`[${ev.system}:${ev.name}] ${msg}`);
+      this.comms.onExists = () => tep.set('EEXIST');
+    }
     Object.assign(this.state, opts.plugin ?? {});
     const names = trace.buffers.map((b) => b.name);
     this.instanced = names.some((n) => n !== '');

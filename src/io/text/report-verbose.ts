@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import type { Trace } from '../../core/trace.ts';
 import { parsePrintFmt } from '../../printfmt/parse.ts';
 import { pluginLoadOrder, TepHandlers } from '../../printfmt/plugin-loader.ts';
+import { TepLog } from '../../printfmt/tep-log.ts';
 import type { DatTrace } from '../dat/reader.ts';
 
 /**
@@ -78,43 +79,15 @@ export interface VerboseLog {
   emptyInstanceCpus: string;
   /** tracecmd_close(): each "removing override handler" as the plugins unload, the last loaded first. */
   closed: string;
+  /**
+   * libtraceevent's log, errno as the parsing left it: printing goes on
+   * with it (set its `out`), for the warnings libtraceevent prints while it
+   * prints events. Null below the warning level.
+   */
+  tep: TepLog | null;
 }
 
 const lines = (l: readonly string[]): string => l.map((x) => x + '\n').join('');
-
-/** strerror() of the errno values the log can meet. */
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EINVAL: 'Invalid argument',
-  ENOTTY: 'Inappropriate ioctl for device',
-};
-
-/**
- * errno as trace-cmd leaves it, for tep_vprint(): a warning printed while
- * errno is set gets perror()'s line first ("libtraceevent: Invalid
- * argument") and is led by two spaces. Only what sets it on the way to the
- * format parsing is modelled: glibc's first write to a stdout that is a
- * character device but no terminal (/dev/null: its isatty() ioctl fails),
- * the plugin directories stat() does not find, the saved cmdlines and
- * kallsyms parsers (errno = 0 before each line's sscanf()), and
- * alloc_and_process_delim() (EINVAL as it fails).
- */
-class Errno {
-  value: string | null = null;
-
-  constructor(private readonly stderrReadWrite: boolean) {}
-
-  warn(out: string[], msg: string): void {
-    if (!this.value) {
-      out.push(msg);
-      return;
-    }
-    out.push(`libtraceevent: ${STRERROR[this.value]}`, `  ${msg}`);
-    // glibc's perror() writes through fdopen(dup(2), "w+"), which fails with EINVAL on a
-    // stderr opened write-only (a file or a pipe): errno is EINVAL from then on
-    if (!this.stderrReadWrite) this.value = 'EINVAL';
-  }
-}
 
 /** What the file system and the process say about where plugins are looked for and where stdout goes. */
 export interface VerboseHost {
@@ -148,31 +121,35 @@ export function processHost(): VerboseHost {
 
 /** The whole --verbose log of a trace; empty pieces for traces read from text (trace-cmd cannot read those). */
 export function verboseLog(trace: Trace, o: VerboseOptions, host: VerboseHost = processHost()): VerboseLog {
-  const log: VerboseLog = { opened: '', headers: '', warnings: [], emptyCpus: '', emptyInstanceCpus: '', closed: '' };
+  const log: VerboseLog = { opened: '', headers: '', warnings: [], emptyCpus: '', emptyInstanceCpus: '', closed: '', tep: null };
   if (trace.kind !== 'dat') return log;
   const dat = trace as DatTrace;
   const info = o.level >= LOG_INFO;
   const warns = o.level >= LOG_WARNING;
-  const errno = new Errno(host.stderrReadWrite);
+  // errno as trace-cmd leaves it on its way to the format parsing: glibc's first write to a
+  // stdout that is a character device but no terminal (/dev/null: its isatty() ioctl fails), the
+  // plugin directories stat() does not find, the saved cmdlines and kallsyms parsers (errno = 0
+  // before each line's sscanf()); then alloc_and_process_delim() as the parser goes
+  const errno = new TepLog(host.stderrReadWrite, (line) => log.warnings.push(line));
   const dir = o.pluginDir ?? SYSTEM_PLUGIN_DIR;
   const system = o.plugins && o.systemPlugins;
   const plugins = system ? pluginLoadOrder(o.pluginFiles !== undefined ? o.pluginFiles : readdirOrder(dir)) : [];
   const handlers = new TepHandlers(plugins, system);
   if (info) {
     log.opened = lines([`version = ${dat.version}`, ...plugins.map((p) => `registering plugin: ${dir}/${p.file}`)]);
-    if (host.stdoutNotTty) errno.value = 'ENOTTY';
+    if (host.stdoutNotTty) errno.set('ENOTTY');
   }
   // tep_load_plugins_hook(): the system directory, $TRACEEVENT_PLUGIN_DIR, ~/.local/lib/traceevent/plugins/
   if (o.plugins) {
     const home = host.env.HOME;
     for (const d of [system ? dir : undefined, host.env.TRACEEVENT_PLUGIN_DIR, home === undefined ? undefined : `${home}/.local/lib/traceevent/plugins/`]) {
-      if (d !== undefined && !host.exists(d)) errno.value = 'ENOENT';
+      if (d !== undefined && !host.exists(d)) errno.set('ENOENT');
     }
   }
   const parsed: string[] = [];
   const byGroup = (ftrace: boolean) => dat.formats.all().filter((f) => (f.system === 'ftrace') === ftrace);
   for (const section of dat.sectionOrder) {
-    if ((section === 'cmdlines' && dat.hasCmdlines) || (section === 'kallsyms' && dat.symbols.size > 0)) errno.value = null;
+    if ((section === 'cmdlines' && dat.hasCmdlines) || (section === 'kallsyms' && dat.symbols.size > 0)) errno.set(null);
     if (section !== 'ftrace' && section !== 'events') continue;
     for (const ev of byGroup(section === 'ftrace')) {
       // parse_format(): a format whose fields do not read never looks for a handler
@@ -181,11 +158,12 @@ export function verboseLog(trace: Trace, o: VerboseOptions, host: VerboseHost = 
       if (line) parsed.push(line);
       // show_warning is off while an overridden event's print fmt parses (not while parse_args() runs)
       for (const l of parsePrintFmt(ev, dat.longSize, false, system).log ?? []) {
-        if ('errno' in l) errno.value = l.errno;
-        else if (warns && (!line || l.args)) errno.warn(log.warnings, l.event ? `[${ev.system}:${ev.name}] ${l.warn}` : l.warn);
+        if ('errno' in l) errno.set(l.errno);
+        else if (warns && (!line || l.args)) errno.warn(l.event ? `[${ev.system}:${ev.name}] ${l.warn}` : l.warn);
       }
     }
   }
+  if (warns) log.tep = errno;
   if (!info) return log;
   log.headers = lines(parsed);
   const empty = dat.emptyCpus();
