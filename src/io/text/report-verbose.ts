@@ -72,7 +72,7 @@ export interface VerboseLog {
   opened: string;
   /** tracecmd_read_headers(): each "overriding event" as its format is parsed. */
   headers: string;
-  /** libtraceevent's warning for each print fmt it could not parse and no handler took (stderr). */
+  /** What libtraceevent prints on stderr while it parses the formats: its warnings, perror()'s line before each while errno is set. */
   warnings: string[];
   /** init_cpu(): "CPU N is empty" for the top buffer (before the cpus= line) and for the instances (after it). */
   emptyCpus: string;
@@ -130,26 +130,26 @@ export function verboseLog(trace: Trace, o: VerboseOptions, host: VerboseHost = 
   // stdout that is a character device but no terminal (/dev/null: its isatty() ioctl fails), the
   // plugin directories stat() does not find, the saved cmdlines and kallsyms parsers (errno = 0
   // before each line's sscanf()); then alloc_and_process_delim() as the parser goes
-  const errno = new TepLog(host.stderrReadWrite, (line) => log.warnings.push(line));
+  const tep = new TepLog(host.stderrReadWrite, (line) => log.warnings.push(line));
   const dir = o.pluginDir ?? SYSTEM_PLUGIN_DIR;
   const system = o.plugins && o.systemPlugins;
   const plugins = system ? pluginLoadOrder(o.pluginFiles !== undefined ? o.pluginFiles : readdirOrder(dir)) : [];
   const handlers = new TepHandlers(plugins, system);
   if (info) {
     log.opened = lines([`version = ${dat.version}`, ...plugins.map((p) => `registering plugin: ${dir}/${p.file}`)]);
-    if (host.stdoutNotTty) errno.set('ENOTTY');
+    if (host.stdoutNotTty) tep.set('ENOTTY');
   }
   // tep_load_plugins_hook(): the system directory, $TRACEEVENT_PLUGIN_DIR, ~/.local/lib/traceevent/plugins/
   if (o.plugins) {
     const home = host.env.HOME;
     for (const d of [system ? dir : undefined, host.env.TRACEEVENT_PLUGIN_DIR, home === undefined ? undefined : `${home}/.local/lib/traceevent/plugins/`]) {
-      if (d !== undefined && !host.exists(d)) errno.set('ENOENT');
+      if (d !== undefined && !host.exists(d)) tep.set('ENOENT');
     }
   }
   const parsed: string[] = [];
   const byGroup = (ftrace: boolean) => dat.formats.all().filter((f) => (f.system === 'ftrace') === ftrace);
   for (const section of dat.sectionOrder) {
-    if ((section === 'cmdlines' && dat.hasCmdlines) || (section === 'kallsyms' && dat.symbols.size > 0)) errno.set(null);
+    if ((section === 'cmdlines' && dat.hasCmdlines) || (section === 'kallsyms' && dat.symbols.size > 0)) tep.set(null);
     if (section !== 'ftrace' && section !== 'events') continue;
     for (const ev of byGroup(section === 'ftrace')) {
       // parse_format(): a format whose fields do not read never looks for a handler
@@ -158,12 +158,12 @@ export function verboseLog(trace: Trace, o: VerboseOptions, host: VerboseHost = 
       if (line) parsed.push(line);
       // show_warning is off while an overridden event's print fmt parses (not while parse_args() runs)
       for (const l of parsePrintFmt(ev, dat.longSize, false, system).log ?? []) {
-        if ('errno' in l) errno.set(l.errno);
-        else if (warns && (!line || l.args)) errno.warn(l.event ? `[${ev.system}:${ev.name}] ${l.warn}` : l.warn);
+        if ('errno' in l) tep.set(l.errno);
+        else if (warns && (!line || l.args)) tep.warn(l.event ? `[${ev.system}:${ev.name}] ${l.warn}` : l.warn);
       }
     }
   }
-  if (warns) log.tep = errno;
+  if (warns) log.tep = tep;
   if (!info) return log;
   log.headers = lines(parsed);
   const empty = dat.emptyCpus();
