@@ -164,18 +164,18 @@ export function register(program: Command): void {
       if (o.E) return out.write(eventsText(trace));
       // --cpus never closes the files (no "removing" lines); the others below do, after their text
       if (o.cpus || o.firstEvent || o.lastEvent) return out.write((logs[0]?.emptyCpus ?? '') + cpusText(trace, path, { first: !!o.firstEvent, last: !!o.lastEvent, ns: !!o.t }));
-      const opened = logs[0]?.emptyCpus ?? '';
+      const empty = logs[0]?.emptyCpus ?? '';
       const closed = logs.map((l) => l.closed).join('');
-      if (o.version) return out.write(opened + versionText(trace) + closed);
-      if (o.uname) return out.write(opened + unameText(trace) + closed);
+      if (o.version) return out.write(empty + versionText(trace) + closed);
+      if (o.uname) return out.write(empty + unameText(trace) + closed);
       if (o.stat) {
         const files = 'cpuFiles' in trace ? (trace as { cpuFiles(): { offset: number; size: number }[] }).cpuFiles() : [];
-        return out.write(opened + statText(trace, files) + closed);
+        return out.write(empty + statText(trace, files) + closed);
       }
       if (o.profile) {
         // trace-cmd prints each input's file name before each record it profiles when it reads several inputs or buffer instances
         if (traces.length > 1 || trace.buffers.length > 1) throw new UserError('report --profile: one input without buffer instances (trace-cmd writes file names into its profile there)');
-        out.write(opened + (trace.reportHeader ?? `cpus=${trace.cpus}\n`) + (logs[0]?.emptyInstanceCpus ?? ''));
+        out.write(empty + (trace.reportHeader ?? `cpus=${trace.cpus}\n`) + (logs[0]?.emptyInstanceCpus ?? ''));
         const keep = traces[0].keep;
         const { traceProfile } = await import('../src/index.ts');
         traceProfile(trace, out.write, {
