@@ -131,8 +131,16 @@ class Parser {
       }
       case T.SQUOTE: {
         arg.kind = 'atom';
-        const c = token.length ? token.charCodeAt(0) : 0;
-        arg.atom = String(c >= 128 ? c - 256 : c);
+        if (this.cSyntax) {
+          // C: a character constant is its code
+          const c = token.length ? token.charCodeAt(0) : 0;
+          arg.atom = String(c >= 128 ? c - 256 : c);
+        } else {
+          // libtraceevent keeps the character as the atom's text: %s prints it, a number
+          // reads it with strtoull() (0 for ' ' or '*'); snd_soc_dapm_*_path and
+          // tcp_ao_handshake_failure print so in trace-cmd
+          arg.atom = token;
+        }
         return this.lx.item();
       }
       case T.DQUOTE:
