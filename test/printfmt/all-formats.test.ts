@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDat } from '../../src/io/dat/reader.ts';
-import { firstDiff, hasShared, hasTraceCmd, reportOf, tempDir, traceCmdReport } from '../helpers.ts';
+import { firstDiff, hasShared, hasTraceCmd, reportOf, ROOT, tempDir, traceCmdReport } from '../helpers.ts';
 import { allFormatVersions, writeAllFormatsTrace } from './all-formats-trace.ts';
 
 /**
@@ -16,19 +17,26 @@ describe.skipIf(!hasShared || !hasTraceCmd())('every event format of the real so
   const tmp = tempDir('tracelab-all-formats-');
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('prints each exactly as trace-cmd does, every version of each event', async () => {
+  it('prints each exactly as trace-cmd does (also -R, -N and --verbose), every version of each event', async () => {
     const rounds = await allFormatVersions();
     expect(rounds[0].length).toBeGreaterThan(2500);
     let total = 0;
     for (const [k, formats] of rounds.entries()) {
       const file = path.join(tmp, `round${k}.dat`);
       total += await writeAllFormatsTrace(file, formats);
-      const t = await openDat(file);
-      const ours = reportOf(t);
-      t.close();
-      const want = traceCmdReport(file).out;
-      if (ours !== want) expect.fail(`round ${k}: ${firstDiff(want, ours)}`);
+      for (const [args, opts] of [[[], {}], [['-R'], { raw: true }], [['-N'], { noPlugins: true }]] as const) {
+        const t = await openDat(file);
+        const ours = reportOf(t, opts);
+        t.close();
+        const want = traceCmdReport(file, [...args]).out;
+        if (ours !== want) expect.fail(`round ${k} ${args.join(' ')}: ${firstDiff(want, ours)}`);
+      }
+      // --verbose: every override, and libtraceevent's warnings for the print fmts it rejects
+      const tc = spawnSync('trace-cmd', ['report', '--verbose', file], { maxBuffer: 1 << 28 });
+      const tl = spawnSync(process.execPath, [path.join(ROOT, 'dist/bundle/tracelab.js'), 'report', '--verbose', file], { maxBuffer: 1 << 28 });
+      expect(tl.stdout.toString('latin1'), `round ${k} --verbose`).toBe(tc.stdout.toString('latin1'));
+      expect(tl.stderr.toString('latin1'), `round ${k} --verbose`).toBe(tc.stderr.toString('latin1'));
     }
     expect(total).toBeGreaterThan(3500);
-  }, 120_000);
+  }, 180_000);
 });
