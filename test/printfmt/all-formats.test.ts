@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openTrace } from '../../src/index.ts';
 import { openDat } from '../../src/io/dat/reader.ts';
 import { firstDiff, hasShared, hasTraceCmd, reportOf, ROOT, tempDir, traceCmdReport } from '../helpers.ts';
 import { allFormatVersions, writeAllFormatsTrace } from './all-formats-trace.ts';
@@ -17,7 +18,7 @@ describe.skipIf(!hasShared || !hasTraceCmd())('every event format of the real so
   const tmp = tempDir('tracelab-all-formats-');
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('prints each exactly as trace-cmd does (also -R, -N and --verbose), every version of each event', async () => {
+  it('prints each exactly as trace-cmd does (also -R, -N and --verbose), and its report text reads back into what prints the same, every version of each event', async () => {
     const rounds = await allFormatVersions();
     expect(rounds[0].length).toBeGreaterThan(2500);
     let total = 0;
@@ -31,6 +32,16 @@ describe.skipIf(!hasShared || !hasTraceCmd())('every event format of the real so
         const want = traceCmdReport(file, [...args]).out;
         if (ours !== want) expect.fail(`round ${k} ${args.join(' ')}: ${firstDiff(want, ours)}`);
       }
+      // the report text read back with the formats, and printed again: the same text
+      const text = traceCmdReport(file).out;
+      const txt = path.join(tmp, `round${k}.txt`);
+      fs.writeFileSync(txt, text, 'latin1');
+      const t0 = await openDat(file);
+      const known = t0.formats.all().map((f) => ({ system: f.system, text: f.text }));
+      t0.close();
+      const back = await openTrace(txt, { formats: known });
+      const again = reportOf(back);
+      if (again !== text) expect.fail(`round ${k} read back: ${firstDiff(text, again)}`);
       // --verbose: every override, and libtraceevent's warnings for the print fmts it rejects
       const tc = spawnSync('trace-cmd', ['report', '--verbose', file], { maxBuffer: 1 << 28 });
       const tl = spawnSync(process.execPath, [path.join(ROOT, 'dist/bundle/tracelab.js'), 'report', '--verbose', file], { maxBuffer: 1 << 28 });

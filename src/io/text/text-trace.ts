@@ -1,3 +1,4 @@
+import { parsePrintFmt } from '../../printfmt/parse.ts';
 import { EventBatch } from '../../core/batch.ts';
 import { loadCatalog } from '../../core/catalog.ts';
 import { CommTable } from '../../core/comms.ts';
@@ -137,8 +138,9 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
         }
         if (!parsed && !parseReportLine(text, line, ls, le)) {
           const l = text.slice(ls, le);
-          // an event text with newlines in it (a print event): indented lines continue it
-          if (last && (c0 === 32 || c0 === 9) && !last.stack) {
+          // an event text with newlines in it: a print event's indented lines continue it, and
+          // so do the lines an event's print fmt puts newlines before (ext4_fc_stats)
+          if (last && !last.stack && ((c0 === 32 || c0 === 9) || builder.linesOf(last.name) > lineCount(last.text))) {
             last.text += '\n' + l;
             continue;
           }
@@ -157,6 +159,11 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
           continue;
         }
         if (!parseFtraceLine(l, line)) {
+          // the lines an event's print fmt puts newlines before continue it (as in report text)
+          if (last && !last.stack && builder.linesOf(last.name) > lineCount(last.text)) {
+            last.text += '\n' + l;
+            continue;
+          }
           if (++bad <= MAX_SHOWN_BAD) warnings.push(`${source}:${lineNo}: not a kernel trace line (expected "comm-pid [cpu] flags seconds: event: text"): ${JSON.stringify(l.slice(0, 120))}`);
           continue;
         }
@@ -240,6 +247,19 @@ class TextTraceBuilder {
   private readonly kernel: boolean;
   private formats = new FormatRegistry(8);
   private byName = new Map<string, EventFormat>();
+  private lineCounts = new Map<string, number>();
+
+  /** How many lines an event's print fmt prints (1 + the newlines in its format string); 1 for an event with no format. */
+  linesOf(name: string): number {
+    let n = this.lineCounts.get(name);
+    if (n === undefined) {
+      const ev = this.byName.get(name);
+      const fmt = ev && ev.printOffset >= 0 ? parsePrintFmt(ev, 8).format : '';
+      n = 1 + (fmt.match(/\n/g)?.length ?? 0);
+      this.lineCounts.set(name, n);
+    }
+    return n;
+  }
   private syms = new SynthSymbols();
   private printk = new SynthPrintk();
   private ctx: InvertContext;
@@ -670,4 +690,11 @@ function* filterBatches(batches: EventBatch[], bo: BatchOptions): Iterable<Event
     for (let i = 0; i < b.length; i++) if (bo.cpus.has(b.cpu[i])) copyRow(b, i, out, true);
     if (out.length) yield out;
   }
+}
+
+/** Lines in a text (1 + its newlines). */
+function lineCount(t: string): number {
+  let n = 1;
+  for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', i + 1)) n++;
+  return n;
 }
