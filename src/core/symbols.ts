@@ -23,26 +23,7 @@ export class SymbolTable {
   /** Lines that could not be parsed; libtraceevent stops at the first one. */
   warning: string | null = null;
 
-  /** The kallsyms text as given (a string), or its bytes (latin1), which a trace.dat reader hands over undecoded. */
-  constructor(private input: string | Uint8Array = '') {}
-
-  private text_: string | null = null;
-  private bytes_: Uint8Array | null = null;
-
-  /** The text as a string, decoded on first use (writers, -f). */
-  private get text(): string {
-    return (this.text_ ??= typeof this.input === 'string' ? this.input : latin1(this.input, 0, this.input.length));
-  }
-
-  /** The text's bytes: the parse reads bytes, in one pass (charCodeAt() and an indexOf() per line cost twice as much). */
-  private get bytes(): Uint8Array {
-    return (this.bytes_ ??= typeof this.input === 'string' ? Buffer.from(this.input, 'latin1') : this.input);
-  }
-
-  /** Characters start..end of the text (a name or module: the whole text is decoded only when asked for). */
-  private cut(start: number, end: number): string {
-    return typeof this.input === 'string' ? this.input.slice(start, end) : latin1(this.input, start, end);
-  }
+  constructor(private text: string = '') {}
 
   static fromEntries(entries: { addr: bigint; name: string; type?: string; module?: string }[]): SymbolTable {
     const lines = entries.map((e) => `${e.addr.toString(16).padStart(16, '0')} ${e.type ?? 'T'} ${e.name}${e.module ? `\t[${e.module}]` : ''}`);
@@ -67,7 +48,7 @@ export class SymbolTable {
   private ensure(): void {
     if (this.parsed) return;
     this.parsed = true;
-    const b = this.bytes;
+    const t = this.text;
     let cap = 1024;
     let his = new Uint32Array(cap);
     let los = new Uint32Array(cap);
@@ -76,22 +57,17 @@ export class SymbolTable {
     let count = 0;
     let sorted = true;
     let pos = 0;
-    const n = b.length;
+    const n = t.length;
     const r = SCRATCH;
     while (pos < n) {
-      if (b[pos] === 10) {
-        pos++;
-        continue;
-      }
-      const end = parseLine(b, pos, r);
-      if (end < 0) {
-        let e = pos;
-        while (e < n && b[e] !== 10) e++;
-        this.warning = `Failed to parse kallsyms line: ${this.cut(pos, Math.min(e, pos + 80))}`;
-        break;
-      }
-      {
-        if (b[r.nameAt] !== 36 /* $ */ && r.type !== 65 /* A */ && r.type !== 97 /* a */) {
+      let end = t.indexOf('\n', pos);
+      if (end < 0) end = n;
+      if (end > pos) {
+        if (!parseLine(t, pos, end, r)) {
+          this.warning = `Failed to parse kallsyms line: ${t.slice(pos, Math.min(end, pos + 80))}`;
+          break;
+        }
+        if (t.charCodeAt(r.nameAt) !== 36 /* $ */ && r.type !== 65 /* A */ && r.type !== 97 /* a */) {
           if (count === cap) {
             cap *= 2;
             his = grow(his, cap);
@@ -187,14 +163,14 @@ export class SymbolTable {
   }
 
   name(i: number): string {
-    return (this.names[i] ??= this.cut(this.nameAt[i], this.nameEnd[i]));
+    return (this.names[i] ??= this.text.slice(this.nameAt[i], this.nameEnd[i]));
   }
   /** The kallsyms type letter of symbol i ("T", "t", "W" ...). */
   type(i: number): string {
     return String.fromCharCode(this.types[i]);
   }
   module(i: number): string | null {
-    return this.modAt[i] < 0 ? null : this.cut(this.modAt[i], this.modEnd[i]);
+    return this.modAt[i] < 0 ? null : this.text.slice(this.modAt[i], this.modEnd[i]);
   }
   address(i: number): bigint {
     return (BigInt(this.hi[i]) << 32n) | BigInt(this.lo[i]);
@@ -238,7 +214,7 @@ export class SymbolTable {
   }
 }
 
-const HEX = new Int8Array(256).fill(-1);
+const HEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) { HEX[65 + i] = 10 + i; HEX[97 + i] = 10 + i; }
 
@@ -265,43 +241,30 @@ function grow(a: Uint32Array<ArrayBuffer>, cap: number): Uint32Array<ArrayBuffer
   return b;
 }
 
-/** White space within a line (isspace() but the newline, which ends the line). */
-function isBlank(c: number): boolean {
-  return c === 32 || c === 9 || c === 11 || c === 12 || c === 13;
-}
-
-/** Bytes start..end as a latin1 string. */
-function latin1(b: Uint8Array, start: number, end: number): string {
-  return Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
-}
-
-/**
- * sscanf("%16llx %c %s\t[%s") of the line at `p`, into `r`: the index of
- * the newline that ends it (or the text's length), -1 if it does not parse.
- */
-function parseLine(b: Uint8Array, p: number, r: Line): number {
-  const n = b.length;
-  while (p < n && isBlank(b[p])) p++;
-  if (b[p] === 48 && (b[p + 1] | 32) === 120 && p + 2 < n && HEX[b[p + 2]] >= 0) p += 2;
+/** sscanf("%16llx %c %s\t[%s") of one kallsyms line, into `r`; false if it does not parse. */
+function parseLine(t: string, p: number, end: number, r: Line): boolean {
+  while (p < end && isSpace(t.charCodeAt(p))) p++;
+  if (t.charCodeAt(p) === 48 && (t.charCodeAt(p + 1) | 32) === 120 && p + 2 < end && HEX[t.charCodeAt(p + 2)] >= 0) p += 2;
   let hi = 0;
   let lo = 0;
   let digits = 0;
-  while (p < n && digits < 16) {
-    const v = HEX[b[p]];
+  while (p < end && digits < 16) {
+    const c = t.charCodeAt(p);
+    const v = c < 128 ? HEX[c] : -1;
     if (v < 0) break;
     hi = ((hi << 4) | (lo >>> 28)) >>> 0;
     lo = ((lo << 4) | v) >>> 0;
     digits++;
     p++;
   }
-  if (!digits) return -1;
-  while (p < n && isBlank(b[p])) p++;
-  if (p >= n || b[p] === 10) return -1;
-  const type = b[p++];
-  while (p < n && isBlank(b[p])) p++;
+  if (!digits) return false;
+  while (p < end && isSpace(t.charCodeAt(p))) p++;
+  if (p >= end) return false;
+  const type = t.charCodeAt(p++);
+  while (p < end && isSpace(t.charCodeAt(p))) p++;
   const ns = p;
-  while (p < n && !isSpace(b[p])) p++;
-  if (p === ns) return -1;
+  while (p < end && !isSpace(t.charCodeAt(p))) p++;
+  if (p === ns) return false;
   r.hi = hi;
   r.lo = lo;
   r.type = type;
@@ -309,16 +272,14 @@ function parseLine(b: Uint8Array, p: number, r: Line): number {
   r.nameEnd = p;
   r.modAt = -1;
   r.modEnd = -1;
-  if (b[p] === 9 && b[p + 1] === 91 /* [ */) {
+  if (t.charCodeAt(p) === 9 && t.charCodeAt(p + 1) === 91 /* [ */) {
     const ms = p + 2;
     let q = ms;
-    while (q < n && !isSpace(b[q])) q++;
+    while (q < end && !isSpace(t.charCodeAt(q))) q++;
     if (q > ms) {
       r.modAt = ms;
       r.modEnd = q - 1;
     }
-    p = q;
   }
-  while (p < n && b[p] !== 10) p++;
-  return p;
+  return true;
 }

@@ -1,4 +1,3 @@
-import type { EventFormat } from '../core/event-format.ts';
 import type { CommTable } from '../core/comms.ts';
 import type { PrintkTable } from '../core/printk.ts';
 import type { SymbolTable } from '../core/symbols.ts';
@@ -33,8 +32,6 @@ export interface PrintEnv {
    * rather than libtraceevent: %pS with /size, plain %p as 16 hex digits.
    */
   kernel?: boolean;
-  /** Called for problems libtraceevent would warn about (field beyond record, ...). */
-  warn?: (msg: string) => void;
-  /** report --verbose: a warning libtraceevent prints about an event while it prints one (do_warning_event()). */
-  tepWarn?: (ev: EventFormat, msg: string) => void;
+  /** report --verbose: a warning libtraceevent prints while it prints an event, as it prints it. */
+  warn?: (line: string) => void;
 }

@@ -350,7 +350,7 @@ export function renderBprint(ev: EventFormat, r: RecordRef, env: PrintEnv): stri
   // prints, every later one of the format does not
   if (failed) {
     ev.printFailed = true;
-    env.tepWarn?.(ev, failed);
+    env.warn?.(`[${ev.system}:${ev.name}] ${failed}`);
   }
   let out = '';
   for (const seg of segments) out += renderSegment(seg, r, env, false);

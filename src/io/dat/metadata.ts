@@ -38,11 +38,6 @@ export function readSized32(c: Cursor, what: string): string {
   return c.text(c.size32(`${what} size`), what);
 }
 
-/** A 32-bit-sized block as bytes, copied (kallsyms: its parser reads bytes; a view would pin the whole section). */
-export function readSizedBytes32(c: Cursor, what: string): Uint8Array {
-  return c.bytesOf(c.size32(`${what} size`), what).slice();
-}
-
 export function readSized64(c: Cursor, what: string): string {
   return c.text(c.size64(`${what} size`), what);
 }

@@ -284,7 +284,7 @@ class EventLines {
     this.env = { littleEndian: !trace.bigEndian, longSize: trace.longSize, symbols: trace.symbols, printk: trace.printk, comms: this.comms };
     const tep = opts.tepLog;
     if (tep) {
-      this.env.tepWarn = (ev, msg) => tep.warn(`[${ev.system}:${ev.name}] ${msg}`);
+      this.env.warn = (line) => tep.warn(line);
       this.comms.onExists = () => tep.set('EEXIST');
     }
     Object.assign(this.state, opts.plugin ?? {});

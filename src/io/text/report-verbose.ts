@@ -147,7 +147,8 @@ export function verboseLog(trace: Trace, o: VerboseOptions, host: VerboseHost = 
     }
   }
   const parsed: string[] = [];
-  const byGroup = (ftrace: boolean) => dat.formats.all().filter((f) => (f.system === 'ftrace') === ftrace);
+  const all = dat.formats.all();
+  const byGroup = (ftrace: boolean) => all.filter((f) => (f.system === 'ftrace') === ftrace);
   for (const section of dat.sectionOrder) {
     if ((section === 'cmdlines' && dat.hasCmdlines) || (section === 'kallsyms' && dat.symbols.size > 0)) tep.set(null);
     if (section !== 'ftrace' && section !== 'events') continue;

@@ -1,4 +1,3 @@
-import { parsePrintFmt } from '../../printfmt/parse.ts';
 import { EventBatch } from '../../core/batch.ts';
 import { loadCatalog } from '../../core/catalog.ts';
 import { CommTable } from '../../core/comms.ts';
@@ -10,6 +9,7 @@ import type { BatchOptions, Trace } from '../../core/trace.ts';
 import { printerFor } from '../../printfmt/event-text.ts';
 import { PluginState } from '../../printfmt/plugins.ts';
 import { recordRef, type PrintEnv, type RecordRef } from '../../printfmt/record.ts';
+import { compiledPrint } from '../../printfmt/render.ts';
 import { kernelPrinter } from './ftrace-printer.ts';
 import type { InvertContext, Inverter } from '../../printfmt/invert.ts';
 import { rawInverter } from '../../printfmt/invert-raw.ts';
@@ -248,18 +248,6 @@ class TextTraceBuilder {
   private formats = new FormatRegistry(8);
   private byName = new Map<string, EventFormat>();
   private lineCounts = new Map<string, number>();
-
-  /** How many lines an event's print fmt prints (1 + the newlines in its format string); 1 for an event with no format. */
-  linesOf(name: string): number {
-    let n = this.lineCounts.get(name);
-    if (n === undefined) {
-      const ev = this.byName.get(name);
-      const fmt = ev && ev.printOffset >= 0 ? parsePrintFmt(ev, 8).format : '';
-      n = 1 + (fmt.match(/\n/g)?.length ?? 0);
-      this.lineCounts.set(name, n);
-    }
-    return n;
-  }
   private syms = new SynthSymbols();
   private printk = new SynthPrintk();
   private ctx: InvertContext;
@@ -268,6 +256,7 @@ class TextTraceBuilder {
   private inverters = new Map<EventFormat, Inverter | null>();
   private rawInverters = new Map<EventFormat, Inverter | null>();
   private kernelPrinters = new Map<EventFormat, (r: RecordRef) => string>();
+
   private encoders = new Map<EventFormat, RecordEncoder>();
   private textFormats = new Map<string, { ev: EventFormat; keys: string[]; patterns: RegExp[] }>();
   private shapes = new Map<string, number>();
@@ -296,6 +285,17 @@ class TextTraceBuilder {
     this.state.findEvent = findEvent;
     this.ctx = { syms: this.syms, printk: this.printk, kernel: this.kernel, maskBytes: 8, printer: this.state, state: new Map(), findEvent };
     this.env = { littleEndian: true, longSize: 8, symbols: this.syms.symbols, printk: this.printk.printk, comms: new CommTable(''), kernel: this.kernel };
+  }
+
+  /** How many lines an event's print fmt prints (1 + the newlines in its format string); 1 for an event with no format. */
+  linesOf(name: string): number {
+    let n = this.lineCounts.get(name);
+    if (n === undefined) {
+      const ev = this.byName.get(name);
+      n = 1 + (ev ? (compiledPrint(ev, 8, this.kernel).fmt.format.match(/\n/g)?.length ?? 0) : 0);
+      this.lineCounts.set(name, n);
+    }
+    return n;
   }
 
   /** The reused record view over a payload, with the symbol tables as they are now (they grow while reading). */
