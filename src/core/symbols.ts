@@ -9,21 +9,34 @@ import { cmpU64 } from './glibc-bsearch.ts';
 export class SymbolTable {
   private hi = new Uint32Array(0);
   private lo = new Uint32Array(0);
-  /** Where each name and module sits in the text (sorted order); strings are cut on first use. */
+  /**
+   * Where each name starts in the bytes (sorted order). Its end and its
+   * module are found on first use: scanning every name at load time was
+   * most of the parse (a real kallsyms has 10^5 lines, a report looks up
+   * tens of symbols).
+   */
   private nameAt = new Int32Array(0);
-  private nameEnd = new Int32Array(0);
-  private modAt = new Int32Array(0);
-  private modEnd = new Int32Array(0);
   /** Each symbol's kallsyms type letter (T, t, W, D ...), as its char code. */
   private types = new Uint8Array(0);
   private names: (string | undefined)[] = [];
   private count = 0;
   private parsed = false;
   private byName: Map<string, number> | null = null;
+  private bytes: Uint8Array;
+  private text: string | null;
   /** Lines that could not be parsed; libtraceevent stops at the first one. */
   warning: string | null = null;
 
-  constructor(private text: string = '') {}
+  /** A kallsyms text, or its bytes as a trace.dat holds them (read as Latin-1, no copy made). */
+  constructor(source: string | Uint8Array = '') {
+    if (typeof source === 'string') {
+      this.text = source;
+      this.bytes = latin1Bytes(source);
+    } else {
+      this.text = null;
+      this.bytes = source;
+    }
+  }
 
   static fromEntries(entries: { addr: bigint; name: string; type?: string; module?: string }[]): SymbolTable {
     const lines = entries.map((e) => `${e.addr.toString(16).padStart(16, '0')} ${e.type ?? 'T'} ${e.name}${e.module ? `\t[${e.module}]` : ''}`);
@@ -32,7 +45,7 @@ export class SymbolTable {
 
   /** The kallsyms text this table was built from (written back into trace.dat files). */
   get source(): string {
-    return this.text;
+    return (this.text ??= latin1(this.bytes, 0, this.bytes.length));
   }
 
   get size(): number {
@@ -41,52 +54,55 @@ export class SymbolTable {
   }
 
   /**
-   * Parses the text once, on first use, into typed arrays (no object or
-   * string per line: a real kallsyms has 10^5 lines and a report may never
-   * look a symbol up).
+   * Parses the bytes once, on first use, into typed arrays (no object or
+   * string per line: a report may never look a symbol up).
    */
   private ensure(): void {
     if (this.parsed) return;
     this.parsed = true;
-    const t = this.text;
-    let cap = 1024;
-    let his = new Uint32Array(cap);
-    let los = new Uint32Array(cap);
-    let pos4 = new Int32Array(cap * 4);
-    let typ = new Uint8Array(cap);
+    const b = this.bytes;
+    const n = b.length;
+    // a kallsyms line is at least "0 t x\n": no more lines than a sixth of the bytes
+    const cap = Math.ceil(n / 6) + 1;
+    const his = new Uint32Array(cap);
+    const los = new Uint32Array(cap);
+    const at = new Int32Array(cap);
+    const typ = new Uint8Array(cap);
     let count = 0;
     let sorted = true;
     let pos = 0;
-    const n = t.length;
-    const r = SCRATCH;
     while (pos < n) {
-      let end = t.indexOf('\n', pos);
+      let end = b.indexOf(10, pos);
       if (end < 0) end = n;
       if (end > pos) {
-        if (!parseLine(t, pos, end, r)) {
-          this.warning = `Failed to parse kallsyms line: ${t.slice(pos, Math.min(end, pos + 80))}`;
+        // sscanf("%16llx %c %s\t[%s") of one line, libtraceevent's; the name's end and the module later
+        let p = pos;
+        while (p < end && isSpace(b[p])) p++;
+        if (b[p] === 48 && (b[p + 1] | 32) === 120 && p + 2 < end && HEX[b[p + 2]] >= 0) p += 2;
+        let hi = 0;
+        let lo = 0;
+        let digits = 0;
+        while (p < end && digits < 16) {
+          const v = HEX[b[p]];
+          if (v < 0) break;
+          hi = ((hi << 4) | (lo >>> 28)) >>> 0;
+          lo = ((lo << 4) | v) >>> 0;
+          digits++;
+          p++;
+        }
+        while (p < end && isSpace(b[p])) p++;
+        const type = b[p++];
+        while (p < end && isSpace(b[p])) p++;
+        if (!digits || p >= end) {
+          this.warning = `Failed to parse kallsyms line: ${latin1(b, pos, Math.min(end, pos + 80))}`;
           break;
         }
-        if (t.charCodeAt(r.nameAt) !== 36 /* $ */ && r.type !== 65 /* A */ && r.type !== 97 /* a */) {
-          if (count === cap) {
-            cap *= 2;
-            his = grow(his, cap);
-            los = grow(los, cap);
-            const p2 = new Int32Array(cap * 4);
-            p2.set(pos4);
-            pos4 = p2;
-            const t2 = new Uint8Array(cap);
-            t2.set(typ);
-            typ = t2;
-          }
-          if (count && sorted && cmpU64(his[count - 1], los[count - 1], r.hi, r.lo) > 0) sorted = false;
-          his[count] = r.hi;
-          los[count] = r.lo;
-          pos4[4 * count] = r.nameAt;
-          pos4[4 * count + 1] = r.nameEnd;
-          pos4[4 * count + 2] = r.modAt;
-          pos4[4 * count + 3] = r.modEnd;
-          typ[count] = r.type;
+        if (b[p] !== 36 /* $ */ && type !== 65 /* A */ && type !== 97 /* a */) {
+          if (count && sorted && cmpU64(his[count - 1], los[count - 1], hi, lo) > 0) sorted = false;
+          his[count] = hi;
+          los[count] = lo;
+          at[count] = p;
+          typ[count] = type;
           count++;
         }
       }
@@ -113,19 +129,13 @@ export class SymbolTable {
     this.hi = new Uint32Array(count);
     this.lo = new Uint32Array(count);
     this.nameAt = new Int32Array(count);
-    this.nameEnd = new Int32Array(count);
-    this.modAt = new Int32Array(count);
-    this.modEnd = new Int32Array(count);
     this.types = new Uint8Array(count);
     this.names = new Array<string | undefined>(count);
     for (let i = 0; i < count; i++) {
       const k = order[i];
       this.hi[i] = his[k];
       this.lo[i] = los[k];
-      this.nameAt[i] = pos4[4 * k];
-      this.nameEnd[i] = pos4[4 * k + 1];
-      this.modAt[i] = pos4[4 * k + 2];
-      this.modEnd[i] = pos4[4 * k + 3];
+      this.nameAt[i] = at[k];
       this.types[i] = typ[k];
     }
   }
@@ -163,14 +173,27 @@ export class SymbolTable {
   }
 
   name(i: number): string {
-    return (this.names[i] ??= this.text.slice(this.nameAt[i], this.nameEnd[i]));
+    return (this.names[i] ??= latin1(this.bytes, this.nameAt[i], this.nameEnd(i)));
   }
   /** The kallsyms type letter of symbol i ("T", "t", "W" ...). */
   type(i: number): string {
     return String.fromCharCode(this.types[i]);
   }
+  /** The module of symbol i: what follows its name as "\t[module]" (%s stops at a space, "]" cut). */
   module(i: number): string | null {
-    return this.modAt[i] < 0 ? null : this.text.slice(this.modAt[i], this.modEnd[i]);
+    const b = this.bytes;
+    const p = this.nameEnd(i);
+    if (b[p] !== 9 || b[p + 1] !== 91 /* [ */) return null;
+    const ms = p + 2;
+    let q = ms;
+    while (q < b.length && !isSpace(b[q])) q++;
+    return q > ms ? latin1(b, ms, q - 1) : null;
+  }
+  private nameEnd(i: number): number {
+    const b = this.bytes;
+    let p = this.nameAt[i];
+    while (p < b.length && !isSpace(b[p])) p++;
+    return p;
   }
   address(i: number): bigint {
     return (BigInt(this.hi[i]) << 32n) | BigInt(this.lo[i]);
@@ -214,7 +237,7 @@ export class SymbolTable {
   }
 }
 
-const HEX = new Int8Array(128).fill(-1);
+const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) { HEX[65 + i] = 10 + i; HEX[97 + i] = 10 + i; }
 
@@ -222,64 +245,15 @@ function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
-/** One parsed line: the address, the type letter's code, and where the name and module are. */
-interface Line {
-  hi: number;
-  lo: number;
-  type: number;
-  nameAt: number;
-  nameEnd: number;
-  modAt: number;
-  modEnd: number;
+/** Bytes [a, b) as Latin-1 text (one char per byte, as C reads them). */
+function latin1(bytes: Uint8Array, a: number, b: number): string {
+  let s = '';
+  for (let i = a; i < b; i += 8192) s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(b, i + 8192)) as unknown as number[]);
+  return s;
 }
 
-const SCRATCH: Line = { hi: 0, lo: 0, type: 0, nameAt: 0, nameEnd: 0, modAt: -1, modEnd: -1 };
-
-function grow(a: Uint32Array<ArrayBuffer>, cap: number): Uint32Array<ArrayBuffer> {
-  const b = new Uint32Array(cap);
-  b.set(a);
+function latin1Bytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
   return b;
-}
-
-/** sscanf("%16llx %c %s\t[%s") of one kallsyms line, into `r`; false if it does not parse. */
-function parseLine(t: string, p: number, end: number, r: Line): boolean {
-  while (p < end && isSpace(t.charCodeAt(p))) p++;
-  if (t.charCodeAt(p) === 48 && (t.charCodeAt(p + 1) | 32) === 120 && p + 2 < end && HEX[t.charCodeAt(p + 2)] >= 0) p += 2;
-  let hi = 0;
-  let lo = 0;
-  let digits = 0;
-  while (p < end && digits < 16) {
-    const c = t.charCodeAt(p);
-    const v = c < 128 ? HEX[c] : -1;
-    if (v < 0) break;
-    hi = ((hi << 4) | (lo >>> 28)) >>> 0;
-    lo = ((lo << 4) | v) >>> 0;
-    digits++;
-    p++;
-  }
-  if (!digits) return false;
-  while (p < end && isSpace(t.charCodeAt(p))) p++;
-  if (p >= end) return false;
-  const type = t.charCodeAt(p++);
-  while (p < end && isSpace(t.charCodeAt(p))) p++;
-  const ns = p;
-  while (p < end && !isSpace(t.charCodeAt(p))) p++;
-  if (p === ns) return false;
-  r.hi = hi;
-  r.lo = lo;
-  r.type = type;
-  r.nameAt = ns;
-  r.nameEnd = p;
-  r.modAt = -1;
-  r.modEnd = -1;
-  if (t.charCodeAt(p) === 9 && t.charCodeAt(p + 1) === 91 /* [ */) {
-    const ms = p + 2;
-    let q = ms;
-    while (q < end && !isSpace(t.charCodeAt(q))) q++;
-    if (q > ms) {
-      r.modAt = ms;
-      r.modEnd = q - 1;
-    }
-  }
-  return true;
 }

@@ -133,7 +133,7 @@ export class Cursor {
     return b;
   }
   text(n: number, what: string): string {
-    return Buffer.from(this.bytesOf(n, what)).toString('latin1');
+    return latin1(this.bytesOf(n, what));
   }
   cstring(what: string): string {
     const end = this.bytes.indexOf(0, this.pos);
@@ -141,7 +141,7 @@ export class Cursor {
       if (this.fileSize !== undefined && this.base >= 0 && this.base + this.bytes.length < this.fileSize) throw new NeedMore();
       this.fail(`a NUL-terminated ${what}`, 'no NUL before the end');
     }
-    const s = Buffer.from(this.bytes.subarray(this.pos, end)).toString('latin1');
+    const s = latin1(this.bytes.subarray(this.pos, end));
     this.pos = end + 1;
     return s;
   }
@@ -149,8 +149,13 @@ export class Cursor {
   cstringOr(): string {
     let end = this.bytes.indexOf(0, this.pos);
     if (end < 0) end = this.bytes.length;
-    const s = Buffer.from(this.bytes.subarray(this.pos, end)).toString('latin1');
+    const s = latin1(this.bytes.subarray(this.pos, end));
     this.pos = Math.min(end + 1, this.bytes.length);
     return s;
   }
+}
+
+/** Bytes as Latin-1 text, through a Buffer view of them (Buffer.from(bytes) would copy them first). */
+function latin1(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }

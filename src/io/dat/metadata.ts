@@ -38,6 +38,11 @@ export function readSized32(c: Cursor, what: string): string {
   return c.text(c.size32(`${what} size`), what);
 }
 
+/** The bytes of a u32-sized section (kallsyms: parsed from its bytes, never made a string whole). */
+export function readSizedBytes32(c: Cursor, what: string): Uint8Array {
+  return c.bytesOf(c.size32(`${what} size`), what);
+}
+
 export function readSized64(c: Cursor, what: string): string {
   return c.text(c.size64(`${what} size`), what);
 }

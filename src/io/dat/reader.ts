@@ -9,7 +9,7 @@ import { codecFor, plausibleExpansion, type Codec } from './codecs.ts';
 import { CpuStream, type CpuData } from './cpu-stream.ts';
 import { Cursor, FileSource, NeedMore } from './file-source.ts';
 import { OptionId, SECTION_HEADER_SIZE, initialHeader, sectionHeaderBE, sectionHeaderLE, type SectionHeader } from './layouts.ts';
-import { pageLayoutFromHeader, readEventFormats, readFtraceFormats, readHeaderInfo, readSized32, readSized64 } from './metadata.ts';
+import { pageLayoutFromHeader, readEventFormats, readFtraceFormats, readHeaderInfo, readSized32, readSized64, readSizedBytes32 } from './metadata.ts';
 import { mergeStreams } from './merge.ts';
 import { scaleRaw, type PageLayout } from './pages.ts';
 import { hostTime, readTimeShift, type TimeShift } from './time-sync.ts';
@@ -114,7 +114,7 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
   const t: Partial<DatTrace> & { buffers: BufferInfo[] } = { buffers: [] };
   let headerPage = '';
   let headerEvent = '';
-  let kallsyms = '';
+  let kallsyms: Uint8Array = new Uint8Array(0);
   let printk = '';
   let cmdlines = '';
   let cpuCount = -1;
@@ -177,7 +177,7 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
         ({ headerPage, headerEvent } = readHeaderInfo(c));
         readFtraceFormats(c, formats);
         readEventFormats(c, formats);
-        kallsyms = readSized32(c, 'kallsyms');
+        kallsyms = readSizedBytes32(c, 'kallsyms');
         printk = readSized32(c, 'printk formats');
         cmdlines = readSized64(c, 'saved cmdlines');
         const cpus = c.u32('CPU count');
@@ -331,7 +331,7 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
         return empty;
       }
     };
-    kallsyms = labels(() => readSized32(need(OptionId.KALLSYMS, 'kallsyms'), 'kallsyms'), '', 'kallsyms', 'addresses print in hex');
+    kallsyms = labels(() => readSizedBytes32(need(OptionId.KALLSYMS, 'kallsyms'), 'kallsyms'), new Uint8Array(0), 'kallsyms', 'addresses print in hex');
     printk = labels(() => readSized32(need(OptionId.PRINTK, 'printk'), 'printk formats'), '', 'printk formats', 'their strings print as addresses');
     cmdlines = labels(() => readSized64(need(OptionId.CMDLINES, 'command lines'), 'saved cmdlines'), '', 'saved cmdlines', 'comms print as <...>');
     for (const b of bufferOptions) {
