@@ -1,12 +1,17 @@
 /**
  * `npm run bench`: tracelab against trace-cmd on the same inputs, side by side.
- * Each measurement runs both tools alternately, keeps the best of N wall
- * times, checks the outputs are byte-identical, and reports events/s and the ratio.
+ * First the speed table (table.ts): every real trace.dat in ../shared/data and
+ * samples/ and a 2 M-event file made by repeating samples/real-ipi.dat, each
+ * `report` (default, -l, -t) and the seed's counting pipeline against hist and
+ * interference, whole processes alternated, medians of N runs, peak RSS, outputs
+ * compared. Then, on the 2 M-event file, the parts no trace-cmd command matches
+ * (filters, event tables, SQL, text read-back, the viewer, the emulator).
  *
- *   npm run bench                 # a 2M-event trace made from samples/real-ipi.dat
- *   npm run bench -- FILE.dat     # any trace.dat
- *   npm run bench -- --runs 5
- *   npm run bench -- --big        # also a ~2 GB trace: report/hist/interference peak RSS
+ *   npm run bench                 # all of it
+ *   npm run bench -- --table      # the table only
+ *   npm run bench -- FILE.dat     # these files instead of the real traces
+ *   npm run bench -- --runs 7     # median of 7 (default 5)
+ *   npm run bench -- --big        # also a 1.5 GB emulated trace in the table (default mode only)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -27,6 +32,7 @@ import { writeOracleTrace } from '../printfmt/oracle-trace.ts';
 import { writePluginFamiliesTrace } from '../printfmt/plugin-families-trace.ts';
 import { CHROMIUM } from '../oracles.ts';
 import { canon } from '../analysis/profile-canon.ts';
+import { benchTable, traceFiles, type BenchFile } from './table.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
@@ -391,12 +397,20 @@ async function benchTextRead(file: string, events: number): Promise<void> {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const runsAt = argv.indexOf('--runs');
-  const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 3;
+  const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 5;
   const files = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--runs');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelab-bench-'));
   try {
     if (!fs.existsSync(cli)) throw new Error(`${cli} missing: run npm run build first`);
+    const tc = hasTraceCmd();
+    if (!tc) console.log('trace-cmd is not installed: only tracelab is timed (apt-get install trace-cmd)');
+    const table: BenchFile[] = files.map((f) => ({ label: f, path: f, also: [] }));
     if (!files.length) {
+      // every real trace here, then the 2 M-event file made by repeating one
+      table.push(...traceFiles([
+        { dir: path.resolve(root, '../shared/data'), shownAs: '../shared/data' },
+        { dir: path.join(root, 'samples'), shownAs: 'samples' },
+      ]));
       const sample = path.join(root, 'samples/real-ipi.dat');
       const big = path.join(tmp, 'real-ipi-x60.dat');
       const src = await openDat(sample);
@@ -405,61 +419,40 @@ async function main(): Promise<void> {
       const dt = (performance.now() - t0) / 1000;
       src.close();
       console.log(`input: ${path.basename(sample)} repeated 60 times -> ${events} events, ${(fs.statSync(big).size / 1e6).toFixed(1)} MB (v7 zstd), written in ${dt.toFixed(2)} s (${fmtRate(events / dt)})`);
+      table.push({ label: 'samples/real-ipi.dat x60', path: big, also: [] });
       files.push(big);
     }
-    const tc = hasTraceCmd();
-    if (!tc) console.log('trace-cmd is not installed: only tracelab is timed (apt-get install trace-cmd)');
-    console.log('\nreport: same file, output to a file, best of %d runs', runs);
-    console.log('file'.padEnd(28), 'events'.padStart(10), 'trace-cmd'.padStart(22), 'tracelab'.padStart(22), 'ratio'.padStart(7), ' output');
+    if (argv.includes('--big')) {
+      // a multi-GB trace made by the emulator (v6, uncompressed: the size is on disk)
+      const big = path.join(tmp, 'big.dat');
+      const t0 = performance.now();
+      const rec = await record({ scenario: preset('isolation-ipi'), durationNs: 900e9, events: [{ event: 'all', filters: [] }], output: big, format: 'dat-v6' });
+      console.log(`big input: ${rec.events} events, ${(fs.statSync(big).size / 1e9).toFixed(2)} GB (emulated isolation-ipi, every event, 15 min, v6) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      table.push({ label: 'emulated isolation-ipi, every event, 15 min (v6)', path: big, also: [], big: true });
+    }
+    console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
+    if (!(await benchTable(table, { cli, tmp, runs, tc }))) process.exitCode = 1;
+    if (argv.includes('--table')) return;
+
     for (const file of files) {
+      console.log(`\n${path.basename(file)}:`);
       const t = await openDat(file);
       let events = 0;
       const d0 = performance.now();
       for (const b of t.batches({ reuse: true })) events += b.length;
       const decode = (performance.now() - d0) / 1000;
       t.close();
-      const ours = timeCommand(process.execPath, [cli, 'report', file], runs, path.join(tmp, 'ours.txt'));
-      // a file this trace-cmd cannot read (Debian's is built without zlib) is timed for tracelab alone
-      let theirs: Timing | null = null;
-      let why = '-';
-      if (tc) {
-        try {
-          theirs = timeCommand('trace-cmd', ['report', file], runs, path.join(tmp, 'theirs.txt'));
-        } catch (e) {
-          why = `trace-cmd cannot read it (${(e as Error).message.split('\n')[0].slice(-80)})`;
-        }
-      }
-      const same = theirs ? (theirs.hash === ours.hash ? 'identical' : 'DIFFERENT') : why;
-      console.log(
-        path.basename(file).padEnd(28),
-        String(events).padStart(10),
-        (theirs ? `${theirs.seconds.toFixed(2)} s ${fmtRate(events / theirs.seconds)}` : '-').padStart(22),
-        `${ours.seconds.toFixed(2)} s ${fmtRate(events / ours.seconds)}`.padStart(22),
-        (theirs ? `${(theirs.seconds / ours.seconds).toFixed(2)}x` : '-').padStart(7),
-        ` ${same} (${(ours.bytes / 1e6).toFixed(0)} MB)`,
-      );
-      console.log(''.padEnd(28), 'decode+merge only (no printing):'.padStart(33), `${decode.toFixed(2)} s ${fmtRate(events / decode)}`);
-      if (theirs && theirs.hash !== ours.hash) process.exitCode = 1;
-      benchProfile(file, events, tmp, tc, runs);
+      console.log(`  decode+merge only (no printing): ${decode.toFixed(2)} s ${fmtRate(events / decode)}`);
+      const ours = timeCommand(process.execPath, [cli, 'report', file], 1, path.join(tmp, 'ours.txt'));
+      benchProfile(file, events, tmp, tc, 3);
       await benchFilters(file);
-      await benchAnalysis(file, theirs?.seconds ?? null);
+      await benchAnalysis(file, null);
       benchSql(file, events, tmp, tc);
-      await benchTextRead(path.join(tmp, 'ours.txt'), events);
+      if (ours.bytes) await benchTextRead(path.join(tmp, 'ours.txt'), events);
       await benchViewer(file, tmp);
     }
-    await benchPlugins(tmp, tc, runs);
+    await benchPlugins(tmp, tc, 3);
     if (!argv.includes('--no-emulator')) await benchEmulator(tmp, tc);
-    if (argv.includes('--big')) {
-      // a multi-GB trace made by the emulator (v6, uncompressed: the size is on disk)
-      const big = path.join(tmp, 'big.dat');
-      const t0 = performance.now();
-      const rec = await record({ scenario: preset('isolation-ipi'), durationNs: 900e9, events: [{ event: 'all', filters: [] }], output: big, format: 'dat-v6' });
-      console.log(`\nbig input: ${rec.events} events, ${(fs.statSync(big).size / 1e9).toFixed(2)} GB (emulated isolation-ipi, every event, 15 min, v6) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      for (const args of [['report', big], ['hist', big], ['interference', big, '--isolated', '4-79']]) {
-        const r = timeRss(args);
-        console.log(`  ${args[0]}: ${r.seconds.toFixed(1)} s (${fmtRate(rec.events / r.seconds)}), peak RSS ${r.rssMb.toFixed(0)} MB (goal < 500 MB)`);
-      }
-    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

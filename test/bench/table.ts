@@ -1,0 +1,229 @@
+/**
+ * The speed table of issue 17: per trace, `report` (default, -l, -t) and the
+ * seed's counting pipeline timed side by side with trace-cmd as whole
+ * processes, start-up included: the tools alternated run by run (which goes
+ * first swaps each round, so neither always meets a warm cache), the median
+ * of N runs kept, peak RSS from GNU time, outputs compared byte for byte.
+ * Printed as the Markdown table the README's speed section is.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { openDat } from '../../src/io/dat/reader.ts';
+
+export interface BenchFile {
+  label: string;
+  path: string;
+  /** Other paths holding the same bytes (listed once). */
+  also: string[];
+  /** Timed in the default mode only (a multi-GB file). */
+  big?: boolean;
+}
+
+/** Every .dat under the folders, one entry per distinct content, in path order. */
+export function traceFiles(dirs: { dir: string; shownAs: string }[]): BenchFile[] {
+  const byHash = new Map<string, BenchFile>();
+  for (const { dir, shownAs } of dirs) {
+    if (!fs.existsSync(dir)) continue;
+    const found = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.dat')).sort();
+    for (const rel of found) {
+      const p = path.join(dir, rel);
+      const h = createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+      const label = `${shownAs}/${rel}`;
+      const had = byHash.get(h);
+      if (had) had.also.push(label);
+      else byHash.set(h, { label, path: p, also: [] });
+    }
+  }
+  return [...byHash.values()];
+}
+
+interface Run {
+  seconds: number;
+  rssMb: number;
+  hash: string;
+  ok: boolean;
+  err: string;
+}
+
+const TIME = '/usr/bin/time';
+
+/** One whole-process run, stdout to a file (hashed), peak RSS from GNU time when it is there. */
+function runOnce(cmd: string, args: string[], out: string): Run {
+  const withTime = fs.existsSync(TIME);
+  const fd = fs.openSync(out, 'w');
+  const t0 = process.hrtime.bigint();
+  const r = withTime
+    ? spawnSync(TIME, ['-f', '%M', cmd, ...args], { stdio: ['ignore', fd, 'pipe'], maxBuffer: 1 << 26 })
+    : spawnSync(cmd, args, { stdio: ['ignore', fd, 'pipe'], maxBuffer: 1 << 26 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  fs.closeSync(fd);
+  const err = r.stderr?.toString() ?? '';
+  const lines = err.trimEnd().split('\n');
+  const rssMb = withTime ? Number(lines[lines.length - 1]) / 1024 : NaN;
+  const hash = createHash('sha256').update(fs.readFileSync(out)).digest('hex');
+  // GNU time adds "Command exited with non-zero status N" before its figure
+  const said = (withTime ? lines.slice(0, -1) : lines).filter((l) => !/^Command (exited with non-zero status|terminated by signal)/.test(l));
+  return { seconds, rssMb, hash, ok: !r.error && r.status === 0, err: said.join('\n').trim() };
+}
+
+interface Measured {
+  seconds: number;
+  rssMb: number;
+  hash: string;
+  /** The last run's stdout, kept by the caller's name for it. */
+  out: string;
+  failed: string | null;
+}
+
+/**
+ * Runs each command `runs` times, alternated (the order reverses every other
+ * round), and keeps the median wall time, the largest peak RSS and the output
+ * hash (which must not change between runs).
+ */
+function alternate(cmds: { cmd: string; args: string[]; out: string }[], runs: number): Measured[] {
+  const all: Run[][] = cmds.map(() => []);
+  for (let k = 0; k < runs; k++) {
+    const order = cmds.map((_, i) => i);
+    if (k & 1) order.reverse();
+    for (const i of order) all[i].push(runOnce(cmds[i].cmd, cmds[i].args, cmds[i].out));
+  }
+  return all.map((rs, i) => {
+    const bad = rs.find((r) => !r.ok);
+    const secs = rs.map((r) => r.seconds).sort((a, b) => a - b);
+    return {
+      seconds: secs[(secs.length - 1) >> 1],
+      rssMb: Math.max(...rs.map((r) => r.rssMb)),
+      hash: new Set(rs.map((r) => r.hash)).size === 1 ? rs[0].hash : 'unstable',
+      out: cmds[i].out,
+      failed: bad ? bad.err.split('\n').filter(Boolean).pop() ?? 'failed' : null,
+    };
+  });
+}
+
+const secs = (m: Measured) => `${m.seconds.toFixed(2)} s`;
+/** trace-cmd's time over tracelab's, said the way round a reader wants it. */
+function ratio(theirs: Measured | null, ours: Measured): string {
+  if (!theirs || theirs.failed || ours.failed) return '-';
+  const r = theirs.seconds / ours.seconds;
+  return r >= 1 ? `${r.toFixed(2)}× faster` : `${(1 / r).toFixed(2)}× slower`;
+}
+const mb = (m: Measured | null) => (m && !m.failed && Number.isFinite(m.rssMb) ? m.rssMb.toFixed(0) : '-');
+
+/** trace-cmd 3.1.6's output stored beside a trace (upstream's, for a file Debian's cannot read). */
+function storedReport(file: string, mode: string): Buffer | null {
+  const base = `${file}.report${mode ? `-${mode.replace(/^-/, '')}` : ''}.txt`;
+  if (fs.existsSync(base)) return fs.readFileSync(base);
+  if (fs.existsSync(`${base}.gz`)) return gunzipSync(fs.readFileSync(`${base}.gz`));
+  return null;
+}
+
+/** The seed's count (004): `trace-cmd report | grep callback | awk '{ print $NF }' | sort | uniq -c`. */
+const PIPELINE = `trace-cmd report -i "$1" | grep callback | awk '{ print $NF }' | sort | uniq -c`;
+
+/** The pipeline's counts against `hist --csv`'s, keyed as the pipeline prints them (callback=KEY). */
+function sameCounts(pipeline: string, histCsv: string): boolean {
+  const a = new Map<string, number>();
+  for (const l of pipeline.split('\n')) {
+    const m = /^\s*(\d+) callback=(.*)$/.exec(l);
+    if (m) a.set(m[2], Number(m[1]));
+  }
+  const b = new Map<string, number>();
+  const rows = histCsv.trim().split('\n');
+  const head = rows.shift()?.split(',') ?? [];
+  const k = head.indexOf('callback');
+  const n = head.indexOf('count');
+  for (const r of rows) {
+    const cells = r.split(',');
+    if (cells[k] !== 'total') b.set(cells[k], Number(cells[n]));
+  }
+  return a.size === b.size && [...a].every(([key, v]) => b.get(key) === v);
+}
+
+/** The trace's events and CPUs. */
+async function census(file: string): Promise<{ events: number; cpus: number }> {
+  const t = await openDat(file);
+  let events = 0;
+  for (const b of t.batches({ reuse: true })) events += b.length;
+  t.close();
+  return { events, cpus: t.cpus };
+}
+
+/** interference needs isolated CPUs: the recording's own when known, else every CPU but 0 (a 1-CPU trace: CPU 0). */
+function isolatedOf(f: BenchFile, cpus: number): string {
+  if (/vm-6\.18|real-ipi/.test(f.label)) return '1';
+  return cpus > 1 ? `1-${cpus - 1}` : '0';
+}
+
+/**
+ * Times and prints the two tables. `cli` is tracelab's bundled entry; `tc`
+ * whether trace-cmd is installed. Returns false when an output differed.
+ */
+export async function benchTable(files: BenchFile[], o: { cli: string; tmp: string; runs: number; tc: boolean }): Promise<boolean> {
+  const node = process.execPath;
+  const out = (n: string) => path.join(o.tmp, n);
+  const report: string[] = [];
+  const analyses: string[] = [];
+  let allSame = true;
+  for (const f of files) {
+    const { events, cpus } = await census(f.path);
+    const modes = f.big ? [''] : ['', '-l', '-t'];
+    const cmds = modes.flatMap((m, i) => [
+      ...(o.tc ? [{ cmd: 'trace-cmd', args: ['report', ...(m ? [m] : []), '-i', f.path], out: out(`tc${i}.txt`) }] : []),
+      { cmd: node, args: [o.cli, 'report', ...(m ? [m] : []), f.path], out: out(`tl${i}.txt`) },
+    ]);
+    const ms = alternate(cmds, o.runs);
+    const per = o.tc ? 2 : 1;
+    const pick = (i: number) => ({ theirs: o.tc ? ms[i * per] : null, ours: ms[i * per + per - 1] });
+    const same: string[] = [];
+    for (let i = 0; i < modes.length; i++) {
+      const { theirs, ours } = pick(i);
+      const name = modes[i] || 'default';
+      if (ours.failed) same.push(`${name}: tracelab failed (${ours.failed})`);
+      else if (theirs && !theirs.failed) same.push(theirs.hash === ours.hash ? '' : `${name} DIFFERS`);
+      else {
+        const stored = storedReport(f.path, modes[i]);
+        const h = stored && createHash('sha256').update(stored).digest('hex');
+        same.push(h ? (h === ours.hash ? `${name}: = upstream's stored` : `${name} DIFFERS from upstream's stored`) : `${name}: no oracle`);
+      }
+    }
+    if (same.some((s) => s.includes('DIFFERS') || s.includes('failed'))) allSame = false;
+    const d = pick(0);
+    const theirsNote = d.theirs?.failed ? `cannot read it` : null;
+    const said = same.filter(Boolean);
+    report.push(
+      `| \`${f.label}\`${f.also.length ? ` (= ${f.also.map((a) => `\`${a}\``).join(', ')})` : ''} | ${events.toLocaleString('en-US')} | ${d.theirs ? (theirsNote ?? secs(d.theirs)) : '-'} | ${secs(d.ours)} | ${ratio(d.theirs, d.ours)} | ${ratio(pick(1).theirs, pick(1).ours)} | ${ratio(pick(2).theirs, pick(2).ours)} | ${mb(d.theirs)} / ${mb(d.ours)} | ${said.length ? said.join('; ') : 'yes'} |`,
+    );
+
+    // the seed's pipeline against hist (same counts required) and interference
+    const a = alternate(
+      [
+        ...(o.tc ? [{ cmd: 'sh', args: ['-c', PIPELINE, 'sh', f.path], out: out('pipe.txt') }] : []),
+        { cmd: node, args: [o.cli, 'hist', f.path, '--by', 'callback', '--csv'], out: out('hist.csv') },
+        { cmd: node, args: [o.cli, 'interference', f.path, '--isolated', isolatedOf(f, cpus)], out: out('interference.txt') },
+      ],
+      o.runs,
+    );
+    const pipe = o.tc ? a[0] : null;
+    const [hist, inter] = a.slice(o.tc ? 1 : 0);
+    const hasCallback = !hist.failed?.includes('field "callback"');
+    const tcReads = !!pipe && !d.theirs?.failed;
+    const counts = !hasCallback ? 'no callback field' : hist.failed ? `hist failed: ${hist.failed}` : !tcReads ? '-' : sameCounts(fs.readFileSync(pipe!.out, 'latin1'), fs.readFileSync(hist.out, 'latin1')) ? 'yes' : 'DIFFER';
+    if (counts === 'DIFFER' || hist.failed && hasCallback || inter.failed) allSame = false;
+    analyses.push(
+      `| \`${f.label}\` | ${pipe ? (tcReads ? secs(pipe) : 'cannot read it') : '-'} | ${hasCallback ? secs(hist) : '-'} | ${hasCallback && tcReads ? ratio(pipe, hist) : '-'} | ${counts} | ${inter.failed ? `failed: ${inter.failed}` : secs(inter)} | ${inter.failed || !tcReads ? '-' : ratio(pipe, inter)} | ${tcReads ? mb(pipe) : '-'} / ${hasCallback ? mb(hist) : '-'} / ${mb(inter)} |`,
+    );
+    process.stderr.write(`  ${f.label}: done\n`);
+  }
+  console.log(`\n\`report\`: trace-cmd 3.1.6 and tracelab alternated, median of ${o.runs} runs, whole process; ratio = trace-cmd's time / tracelab's\n`);
+  console.log('| trace | events | trace-cmd report | tracelab report | ratio | `-l` ratio | `-t` ratio | peak RSS MB trace-cmd / tracelab | identical |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const l of report) console.log(l);
+  console.log(`\nThe seed's count, \`trace-cmd report | grep callback | awk '{ print $NF }' | sort | uniq -c\`, against \`tracelab hist --by callback\` and \`tracelab interference\` (median of ${o.runs}, alternated)\n`);
+  console.log('| trace | pipeline | hist | ratio | same counts | interference (`--isolated`: the recording\'s, else all CPUs but 0) | ratio | peak RSS MB pipeline / hist / interference |');
+  console.log('|---|---:|---:|---:|---|---:|---:|---:|');
+  for (const l of analyses) console.log(l);
+  return allSame;
+}
