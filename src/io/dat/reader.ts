@@ -177,7 +177,8 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
         ({ headerPage, headerEvent } = readHeaderInfo(c));
         readFtraceFormats(c, formats);
         readEventFormats(c, formats);
-        kallsyms = readSizedBytes32(c, 'kallsyms');
+        // a copy: a view would keep the whole metadata window (up to the file) alive
+        kallsyms = readSizedBytes32(c, 'kallsyms').slice();
         printk = readSized32(c, 'printk formats');
         cmdlines = readSized64(c, 'saved cmdlines');
         const cpus = c.u32('CPU count');
