@@ -217,6 +217,17 @@ export async function benchTable(files: BenchFile[], o: { cli: string; tmp: stri
     );
     process.stderr.write(`  ${f.label}: done\n`);
   }
+  // start-up: Node alone, --help, and report of the trace with the fewest events (goal: within 0.1 s of Node)
+  const smallest = files.filter((f) => !f.big).map((f) => ({ f, n: fs.statSync(f.path).size })).sort((x, y) => x.n - y.n)[0]?.f;
+  const up = alternate(
+    [
+      { cmd: node, args: ['-e', '0'], out: out('node.txt') },
+      { cmd: node, args: [o.cli, '--help'], out: out('help.txt') },
+      ...(smallest ? [{ cmd: node, args: [o.cli, 'report', smallest.path], out: out('small.txt') }] : []),
+    ],
+    o.runs,
+  );
+  console.log(`\nStart-up (median of ${o.runs}, alternated): \`node -e 0\` ${secs(up[0])}, \`tracelab --help\` ${secs(up[1])} (+${(up[1].seconds - up[0].seconds).toFixed(2)} s)${smallest ? `, \`tracelab report\` of \`${smallest.label}\` ${secs(up[2])} (+${(up[2].seconds - up[0].seconds).toFixed(2)} s)` : ''}; goal: within 0.1 s of Node`);
   console.log(`\n\`report\`: trace-cmd 3.1.6 and tracelab alternated, median of ${o.runs} runs, whole process; ratio = trace-cmd's time / tracelab's\n`);
   console.log('| trace | events | trace-cmd report | tracelab report | ratio | `-l` ratio | `-t` ratio | peak RSS MB trace-cmd / tracelab | identical |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
