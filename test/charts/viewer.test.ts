@@ -254,6 +254,73 @@ describe('tracelab view', () => {
     }
   });
 
+  it.skipIf(!fs.existsSync(CHROMIUM))('passing over a pixel column\'s sub-pixel spans and IPI arrows at once draws what visiting each of them draws, zoomed out and in (needs chromium)', async () => {
+    // nested spans: a short irq, a long softirq and an irq inside it start in one pixel column
+    // (the long one must be drawn, not counted with the others); kernel text, read as the CLI reads it
+    const nested = path.join(dir, 'nested.txt');
+    const line = (ts: string, flags: string, ev: string) => `          <idle>-0       [000] ${flags}  ${ts}: ${ev}\n`;
+    fs.writeFileSync(
+      nested,
+      '# tracer: nop\n#\n' +
+        line('1000.000000', 'd.h1.', 'irq_handler_entry: irq=11 name=eth0') +
+        line('1000.000001', 'd.h1.', 'irq_handler_exit: irq=11 ret=handled') +
+        line('1000.000002', '..s1.', 'softirq_entry: vec=1 [action=TIMER]') +
+        line('1000.000003', 'd.H2.', 'irq_handler_entry: irq=11 name=eth0') +
+        line('1000.000004', 'd.H2.', 'irq_handler_exit: irq=11 ret=handled') +
+        line('1000.000500', '..s1.', 'softirq_exit: vec=1 [action=TIMER]') +
+        line('1000.100000', 'd.h1.', 'irq_handler_entry: irq=11 name=eth0') +
+        line('1000.100001', 'd.h1.', 'irq_handler_exit: irq=11 ret=handled'),
+    );
+    // an emulated trace with thousands of irq spans and IPIs per pixel column when zoomed out
+    const dat = path.join(dir, 'lod.dat');
+    const rec = spawnSync(process.execPath, [cli, 'record', '--scenario', 'isolation-ipi', '--duration', '2s', '-e', 'ipi', '-e', 'irq_vectors', '-e', 'irq', '-e', 'sched:sched_switch', '-q', '-o', dat], { encoding: 'utf8' });
+    expect(rec.status, rec.stderr).toBe(0);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      for (const [trace, rounds] of [[nested, 1], [dat, 14]] as const) {
+        const html = trace + '.html';
+        const made = spawnSync(process.execPath, [cli, 'view', trace, '-o', html, ...(trace === dat ? ['--isolated', '4-79'] : [])], { encoding: 'utf8' });
+        expect(made.status, made.stderr).toBe(0);
+        const { tab, errors } = await watchedTab(browser);
+        await tab.goto('file://' + html);
+        // the canvas as drawn with and without window.TRACELAB.exact (a redraw: the arrows box, twice)
+        const both = () =>
+          tab.evaluate(() => {
+            const w = window as never as { TRACELAB: { exact?: boolean } };
+            const box = document.getElementById('showArrows') as HTMLInputElement;
+            const draw = (exact: boolean) => {
+              w.TRACELAB.exact = exact;
+              for (let k = 0; k < 2; k++) {
+                box.checked = !box.checked;
+                box.dispatchEvent(new Event('change'));
+              }
+              return (document.querySelector('canvas') as HTMLCanvasElement).toDataURL();
+            };
+            const [fast, exact] = [draw(false), draw(true)];
+            w.TRACELAB.exact = false;
+            return { fast, exact };
+          });
+        const counts = await tab.evaluate(() => {
+          const D = (window as never as { TRACELAB: { traces: { arrows: { send: Float64Array }; kspans: { start: Float64Array } }[] } }).TRACELAB.traces[0];
+          return { arrows: D.arrows.send.length, kspans: D.kspans.start.length };
+        });
+        if (trace === nested) expect(counts.kspans).toBe(4);
+        else expect(counts.arrows).toBeGreaterThan(1000);
+        // 3 wheel steps a round: the emulated 2 s down to ~0.3 ms in 14 rounds (a pixel from ~2 ms to ~0.3 µs)
+        for (let z = 0; z < rounds; z++) {
+          const { fast, exact } = await both();
+          expect(fast === exact, `${path.basename(trace)}, zoom round ${z}`).toBe(true);
+          for (let k = 0; k < 3; k++) await tab.evaluate(() => document.querySelector('canvas')!.dispatchEvent(new WheelEvent('wheel', { deltaY: -200, clientX: 500, clientY: 60, bubbles: true, cancelable: true })));
+        }
+        expect(errors).toEqual([]);
+        await tab.close();
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+
   it.skipIf(!fs.existsSync(CHROMIUM))('served: the filter box takes report -F\'s kernel language, markers give their delta, the URL restores the view, KernelShark keys work (needs chromium)', async () => {
     const p = spawn(process.execPath, [cli, 'view', sample], { stdio: ['ignore', 'pipe', 'pipe'] });
     const { chromium } = await import('playwright-core');
