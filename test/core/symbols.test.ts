@@ -39,6 +39,22 @@ describe('kallsyms lookup (libtraceevent rules)', () => {
     expect(at(0xffffffff81003001n)).toBeNull();
     expect(at(0n)).toBeNull();
   });
+  it('a kallsyms out of address order (modules after the kernel): entries in reverse file order, sorted stably by address', () => {
+    // addresses from a few values in every 16-bit digit, so the radix passes meet equal and unequal
+    // digits and many equal addresses; the reference: a stable comparator sort of the reversed list
+    let seed = 7;
+    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+    const digits = [0x0000, 0x0001, 0x8000, 0xffff];
+    const lines: { addr: bigint; name: string }[] = [];
+    for (let i = 0; i < 3000; i++) {
+      let a = 0n;
+      for (let d = 0; d < 4; d++) a = (a << 16n) | BigInt(digits[rnd(4)]);
+      lines.push({ addr: a, name: `s${i}` });
+    }
+    const x = new SymbolTable(lines.map((l) => `${l.addr.toString(16).padStart(16, '0')} t ${l.name}`).join('\n') + '\n');
+    const want = [...lines].reverse().sort((p, q) => (p.addr < q.addr ? -1 : p.addr > q.addr ? 1 : 0));
+    expect(Array.from({ length: x.size }, (_, i) => `${x.address(i).toString(16)} ${x.name(i)}`)).toEqual(want.map((l) => `${l.addr.toString(16)} ${l.name}`));
+  });
   it('resolves names to addresses', () => {
     expect(t.addressOf('foo')).toBe(0xffffffff81001000n);
     expect(t.addressOf('nope')).toBe(0n);
