@@ -92,8 +92,14 @@ describe('convert to trace.dat', () => {
       for (const version of ['6', '7']) {
         const out = path.join(tmp, `real-v${version}.dat`);
         convert(file, out, ['--file-version', version]);
-        const theirs = report('trace-cmd', out);
-        const want = orig.stdout.toString('latin1');
+        let want = orig.stdout.toString('latin1');
+        let theirs = report('trace-cmd', out);
+        // trace-cmd 3.1.6 itself now and then prints a file's time stamps raw: LISA's example_rtapp
+        // trace.dat, 3 runs in 400 on the same bytes. A difference must show in three pairs of runs
+        for (let again = 0; again < 2 && theirs !== want; again++) {
+          want = report('trace-cmd', file);
+          theirs = report('trace-cmd', out);
+        }
         if (theirs !== want) expect.fail(`${file} as v${version}: ${firstDiff(want, theirs)}`);
         n++;
       }
