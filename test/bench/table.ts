@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { openDat } from '../../src/io/dat/reader.ts';
+import { storedReport } from '../helpers.ts';
 
 export interface BenchFile {
   label: string;
@@ -112,14 +112,6 @@ function ratio(theirs: Measured | null, ours: Measured): string {
 }
 const mb = (m: Measured | null) => (m && !m.failed && Number.isFinite(m.rssMb) ? m.rssMb.toFixed(0) : '-');
 
-/** trace-cmd 3.1.6's output stored beside a trace (upstream's, for a file Debian's cannot read). */
-function storedReport(file: string, mode: string): Buffer | null {
-  const base = `${file}.report${mode ? `-${mode.replace(/^-/, '')}` : ''}.txt`;
-  if (fs.existsSync(base)) return fs.readFileSync(base);
-  if (fs.existsSync(`${base}.gz`)) return gunzipSync(fs.readFileSync(`${base}.gz`));
-  return null;
-}
-
 /** The seed's count (004): `trace-cmd report | grep callback | awk '{ print $NF }' | sort | uniq -c`. */
 const PIPELINE = `trace-cmd report -i "$1" | grep callback | awk '{ print $NF }' | sort | uniq -c`;
 
@@ -184,8 +176,9 @@ export async function benchTable(files: BenchFile[], o: { cli: string; tmp: stri
       if (ours.failed) same.push(`${name}: tracelab failed (${ours.failed})`);
       else if (theirs && !theirs.failed) same.push(theirs.hash === ours.hash ? '' : `${name} DIFFERS`);
       else {
+        // trace-cmd 3.1.6's output stored beside the trace (upstream's, for a file Debian's cannot read)
         const stored = storedReport(f.path, modes[i]);
-        const h = stored && createHash('sha256').update(stored).digest('hex');
+        const h = stored !== null && createHash('sha256').update(Buffer.from(stored, 'latin1')).digest('hex');
         same.push(h ? (h === ours.hash ? `${name}: = upstream's stored` : `${name} DIFFERS from upstream's stored`) : `${name}: no oracle`);
       }
     }
