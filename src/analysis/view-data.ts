@@ -29,7 +29,8 @@ export interface ViewData {
   labels: string[];
   /** kind: 0 hard irq, 1 softirq, 2 IPI / vector handler. */
   kspans: { cpu: Uint16Array; start: Float64Array; end: Float64Array; kind: Uint8Array; label: Uint32Array; depth: Uint8Array };
-  arrows: { from: Uint16Array; to: Uint16Array; send: Float64Array; recv: Float64Array; label: Uint32Array };
+  /** label: the function run (callback); site: where it was sent from (callsite), in labels; ev: the send event's index in events. */
+  arrows: { from: Uint16Array; to: Uint16Array; send: Float64Array; recv: Float64Array; label: Uint32Array; site: Uint32Array; ev: Int32Array };
 }
 
 /** Vector handlers whose entry serves an IPI: the send events they answer. */
@@ -92,20 +93,21 @@ export function viewData(trace: Trace): ViewData {
   const ipiCpu = field('cpu');
   const ipiMask = field('cpumask');
   const callback = field('callback');
+  const callsite = field('callsite');
   const names = interner();
   const comms = interner();
   const labels = interner();
   const ev = { ts: new Col((n) => new Float64Array(n)), cpu: new Col((n) => new Uint16Array(n)), name: new Col((n) => new Uint16Array(n)) };
   const tk = { cpu: new Col((n) => new Uint16Array(n)), start: new Col((n) => new Float64Array(n)), end: new Col((n) => new Float64Array(n)), pid: new Col((n) => new Int32Array(n)), comm: new Col((n) => new Uint32Array(n)) };
   const ks = { cpu: new Col((n) => new Uint16Array(n)), start: new Col((n) => new Float64Array(n)), end: new Col((n) => new Float64Array(n)), kind: new Col((n) => new Uint8Array(n)), label: new Col((n) => new Uint32Array(n)), depth: new Col((n) => new Uint8Array(n)) };
-  const ar = { from: new Col((n) => new Uint16Array(n)), to: new Col((n) => new Uint16Array(n)), send: new Col((n) => new Float64Array(n)), recv: new Col((n) => new Float64Array(n)), label: new Col((n) => new Uint32Array(n)) };
+  const ar = { from: new Col((n) => new Uint16Array(n)), to: new Col((n) => new Uint16Array(n)), send: new Col((n) => new Float64Array(n)), recv: new Col((n) => new Float64Array(n)), label: new Col((n) => new Uint32Array(n)), site: new Col((n) => new Uint32Array(n)), ev: new Col((n) => new Int32Array(n)) };
   // per CPU: the running task since when; the open kernel spans; the sends waiting for a handler
   const running = new Map<number, { since: number; pid: number; comm: number }>();
   // a CPU that never switches tasks (an isolated CPU running one task) shows its task by the
   // common_pid of its events: runs of one pid, kept only while no sched_switch says better
   const pidRuns = new Map<number, { pid: number; start: number; spans: [number, number, number][] }>();
   const open = new Map<number, { start: number; kind: number; label: number; base: string }[]>();
-  const pending = new Map<number, { t: number; from: number; label: number }[]>();
+  const pending = new Map<number, { t: number; from: number; label: number; site: number; ev: number }[]>();
   const closeSpan = (cpu: number, sp: { start: number; kind: number; label: number }, end: number, depth: number) => {
     ks.cpu.push(cpu);
     ks.start.push(sp.start);
@@ -172,6 +174,8 @@ export function viewData(trace: Trace): ViewData {
               ar.send.push(w.t);
               ar.recv.push(t);
               ar.label.push(w.label);
+              ar.site.push(w.site);
+              ar.ev.push(w.ev);
             }
             waiting.length = 0;
           }
@@ -189,6 +193,8 @@ export function viewData(trace: Trace): ViewData {
     }
     if (e.system === 'ipi' && (e.name === 'ipi_send_cpu' || e.name === 'ipi_send_cpumask')) {
       const label = labels.id(String(callback(e)?.read(b, i) ?? e.name));
+      const site = labels.id(String(callsite(e)?.read(b, i) ?? ''));
+      const evIndex = ev.ts.n - 1;
       const targets: number[] = [];
       if (e.name === 'ipi_send_cpu') targets.push(Number(ipiCpu(e)?.read(b, i) ?? -1));
       else for (const part of String(ipiMask(e)?.read(b, i) ?? '').split(',')) {
@@ -199,7 +205,7 @@ export function viewData(trace: Trace): ViewData {
         if (c < 0 || c >= trace.cpus) continue;
         let q = pending.get(c);
         if (!q) pending.set(c, (q = []));
-        q.push({ t, from: cpu, label });
+        q.push({ t, from: cpu, label, site, ev: evIndex });
       }
     }
   });
@@ -236,7 +242,7 @@ export function viewData(trace: Trace): ViewData {
     tasks: { cpu: tk.cpu.done(), start: tk.start.done(), end: tk.end.done(), pid: tk.pid.done(), comm: tk.comm.done() },
     labels: labels.list,
     kspans: { cpu: ks.cpu.done(), start: ks.start.done(), end: ks.end.done(), kind: ks.kind.done(), label: ks.label.done(), depth: ks.depth.done() },
-    arrows: { from: ar.from.done(), to: ar.to.done(), send: ar.send.done(), recv: ar.recv.done(), label: ar.label.done() },
+    arrows: { from: ar.from.done(), to: ar.to.done(), send: ar.send.done(), recv: ar.recv.done(), label: ar.label.done(), site: ar.site.done(), ev: ar.ev.done() },
   };
 }
 

@@ -535,6 +535,15 @@ for (const V of VIEWS) {
   V.cv.addEventListener('mousemove', (e) => { if (!drag) return; const dx = e.offsetX - drag.x; if (Math.abs(dx) > 2) drag.moved = true; const d = (dx / (W - LEFT)) * (drag.v1 - drag.v0); v0 = Math.max(0, drag.v0 - d); v1 = v0 + (drag.v1 - drag.v0); draw(true); });
 }
 window.addEventListener('mouseup', (e) => { if (drag && !drag.moved) pick(drag.V, e); if (drag) drag.V.cv.style.cursor = 'grab'; drag = null; }, { signal });
+// the kernel_stack recorded with a send (the sending CPU's next event, as trace-cmd record -T writes it)
+function sendStack(D, k, cpu) {
+  const E = D.events;
+  let j = k + 1;
+  while (j < E.ts.length && j - k < 256 && E.cpu[j] !== cpu) j++;
+  if (j >= E.ts.length || E.cpu[j] !== cpu || D.names[E.name[j]] !== 'kernel_stack') return '(no kernel_stack recorded with it: record with -T for the stack of the sender)';
+  if (j >= D.texts.length) return '(its kernel_stack is past the events whose report text this page holds: --max-list)';
+  return D.texts[j].replace(/^.*?kernel_stack: */, '').replace(/\\n$/, '');
+}
 function pick(V, e) {
   const { D, cv } = V, E = D.events, TK = D.tasks, KS = D.kspans, AR = D.arrows;
   cur = V.k;
@@ -556,7 +565,8 @@ function pick(V, e) {
   // an arrow under the pointer first, then the span, then the nearest event
   for (let i = 0; i < AR.send.length; i++) {
     if (AR.to[i] !== cpu || Math.abs(X(AR.recv[i]) - x) > 3) continue;
-    det.textContent = 'IPI ' + D.labels[AR.label[i]] + ': sent on CPU ' + AR.from[i] + ' at ' + absTime(D, AR.send[i]) + ', handled on CPU ' + AR.to[i] + ' at ' + absTime(D, AR.recv[i]) + ' (' + ((AR.recv[i] - AR.send[i]) / 1e3).toFixed(3) + ' us later)';
+    const site = D.labels[AR.site[i]];
+    det.textContent = 'IPI ' + D.labels[AR.label[i]] + ': sent on CPU ' + AR.from[i] + ' at ' + absTime(D, AR.send[i]) + (site ? ' from ' + site : '') + ', handled on CPU ' + AR.to[i] + ' at ' + absTime(D, AR.recv[i]) + ' (' + ((AR.recv[i] - AR.send[i]) / 1e3).toFixed(3) + ' us later)\\n' + sendStack(D, AR.ev[i], AR.from[i]);
     draw();
     return;
   }

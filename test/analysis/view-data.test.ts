@@ -66,6 +66,12 @@ describe('view data', () => {
     for (let i = 0; i < n; i++) {
       expect(d.arrows.recv[i]).toBeGreaterThanOrEqual(d.arrows.send[i]);
       expect(entries.has(`${d.arrows.to[i]}:${d.arrows.recv[i]}`)).toBe(true);
+      // its send event: an ipi_send_* on the sending CPU at the send time; the callsite read from it
+      const k = d.arrows.ev[i];
+      expect(d.names[d.events.name[k]]).toMatch(/^ipi_send_cpu(mask)?$/);
+      expect(d.events.cpu[k]).toBe(d.arrows.from[i]);
+      expect(d.events.ts[k]).toBe(d.arrows.send[i]);
+      expect(d.labels[d.arrows.site[i]]).toMatch(/^\w+\+0x[0-9a-f]+$/);
     }
   });
 

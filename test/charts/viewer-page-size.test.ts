@@ -14,7 +14,7 @@ describe('a trace too big for one page', () => {
       events: empty,
       tasks: { cpu: new Uint16Array(0), start: new Float64Array(0), end: new Float64Array(0), pid: new Int32Array(0), comm: new Uint32Array(0) },
       kspans: { cpu: new Uint16Array(0), start: new Float64Array(0), end: new Float64Array(0), kind: new Uint8Array(0), label: new Uint32Array(0), depth: new Uint8Array(0) },
-      arrows: { from: new Uint16Array(0), to: new Uint16Array(0), send: new Float64Array(0), recv: new Float64Array(0), label: new Uint32Array(0) },
+      arrows: { from: new Uint16Array(0), to: new Uint16Array(0), send: new Float64Array(0), recv: new Float64Array(0), label: new Uint32Array(0), site: new Uint32Array(0), ev: new Int32Array(0) },
     } as ViewData;
     let err: unknown;
     try {

@@ -210,7 +210,7 @@ describe('tracelab view', () => {
 
   it.skipIf(!fs.existsSync(CHROMIUM))('an emulated 80-CPU trace: 80 rows, a task span per sched_switch (and the last run) on each CPU, and a click on an IPI arrow gives its function, sender, target and latency (needs chromium)', async () => {
     const dat = path.join(dir, 'iso80.dat');
-    const rec = spawnSync(process.execPath, [cli, 'record', '--scenario', 'isolation-ipi', '--duration', '1s', '-e', 'ipi', '-e', 'irq_vectors', '-e', 'sched:sched_switch', '-q', '-o', dat], { encoding: 'utf8' });
+    const rec = spawnSync(process.execPath, [cli, 'record', '--scenario', 'isolation-ipi', '--duration', '1s', '-e', 'ipi', '-e', 'irq_vectors', '-e', 'sched:sched_switch', '-T', '-q', '-o', dat], { encoding: 'utf8' });
     expect(rec.status, rec.stderr).toBe(0);
     const html = path.join(dir, 'iso80.html');
     expect(spawnSync(process.execPath, [cli, 'view', dat, '-o', html, '--isolated', '4-79'], { encoding: 'utf8' }).status).toBe(0);
@@ -247,7 +247,12 @@ describe('tracelab view', () => {
       const box = (await tab.locator('canvas').first().boundingBox())!;
       await tab.mouse.click(box.x + 90 + ((a.recv - v0) / (v1 - v0)) * (box.width - 94), box.y + 18 + 4 * 34 + 21);
       const detail = await tab.textContent('#detail');
-      expect(detail).toMatch(new RegExp(`^IPI ${a.label.replace(/[+.]/g, '\\$&')}: sent on CPU ${a.from} at \\d+\\.\\d{9}, handled on CPU 4 at \\d+\\.\\d{9} \\(${((a.recv - a.send) / 1e3).toFixed(3)} us later\\)$`));
+      // the function, where it was sent from, sender, target, latency; then the sender's stack (-T)
+      const [head, ...stack] = detail!.split('\n');
+      expect(head).toMatch(new RegExp(`^IPI ${a.label.replace(/[+.]/g, '\\$&')}: sent on CPU ${a.from} at \\d+\\.\\d{9} from [\\w.]+\\+0x[0-9a-f]+, handled on CPU 4 at \\d+\\.\\d{9} \\(${((a.recv - a.send) / 1e3).toFixed(3)} us later\\)$`));
+      expect(stack[0]).toBe('<stack trace >');
+      expect(stack.length).toBeGreaterThan(2);
+      for (const l of stack.slice(1)) expect(l).toMatch(/^=> \S+ \([0-9a-f]+\)$/);
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
