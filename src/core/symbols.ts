@@ -1,4 +1,5 @@
 import { cmpU64 } from './glibc-bsearch.ts';
+import { latin1Bytes, latin1Text } from './latin1.ts';
 
 /**
  * Kernel symbols from a kallsyms text, looked up exactly as libtraceevent does
@@ -45,7 +46,7 @@ export class SymbolTable {
 
   /** The kallsyms text this table was built from (written back into trace.dat files). */
   get source(): string {
-    return (this.text ??= latin1(this.bytes, 0, this.bytes.length));
+    return (this.text ??= latin1Text(this.bytes, 0, this.bytes.length));
   }
 
   get size(): number {
@@ -95,7 +96,7 @@ export class SymbolTable {
         const type = b[p++];
         while (p < end && isSpace(b[p])) p++;
         if (!digits || p >= end) {
-          this.warning = `Failed to parse kallsyms line: ${latin1(b, pos, Math.min(end, pos + 80))}`;
+          this.warning = `Failed to parse kallsyms line: ${latin1Text(b, pos, Math.min(end, pos + 80))}`;
           break;
         }
         if (b[p] !== 36 /* $ */ && type !== 65 /* A */ && type !== 97 /* a */) {
@@ -176,7 +177,7 @@ export class SymbolTable {
   }
 
   name(i: number): string {
-    return (this.names[i] ??= latin1(this.bytes, this.nameAt[i], this.nameEnd(i)));
+    return (this.names[i] ??= latin1Text(this.bytes, this.nameAt[i], this.nameEnd(i)));
   }
   /** The kallsyms type letter of symbol i ("T", "t", "W" ...). */
   type(i: number): string {
@@ -190,7 +191,7 @@ export class SymbolTable {
     const ms = p + 2;
     let q = ms;
     while (q < b.length && !isSpace(b[q])) q++;
-    return q > ms ? latin1(b, ms, q - 1) : null;
+    return q > ms ? latin1Text(b, ms, q - 1) : null;
   }
   private nameEnd(i: number): number {
     const b = this.bytes;
@@ -284,18 +285,5 @@ function stableOrder(his: Uint32Array, los: Uint32Array, n: number): Int32Array<
 function grown<T extends Uint32Array | Int32Array | Uint8Array>(a: T, cap: number): T {
   const b = new (a.constructor as new (n: number) => T)(cap);
   b.set(a);
-  return b;
-}
-
-/** Bytes [a, b) as Latin-1 text (one char per byte, as C reads them). */
-function latin1(bytes: Uint8Array, a: number, b: number): string {
-  let s = '';
-  for (let i = a; i < b; i += 8192) s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(b, i + 8192)) as unknown as number[]);
-  return s;
-}
-
-function latin1Bytes(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
   return b;
 }

@@ -3,7 +3,8 @@ import type { EventFormat, FieldFormat } from '../core/event-format.ts';
 import { UserError } from '../core/errors.ts';
 import type { SymbolTable } from '../core/symbols.ts';
 import { parseKernelCpulist } from './cpulist-kernel.ts';
-import { latin1, stringPattern } from './string-match.ts';
+import { latin1Bytes } from '../core/latin1.ts';
+import { stringPattern } from './string-match.ts';
 
 /**
  * The kernel's event filter language (kernel/trace/trace_events_filter.c),
@@ -759,7 +760,7 @@ function stringPredicate(f: FField, match: (b: Uint8Array, at: number, len: numb
         const s = ctx.stringAt((BigInt(h) << 32n) | BigInt(l));
         let res = false;
         if (s !== null) {
-          const b = latin1(s + '\0');
+          const b = latin1Bytes(s + '\0');
           res = match(b, 0, b.length) !== not;
         }
         keyH[slot] = h;

@@ -1,3 +1,4 @@
+import { latin1Bytes } from '../core/latin1.ts';
 /**
  * String predicates of kernel event filters (trace_events_filter.c): `==`/`!=`
  * compare like strncmp within the field, `~` takes a glob. The kernel's
@@ -33,11 +34,6 @@ function fullMatcher(p: Uint8Array): Matcher {
   };
 }
 
-export function latin1(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
-  return b;
-}
 
 /** glob_match from lib/glob.c: *, ?, [a-z] classes with ! negation, backslash escapes; whole-string match. */
 export function globMatch(pat: Uint8Array, str: Uint8Array): boolean {
@@ -109,7 +105,7 @@ export function globMatch(pat: Uint8Array, str: Uint8Array): boolean {
  * (filter_parse_regex), false for `==`/`!=` (a full match).
  */
 export function stringPattern(text: string, glob: boolean): StringPattern {
-  if (!glob) return { match: fullMatcher(latin1(text)), not: false };
+  if (!glob) return { match: fullMatcher(latin1Bytes(text)), not: false };
   let buff = text;
   let not = false;
   if (buff[0] === '!') {
@@ -137,7 +133,7 @@ export function stringPattern(text: string, glob: boolean): StringPattern {
     }
   }
   if (kind !== 'glob' && buff[0] === '*') buff = buff.slice(1);
-  const pat = latin1(buff);
+  const pat = latin1Bytes(buff);
   const L = pat.length;
   let match: Matcher;
   switch (kind) {

@@ -1,3 +1,4 @@
+import { latin1Text } from '../core/latin1.ts';
 import type { FieldFormat } from '../core/event-format.ts';
 import { readUnsigned } from '../core/int64.ts';
 import type { Arg } from './ast.ts';
@@ -161,14 +162,6 @@ export function cString(r: RecordRef, off: number, max: number): string {
   let end = start;
   const limit = Math.min(start + Math.max(max, 0), r.off + r.size);
   while (end < limit && d[end] !== 0) end++;
-  return latin1(d, start, end);
+  return latin1Text(d, start, end);
 }
 
-export function latin1(d: Uint8Array, start: number, end: number): string {
-  if (end - start < 64) {
-    let s = '';
-    for (let i = start; i < end; i++) s += String.fromCharCode(d[i]);
-    return s;
-  }
-  return Buffer.from(d.buffer, d.byteOffset + start, end - start).toString('latin1');
-}

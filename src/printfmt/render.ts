@@ -3,7 +3,7 @@ import type { EventFormat, FieldFormat } from '../core/event-format.ts';
 import { readHi, readLo, readSmall, readUnsigned, u64Value } from '../core/int64.ts';
 import { Arg, type PrintFmt, type Segment } from './ast.ts';
 import { formatLld } from './c-values.ts';
-import { cString, dynamicLoc, evalNum, latin1 } from './evaluate.ts';
+import { cString, dynamicLoc, evalNum } from './evaluate.ts';
 import { parsePrintFmt } from './parse.ts';
 import { printNumber, printPointer, printStrArg } from './print-args.ts';
 import type { PrintEnv, RecordRef } from './record.ts';
@@ -356,5 +356,3 @@ export function renderBprint(ev: EventFormat, r: RecordRef, env: PrintEnv): stri
   for (const seg of segments) out += renderSegment(seg, r, env, false);
   return out;
 }
-
-export { latin1, formatPointer };

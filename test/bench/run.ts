@@ -14,7 +14,6 @@
  *   npm run bench -- --big        # also a 1.5 GB emulated trace in the table (default mode only)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,9 +29,9 @@ import { preset } from '../../src/emulator/scenario.ts';
 import { eventArrow } from '../../src/analysis/table.ts';
 import { writeOracleTrace } from '../printfmt/oracle-trace.ts';
 import { writePluginFamiliesTrace } from '../printfmt/plugin-families-trace.ts';
-import { CHROMIUM } from '../oracles.ts';
+import { CHROMIUM, hasTraceCmd } from '../oracles.ts';
 import { canon } from '../analysis/profile-canon.ts';
-import { benchTable, traceFiles, type BenchFile } from './table.ts';
+import { benchTable, runOnce, traceFiles, type BenchFile } from './table.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
@@ -44,30 +43,17 @@ interface Timing {
   bytes: number;
 }
 
-/** Runs a command with stdout to a temp file; returns the best wall time and the output hash. */
+/** The best wall time of `runs` runs (table.ts's runOnce), the output's hash and size; a failed run throws. */
 function timeCommand(cmd: string, args: string[], runs: number, outFile: string): Timing {
   let best = Infinity;
   let hash = '';
-  let bytes = 0;
   for (let i = 0; i < runs; i++) {
-    const fd = fs.openSync(outFile, 'w');
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { stdio: ['ignore', fd, 'pipe'], maxBuffer: 1 << 26 });
-    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-    fs.closeSync(fd);
-    if (r.error) throw r.error;
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr?.toString().slice(0, 300)}`);
-    best = Math.min(best, dt);
-    const data = fs.readFileSync(outFile);
-    bytes = data.length;
-    hash = createHash('sha256').update(data).digest('hex');
+    const r = runOnce(cmd, args, outFile);
+    if (!r.ok) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.err.slice(0, 300)}`);
+    best = Math.min(best, r.seconds);
+    hash = r.hash;
   }
-  return { seconds: best, hash, bytes };
-}
-
-function hasTraceCmd(): boolean {
-  const r = spawnSync('trace-cmd', ['--version'], { stdio: 'ignore' });
-  return !r.error;
+  return { seconds: best, hash, bytes: fs.statSync(outFile).size };
 }
 
 const fmtRate = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M/s` : `${(n / 1e3).toFixed(0)} k/s`);
@@ -247,22 +233,12 @@ async function benchPlugins(tmp: string, tc: boolean, runs: number): Promise<voi
   }
 }
 
-/** Wall time and peak RSS of a tracelab command (GNU time's %M), output discarded. */
-function timeRss(args: string[]): { seconds: number; rssMb: number } {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`tracelab ${args.join(' ')} exited ${r.status}: ${r.stderr?.toString().slice(0, 300)}`);
-  const lines = r.stderr.toString().trim().split('\n');
-  return { seconds, rssMb: Number(lines[lines.length - 1]) / 1024 };
-}
-
 /**
  * Analysis: building an event table (goal >= 5 M events/s, <= 40 bytes per event
- * for the base columns), and the aggregating reports, which stream: their peak
- * RSS must not grow with the input (goal: a 2 GB trace under 500 MB).
+ * for the base columns). hist and interference, whole processes with peak RSS,
+ * are in the table (table.ts).
  */
-async function benchAnalysis(file: string, traceCmdSeconds: number | null): Promise<void> {
+async function benchAnalysis(file: string): Promise<void> {
   const t = await openDat(file);
   let best = Infinity;
   let rows = 0;
@@ -278,17 +254,6 @@ async function benchAnalysis(file: string, traceCmdSeconds: number | null): Prom
   t.close();
   console.log(`\nanalysis on ${path.basename(file)} (${(fs.statSync(file).size / 1e6).toFixed(0)} MB)`);
   console.log(`  event table: ${rows} rows in ${best.toFixed(2)} s = ${fmtRate(rows / best)} (goal >= 5 M/s), ${(bytes / rows).toFixed(1)} bytes/event (goal <= 40)`);
-  for (const args of [['hist', file], ['hist', file, '--by', 'event'], ['interference', file, '--isolated', '1']]) {
-    let r: { seconds: number; rssMb: number };
-    try {
-      r = timeRss(args);
-    } catch (e) {
-      // a trace without the key (no IPI events for hist's default --by callback): say so, time the rest
-      console.log(`  ${args[0]} ${args.slice(2).join(' ')}: n/a (${(e as Error).message.split('\n')[0]})`);
-      continue;
-    }
-    console.log(`  ${args[0]} ${args.slice(2).join(' ')}: ${r.seconds.toFixed(2)} s (${fmtRate(rows / r.seconds)}), peak RSS ${r.rssMb.toFixed(0)} MB${traceCmdSeconds ? `; trace-cmd report alone takes ${(traceCmdSeconds / r.seconds).toFixed(1)}x as long` : ''}`);
-  }
 }
 
 /**
@@ -446,7 +411,7 @@ async function main(): Promise<void> {
       const ours = timeCommand(process.execPath, [cli, 'report', file], 1, path.join(tmp, 'ours.txt'));
       benchProfile(file, events, tmp, tc, 3);
       await benchFilters(file);
-      await benchAnalysis(file, null);
+      await benchAnalysis(file);
       benchSql(file, events, tmp, tc);
       if (ours.bytes) await benchTextRead(path.join(tmp, 'ours.txt'), events);
       await benchViewer(file, tmp);

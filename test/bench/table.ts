@@ -40,7 +40,7 @@ export function traceFiles(dirs: { dir: string; shownAs: string }[]): BenchFile[
   return [...byHash.values()];
 }
 
-interface Run {
+export interface Run {
   seconds: number;
   rssMb: number;
   hash: string;
@@ -51,7 +51,7 @@ interface Run {
 const TIME = '/usr/bin/time';
 
 /** One whole-process run, stdout to a file (hashed), peak RSS from GNU time when it is there. */
-function runOnce(cmd: string, args: string[], out: string): Run {
+export function runOnce(cmd: string, args: string[], out: string): Run {
   const withTime = fs.existsSync(TIME);
   const fd = fs.openSync(out, 'w');
   const t0 = process.hrtime.bigint();

@@ -208,7 +208,7 @@ describe('tracelab view', () => {
     }
   });
 
-  it.skipIf(!fs.existsSync(CHROMIUM))('an emulated 80-CPU trace: 80 rows, a task span per sched_switch (and the last run) on each CPU, and a click on an IPI arrow gives its function, sender, target and latency (needs chromium)', async () => {
+  it.skipIf(!fs.existsSync(CHROMIUM))('an emulated 80-CPU trace: 80 rows, a task span per sched_switch (and the last run) on each CPU, and a click on an IPI arrow gives its function, callsite, sender, target, latency and the stack of the sender (needs chromium)', async () => {
     const dat = path.join(dir, 'iso80.dat');
     const rec = spawnSync(process.execPath, [cli, 'record', '--scenario', 'isolation-ipi', '--duration', '1s', '-e', 'ipi', '-e', 'irq_vectors', '-e', 'sched:sched_switch', '-T', '-q', '-o', dat], { encoding: 'utf8' });
     expect(rec.status, rec.stderr).toBe(0);

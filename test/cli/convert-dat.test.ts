@@ -95,7 +95,7 @@ describe('convert to trace.dat', () => {
         let want = orig.stdout.toString('latin1');
         let theirs = report('trace-cmd', out);
         // trace-cmd 3.1.6 itself now and then prints a file's time stamps raw: LISA's example_rtapp
-        // trace.dat, 3 runs in 400 on the same bytes. A difference must show in three pairs of runs
+        // trace.dat, 4 runs in 500 on the same bytes. A difference must show in three pairs of runs
         for (let again = 0; again < 2 && theirs !== want; again++) {
           want = report('trace-cmd', file);
           theirs = report('trace-cmd', out);

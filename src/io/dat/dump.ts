@@ -1,3 +1,4 @@
+import { latin1Text } from '../../core/latin1.ts';
 import * as fs from 'node:fs';
 import { UserError } from '../../core/errors.ts';
 import { codecFor, type Codec } from './codecs.ts';
@@ -193,7 +194,6 @@ const cstr = (s: string) => {
   const z = s.indexOf('\0');
   return z < 0 ? s : s.slice(0, z);
 };
-const latin1 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
 
 export interface DumpOptions {
   /** DumpItem bits; 0 (with validate false) means the summary, as trace-cmd. */
@@ -237,7 +237,7 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
     let left = size | 0;
     while (left) {
       const n = left < DUMP_SIZE ? left : DUMP_SIZE - 1;
-      print(ids, cstr(latin1(r.bytes(n, what))));
+      print(ids, cstr(latin1Text(r.bytes(n, what))));
       left -= n;
     }
     print(ids, '\n');
@@ -246,7 +246,7 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
   const metaString = (offset: number): string | null => {
     if (offset < 0 || offset >= strings.length) return null;
     const end = strings.indexOf(0, offset);
-    return latin1(strings.subarray(offset, end < 0 ? strings.length : end));
+    return latin1Text(strings.subarray(offset, end < 0 ? strings.length : end));
   };
 
   const sectionHeader = (ids: number): number => {
@@ -263,7 +263,7 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
     print(S.summary, '\t[Initial format]\n');
     const magic = r.bytes(3, 'the magic');
     if (magic[0] !== 0x17 || magic[1] !== 0x08 || magic[2] !== 0x44) throw new DumpStop('wrong file magic: not a trace.dat');
-    const tracing = latin1(r.bytes(7, 'the tracing string'));
+    const tracing = latin1Text(r.bytes(7, 'the tracing string'));
     if (tracing !== 'tracing') throw new DumpStop(`wrong tracing string: ${cstr(tracing)}`);
     const v = r.string('the version string');
     print(S.summary, `\t\t${v}\t[Version]\n`);
@@ -292,7 +292,7 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
 
   const headerPart = (label: string, tag: string, ids: number) => {
     print(S.summary | ids, `\t[${label}, `);
-    const t = latin1(r.bytes(tag.length + 1, `the ${tag} string`));
+    const t = latin1Text(r.bytes(tag.length + 1, `the ${tag} string`));
     if (!t.startsWith(tag)) throw new DumpStop(`wrong header string: ${cstr(t)}`);
     const size = r.u64(`the size of the ${tag}`);
     print(S.summary | ids, `${lld(size)} bytes]\n`);
@@ -430,7 +430,7 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
     const buf = r.bytes(size, 'the guest option');
     const z = buf.indexOf(0);
     if (z < 0) throw new DumpStop(`at byte ${r.pos - size}: the guest name is not NUL-terminated`);
-    print(S.options, `${latin1(buf.subarray(0, z))} [Guest name]\n`);
+    print(S.options, `${latin1Text(buf.subarray(0, z))} [Guest name]\n`);
     let p = z + 1;
     const num = (n: number) => {
       let v = 0n;
@@ -550,7 +550,7 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
     }
     const size = BigInt.asIntN(64, r.u64('the clock size'));
     if (size < 0n || size > BigInt(r.size)) throw new DumpStop(`at byte ${r.pos - 8}: the clock claims ${size} bytes`);
-    print(S.summary | S.clock, `\t\t${cstr(latin1(r.bytes(Number(size), 'the clock')))}\n`);
+    print(S.summary | S.clock, `\t\t${cstr(latin1Text(r.bytes(Number(size), 'the clock')))}\n`);
   };
 
   const flyrecord = () => {
@@ -565,7 +565,7 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
 
   const theRest = () => {
     for (;;) {
-      const tag = latin1(r.bytes(10, 'the rest of the header'));
+      const tag = latin1Text(r.bytes(10, 'the rest of the header'));
       if (tag === 'options  \0') options();
       else if (tag === 'latency  \0') print(S.summary, '\t[Latency tracing data]\n');
       else if (tag === 'flyrecord\0') flyrecord();
@@ -629,7 +629,7 @@ export async function dumpDat(file: string, opts: DumpOptions, out: (text: strin
         for (let p = 0; p < part.length; ) {
           const z = part.indexOf(0, p);
           const end = z < 0 ? part.length : z;
-          print(S.strings, `\t\t"${latin1(part.subarray(p, end))}" @ ${have + p}\n`);
+          print(S.strings, `\t\t"${latin1Text(part.subarray(p, end))}" @ ${have + p}\n`);
           p = end + 1;
         }
         parts.push(part);

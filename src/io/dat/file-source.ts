@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { FormatError, TruncatedError } from '../../core/errors.ts';
+import { latin1Text } from '../../core/latin1.ts';
 
 /**
  * Positional, bounds-checked reads of a file (or of bytes already in memory),
@@ -133,7 +134,7 @@ export class Cursor {
     return b;
   }
   text(n: number, what: string): string {
-    return latin1(this.bytesOf(n, what));
+    return latin1Text(this.bytesOf(n, what));
   }
   cstring(what: string): string {
     const end = this.bytes.indexOf(0, this.pos);
@@ -141,7 +142,7 @@ export class Cursor {
       if (this.fileSize !== undefined && this.base >= 0 && this.base + this.bytes.length < this.fileSize) throw new NeedMore();
       this.fail(`a NUL-terminated ${what}`, 'no NUL before the end');
     }
-    const s = latin1(this.bytes.subarray(this.pos, end));
+    const s = latin1Text(this.bytes.subarray(this.pos, end));
     this.pos = end + 1;
     return s;
   }
@@ -149,13 +150,8 @@ export class Cursor {
   cstringOr(): string {
     let end = this.bytes.indexOf(0, this.pos);
     if (end < 0) end = this.bytes.length;
-    const s = latin1(this.bytes.subarray(this.pos, end));
+    const s = latin1Text(this.bytes.subarray(this.pos, end));
     this.pos = Math.min(end + 1, this.bytes.length);
     return s;
   }
-}
-
-/** Bytes as Latin-1 text, through a Buffer view of them (Buffer.from(bytes) would copy them first). */
-function latin1(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }

@@ -63,10 +63,3 @@ export class ByteSink {
     this.pos = 0;
   }
 }
-
-/** Encodes a string as latin1 bytes. */
-export function latin1Bytes(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return b;
-}

@@ -256,7 +256,6 @@ class TextTraceBuilder {
   private inverters = new Map<EventFormat, Inverter | null>();
   private rawInverters = new Map<EventFormat, Inverter | null>();
   private kernelPrinters = new Map<EventFormat, (r: RecordRef) => string>();
-
   private encoders = new Map<EventFormat, RecordEncoder>();
   private textFormats = new Map<string, { ev: EventFormat; keys: string[]; patterns: RegExp[] }>();
   private shapes = new Map<string, number>();
