@@ -48,7 +48,7 @@ describe('each command loads only its own module graph', () => {
   const dir = tempDir();
   const cases: [string, string[], string[], string[]][] = [
     // name, arguments, must load, must not load
-    ['report', ['report', sample], ['binary-parser', 'src/io', 'src/printfmt'], ['arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts', 'src/emulator']],
+    ['report', ['report', sample], ['binary-parser', 'src/io', 'src/printfmt', '@bokuweb/zstd-wasm'], ['arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts', 'src/emulator']],
     ['dump', ['dump', '--all', sample], ['src/io'], ['binary-parser', 'src/printfmt', 'arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts', 'src/emulator']],
     ['split', ['split', '-i', sample, '-o', path.join(dir, 's'), '-e', '100'], ['src/io'], ['arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts', 'src/emulator']],
     ['filter check', ['filter', 'check', '-e', 'ipi:ipi_send_cpu', 'cpu == 1'], ['src/filter'], ['arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts', 'src/emulator']],
@@ -69,6 +69,14 @@ describe('each command loads only its own module graph', () => {
       for (const x of mustNot) expect(m.has(x), `${name} loads ${x}`).toBe(false);
     });
   }
+  it('report of a trace with no compressed section (v6) loads no zstd (the v7 sample above loads it)', () => {
+    const v6 = path.join(dir, 'v6.dat');
+    const r = spawnSync(process.execPath, [bundle, 'record', '--duration', '10ms', '--output-format', 'dat-v6', '-o', v6, '-q'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const m = loaded(['report', v6]);
+    expect(m.has('src/printfmt'), 'the account of loaded modules works').toBe(true);
+    expect(m.has('@bokuweb/zstd-wasm'), 'report of a v6 trace loads zstd').toBe(false);
+  });
 });
 
 describe('tracelab --help', () => {

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { compressUsingDict, createCCtx, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
+// a type only: the package itself is loaded on the first zstd section (loadZstd)
+import type * as ZstdWasm from '@bokuweb/zstd-wasm';
 
 /**
  * Compression of trace.dat v7 sections and chunks. zstd comes from
@@ -23,13 +24,23 @@ export interface Codec {
 }
 
 let zstdReady: Promise<void> | null = null;
+/** The zstd package once loadZstd() has run. */
+let zw: typeof ZstdWasm | null = null;
 
 /** Level 1: the writer keeps up with the emulator; chunks are 3-14% larger than at level 3 (measured on samples/real-ipi.dat and an emulated run). */
 export const ZSTD_LEVEL = 1;
 
-/** Loads the zstd WASM module once; needed before any zstd codec use. */
+/**
+ * Loads the zstd WASM module once; needed before any zstd codec use. The
+ * package is imported here, not at the top: importing it (CommonJS glue, its
+ * loader) costs ~15 ms of a command's start, which a v6 or uncompressed trace
+ * (most real ones) never needs.
+ */
 export function loadZstd(): Promise<void> {
-  return (zstdReady ??= zstdInit());
+  return (zstdReady ??= import('@bokuweb/zstd-wasm').then(async (m) => {
+    await m.init();
+    zw = m;
+  }));
 }
 
 /** zstd_errors.h's ZSTD_ErrorCode values a damaged frame gives, as words. */
@@ -60,7 +71,7 @@ const zstd: Codec = {
   maxRatio: 32768,
   decompress(data, size) {
     try {
-      return zstdDecompress(data, { defaultHeapSize: Math.max(size, 1) }).subarray(0, size);
+      return zw!.decompress(data, { defaultHeapSize: Math.max(size, 1) }).subarray(0, size);
     } catch (e) {
       // zstd-wasm says "Failed to compress with code -20": name the decompression error instead
       const code = /code -?(\d+)/.exec(String((e as Error).message))?.[1];
@@ -68,8 +79,8 @@ const zstd: Codec = {
     }
   },
   compress(data) {
-    if (!cctx) cctx = createCCtx();
-    return compressUsingDict(cctx, data, NO_DICT, ZSTD_LEVEL);
+    if (!cctx) cctx = zw!.createCCtx();
+    return zw!.compressUsingDict(cctx, data, NO_DICT, ZSTD_LEVEL);
   },
 };
 

@@ -177,8 +177,9 @@ async function readDat(src: FileSource, opts: OpenDatOptions = {}): Promise<DatT
         ({ headerPage, headerEvent } = readHeaderInfo(c));
         readFtraceFormats(c, formats);
         readEventFormats(c, formats);
-        // a copy: a view would keep the whole metadata window (up to the file) alive
-        kallsyms = readSizedBytes32(c, 'kallsyms').slice();
+        // a copy: a view would keep the whole metadata window (up to the file) alive. Not
+        // slice(): the window is a Buffer, and Buffer's slice() is a view
+        kallsyms = new Uint8Array(readSizedBytes32(c, 'kallsyms'));
         printk = readSized32(c, 'printk formats');
         cmdlines = readSized64(c, 'saved cmdlines');
         const cpus = c.u32('CPU count');
