@@ -31,11 +31,10 @@ export class ByteSink {
   }
 
   bytes(a: Uint8Array): void {
-    this.reserve(a.length);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < a.length; i++) b[p++] = a[i];
-    this.pos = p;
+    const n = a.length;
+    this.reserve(n);
+    this.buf.set(a, this.pos);
+    this.pos += n;
   }
 
   byte(c: number): void {
