@@ -50,6 +50,19 @@ export interface Run {
 
 const TIME = '/usr/bin/time';
 
+/** A file's sha256, read in pieces: the 1.5 GB trace's report is 5 GB, past what one Buffer holds. */
+function hashFile(file: string): string {
+  const h = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.allocUnsafe(8 << 20);
+    for (let n = fs.readSync(fd, b, 0, b.length, null); n > 0; n = fs.readSync(fd, b, 0, b.length, null)) h.update(b.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
 /** One whole-process run, stdout to a file (hashed), peak RSS from GNU time when it is there. */
 export function runOnce(cmd: string, args: string[], out: string): Run {
   const withTime = fs.existsSync(TIME);
@@ -63,7 +76,7 @@ export function runOnce(cmd: string, args: string[], out: string): Run {
   const err = r.stderr?.toString() ?? '';
   const lines = err.trimEnd().split('\n');
   const rssMb = withTime ? Number(lines[lines.length - 1]) / 1024 : NaN;
-  const hash = createHash('sha256').update(fs.readFileSync(out)).digest('hex');
+  const hash = hashFile(out);
   // GNU time adds "Command exited with non-zero status N" before its figure
   const said = (withTime ? lines.slice(0, -1) : lines).filter((l) => !/^Command (exited with non-zero status|terminated by signal)/.test(l));
   return { seconds, rssMb, hash, ok: !r.error && r.status === 0, err: said.join('\n').trim() };
