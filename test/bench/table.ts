@@ -20,6 +20,8 @@ export interface BenchFile {
   also: string[];
   /** Timed in the default mode only (a multi-GB file). */
   big?: boolean;
+  /** The recording's isolated CPUs, when it is known (an emulated trace's scenario says). */
+  isolated?: string;
 }
 
 /** Every .dat under the folders, one entry per distinct content, in path order. */
@@ -165,6 +167,7 @@ async function census(file: string): Promise<{ events: number; cpus: number }> {
 
 /** interference needs isolated CPUs: the recording's own when known, else every CPU but 0 (a 1-CPU trace: CPU 0). */
 function isolatedOf(f: BenchFile, cpus: number): string {
+  if (f.isolated) return f.isolated;
   if (/vm-6\.18|real-ipi/.test(f.label)) return '1';
   return cpus > 1 ? `1-${cpus - 1}` : '0';
 }
