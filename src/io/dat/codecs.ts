@@ -34,7 +34,7 @@ export const ZSTD_LEVEL = 1;
  * Loads the zstd WASM module once; needed before any zstd codec use. The
  * package is imported here, not at the top: importing it (CommonJS glue, its
  * loader) costs ~15 ms of a command's start, which a v6 or uncompressed trace
- * (8 of the 11 real ones in ../shared/data) never needs.
+ * (9 of the 10 real ones in ../shared/data: all but real-ipi.dat) never needs.
  */
 export function loadZstd(): Promise<void> {
   return (zstdReady ??= import('@bokuweb/zstd-wasm').then(async (m) => {
