@@ -1,4 +1,5 @@
 import { latin1Bytes } from '../core/latin1.ts';
+
 /**
  * String predicates of kernel event filters (trace_events_filter.c): `==`/`!=`
  * compare like strncmp within the field, `~` takes a glob. The kernel's
@@ -33,7 +34,6 @@ function fullMatcher(p: Uint8Array): Matcher {
     return true;
   };
 }
-
 
 /** glob_match from lib/glob.c: *, ?, [a-z] classes with ! negation, backslash escapes; whole-string match. */
 export function globMatch(pat: Uint8Array, str: Uint8Array): boolean {

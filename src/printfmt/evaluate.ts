@@ -1,6 +1,6 @@
-import { latin1Text } from '../core/latin1.ts';
 import type { FieldFormat } from '../core/event-format.ts';
 import { readUnsigned } from '../core/int64.ts';
+import { latin1Text } from '../core/latin1.ts';
 import type { Arg } from './ast.ts';
 import { cStrtoull, evalTypeStr, formatLld } from './c-values.ts';
 import type { PrintEnv, RecordRef } from './record.ts';

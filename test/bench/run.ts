@@ -13,7 +13,7 @@
  *   npm run bench -- --runs 7     # median of 7 (default 5)
  *   npm run bench -- --big        # also a 1.5 GB emulated trace in the table (default mode only)
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -1,6 +1,6 @@
-import { latin1Text } from '../../core/latin1.ts';
 import * as fs from 'node:fs';
 import { UserError } from '../../core/errors.ts';
+import { latin1Text } from '../../core/latin1.ts';
 import { codecFor, type Codec } from './codecs.ts';
 import { OptionId } from './layouts.ts';
 
