@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { hist } from '../src/index.ts';
 import { histMail, histSpec, textBars, textTable, writeChart } from '../src/charts/index.ts';
 import { ByteWriter } from './output.ts';
+import { keepYoungGenerationSmall } from './young-generation.ts';
 import { commandLine, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
 export function register(program: Command): void {
@@ -17,6 +18,7 @@ export function register(program: Command): void {
       .option('--value <field>', 'a numeric field summed per key, with p50, p99 and max (hist triggers\' vals=)')
       .option('--bars', 'plain-text bars instead of the table'),
   ).action(async (file: string, o: Record<string, unknown>) => {
+    keepYoungGenerationSmall();
     const trace = await openInput(file, o);
     const r = hist(trace, { ...selectionOf(o, trace), by: String(o.by), event: o.event as string | undefined, value: o.value as string | undefined });
     const s = r.summary;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { bre, buildReportSelection, checkEventsStatus, cpusText, endianText, type EventFilterArg, type EventFormat, eventsText, functionsText, loadFormatFiles, openTrace, parseCpuList, pidFilter, pluginOption, pluginOptions, printkText, printReports, type ProfileHook, reportFilterStrings, type ReportInput, statText, type Trace, unameText, UserError, verboseLevel, verboseLog, type VerboseLog, versionText } from '../src/index.ts';
 import { ByteWriter, warn } from './output.ts';
+import { keepYoungGenerationSmall } from './young-generation.ts';
 
 /** --align-ts: the earliest first time stamp of the inputs (a trace.dat's first page, a text's first event), ns. */
 function alignOf(traces: Trace[]): bigint {
@@ -98,6 +99,7 @@ export function register(program: Command): void {
     .option('--by-comm', '--profile: tasks of one comm merged into one group')
     .option('-V, --verbose [level]', "trace-cmd's log (--verbose=LEVEL: none, crit, err, warn, info (the default), debug, all, or 0-6): the file version, the plugins registered (named as libtraceevent 1.7.1 loads them from Debian's plugin directory, in its readdir() order when this machine has it), each event a plugin takes over and gives back, empty CPUs, on stdout; libtraceevent's warnings on stderr, as it parses the formats and as it prints (with the errno line it adds)")
     .action(async (file: string | undefined, o: Record<string, unknown>) => {
+      keepYoungGenerationSmall();
       const out = new ByteWriter();
       let level: number | null = null;
       if (o.verbose !== undefined) {
