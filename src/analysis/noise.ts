@@ -129,24 +129,86 @@ interface Frame {
   resumed: boolean;
 }
 
-/** Pieces of noise, 6 numbers each: start, end, cls, pid, irq-ish ns inside, 1 if a new entry. */
-class Pieces {
-  v = new Float64Array(6 * 64);
-  n = 0;
-  push(start: number, end: number, cls: number, pid: number, irqish: number, entry: boolean): void {
-    if ((this.n + 1) * 6 > this.v.length) {
-      const w = new Float64Array(this.v.length * 2);
-      w.set(this.v);
-      this.v = w;
+const BLOCK = 1 << 16;
+/** A piece's tag: its Cls, and this bit when it is a new entry (not a syscall resumed after a switch). */
+const ENTRY = 8;
+
+/**
+ * Columns that grow without copying what they hold: one array doubling up to
+ * BLOCK entries, then blocks of BLOCK (a busy CPU's noise over minutes is
+ * millions of pieces; each copy would hold the old and the new at once).
+ */
+class Column<A extends Float64Array | Int32Array | Uint8Array> {
+  blocks: A[];
+  constructor(private make: (n: number) => A) {
+    this.blocks = [make(64)];
+  }
+  /** Makes entry `k` (== the count so far) writable and returns its block. */
+  room(k: number): A {
+    const b = k >>> 16;
+    if (b < this.blocks.length) {
+      const last = this.blocks[b];
+      if ((k & (BLOCK - 1)) < last.length) return last;
+      // only the first block grows: every later one is made whole
+      const w = this.make(Math.min(BLOCK, last.length * 2));
+      w.set(last as never);
+      return (this.blocks[b] = w);
     }
-    const v = this.v;
-    const at = this.n++ * 6;
-    v[at] = start;
-    v[at + 1] = end;
-    v[at + 2] = cls;
-    v[at + 3] = pid;
-    v[at + 4] = irqish;
-    v[at + 5] = entry ? 1 : 0;
+    const w = this.make(BLOCK);
+    this.blocks.push(w);
+    return w;
+  }
+  at(k: number): number {
+    return this.blocks[k >>> 16][k & (BLOCK - 1)];
+  }
+}
+
+/**
+ * Pieces of noise on one CPU: start, end, the irq-ish ns inside, the task's
+ * pid, the class and whether it is a new entry (29 bytes a piece).
+ */
+class Pieces {
+  readonly start = new Column((n) => new Float64Array(n));
+  readonly end = new Column((n) => new Float64Array(n));
+  readonly inner = new Column((n) => new Float64Array(n));
+  readonly pid = new Column((n) => new Int32Array(n));
+  /** cls | ENTRY */
+  readonly tag = new Column((n) => new Uint8Array(n));
+  n = 0;
+  /** Whether starts never went back: pieces close in order, but an NMI's starts before its event. */
+  sorted = true;
+  push(start: number, end: number, cls: number, pid: number, irqish: number, entry: boolean): void {
+    const k = this.n++;
+    const j = k & (BLOCK - 1);
+    if (k && start < this.start.at(k - 1)) this.sorted = false;
+    this.start.room(k)[j] = start;
+    this.end.room(k)[j] = end;
+    this.inner.room(k)[j] = irqish;
+    this.pid.room(k)[j] = pid;
+    this.tag.room(k)[j] = cls | (entry ? ENTRY : 0);
+  }
+  /** The pieces' indices by start, then end (the identity when they came in order). */
+  order(): ((k: number) => number) {
+    if (this.sorted) return (k) => k;
+    const ix = new Uint32Array(this.n);
+    for (let k = 0; k < this.n; k++) ix[k] = k;
+    ix.sort((x, y) => this.start.at(x) - this.start.at(y) || this.end.at(x) - this.end.at(y));
+    return (k) => ix[k];
+  }
+}
+
+/** Runs of tasks other than idle on one CPU: start, end, pid (20 bytes a run), in time order. */
+class Runs {
+  readonly start = new Column((n) => new Float64Array(n));
+  readonly end = new Column((n) => new Float64Array(n));
+  readonly pid = new Column((n) => new Int32Array(n));
+  n = 0;
+  push(start: number, end: number, pid: number): void {
+    const k = this.n++;
+    const j = k & (BLOCK - 1);
+    this.start.room(k)[j] = start;
+    this.end.room(k)[j] = end;
+    this.pid.room(k)[j] = pid;
   }
 }
 
@@ -158,8 +220,7 @@ interface CpuState {
   lastSeen: number;
   runtime: Map<number, number>;
   pieces: Pieces;
-  /** Runs of each task: start, end, pid (3 numbers each, in `runs.v`). */
-  runs: Pieces;
+  runs: Runs;
   byHandler: Map<string, ClassNoise>;
   counts: Record<'irq' | 'softirq' | 'nmi' | 'fault', ClassNoise>;
 }
@@ -253,7 +314,7 @@ export class NoiseCollector {
     let s = this.cpus.get(cpu);
     if (!s) {
       const z = () => ({ count: 0, ns: 0, maxNs: 0 });
-      this.cpus.set(cpu, (s = { stack: [], pid: -1, runStart: NaN, lastSeen: NaN, runtime: new Map(), pieces: new Pieces(), runs: new Pieces(), byHandler: new Map(), counts: { irq: z(), softirq: z(), nmi: z(), fault: z() } }));
+      this.cpus.set(cpu, (s = { stack: [], pid: -1, runStart: NaN, lastSeen: NaN, runtime: new Map(), pieces: new Pieces(), runs: new Runs(), byHandler: new Map(), counts: { irq: z(), softirq: z(), nmi: z(), fault: z() } }));
     }
     return s;
   }
@@ -423,7 +484,7 @@ export class NoiseCollector {
     const start = Number.isNaN(s.runStart) ? this.first : s.runStart;
     if (t <= start) return;
     s.runtime.set(pid, (s.runtime.get(pid) ?? 0) + (t - start));
-    if (pid !== 0) s.runs.push(start, t, 0, pid, 0, true);
+    if (pid !== 0) s.runs.push(start, t, pid);
   }
 
   finish(info: ScanInfo): Report<NoiseSummary> {
@@ -470,75 +531,87 @@ export class NoiseCollector {
   private cpuNoise(cpu: number, s: CpuState, first: number, last: number, windowNs: number): CpuNoise {
     const rec = this.recorded;
     const res = this.resident(s);
-    const pv = s.pieces.v;
-    const rv = s.runs.v;
+    const P = s.pieces;
+    const R = s.runs;
+    const order = P.order();
     // the pieces that are noise: irq/softirq/nmi always, syscalls only the resident's own (another task's are its thread time)
-    // start, end, and the classes in it (1 << Cls)
-    type Iv = [number, number, number];
-    const spans: Iv[] = [];
+    const counted = (k: number): boolean => (P.tag.at(k) & 7) !== Cls.Syscall || res === null || P.pid.at(k) === res;
     const syscall: ClassNoise = { count: 0, ns: 0, maxNs: 0 };
-    for (let k = 0; k < s.pieces.n; k++) {
-      const at = k * 6;
-      const cls = pv[at + 2];
-      if (cls === Cls.Syscall) {
-        const pid = pv[at + 3];
-        if (res !== null && pid !== res) continue;
-        const net = Math.max(0, pv[at + 1] - pv[at] - pv[at + 4]);
-        syscall.ns += net;
-        if (pv[at + 5]) syscall.count++;
-        if (net > syscall.maxNs) syscall.maxNs = net;
-      }
-      spans.push([pv[at], pv[at + 1], 1 << cls]);
+    for (let k = 0; k < P.n; k++) {
+      if ((P.tag.at(k) & 7) !== Cls.Syscall || !counted(k)) continue;
+      const net = Math.max(0, P.end.at(k) - P.start.at(k) - P.inner.at(k));
+      syscall.ns += net;
+      if (P.tag.at(k) & ENTRY) syscall.count++;
+      if (net > syscall.maxNs) syscall.maxNs = net;
     }
     // other tasks running: net of the irq-ish time inside their runs
+    const other = (j: number): boolean => res !== null && R.pid.at(j) !== res;
     const thread: ClassNoise = { count: 0, ns: 0, maxNs: 0 };
     if (res !== null) {
       let k = 0;
-      for (let j = 0; j < s.runs.n; j++) {
-        const at = j * 6;
-        const pid = rv[at + 3];
-        if (pid === res || pid === 0) continue;
-        const a = rv[at];
-        const e = rv[at + 1];
-        while (k < s.pieces.n && pv[k * 6] < a) k++;
+      for (let j = 0; j < R.n; j++) {
+        if (!other(j)) continue;
+        const a = R.start.at(j);
+        const e = R.end.at(j);
+        while (k < P.n && P.start.at(order(k)) < a) k++;
         let inner = 0;
-        for (let m = k; m < s.pieces.n && pv[m * 6] < e; m++) inner += pv[m * 6 + 4];
+        for (let m = k; m < P.n && P.start.at(order(m)) < e; m++) inner += P.inner.at(order(m));
         const net = Math.max(0, e - a - inner);
         thread.count++;
         thread.ns += net;
         if (net > thread.maxNs) thread.maxNs = net;
-        spans.push([a, e, 1 << Cls.Thread]);
       }
     }
-    spans.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     const any = rec.irq || rec.softirq || rec.thread || rec.syscall || rec.nmi;
     let interruptions = 0;
     let noiseNs = 0;
     let maxNoise = 0;
     let quiet = 0;
-    let cur: Iv | null = null;
     let lastEnd = first;
     const episodes = this.o.episodes ? { start: [] as number[], durationNs: [] as number[], classes: [] as number[] } : null;
-    const closeSpan = (x: Iv) => {
+    // the noise spans, pieces and other tasks' runs (each in start order), merged in start order:
+    // spans this close are one interruption, whose classes are a mask (1 << Cls)
+    let curStart = NaN;
+    let curEnd = NaN;
+    let curMask = 0;
+    const closeSpan = () => {
+      const d = curEnd - curStart;
       interruptions++;
-      episodes?.start.push(x[0]);
-      episodes?.durationNs.push(x[1] - x[0]);
-      episodes?.classes.push(x[2]);
-      noiseNs += x[1] - x[0];
-      if (x[1] - x[0] > maxNoise) maxNoise = x[1] - x[0];
-      if (x[0] - lastEnd > quiet) quiet = x[0] - lastEnd;
-      lastEnd = Math.max(lastEnd, x[1]);
+      episodes?.start.push(curStart);
+      episodes?.durationNs.push(d);
+      episodes?.classes.push(curMask);
+      noiseNs += d;
+      if (d > maxNoise) maxNoise = d;
+      if (curStart - lastEnd > quiet) quiet = curStart - lastEnd;
+      lastEnd = Math.max(lastEnd, curEnd);
     };
-    for (const x of spans) {
-      if (cur && x[0] - cur[1] <= this.mergeGapNs) {
-        cur[1] = Math.max(cur[1], x[1]);
-        cur[2] |= x[2];
+    const span = (a: number, e: number, mask: number) => {
+      if (!Number.isNaN(curStart) && a - curEnd <= this.mergeGapNs) {
+        curEnd = Math.max(curEnd, e);
+        curMask |= mask;
       } else {
-        if (cur) closeSpan(cur);
-        cur = [x[0], x[1], x[2]];
+        if (!Number.isNaN(curStart)) closeSpan();
+        curStart = a;
+        curEnd = e;
+        curMask = mask;
+      }
+    };
+    let pk = 0;
+    let rj = 0;
+    for (;;) {
+      while (pk < P.n && !counted(order(pk))) pk++;
+      while (rj < R.n && !other(rj)) rj++;
+      if (pk >= P.n && rj >= R.n) break;
+      const k = pk < P.n ? order(pk) : -1;
+      if (k >= 0 && (rj >= R.n || P.start.at(k) <= R.start.at(rj))) {
+        span(P.start.at(k), P.end.at(k), 1 << (P.tag.at(k) & 7));
+        pk++;
+      } else {
+        span(R.start.at(rj), R.end.at(rj), 1 << Cls.Thread);
+        rj++;
       }
     }
-    if (cur) closeSpan(cur);
+    if (!Number.isNaN(curStart)) closeSpan();
     if (!Number.isNaN(last) && last - lastEnd > quiet) quiet = last - lastEnd;
     const resident = res === null ? null : res === -2 ? `${this.o.task} (did not run here)` : `${this.trace.comms.get(res)}-${res}`;
     return {
