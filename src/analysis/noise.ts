@@ -2,6 +2,7 @@ import * as aq from 'arquero';
 import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
+import { BLOCK, BlockStore, type Column } from './block-columns.ts';
 import { readerCache, type FieldReader } from './field-values.ts';
 import type { Report } from './hist.ts';
 import { usOrNull } from './counts.ts';
@@ -43,6 +44,12 @@ export interface NoiseOptions extends Selection {
   mergeGapNs?: number;
   /** Keep every interruption (start and duration, ns) in `CpuNoise.episodes`. */
   episodes?: boolean;
+  /**
+   * Bytes of noise pieces and task runs held in memory (default 64 MiB); the
+   * rest wait in a temporary file for the end of the trace, when each CPU's
+   * resident task says which of them are noise.
+   */
+  memoryBudgetBytes?: number;
 }
 
 export interface ClassNoise {
@@ -129,80 +136,67 @@ interface Frame {
   resumed: boolean;
 }
 
-const BLOCK = 1 << 16;
 /** A piece's tag: its Cls, and this bit when it is a new entry (not a syscall resumed after a switch). */
 const ENTRY = 8;
-
-/**
- * Columns that grow without copying what they hold: one array doubling up to
- * BLOCK entries, then blocks of BLOCK (a busy CPU's noise over minutes is
- * millions of pieces; each copy would hold the old and the new at once).
- */
-class Column<A extends Float64Array | Int32Array | Uint8Array> {
-  blocks: A[];
-  constructor(private make: (n: number) => A) {
-    this.blocks = [make(64)];
-  }
-  /** Makes entry `k` (== the count so far) writable and returns its block. */
-  room(k: number): A {
-    const b = k >>> 16;
-    if (b < this.blocks.length) {
-      const last = this.blocks[b];
-      if ((k & (BLOCK - 1)) < last.length) return last;
-      // only the first block grows: every later one is made whole
-      const w = this.make(Math.min(BLOCK, last.length * 2));
-      w.set(last as never);
-      return (this.blocks[b] = w);
-    }
-    const w = this.make(BLOCK);
-    this.blocks.push(w);
-    return w;
-  }
-  at(k: number): number {
-    return this.blocks[k >>> 16][k & (BLOCK - 1)];
-  }
-}
 
 /**
  * Pieces of noise on one CPU: start, end, the irq-ish ns inside, the task's
  * pid, the class and whether it is a new entry (29 bytes a piece).
  */
 class Pieces {
-  readonly start = new Column((n) => new Float64Array(n));
-  readonly end = new Column((n) => new Float64Array(n));
-  readonly inner = new Column((n) => new Float64Array(n));
-  readonly pid = new Column((n) => new Int32Array(n));
+  readonly start: Column<Float64Array>;
+  readonly end: Column<Float64Array>;
+  readonly inner: Column<Float64Array>;
+  readonly pid: Column<Int32Array>;
   /** cls | ENTRY */
-  readonly tag = new Column((n) => new Uint8Array(n));
+  readonly tag: Column<Uint8Array>;
   n = 0;
-  /** Whether starts never went back: pieces close in order, but an NMI's starts before its event. */
-  sorted = true;
+  private lastStart = -Infinity;
+  constructor(store: BlockStore) {
+    this.start = store.column((n) => new Float64Array(n));
+    this.end = store.column((n) => new Float64Array(n));
+    this.inner = store.column((n) => new Float64Array(n));
+    this.pid = store.column((n) => new Int32Array(n));
+    this.tag = store.column((n) => new Uint8Array(n));
+  }
+  /**
+   * Appends a piece, kept in start order: pieces close in order, but an NMI's
+   * began before its event (its time less delta_ns), so it moves back past the
+   * few that started since.
+   */
   push(start: number, end: number, cls: number, pid: number, irqish: number, entry: boolean): void {
-    const k = this.n++;
+    let k = this.n++;
     const j = k & (BLOCK - 1);
-    if (k && start < this.start.at(k - 1)) this.sorted = false;
     this.start.room(k)[j] = start;
     this.end.room(k)[j] = end;
     this.inner.room(k)[j] = irqish;
     this.pid.room(k)[j] = pid;
     this.tag.room(k)[j] = cls | (entry ? ENTRY : 0);
+    if (start >= this.lastStart) {
+      this.lastStart = start;
+      return;
+    }
+    for (; k > 0 && this.start.at(k - 1) > start; k--) for (const c of [this.start, this.end, this.inner, this.pid, this.tag] as Column<Float64Array | Int32Array | Uint8Array>[]) swap(c, k - 1, k);
   }
-  /** The pieces' indices by start, then end (the identity when they came in order). */
-  order(): ((k: number) => number) {
-    if (this.sorted) return (k) => k;
-    const ix = new Uint32Array(this.n);
-    for (let k = 0; k < this.n; k++) ix[k] = k;
-    ix.sort((x, y) => this.start.at(x) - this.start.at(y) || this.end.at(x) - this.end.at(y));
-    return (k) => ix[k];
-  }
+}
+
+function swap(c: Column<Float64Array | Int32Array | Uint8Array>, a: number, b: number): void {
+  const x = c.at(a);
+  c.set(a, c.at(b));
+  c.set(b, x);
 }
 
 /** Runs of tasks other than idle on one CPU: start, end, pid (20 bytes a run), in time order. */
 class Runs {
-  readonly start = new Column((n) => new Float64Array(n));
-  readonly end = new Column((n) => new Float64Array(n));
-  readonly pid = new Column((n) => new Int32Array(n));
+  readonly start: Column<Float64Array>;
+  readonly end: Column<Float64Array>;
+  readonly pid: Column<Int32Array>;
   n = 0;
+  constructor(store: BlockStore) {
+    this.start = store.column((n) => new Float64Array(n));
+    this.end = store.column((n) => new Float64Array(n));
+    this.pid = store.column((n) => new Int32Array(n));
+  }
   push(start: number, end: number, pid: number): void {
     const k = this.n++;
     const j = k & (BLOCK - 1);
@@ -271,9 +265,12 @@ export class NoiseCollector {
   private first = NaN;
   private readonly only: Set<number> | null;
   private readonly mergeGapNs: number;
+  /** The pieces and runs of every CPU measured: past the budget, in a temporary file. */
+  private readonly store: BlockStore;
 
   constructor(private readonly trace: Trace, private readonly o: NoiseOptions = {}) {
     this.field = readerCache(trace);
+    this.store = new BlockStore(o.memoryBudgetBytes ?? 64 << 20);
     this.only = o.measure ? new Set(o.measure) : null;
     for (const c of o.measure ?? []) this.state(c);
     this.mergeGapNs = o.mergeGapNs ?? 2000;
@@ -314,7 +311,7 @@ export class NoiseCollector {
     let s = this.cpus.get(cpu);
     if (!s) {
       const z = () => ({ count: 0, ns: 0, maxNs: 0 });
-      this.cpus.set(cpu, (s = { stack: [], pid: -1, runStart: NaN, lastSeen: NaN, runtime: new Map(), pieces: new Pieces(), runs: new Runs(), byHandler: new Map(), counts: { irq: z(), softirq: z(), nmi: z(), fault: z() } }));
+      this.cpus.set(cpu, (s = { stack: [], pid: -1, runStart: NaN, lastSeen: NaN, runtime: new Map(), pieces: new Pieces(this.store), runs: new Runs(this.store), byHandler: new Map(), counts: { irq: z(), softirq: z(), nmi: z(), fault: z() } }));
     }
     return s;
   }
@@ -492,11 +489,15 @@ export class NoiseCollector {
     const last = info.last;
     const windowNs = Number.isNaN(first) ? 0 : last - first;
     const perCpu: CpuNoise[] = [];
-    for (const cpu of [...this.cpus.keys()].sort((a, b) => a - b)) {
-      const s = this.cpus.get(cpu)!;
-      while (s.stack.length) this.close(s, last);
-      if (s.pid >= 0) this.endRun(s, s.pid, last);
-      perCpu.push(this.cpuNoise(cpu, s, first, last, windowNs));
+    try {
+      for (const cpu of [...this.cpus.keys()].sort((a, b) => a - b)) {
+        const s = this.cpus.get(cpu)!;
+        while (s.stack.length) this.close(s, last);
+        if (s.pid >= 0) this.endRun(s, s.pid, last);
+        perCpu.push(this.cpuNoise(cpu, s, first, last, windowNs));
+      }
+    } finally {
+      this.store.close();
     }
     const rec = this.recorded;
     const notes: string[] = [];
@@ -533,7 +534,6 @@ export class NoiseCollector {
     const res = this.resident(s);
     const P = s.pieces;
     const R = s.runs;
-    const order = P.order();
     // the pieces that are noise: irq/softirq/nmi always, syscalls only the resident's own (another task's are its thread time)
     const counted = (k: number): boolean => (P.tag.at(k) & 7) !== Cls.Syscall || res === null || P.pid.at(k) === res;
     const syscall: ClassNoise = { count: 0, ns: 0, maxNs: 0 };
@@ -553,9 +553,9 @@ export class NoiseCollector {
         if (!other(j)) continue;
         const a = R.start.at(j);
         const e = R.end.at(j);
-        while (k < P.n && P.start.at(order(k)) < a) k++;
+        while (k < P.n && P.start.at(k) < a) k++;
         let inner = 0;
-        for (let m = k; m < P.n && P.start.at(order(m)) < e; m++) inner += P.inner.at(order(m));
+        for (let m = k; m < P.n && P.start.at(m) < e; m++) inner += P.inner.at(m);
         const net = Math.max(0, e - a - inner);
         thread.count++;
         thread.ns += net;
@@ -599,12 +599,11 @@ export class NoiseCollector {
     let pk = 0;
     let rj = 0;
     for (;;) {
-      while (pk < P.n && !counted(order(pk))) pk++;
+      while (pk < P.n && !counted(pk)) pk++;
       while (rj < R.n && !other(rj)) rj++;
       if (pk >= P.n && rj >= R.n) break;
-      const k = pk < P.n ? order(pk) : -1;
-      if (k >= 0 && (rj >= R.n || P.start.at(k) <= R.start.at(rj))) {
-        span(P.start.at(k), P.end.at(k), 1 << (P.tag.at(k) & 7));
+      if (pk < P.n && (rj >= R.n || P.start.at(pk) <= R.start.at(rj))) {
+        span(P.start.at(pk), P.end.at(pk), 1 << (P.tag.at(pk) & 7));
         pk++;
       } else {
         span(R.start.at(rj), R.end.at(rj), 1 << Cls.Thread);

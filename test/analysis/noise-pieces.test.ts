@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BLOCK } from '../../src/analysis/block-columns.ts';
 import { noise } from '../../src/analysis/noise.ts';
 import { parseEventFormat } from '../../src/core/event-format.ts';
 import { formatText, headerPageText, HEADER_EVENT_TEXT } from '../../src/core/format-writer.ts';
@@ -14,13 +16,16 @@ const PERIOD = 10_000;
 const TICK = 1000;
 /** The tick after which another task runs (2000-5000 ns past it), and the one an NMI straddles. */
 const J = 70_000;
-const K = 100_000;
+/** Tick K is the last piece of a block (BLOCK = 16,384 pieces): the NMI's piece moves back into that block. */
+const K = 6 * BLOCK - 1;
 
 /**
- * The noise analysis keeps a busy CPU's pieces in blocks (src/analysis/noise.ts):
- * a CPU with more pieces than one block holds, and a piece that starts before
- * the one closed before it (an NMI's event comes at its end, its start is the
- * event's time less its duration), give the figures a plain loop gives.
+ * The noise analysis keeps a busy CPU's pieces in blocks, past a budget in a
+ * temporary file (src/analysis/block-columns.ts): a CPU with more pieces than
+ * one block holds, and a piece that starts before the one closed before it (an
+ * NMI's event comes at its end, its start is the event's time less its
+ * duration), give the figures a plain loop gives, whether the blocks are in
+ * memory or in the file.
  */
 describe('noise over many pieces on one CPU', () => {
   it(`${N} ticks, a run of another task and an NMI that began before the tick it followed`, async () => {
@@ -56,6 +61,10 @@ describe('noise over many pieces on one CPU', () => {
     }
     await w.close();
     const r = noise(await openTrace(file), { episodes: true });
+    // with every full block in the temporary file (the piece moved back across a block in it), the same
+    const spilled = noise(await openTrace(file), { episodes: true, memoryBudgetBytes: 1 });
+    expect(JSON.stringify(spilled.summary, (_, v) => (v instanceof Map ? [...v] : v))).toBe(JSON.stringify(r.summary, (_, v) => (v instanceof Map ? [...v] : v)));
+    expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('tracelab-blocks-'))).toEqual([]);
     const x = r.summary.perCpu[0];
     expect(x.resident).toBe('app-77');
     expect(x.classes.irq).toEqual({ count: N, ns: N * TICK, maxNs: TICK });
