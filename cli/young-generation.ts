@@ -12,7 +12,8 @@ import * as v8 from 'node:v8';
  * 97 -> 90 MB on samples/real-ipi.dat, 96 -> 90 MB on real-ipi-v6.dat, 81 -> 76
  * MB on LISA's tests/trace.dat and 79 -> 72 MB on its example_rtapp, in the same
  * time; the 2 M-event replica 107 -> 91 MB in the same time, and `hist` on it
- * 0.86 -> 0.71 s, 122 -> 97 MB (a scavenge of a small space touches less). Not
+ * 0.86 -> 0.71 s, 122 -> 97 MB (a scavenge of a small space touches less); the
+ * 1.47 GB --big trace's report 143 -> 107 MB, 44 s either way. Not
  * for commands that keep what they read (`interference` keeps each noise piece:
  * it took 19 % longer with it, everything surviving being copied out of a small
  * space more often).
