@@ -1,6 +1,4 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { SpillFile } from '../core/spill-file.ts';
 
 /** Entries per block: a Float64 block is 128 KB. */
 export const BLOCK = 1 << 14;
@@ -17,25 +15,22 @@ type Typed = Float64Array | Int32Array | Uint8Array;
  * closed, and at exit if the run fails before that.
  */
 export class BlockStore {
-  private fd = -1;
-  private file = '';
-  private size = 0;
+  private readonly spill = new SpillFile('blocks');
   private inMemory = 0;
   private readonly columns: Column<Typed>[] = [];
-  private readonly atExit = (): void => this.close();
 
   constructor(readonly budgetBytes: number) {}
 
   /** A column of doubles, 32-bit integers or bytes kept by this store. */
   column<A extends Typed>(make: (n: number) => A): Column<A> {
-    const c = new Column(make, this);
+    const c = new Column(make, this.spill, this);
     this.columns.push(c as unknown as Column<Typed>);
     return c;
   }
 
   /** Bytes of full blocks written to the temporary file so far. */
   get spilledBytes(): number {
-    return this.size;
+    return this.spill.size;
   }
 
   /** A block was filled: past the budget, the full blocks still in memory go to the file. */
@@ -45,43 +40,8 @@ export class BlockStore {
     for (const c of this.columns) this.inMemory -= c.spillFull();
   }
 
-  /** Appends a block's bytes to the file; returns where they are. */
-  write(b: Typed): number {
-    if (this.fd < 0) {
-      this.file = path.join(os.tmpdir(), `tracelab-blocks-${process.pid}-${Math.random().toString(36).slice(2)}.bin`);
-      this.fd = fs.openSync(this.file, 'w+');
-      process.once('exit', this.atExit);
-    }
-    const at = this.size;
-    this.rewrite(at, b);
-    this.size += b.byteLength;
-    return at;
-  }
-
-  /** Writes a block's bytes at `at` of the file (again, for a rare change to a spilled block). */
-  rewrite(at: number, b: Typed): void {
-    const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-    let done = 0;
-    while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, at + done);
-  }
-
-  /** Reads a block back into `into`. */
-  read(at: number, into: Typed): void {
-    const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
-    let done = 0;
-    while (done < bytes.length) {
-      const got = fs.readSync(this.fd, bytes, done, bytes.length - done, at + done);
-      if (got <= 0) throw new Error(`${this.file}: short read of a spilled block at byte ${at + done}`);
-      done += got;
-    }
-  }
-
   close(): void {
-    if (this.fd < 0) return;
-    fs.closeSync(this.fd);
-    fs.rmSync(this.file, { force: true });
-    this.fd = -1;
-    process.removeListener('exit', this.atExit);
+    this.spill.close();
   }
 }
 
@@ -103,7 +63,8 @@ export class Column<A extends Typed> {
 
   constructor(
     private readonly make: (n: number) => A,
-    private readonly store: BlockStore,
+    private readonly file: SpillFile,
+    private readonly store: { filled(bytes: number): void },
   ) {
     this.blocks = [make(64)];
   }
@@ -129,10 +90,10 @@ export class Column<A extends Typed> {
     const m = this.blocks[b];
     if (m) return m[k & (BLOCK - 1)];
     if (this.cached !== b) {
-      if (this.dirty) this.store.rewrite(this.fileAt[this.cached], this.cache!);
+      if (this.dirty) this.file.writeAt(this.fileAt[this.cached], this.cache!);
       this.dirty = false;
       this.cache ??= this.make(BLOCK);
-      this.store.read(this.fileAt[b], this.cache);
+      this.file.readAt(this.fileAt[b], this.cache);
       this.cached = b;
     }
     return this.cache![k & (BLOCK - 1)];
@@ -156,7 +117,7 @@ export class Column<A extends Typed> {
     let freed = 0;
     for (; this.spilled < this.blocks.length - 1; this.spilled++) {
       const m = this.blocks[this.spilled]!;
-      this.fileAt[this.spilled] = this.store.write(m);
+      this.fileAt[this.spilled] = this.file.append(m);
       this.blocks[this.spilled] = null;
       freed += m.byteLength;
     }

@@ -538,7 +538,7 @@ export class NoiseCollector {
     const counted = (k: number): boolean => (P.tag.at(k) & 7) !== Cls.Syscall || res === null || P.pid.at(k) === res;
     const syscall: ClassNoise = { count: 0, ns: 0, maxNs: 0 };
     for (let k = 0; k < P.n; k++) {
-      if ((P.tag.at(k) & 7) !== Cls.Syscall || !counted(k)) continue;
+      if ((P.tag.at(k) & 7) !== Cls.Syscall || (res !== null && P.pid.at(k) !== res)) continue;
       const net = Math.max(0, P.end.at(k) - P.start.at(k) - P.inner.at(k));
       syscall.ns += net;
       if (P.tag.at(k) & ENTRY) syscall.count++;

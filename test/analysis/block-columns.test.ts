@@ -15,7 +15,7 @@ describe('columns kept in blocks, past a budget in a temporary file', () => {
       f.room(k)[k % BLOCK] = k * 1.5 + 2 ** 40;
       b.room(k)[k % BLOCK] = k & 255;
     }
-    // 5 full blocks of doubles and bytes (2.9 blocks of doubles) are past the budget
+    // 5 full blocks of doubles and 5 of bytes (720 KB) are past the budget of 3 blocks of doubles (384 KB)
     expect(store.spilledBytes).toBeGreaterThan(0);
     expect(spillFiles().length).toBe(1);
     let bad = 0;

@@ -393,8 +393,8 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const rec = await record({ scenario: preset('isolation-ipi'), durationNs: 900e9, events: [{ event: 'all', filters: [] }], output: big, format: 'dat-v6' });
       console.log(`big input: ${rec.events} events, ${(fs.statSync(big).size / 1e9).toFixed(2)} GB (emulated isolation-ipi, every event, 15 min, v6) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      // interference asks about the scenario's isolated CPUs: with its busy housekeeping CPUs asked
-      // about too, the noise analysis holds every piece of their noise (1.2 GB on this trace)
+      // interference asks about the scenario's isolated CPUs (as a reviewer would): asked about its
+      // busy housekeeping CPUs too, it spends most of its memory on their noise (237 MB against 176)
       table.push({ label: 'emulated isolation-ipi, every event, 15 min (v6)', path: big, also: [], big: true, isolated: preset('isolation-ipi').isolated });
     }
     console.log(`\n${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);

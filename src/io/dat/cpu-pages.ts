@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { SpillFile } from '../../core/spill-file.ts';
+import { writeAll } from '../../core/write-all.ts';
 import type { ChunkCompressor } from './chunk-compressor.ts';
 
 /**
@@ -13,7 +13,7 @@ import type { ChunkCompressor } from './chunk-compressor.ts';
 export class CpuPages {
   private parts: Uint8Array[] = [];
   private memBytes = 0;
-  private spill: { fd: number; path: string; size: number } | null = null;
+  private spill: SpillFile | null = null;
   private staging: Uint8Array | null = null;
   private staged = 0;
   pages = 0;
@@ -61,17 +61,14 @@ export class CpuPages {
   private store(b: Uint8Array): void {
     this.size += b.length;
     if (this.spill) {
-      fs.writeSync(this.spill.fd, b);
-      this.spill.size += b.length;
+      this.spill.append(b);
       return;
     }
     this.parts.push(b);
     this.memBytes += b.length;
     if (this.memBytes > this.budget) {
-      const p = path.join(os.tmpdir(), `tracelab-cpu-${process.pid}-${Math.random().toString(36).slice(2)}.bin`);
-      const fd = fs.openSync(p, 'w+');
-      for (const part of this.parts) fs.writeSync(fd, part);
-      this.spill = { fd, path: p, size: this.memBytes };
+      this.spill = new SpillFile('cpu');
+      for (const part of this.parts) this.spill.append(part);
       this.parts = [];
       this.memBytes = 0;
     }
@@ -90,13 +87,11 @@ export class CpuPages {
       fs.writeSync(fd, n);
     }
     if (this.spill) {
-      const buf = Buffer.allocUnsafe(1 << 20);
-      let pos = 0;
-      while (pos < this.spill.size) {
-        const got = fs.readSync(this.spill.fd, buf, 0, Math.min(buf.length, this.spill.size - pos), pos);
-        if (got <= 0) break;
-        fs.writeSync(fd, buf, 0, got);
-        pos += got;
+      const buf = new Uint8Array(1 << 20);
+      for (let pos = 0; pos < this.spill.size; pos += buf.length) {
+        const piece = buf.subarray(0, Math.min(buf.length, this.spill.size - pos));
+        this.spill.readAt(pos, piece);
+        writeAll(fd, piece);
       }
     }
     for (const part of this.parts) fs.writeSync(fd, part);
@@ -108,11 +103,8 @@ export class CpuPages {
   }
 
   dispose(): void {
-    if (this.spill) {
-      fs.closeSync(this.spill.fd);
-      fs.rmSync(this.spill.path, { force: true });
-      this.spill = null;
-    }
+    this.spill?.close();
+    this.spill = null;
     this.parts = [];
   }
 }
