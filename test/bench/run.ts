@@ -35,6 +35,7 @@ import { benchTable, runOnce, traceFiles, type BenchFile } from './table.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
+/** The bin, run as users run it: through its shebang, which gives Node its flags (cli/tracelab.ts). */
 const cli = path.join(root, 'dist/bundle/tracelab.js');
 
 interface Timing {
@@ -121,7 +122,7 @@ async function benchEmulator(tmp: string, tc: boolean): Promise<void> {
   console.log('\nemulator (tracelab record)');
   for (const sets of [[], ['--set', 'kernel.defer_ipis=on']]) {
     const out = path.join(tmp, 'seed004.dat');
-    const t = timeCommand(process.execPath, [cli, 'record', '--scenario', 'isolation-ipi', ...sets, '-o', out, '-q'], 1, path.join(tmp, 'rec.txt'));
+    const t = timeCommand(cli, ['record', '--scenario', 'isolation-ipi', ...sets, '-o', out, '-q'], 1, path.join(tmp, 'rec.txt'));
     const tr = await openDat(out);
     let events = 0;
     for (const b of tr.batches({ reuse: true })) events += b.length;
@@ -218,7 +219,7 @@ async function benchPlugins(tmp: string, tc: boolean, runs: number): Promise<voi
     let events = 0;
     for (const b of t.batches({ reuse: true })) events += b.length;
     t.close();
-    const ours = timeCommand(process.execPath, [cli, 'report', file], runs, path.join(tmp, 'ours.txt'));
+    const ours = timeCommand(cli, ['report', file], runs, path.join(tmp, 'ours.txt'));
     const theirs = tc ? timeCommand('trace-cmd', ['report', file], runs, path.join(tmp, 'theirs.txt')) : null;
     const same = theirs ? (theirs.hash === ours.hash ? 'identical' : 'DIFFERENT') : '-';
     console.log(
@@ -265,7 +266,7 @@ function benchSql(file: string, events: number, tmp: string, tc: boolean): void 
   const query = 'SELECT func, count(*) AS n FROM csd_queue_cpu GROUP BY func ORDER BY func';
   let ours: ReturnType<typeof timeCommand>;
   try {
-    ours = timeCommand(process.execPath, [cli, 'sql', file, query, '--csv'], 3, path.join(tmp, 'sql.csv'));
+    ours = timeCommand(cli, ['sql', file, query, '--csv'], 3, path.join(tmp, 'sql.csv'));
   } catch (e) {
     // a trace without csd_queue_cpu (no such table): nothing to compare
     console.log(`\nsql: ${query}\n  n/a (${(e as Error).message.split('\n')[0].slice(0, 160)})`);
@@ -284,7 +285,7 @@ sql: ${query}`);
     console.log(`  ratio ${(theirs.seconds / ours.seconds).toFixed(2)}x; ${got === want ? 'same counts' : 'DIFFERENT COUNTS'}`);
     if (got !== want) process.exitCode = 1;
   }
-  const ipis = timeCommand(process.execPath, [cli, 'sql', file, 'SELECT function, count(*), median(latency_ns) FROM ipis GROUP BY ALL', '--csv'], 1, path.join(tmp, 'ipis.csv'));
+  const ipis = timeCommand(cli, ['sql', file, 'SELECT function, count(*), median(latency_ns) FROM ipis GROUP BY ALL', '--csv'], 1, path.join(tmp, 'ipis.csv'));
   console.log(`  ipis (the causality join over every IPI): ${ipis.seconds.toFixed(2)} s (${fmtRate(events / ipis.seconds)})`);
 }
 
@@ -300,7 +301,7 @@ async function benchViewer(file: string, tmp: string): Promise<void> {
   }
   const page = path.join(tmp, 'view.html');
   const t0 = performance.now();
-  execFileSync(process.execPath, [cli, 'view', file, '-o', page], { stdio: 'ignore', maxBuffer: 1 << 20 });
+  execFileSync(cli, ['view', file, '-o', page], { stdio: 'ignore', maxBuffer: 1 << 20 });
   const made = (performance.now() - t0) / 1000;
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -333,7 +334,7 @@ async function benchViewer(file: string, tmp: string): Promise<void> {
  * trace-cmd leaves to chance, see test/analysis/profile-canon.ts) and the time.
  */
 function benchProfile(file: string, events: number, tmp: string, tc: boolean, runs: number): void {
-  const ours = timeCommand(process.execPath, [cli, 'report', '--profile', file], runs, path.join(tmp, 'profile-ours.txt'));
+  const ours = timeCommand(cli, ['report', '--profile', file], runs, path.join(tmp, 'profile-ours.txt'));
   let line = `\nreport --profile: tracelab ${ours.seconds.toFixed(2)} s (${fmtRate(events / ours.seconds)})`;
   if (tc) {
     const theirs = timeCommand('trace-cmd', ['report', '--profile', file], runs, path.join(tmp, 'profile-theirs.txt'));
@@ -410,7 +411,7 @@ async function main(): Promise<void> {
       const decode = (performance.now() - d0) / 1000;
       t.close();
       console.log(`  decode+merge only (no printing): ${decode.toFixed(2)} s ${fmtRate(events / decode)}`);
-      const ours = timeCommand(process.execPath, [cli, 'report', file], 1, path.join(tmp, 'ours.txt'));
+      const ours = timeCommand(cli, ['report', file], 1, path.join(tmp, 'ours.txt'));
       benchProfile(file, events, tmp, tc, 3);
       await benchFilters(file);
       await benchAnalysis(file);

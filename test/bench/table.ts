@@ -173,7 +173,8 @@ function isolatedOf(f: BenchFile, cpus: number): string {
 }
 
 /**
- * Times and prints the two tables. `cli` is tracelab's bundled entry; `tc`
+ * Times and prints the two tables. `cli` is tracelab's bundled entry, run as
+ * the executable users run (its shebang starts Node with its flags); `tc`
  * whether trace-cmd is installed. Returns false when an output differed.
  */
 export async function benchTable(files: BenchFile[], o: { cli: string; tmp: string; runs: number; tc: boolean }): Promise<boolean> {
@@ -187,7 +188,7 @@ export async function benchTable(files: BenchFile[], o: { cli: string; tmp: stri
     const modes = f.big ? [''] : ['', '-l', '-t'];
     const cmds = modes.flatMap((m, i) => [
       ...(o.tc ? [{ cmd: 'trace-cmd', args: ['report', ...(m ? [m] : []), '-i', f.path], out: out(`tc${i}.txt`) }] : []),
-      { cmd: node, args: [o.cli, 'report', ...(m ? [m] : []), f.path], out: out(`tl${i}.txt`) },
+      { cmd: o.cli, args: ['report', ...(m ? [m] : []), f.path], out: out(`tl${i}.txt`) },
     ]);
     const ms = alternate(cmds, o.runs);
     const per = o.tc ? 2 : 1;
@@ -222,8 +223,8 @@ export async function benchTable(files: BenchFile[], o: { cli: string; tmp: stri
     const a = alternate(
       [
         ...(o.tc ? [{ cmd: 'sh', args: ['-c', PIPELINE, 'sh', f.path], out: out('pipe.txt') }] : []),
-        { cmd: node, args: [o.cli, 'hist', f.path, '--by', 'callback', '--csv'], out: out('hist.csv') },
-        { cmd: node, args: [o.cli, 'interference', f.path, '--isolated', isolatedOf(f, cpus)], out: out('interference.txt') },
+        { cmd: o.cli, args: ['hist', f.path, '--by', 'callback', '--csv'], out: out('hist.csv') },
+        { cmd: o.cli, args: ['interference', f.path, '--isolated', isolatedOf(f, cpus)], out: out('interference.txt') },
       ],
       o.runs,
     );
@@ -243,8 +244,8 @@ export async function benchTable(files: BenchFile[], o: { cli: string; tmp: stri
   const up = alternate(
     [
       { cmd: node, args: ['-e', '0'], out: out('node.txt') },
-      { cmd: node, args: [o.cli, '--help'], out: out('help.txt') },
-      ...(smallest ? [{ cmd: node, args: [o.cli, 'report', smallest.path], out: out('small.txt') }] : []),
+      { cmd: o.cli, args: ['--help'], out: out('help.txt') },
+      ...(smallest ? [{ cmd: o.cli, args: ['report', smallest.path], out: out('small.txt') }] : []),
     ],
     o.runs,
   );
