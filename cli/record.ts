@@ -70,7 +70,7 @@ export function register(program: Command): void {
         // a file output under a temporary name until whole, and the temporary trace always removed
         try {
           const trace = await openTrace(output);
-          const print = (out: ByteWriter) => (fmt === 'report' ? printReport(trace, out.write) : printFtrace(trace, out.write));
+          const print = (out: ByteWriter) => (fmt === 'report' ? printReport(trace, out.write, { reuseChunks: true }) : printFtrace(trace, out.write));
           if (o.output) {
             await writeAtomically(String(o.output), (tmp) => {
               const fd = fs.openSync(tmp, 'w');

