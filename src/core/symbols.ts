@@ -118,23 +118,39 @@ export class SymbolTable {
       pos = end + 1;
     }
     // libtraceevent prepends each entry to a list, then sorts stably by address: equal
-    // addresses end up in reverse file order. A kallsyms in address order needs no sort.
-    let order = new Int32Array(count);
+    // addresses end up in reverse file order. A kallsyms in address order (the usual
+    // one) needs no sort: its runs of equal addresses are reversed in place and the
+    // arrays kept as they are (their unused tail was never written, so never resident);
+    // a copy in sorted order took 2 MB more for a 5 MB kallsyms, and time (the index of
+    // real-ipi's 5.4 MB: 16 ms against 21-26 ms, warm, three runs each).
+    this.count = count;
+    this.names = new Array<string | undefined>(count);
     if (sorted) {
       let i = 0;
       while (i < count) {
         let j = i + 1;
         while (j < count && his[j] === his[i] && los[j] === los[i]) j++;
-        for (let k = i; k < j; k++) order[k] = j - 1 - (k - i);
+        for (let a = i, b = j - 1; a < b; a++, b--) {
+          const t = at[a];
+          at[a] = at[b];
+          at[b] = t;
+          const y = typ[a];
+          typ[a] = typ[b];
+          typ[b] = y;
+        }
         i = j;
       }
-    } else order = stableOrder(his, los, count);
-    this.count = count;
+      this.hi = his.subarray(0, count);
+      this.lo = los.subarray(0, count);
+      this.nameAt = at.subarray(0, count);
+      this.types = typ.subarray(0, count);
+      return;
+    }
+    const order = stableOrder(his, los, count);
     this.hi = new Uint32Array(count);
     this.lo = new Uint32Array(count);
     this.nameAt = new Int32Array(count);
     this.types = new Uint8Array(count);
-    this.names = new Array<string | undefined>(count);
     for (let i = 0; i < count; i++) {
       const k = order[i];
       this.hi[i] = his[k];
