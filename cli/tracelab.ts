@@ -7,7 +7,7 @@
 // 2 cores (five runs each): peak RSS of report 77 -> 71 MB on LISA's tests/trace.dat,
 // 93 -> 88 MB on samples/real-ipi.dat, same times; hist, interference, noise and
 // record of the 2 M-event and a 3.6 M-event emulated trace within noise. The bench
-// runs this file as the executable users run (test/cli/bin.test.ts checks the flag
+// runs this file as the executable users run (test/cli/v8-pool.test.ts checks the flag
 // reaches Node).
 import { Command, CommanderError } from 'commander';
 import { FilterError, UserError } from '../src/index.ts';

@@ -88,7 +88,7 @@ const cliBuild = await build({
 // which modules each chunk holds: test/cli/module-graph.test.ts checks a command's chunks by it (not shipped)
 fs.writeFileSync('dist/bundle-meta.json', JSON.stringify(cliBuild.metafile));
 // the bin runs through its shebang (Node's flags are on that line: cli/tracelab.ts), as npm's
-// install would make it; the bench and test/cli/bin.test.ts run it so
+// install would make it; the bench and test/cli/v8-pool.test.ts run it so
 fs.chmodSync('dist/bundle/tracelab.js', 0o755);
 
 // `tracelab --help` lists the commands from this table instead of loading every
