@@ -5,8 +5,9 @@
 // allocates gets a glibc malloc arena and a stack of its own, which stay resident
 // (MALLOC_ARENA_MAX=1 alone gives back 5 of the 6 MB below). Measured on
 // 2 cores (five runs each): peak RSS of report 77 -> 71 MB on LISA's tests/trace.dat,
-// 93 -> 88 MB on samples/real-ipi.dat, same times; hist, interference, noise and
-// record of the 2 M-event and a 3.6 M-event emulated trace within noise. The bench
+// 93 -> 88 MB on samples/real-ipi.dat, same times; hist and interference of the
+// 2 M-event replica, record and noise of a 3.6 M-event emulated trace: times within
+// noise, 0-6 MB less (three runs each). The bench
 // runs this file as the executable users run (test/cli/v8-pool.test.ts checks the flag
 // reaches Node).
 import { Command, CommanderError } from 'commander';

@@ -150,6 +150,8 @@ class Pieces {
   readonly pid: Column<Int32Array>;
   /** cls | ENTRY */
   readonly tag: Column<Uint8Array>;
+  /** Every column, for moving a piece back. */
+  private readonly all: Column<Float64Array | Int32Array | Uint8Array>[];
   n = 0;
   private lastStart = -Infinity;
   constructor(store: BlockStore) {
@@ -158,6 +160,7 @@ class Pieces {
     this.inner = store.column((n) => new Float64Array(n));
     this.pid = store.column((n) => new Int32Array(n));
     this.tag = store.column((n) => new Uint8Array(n));
+    this.all = [this.start, this.end, this.inner, this.pid, this.tag] as Column<Float64Array | Int32Array | Uint8Array>[];
   }
   /**
    * Appends a piece, kept in start order: pieces close in order, but an NMI's
@@ -176,7 +179,7 @@ class Pieces {
       this.lastStart = start;
       return;
     }
-    for (; k > 0 && this.start.at(k - 1) > start; k--) for (const c of [this.start, this.end, this.inner, this.pid, this.tag] as Column<Float64Array | Int32Array | Uint8Array>[]) swap(c, k - 1, k);
+    for (; k > 0 && this.start.at(k - 1) > start; k--) for (const c of this.all) swap(c, k - 1, k);
   }
 }
 
@@ -538,7 +541,7 @@ export class NoiseCollector {
     const counted = (k: number): boolean => (P.tag.at(k) & 7) !== Cls.Syscall || res === null || P.pid.at(k) === res;
     const syscall: ClassNoise = { count: 0, ns: 0, maxNs: 0 };
     for (let k = 0; k < P.n; k++) {
-      if ((P.tag.at(k) & 7) !== Cls.Syscall || (res !== null && P.pid.at(k) !== res)) continue;
+      if ((P.tag.at(k) & 7) !== Cls.Syscall || !counted(k)) continue;
       const net = Math.max(0, P.end.at(k) - P.start.at(k) - P.inner.at(k));
       syscall.ns += net;
       if (P.tag.at(k) & ENTRY) syscall.count++;

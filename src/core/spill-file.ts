@@ -3,6 +3,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
+ * Spill files not yet closed, removed at exit by one listener: a listener per
+ * file went past Node's 10 with a MaxListenersExceededWarning on stderr once 11
+ * were open at once (a trace.dat writer keeps one per CPU that passes its budget).
+ */
+const openFiles = new Set<SpillFile>();
+const closeAll = (): void => {
+  for (const f of openFiles) f.close();
+};
+
+/**
  * A temporary file that holds what would not fit a memory budget (a CPU's
  * pages while a trace.dat is written, an analysis's noise pieces), created on
  * the first write and removed when closed, or at exit if the run ends first.
@@ -12,7 +22,6 @@ export class SpillFile {
   private file = '';
   /** Bytes appended so far. */
   size = 0;
-  private readonly atExit = (): void => this.close();
 
   /** `kind` names the file (tracelab-KIND-PID-RANDOM.bin), so a leftover says what left it. */
   constructor(private readonly kind: string) {}
@@ -21,7 +30,8 @@ export class SpillFile {
     if (this.fd < 0) {
       this.file = path.join(os.tmpdir(), `tracelab-${this.kind}-${process.pid}-${Math.random().toString(36).slice(2)}.bin`);
       this.fd = fs.openSync(this.file, 'w+');
-      process.once('exit', this.atExit);
+      if (!openFiles.size) process.once('exit', closeAll);
+      openFiles.add(this);
     }
     return this.fd;
   }
@@ -60,6 +70,7 @@ export class SpillFile {
     fs.rmSync(this.file, { force: true });
     this.fd = -1;
     this.size = 0;
-    process.removeListener('exit', this.atExit);
+    openFiles.delete(this);
+    if (!openFiles.size) process.removeListener('exit', closeAll);
   }
 }

@@ -122,7 +122,8 @@ export class SymbolTable {
     // one) needs no sort: its runs of equal addresses are reversed in place and the
     // arrays kept as they are (their unused tail was never written, so never resident);
     // a copy in sorted order took 2 MB more for a 5 MB kallsyms, and time (the index of
-    // real-ipi's 5.4 MB: 16 ms against 21-26 ms, warm, three runs each).
+    // real-ipi's 5.4 MB, warm, three calls in each of three processes: 16-17 ms against
+    // 21-27 ms in two of the processes, 16-18 in the third).
     this.count = count;
     this.names = new Array<string | undefined>(count);
     if (sorted) {

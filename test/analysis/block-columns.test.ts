@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { BLOCK, BlockStore } from '../../src/analysis/block-columns.ts';
 
-const spillFiles = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('tracelab-blocks-'));
+// this process's only: other test workers share the temporary folder (noise-pieces.test.ts spills too)
+const spillFiles = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`tracelab-blocks-${process.pid}-`));
 
 describe('columns kept in blocks, past a budget in a temporary file', () => {
   it('reads back what was written, in order and not, changes spilled entries, and removes its file when closed', () => {
