@@ -198,10 +198,7 @@ async function openStream(input: AsyncIterable<Buffer | string>, source: string,
   }
   const kind = detectText(start);
   if (!kind) return openText(first, source, o);
-  async function* text(): AsyncGenerator<string> {
-    for await (const b of rest()) yield b.toString('latin1');
-  }
-  return readTextTraceAsync(text(), source, kind, o);
+  return readTextTraceAsync(rest(), source, kind, o);
 }
 
 /** The first `n` bytes of a file, as latin1 text. */
@@ -215,15 +212,15 @@ function readPrefix(path: string, n: number): string {
   }
 }
 
-/** A file's text in chunks of about 8 MB (latin1: one char per byte, so a chunk never splits a character). */
-function* textChunks(path: string): Generator<string> {
+/** A file's bytes in chunks of 8 MB, in one buffer (each read before the next). */
+function* textChunks(path: string): Generator<Buffer> {
   const fd = fs.openSync(path, 'r');
   try {
     const b = Buffer.alloc(8 << 20);
     for (;;) {
       const n = fs.readSync(fd, b, 0, b.length, null);
       if (n === 0) return;
-      yield b.subarray(0, n).toString('latin1');
+      yield b.subarray(0, n);
     }
   } finally {
     fs.closeSync(fd);
@@ -280,15 +277,18 @@ function whatItIs(data: Buffer, text: string): string {
 }
 
 function openText(data: Buffer, source: string, o: TextTraceOptions): Trace {
-  let text = data.toString('latin1');
-  if (/^\s*</.test(text.slice(0, 256))) {
-    const html = /<script class="trace-data"[^>]*>|<!-- BEGIN TRACE -->/i.exec(text);
-    if (html) text = systraceText(text, html.index, source);
+  // text is read from the bytes (faster); HTML is taken apart as text
+  let text: string | Buffer = data;
+  let head = data.subarray(0, 1 << 16).toString('latin1');
+  if (/^\s*</.test(head.slice(0, 256))) {
+    const all = data.toString('latin1');
+    const html = /<script class="trace-data"[^>]*>|<!-- BEGIN TRACE -->/i.exec(all);
+    if (html) head = text = systraceText(all, html.index, source);
   }
-  const kind = detectText(text);
+  const kind = detectText(head);
   if (!kind) {
     throw new UserError(
-      `${source}: not a trace tracelab reads: expected a trace.dat (magic 17 08 44 "tracing"), trace-cmd report text ("cpus=N" then "comm-pid [cpu] seconds: event: ..."), kernel trace text ("# tracer: ..." or "comm-pid [cpu] flags seconds: ..."), or systrace HTML; ${whatItIs(data, text)}`,
+      `${source}: not a trace tracelab reads: expected a trace.dat (magic 17 08 44 "tracing"), trace-cmd report text ("cpus=N" then "comm-pid [cpu] seconds: event: ..."), kernel trace text ("# tracer: ..." or "comm-pid [cpu] flags seconds: ..."), or systrace HTML; ${whatItIs(data, head)}`,
     );
   }
   return readTextTrace(text, source, kind, o);

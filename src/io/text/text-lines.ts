@@ -5,8 +5,8 @@ import * as F from '../../core/trace-flags.ts';
  * by hand (indexOf and char codes, no regex per line): one reused object per
  * line, fields as offsets into the line until they are needed.
  */
-export interface EventLine {
-  comm: string;
+/** The columns of an event line every form has. */
+export interface LineColumns {
   pid: number;
   cpu: number;
   /** latency columns when present (-l, kernel text); else -1 */
@@ -15,6 +15,10 @@ export interface EventLine {
   sec: number;
   /** nanoseconds within the second */
   nsec: number;
+}
+
+export interface EventLine extends LineColumns {
+  comm: string;
   /** digits after the point: 6 (µs) or 9 (-t) */
   digits: number;
   name: string;
@@ -27,10 +31,16 @@ const isDigit = (c: number) => c >= 48 && c <= 57;
 const commByPid = new Map<number, string>();
 const nameByLength: (string | undefined)[] = [];
 
+/** A latency column's letters -> common_flags bits, by char code (-1: not one of its letters). */
+function column(letters: [string, number][]): Int16Array {
+  const t = new Int16Array(256).fill(-1);
+  for (const [c, bits] of letters) t[c.charCodeAt(0)] = bits;
+  return t;
+}
 /** need-resched and hardirq/softirq column letters -> common_flags bits (libtraceevent and kernel forms). */
-const NEED_RESCHED_COL = new Map([['.', 0], ['N', F.NEED_RESCHED], ['n', F.NEED_RESCHED], ['p', F.PREEMPT_RESCHED], ['L', F.PREEMPT_RESCHED | F.NEED_RESCHED_LAZY], ['l', F.NEED_RESCHED_LAZY], ['B', F.PREEMPT_RESCHED | F.NEED_RESCHED | F.NEED_RESCHED_LAZY], ['b', F.NEED_RESCHED | F.NEED_RESCHED_LAZY]]);
-const IRQ_CONTEXT = new Map([['.', 0], ['h', F.HARDIRQ], ['s', F.SOFTIRQ], ['H', F.HARDIRQ | F.SOFTIRQ], ['z', F.NMI], ['Z', F.NMI | F.HARDIRQ]]);
-const IRQS_OFF_COL = new Map([['.', 0], ['d', F.IRQS_OFF], ['X', F.IRQS_NOSUPPORT], ['D', F.IRQS_OFF | F.BH_OFF], ['b', F.BH_OFF]]);
+const NEED_RESCHED_COL = column([['.', 0], ['N', F.NEED_RESCHED], ['n', F.NEED_RESCHED], ['p', F.PREEMPT_RESCHED], ['L', F.PREEMPT_RESCHED | F.NEED_RESCHED_LAZY], ['l', F.NEED_RESCHED_LAZY], ['B', F.PREEMPT_RESCHED | F.NEED_RESCHED | F.NEED_RESCHED_LAZY], ['b', F.NEED_RESCHED | F.NEED_RESCHED_LAZY]]);
+const IRQ_CONTEXT = column([['.', 0], ['h', F.HARDIRQ], ['s', F.SOFTIRQ], ['H', F.HARDIRQ | F.SOFTIRQ], ['z', F.NMI], ['Z', F.NMI | F.HARDIRQ]]);
+const IRQS_OFF_COL = column([['.', 0], ['d', F.IRQS_OFF], ['X', F.IRQS_NOSUPPORT], ['D', F.IRQS_OFF | F.BH_OFF], ['b', F.BH_OFF]]);
 
 /** '.' or a hex digit (a preempt or migrate-disable count); -1 otherwise. */
 function nibble(c: number): number {
@@ -41,19 +51,25 @@ function nibble(c: number): number {
 }
 
 /**
- * The latency flag columns (4 or 5 characters) as common_flags | preempt << 8
- * (preempt: depth in the low nibble, migrate-disable in the high), or -1.
+ * The latency columns by char code (irqs-off, need-resched, irq context,
+ * preempt depth, migrate-disable: '.' when there are only four) as
+ * common_flags | preempt << 8 (preempt: depth in the low nibble,
+ * migrate-disable in the high), or -1.
  */
+export function latencyColumns(a: number, b: number, c: number, p: number, m: number): number {
+  const x = a < 256 ? IRQS_OFF_COL[a] : -1;
+  const y = b < 256 ? NEED_RESCHED_COL[b] : -1;
+  const z = c < 256 ? IRQ_CONTEXT[c] : -1;
+  const pn = nibble(p);
+  const mn = nibble(m);
+  if ((x | y | z | pn | mn) < 0) return -1;
+  return x | y | z | ((pn | (mn << 4)) << 8);
+}
+
+/** The latency flag columns (4 or 5 characters) as latencyColumns() gives them, or -1. */
 export function parseFlags(s: string, at = 0, len = s.length - at): number {
   if (len < 4 || len > 5) return -1;
-  const a = IRQS_OFF_COL.get(s[at]);
-  const b = NEED_RESCHED_COL.get(s[at + 1]);
-  const c = IRQ_CONTEXT.get(s[at + 2]);
-  if (a === undefined || b === undefined || c === undefined) return -1;
-  const p = nibble(s.charCodeAt(at + 3));
-  const m = len === 5 ? nibble(s.charCodeAt(at + 4)) : 0;
-  if (p < 0 || m < 0) return -1;
-  return a | b | c | ((p | (m << 4)) << 8);
+  return latencyColumns(s.charCodeAt(at), s.charCodeAt(at + 1), s.charCodeAt(at + 2), s.charCodeAt(at + 3), len === 5 ? s.charCodeAt(at + 4) : 46);
 }
 
 /** "  5168.583513" -> sec, nsec, digits; from `at` up to the colon. Returns the colon index or -1. */

@@ -30,6 +30,60 @@ describe('text traces in chunks', () => {
     }
   });
 
+  it('reads the same events from bytes, cut anywhere and read from one reused buffer (as a file is), as from the text', () => {
+    // one buffer refilled for each piece: what the reader keeps of one (a cut line) must be a copy
+    function* bytePieces(s: string, sizes: number[]): Generator<Uint8Array> {
+      const buf = new Uint8Array(Math.max(...sizes));
+      for (const piece of pieces(s, sizes)) {
+        const b = buf.subarray(0, piece.length);
+        for (let k = 0; k < piece.length; k++) b[k] = piece.charCodeAt(k);
+        yield b;
+      }
+    }
+    const head = text.slice(0, text.lastIndexOf('\n', 20000) + 1);
+    expect(reportOf(readTextTrace(bytePieces(head, [1]), 'bytes', 'report'))).toBe(head);
+    for (const sizes of [[7, 4096, 13], [65536]]) expect(reportOf(readTextTrace(bytePieces(text, sizes), 'pieces', 'report'))).toBe(text);
+    // text after bytes: read on as text, the line the bytes began included
+    const cut = text.indexOf('\n', 5000) - 10;
+    expect(reportOf(readTextTrace([Buffer.from(text.slice(0, cut), 'latin1'), text.slice(cut)], 'mixed', 'report'))).toBe(text);
+  });
+
+  it('a line read from bytes is what it is read as text: -l columns, CRLF, a dash and spaces in a comm, dropped events, stacks, and a line seen before that the next line continues', () => {
+    const lines = [
+      'cpus=2',
+      '            bash-1     [000]     1.000001: foo_ev:               hello',
+      '            bash-1     [000]     1.000002: foo_ev:               hello\r',
+      // a line seen before (kept once the line after it is read), continued by an indented line:
+      // the same first line is another text
+      '            bash-1     [000]     1.000003: foo_ev:               hello',
+      '\tmore',
+      'Web Content-a-77      [001]     1.000004: foo_ev:               hello',
+      'CPU:1 [3 EVENTS DROPPED]',
+      'Web Content-a-77      [001]     1.000005: foo_ev:               hello',
+      'cpuhp/1-very-long-20  [001]     1.000006: foo_ev:               hello',
+      '          <idle>-0     1d.h2.     1.000007: foo_ev:               hello',
+      '          <idle>-0     1d.h2.     1.000008: foo_ev:               hello',
+      '          <idle>-0     [001]     1.000009: kernel_stack:         <stack trace >',
+      '=> do_idle (ffffffff81000100)',
+      '          <idle>-0     [001]     1.000010: kernel_stack:         <stack trace >',
+      '=> do_idle (ffffffff81000100)',
+      '=> cpu_startup_entry (ffffffff81000200)',
+      '            bash-1     [000]     1.000011: foo_ev:               hello',
+    ];
+    const input = lines.join('\n') + '\n';
+    const asText = readTextTrace(input, 'in', 'report');
+    const asBytes = readTextTrace(Buffer.from(input, 'latin1'), 'in', 'report');
+    const rows = (t: ReturnType<typeof readTextTrace>) => {
+      const out: string[] = [];
+      for (const b of t.batches()) for (let i = 0; i < b.length; i++) out.push(`${b.ts[i]} ${b.cpu[i]} ${b.pid[i]} ${b.flags[i]} ${b.preempt[i]} ${b.lost?.get(i) ?? ''} ${Buffer.from(b.data.subarray(b.off[i], b.off[i] + b.size[i])).toString('hex')}`);
+      return out;
+    };
+    expect(rows(asBytes)).toEqual(rows(asText));
+    expect(reportOf(asBytes)).toBe(reportOf(asText));
+    expect(reportOf(asBytes)).toContain('1.000003: foo_ev:               hello\n\tmore\n');
+    expect(rows(asBytes).length).toBe(11);
+  });
+
   it('a file read from disk streams (its report is the file again)', async () => {
     const f = path.join(dir, 'r.txt');
     fs.writeFileSync(f, text, 'latin1');
