@@ -225,7 +225,7 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
       const le = b[end - 1] === 13 && end > ls ? end - 1 : end;
       start = end + 1;
       lineNo++;
-      if (le > ls && !(kind === 'report' && knownLine(b, dv, ls, le))) readLine(latin1Text(b, ls, le), 0, le - ls);
+      if (le > ls && !knownLine(b, dv, ls, le)) readLine(latin1Text(b, ls, le), 0, le - ls);
     }
   };
   // the line the last piece began (text, or bytes when bytes are pushed)
@@ -307,9 +307,10 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
       skipping = true;
     }
   };
-  // bytes, or text: what the first piece is (a reader given both reads text from then on)
+  // report text from bytes when the first piece is bytes (a reader given text after them reads
+  // text from then on); kernel text is read as text, a chunk decoded at once
   const push = (piece: string | Uint8Array): void => {
-    if (first) fromBytes = typeof piece !== 'string';
+    if (first) fromBytes = typeof piece !== 'string' && kind === 'report';
     first = false;
     if (typeof piece !== 'string' && fromBytes) return pushBytes(piece);
     if (fromBytes) {
