@@ -25,6 +25,8 @@ const MAX_CHUNK = 64 << 20;
 export class CpuStream {
   recs: PageRecords;
   bytes: Uint8Array = new Uint8Array(0);
+  /** `bytes` as 32-bit words when they start 4-byte aligned (records do, and are whole words long), else null: merging copies words. */
+  words: Int32Array | null = null;
   i = 0;
   private pos: number;
   private end: number;
@@ -86,7 +88,7 @@ export class CpuStream {
         // ends): the complete events of that last page, as for a v6 file cut at the same byte
         whole = got.length;
       }
-      this.bytes = got;
+      this.setBytes(got);
       this.decode(got, whole, base);
       return true;
     }
@@ -134,11 +136,16 @@ export class CpuStream {
         continue;
       }
       if (plain.length !== usize) this.warn(`${this.where(at)}: chunk at byte ${at} gave ${plain.length} bytes, header says ${usize}`);
-      this.bytes = plain;
+      this.setBytes(plain);
       this.decode(plain, plain.length - (plain.length % ps), -1, at);
       if (this.recs.n > 0) return true;
     }
     return false;
+  }
+
+  private setBytes(b: Uint8Array): void {
+    this.bytes = b;
+    this.words = b.byteOffset % 4 === 0 ? new Int32Array(b.buffer, b.byteOffset, b.length >> 2) : null;
   }
 
   private decode(bytes: Uint8Array, end: number, fileBase: number, chunkAt = -1): void {

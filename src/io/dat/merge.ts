@@ -31,10 +31,14 @@ export function* mergeStreams(streams: CpuStream[], batchSize: number, reuse: bo
   for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
 
   let batch = new EventBatch(batchSize);
+  // the batch's bytes as words (its arena starts aligned), made again when it grows
+  let to = batch.data;
+  let toWords = new Int32Array(to.buffer, to.byteOffset, to.length >> 2);
   while (heap.length) {
     const s = heap[0];
     const recs = s.recs;
     const src = s.bytes;
+    const words = s.words;
     const cpu = s.d.cpu;
     const buffer = s.d.buffer;
     // Take records from this stream while it stays the earliest one.
@@ -53,7 +57,17 @@ export function* mergeStreams(streams: CpuStream[], batchSize: number, reuse: bo
       const k = batch.length;
       const dst = batch.used;
       const data = batch.data;
-      for (let j = 0; j < len; j++) data[dst + j] = src[off + j];
+      if (words !== null && ((off | len | dst) & 3) === 0) {
+        // a word at a time: records are 4-byte aligned and whole words long (RB_ALIGNMENT)
+        if (data !== to) {
+          to = data;
+          toWords = new Int32Array(to.buffer, to.byteOffset, to.length >> 2);
+        }
+        const from = off >> 2;
+        const at = dst >> 2;
+        const n = len >> 2;
+        for (let j = 0; j < n; j++) toWords[at + j] = words[from + j];
+      } else for (let j = 0; j < len; j++) data[dst + j] = src[off + j];
       batch.ts[k] = t;
       batch.cpu[k] = cpu;
       batch.buffer[k] = buffer;

@@ -41,6 +41,14 @@ export class ByteSink {
   bytes(a: Uint8Array): void {
     const n = a.length;
     this.reserve(n);
+    // by hand for a short piece (most are: a task, a time, an event name): set() is a call into C++
+    if (n <= 32) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) b[p++] = a[i];
+      this.pos = p;
+      return;
+    }
     this.buf.set(a, this.pos);
     this.pos += n;
   }
