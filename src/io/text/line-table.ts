@@ -18,6 +18,9 @@ export class LineTable<T> {
   readonly texts: string[] = [];
   readonly values: T[] = [];
 
+  /** `seed`: random unless given (tests), so a text made to collide (every key in one chain) cannot be prepared in advance. */
+  constructor(private seed = (Math.random() * 0x100000000) | 0) {}
+
   get size(): number {
     return this.keyAt.length;
   }
@@ -26,7 +29,7 @@ export class LineTable<T> {
   find(b: Uint8Array, dv: DataView, n0: number, n1: number, t: number, end: number): number {
     const nl = n1 - n0;
     const tl = end - t;
-    const h = mix(hash(dv, b, t, end, hash(dv, b, n0, n1, 0x811c9dc5)));
+    const h = keyHash(dv, b, n0, n1, t, end, this.seed);
     const mask = this.slots.length - 1;
     const a = this.arena;
     const av = this.arenaView;
@@ -58,7 +61,7 @@ export class LineTable<T> {
     }
     this.used += len;
     const av = this.arenaView;
-    const h = mix(hash(av, a, k + nl, k + len, hash(av, a, k, k + nl, 0x811c9dc5)));
+    const h = keyHash(av, a, k, k + nl, k + nl, k + len, this.seed);
     if ((this.keyAt.length + 1) * 2 > this.slots.length) this.grow();
     const e = this.keyAt.length;
     this.hashes.push(h);
@@ -83,6 +86,11 @@ export class LineTable<T> {
     this.slots = new Int32Array(this.slots.length * 2).fill(-1);
     for (let e = 0; e < this.keyAt.length; e++) this.place(e);
   }
+}
+
+/** The hash of name b[n0, n1) and text b[t, end) (dv: a view of b's bytes). */
+export function keyHash(dv: DataView, b: Uint8Array, n0: number, n1: number, t: number, end: number, seed: number): number {
+  return mix(hash(dv, b, t, end, hash(dv, b, n0, n1, seed)));
 }
 
 /** h updated with b[from, to): four bytes at a time, then the rest one by one; a part's end mixed in. */
