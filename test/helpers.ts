@@ -23,6 +23,18 @@ export function reportOf(trace: Trace, opts: ReportOptions = {}): string {
   return Buffer.concat(chunks).toString('latin1');
 }
 
+/** Every event as one line of its columns and record bytes: two traces with these equal hold the same events. */
+export function rowsOf(trace: Trace): string[] {
+  const out: string[] = [];
+  for (const b of trace.batches()) {
+    for (let i = 0; i < b.length; i++) {
+      const rec = Buffer.from(b.data.buffer, b.data.byteOffset + b.off[i], b.size[i]).toString('hex');
+      out.push(`${b.ts[i]} ${b.cpu[i]} ${b.pid[i]} ${b.flags[i]} ${b.preempt[i]} ${b.buffer[i]} ${b.lost?.get(i) ?? ''} ${rec}`);
+    }
+  }
+  return out;
+}
+
 /** The real `trace-cmd report` output for a file, with its stderr (warnings) and exit status. */
 export function traceCmdReport(file: string, args: string[] = []): { out: string; err: string; status: number } {
   const r = spawnSync('trace-cmd', ['report', ...args, file], { maxBuffer: 1 << 30 });

@@ -13,7 +13,8 @@ import { printerFor } from '../../src/printfmt/event-text.ts';
 import { PluginState } from '../../src/printfmt/plugins.ts';
 import { CommTable } from '../../src/core/comms.ts';
 import { PrintkTable } from '../../src/core/printk.ts';
-import { ROOT, readText, tempDir } from '../helpers.ts';
+import { readTextTrace } from '../../src/io/text/text-trace.ts';
+import { ROOT, readText, rowsOf, tempDir } from '../helpers.ts';
 import { params, survives } from './fuzz-helpers.ts';
 
 const dir = tempDir('tracelab-fuzz-');
@@ -47,6 +48,23 @@ describe('text readers under random and mutated lines', () => {
         });
       }),
       params(150),
+    );
+  }, 300_000);
+
+  it('report text read from its bytes holds what it holds read as text: lines mutated, repeated (read from bytes once seen), with CRLF, an instance prefix, a continuation', () => {
+    // default and -l lines (the latency columns read from bytes too)
+    const seen = [...lines.slice(1, 40), ...readText(path.join(ROOT, 'samples/real-ipi.dat.report-l.txt.gz')).split('\n').slice(1, 20)];
+    const line = fc.oneof(mutatedLine, fc.constantFrom(...seen), fc.constantFrom(...seen).map((l) => `inst: ${l}`), fc.constantFrom(...seen).map((l) => `${l}\r`), fc.constant('\tcontinued'), fc.constant(''));
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 80 }), (ls) => {
+        // the same bytes both ways (a char above 0xff in a generated string is one byte of it)
+        const bytes = Buffer.from(`cpus=2\n${ls.join('\n')}\n`, 'latin1');
+        const asText = readTextTrace(bytes.toString('latin1'), 'f', 'report');
+        const asBytes = readTextTrace(bytes, 'f', 'report');
+        expect(rowsOf(asBytes)).toEqual(rowsOf(asText));
+        expect(asBytes.warnings).toEqual(asText.warnings);
+      }),
+      params(200),
     );
   }, 300_000);
 

@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openTrace } from '../../../src/io/open.ts';
 import { readTextTrace } from '../../../src/io/text/text-trace.ts';
-import { ROOT, reportOf, tempDir } from '../../helpers.ts';
+import { ROOT, reportOf, rowsOf, tempDir } from '../../helpers.ts';
 
 /** Text traces are read in chunks: never held whole, the same events, cut lines said. */
 const text = gunzipSync(fs.readFileSync(path.join(ROOT, 'samples/real-ipi.dat.report.txt.gz'))).toString('latin1');
@@ -73,15 +73,10 @@ describe('text traces in chunks', () => {
     const input = lines.join('\n') + '\n';
     const asText = readTextTrace(input, 'in', 'report');
     const asBytes = readTextTrace(Buffer.from(input, 'latin1'), 'in', 'report');
-    const rows = (t: ReturnType<typeof readTextTrace>) => {
-      const out: string[] = [];
-      for (const b of t.batches()) for (let i = 0; i < b.length; i++) out.push(`${b.ts[i]} ${b.cpu[i]} ${b.pid[i]} ${b.flags[i]} ${b.preempt[i]} ${b.lost?.get(i) ?? ''} ${Buffer.from(b.data.subarray(b.off[i], b.off[i] + b.size[i])).toString('hex')}`);
-      return out;
-    };
-    expect(rows(asBytes)).toEqual(rows(asText));
+    expect(rowsOf(asBytes)).toEqual(rowsOf(asText));
     expect(reportOf(asBytes)).toBe(reportOf(asText));
     expect(reportOf(asBytes)).toContain('1.000003: foo_ev:               hello\n\tmore\n');
-    expect(rows(asBytes).length).toBe(11);
+    expect(rowsOf(asBytes).length).toBe(11);
   });
 
   it('a file read from disk streams (its report is the file again)', async () => {
