@@ -100,7 +100,15 @@ describe('text traces in chunks', () => {
     const lines = text.split('\n');
     const huge = 'x'.repeat((16 << 20) + 10);
     const input = [lines.slice(0, 5).join('\n') + '\n', huge.slice(0, 9 << 20), huge.slice(9 << 20) + '\n' + lines.slice(5, 10).join('\n') + '\n'];
-    const t = readTextTrace(input, 'big', 'report');
+    for (const pieces of [input, input.map((p) => Buffer.from(p, 'latin1'))]) {
+      const t = readTextTrace(pieces, 'big', 'report');
+      expect(reportOf(t)).toBe(lines.slice(0, 10).join('\n') + '\n');
+      expect(t.warnings).toEqual(['big:6: a line longer than 16777216 bytes: not read']);
+    }
+    // bytes: the long line begun in one piece, its end and the next lines in the next
+    const joined = Buffer.from(input.join(''), 'latin1');
+    const cut = joined.indexOf('xxxx');
+    const t = readTextTrace([joined.subarray(0, cut + 100), joined.subarray(cut + 100)], 'big', 'report');
     expect(reportOf(t)).toBe(lines.slice(0, 10).join('\n') + '\n');
     expect(t.warnings).toEqual(['big:6: a line longer than 16777216 bytes: not read']);
   });
