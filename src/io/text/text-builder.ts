@@ -34,6 +34,8 @@ export interface Pending extends Omit<EventLine, 'digits'> {
   buffer: number;
   /** The record, when the line's name and text were read before (LineTable); else null. */
   payload: Uint8Array | null;
+  /** The same record as 32-bit words (its last 0-3 bytes not in them), copied a word at a time; else null. */
+  words: Int32Array | null;
 }
 
 const FIRST_TEXT_ID = 40000;
@@ -336,7 +338,7 @@ export class TextTraceBuilder {
     let payload = e.payload;
     let fresh: Uint8Array | null = null;
     if (payload) {
-      this.row(e, payload, flags, preempt);
+      this.row(e, payload, flags, preempt, e.words);
       return null;
     }
     const want = this.fullText(e);
@@ -367,28 +369,45 @@ export class TextTraceBuilder {
     return fresh;
   }
 
+  /** The batch's bytes as 32-bit words (its arena starts aligned; records start at multiples of 4). */
+  private batchWords: Int32Array = new Int32Array(0);
+  private wordsOf: Uint8Array | null = null;
+
   /** Event number this.count - 1: its record and columns. */
-  private row(e: Pending, payload: Uint8Array, flags: number, preempt: number): void {
+  private row(e: Pending, payload: Uint8Array, flags: number, preempt: number, words: Int32Array | null = null): void {
     let b = this.batch;
     if (b.full) {
       this.batches.push(b);
       b = this.batch = new EventBatch(4096);
     }
     const i = b.length++;
-    b.reserve(payload.length);
+    const n = payload.length;
+    // each record starts at a multiple of 4, so records known as words are copied as words
+    const span = (n + 3) & ~3;
+    b.reserve(span);
     const at = b.used;
     const d = b.data;
-    const n = payload.length;
-    // by hand for a short record: set() costs a call into C++ (most of the time this took)
-    if (n <= 64) for (let k = 0; k < n; k++) d[at + k] = payload[k];
-    else d.set(payload, at);
+    if (words !== null) {
+      if (this.wordsOf !== d) {
+        this.wordsOf = d;
+        this.batchWords = new Int32Array(d.buffer, d.byteOffset, d.length >> 2);
+      }
+      const w = this.batchWords;
+      const a4 = at >> 2;
+      const nw = words.length;
+      for (let k = 0; k < nw; k++) w[a4 + k] = words[k];
+      for (let k = nw << 2; k < n; k++) d[at + k] = payload[k];
+    } else if (n <= 64) {
+      // by hand for a short record: set() costs a call into C++ (most of the time this took)
+      for (let k = 0; k < n; k++) d[at + k] = payload[k];
+    } else d.set(payload, at);
     // the same text from another task or context: its own common header
     b.data[at + 2] = flags;
     b.data[at + 3] = preempt;
     b.dv.setInt32(at + 4, e.pid, true);
     b.off[i] = at;
-    b.size[i] = payload.length;
-    b.used += payload.length;
+    b.size[i] = n;
+    b.used += span;
     b.ts[i] = e.nsec;
     if (this.count > this.secs.length) {
       const g = new Float64Array(this.secs.length * 2);

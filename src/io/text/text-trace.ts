@@ -59,17 +59,20 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
   const line: EventLine & { buffer: number } = { comm: '', pid: 0, cpu: 0, flags: -1, preempt: -1, sec: 0, nsec: 0, digits: 6, name: '', text: '', buffer: 0 };
   let lineNo = 0;
   let last: Pending | null = null;
-  const blank = (): Pending => ({ comm: '', pid: 0, cpu: 0, flags: 0, preempt: 0, sec: 0, nsec: 0, name: '', text: '', stack: null, lost: null, buffer: 0, payload: null });
+  const blank = (): Pending => ({ comm: '', pid: 0, cpu: 0, flags: 0, preempt: 0, sec: 0, nsec: 0, name: '', text: '', stack: null, lost: null, buffer: 0, payload: null, words: null });
   let spare = blank();
   let other = blank();
   /** Report lines' event texts read so far, found from bytes (pushed bytes only). */
-  const known = new LineTable<Uint8Array>();
+  const known = new LineTable<{ bytes: Uint8Array; words: Int32Array }>();
   let fromBytes = false;
   const flush = () => {
     if (!last) return;
     const fresh = builder.add(last);
     // a text read for the first time that a line alone gives (no stack, no continued text)
-    if (fresh && fromBytes && !last.stack && last.text.indexOf('\n') < 0) known.add(last.name, last.text, fresh);
+    if (fresh && fromBytes && !last.stack && last.text.indexOf('\n') < 0) {
+      // its words: a record of its own (a copy), so its bytes start aligned
+      known.add(last.name, last.text, { bytes: fresh, words: new Int32Array(fresh.buffer, fresh.byteOffset, fresh.length >> 2) });
+    }
     last = null;
   };
   /** Events lost before this CPU's next event, as a "CPU:N [EVENTS DROPPED]" line said. */
@@ -81,7 +84,7 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
   };
   // the next event (the one before it is complete), in one of two records in turn: the builder
   // is done with one before it comes back
-  const begin = (c: LineColumns, comm: string, name: string, text: string, stack: Pending['stack'], buffer: number, payload: Uint8Array | null): void => {
+  const begin = (c: LineColumns, comm: string, name: string, text: string, stack: Pending['stack'], buffer: number, known: { bytes: Uint8Array; words: Int32Array } | null): void => {
     flush();
     const p = spare;
     spare = other;
@@ -98,7 +101,8 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
     p.stack = stack;
     p.lost = lostBefore(c.cpu);
     p.buffer = buffer;
-    p.payload = payload;
+    p.payload = known ? known.bytes : null;
+    p.words = known ? known.words : null;
     last = p;
   };
   // a line of text, [ls, le) of `text` (le before any \r)
@@ -148,7 +152,7 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
         // so do the lines an event's print fmt puts newlines before (ext4_fc_stats)
         if (last && !last.stack && ((c0 === 32 || c0 === 9) || builder.linesOf(last.name) > lineCount(last.text))) {
           last.text += '\n' + l;
-          last.payload = null;
+          last.payload = last.words = null;
           return;
         }
         if (++bad <= MAX_SHOWN_BAD) warnings.push(`${source}:${lineNo}: not a trace-cmd report line (expected "comm-pid [cpu] seconds: event: text"): ${JSON.stringify(l.slice(0, 120))}`);
@@ -169,7 +173,7 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
         // the lines an event's print fmt puts newlines before continue it (as in report text)
         if (last && !last.stack && builder.linesOf(last.name) > lineCount(last.text)) {
           last.text += '\n' + l;
-          last.payload = null;
+          last.payload = last.words = null;
           return;
         }
         if (++bad <= MAX_SHOWN_BAD) warnings.push(`${source}:${lineNo}: not a kernel trace line (expected "comm-pid [cpu] flags seconds: event: text"): ${JSON.stringify(l.slice(0, 120))}`);
