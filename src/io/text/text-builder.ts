@@ -66,8 +66,13 @@ export class TextTraceBuilder {
   private r: RecordRef = recordRef();
   private batches: EventBatch[] = [];
   private batch = new EventBatch(4096);
-  /** Absolute seconds of each row, kept apart until the base second is known. */
-  private secs = new Float64Array(1 << 16);
+  /**
+   * Rows' times are nanoseconds from the first event's second (earlier ones negative), the
+   * earliest second kept apart: finish() moves them onto it. Every value is an integer below
+   * 2^53, so each step is exact (no array of seconds per row: its memory cost page faults).
+   */
+  private firstSec = NaN;
+  private minSec = Infinity;
   private cmdlines: string[] = [];
   private seenPid = new Set<number>();
   private cpuSeen = new Set<number>();
@@ -408,13 +413,12 @@ export class TextTraceBuilder {
     b.off[i] = at;
     b.size[i] = n;
     b.used += span;
-    b.ts[i] = e.nsec;
-    if (this.count > this.secs.length) {
-      const g = new Float64Array(this.secs.length * 2);
-      g.set(this.secs);
-      this.secs = g;
+    const sec = e.sec;
+    if (sec !== this.firstSec) {
+      if (Number.isNaN(this.firstSec)) this.firstSec = sec;
+      if (sec < this.minSec) this.minSec = sec;
     }
-    this.secs[this.count - 1] = e.sec;
+    b.ts[i] = (sec - this.firstSec) * 1e9 + e.nsec;
     b.cpu[i] = e.cpu;
     b.type[i] = payload[0] | (payload[1] << 8);
     b.pid[i] = e.pid;
@@ -426,20 +430,17 @@ export class TextTraceBuilder {
 
   finish(o: { source: string; cpus: number; header: string | null; warnings: string[] }): Trace {
     if (this.batch.length) this.batches.push(this.batch);
-    let base = Infinity;
-    for (let k = 0; k < this.count; k++) if (this.secs[k] < base) base = this.secs[k];
-    const tsBaseSec = Number.isFinite(base) ? base : 0;
-    let k = 0;
+    const tsBaseSec = this.count ? Math.min(this.minSec, this.firstSec) : 0;
+    const shift = this.count ? (this.firstSec - tsBaseSec) * 1e9 : 0;
     let sorted = true;
     let prev = -Infinity;
     for (const b of this.batches) {
-      for (let i = 0; i < b.length; i++, k++) {
-        b.ts[i] += (this.secs[k] - tsBaseSec) * 1e9;
+      for (let i = 0; i < b.length; i++) {
+        if (shift) b.ts[i] += shift;
         if (b.ts[i] < prev) sorted = false;
         prev = b.ts[i];
       }
     }
-    this.secs = new Float64Array(0);
     // text some tools wrote per CPU, unsorted: order by time (stable); trace-cmd's own is sorted already
     const batches = sorted ? this.batches : sortBatches(this.batches);
     const cpus = Math.max(o.cpus, this.maxCpu + 1, 1);

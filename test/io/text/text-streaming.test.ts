@@ -79,6 +79,17 @@ describe('text traces in chunks', () => {
     expect(rowsOf(asBytes).length).toBe(11);
   });
 
+  it('times are exact whichever second comes first: a text that starts later than its earliest event is put in order on the earliest second', () => {
+    const at = (t: string, n: number) => `            bash-1     [000] ${t}: foo_ev:               n=${n}`;
+    const input = ['cpus=1', at('5168.999999999', 1), at('5167.000000001', 2), at('5168.000000000', 3), at('5169.123456789', 4)].join('\n') + '\n';
+    for (const t of [readTextTrace(input, 't', 'report'), readTextTrace(Buffer.from(input, 'latin1'), 't', 'report')]) {
+      expect(t.tsBaseSec).toBe(5167);
+      const rows = rowsOf(t).map((r) => Number(r.split(' ')[0]));
+      expect(rows).toEqual([1, 1e9, 1_999_999_999, 2_123_456_789]);
+      expect(reportOf(t, { ns: true }).split('\n').slice(1, -1).map((l) => /n=(\d)/.exec(l)![1])).toEqual(['2', '3', '1', '4']);
+    }
+  });
+
   it('a file read from disk streams (its report is the file again)', async () => {
     const f = path.join(dir, 'r.txt');
     fs.writeFileSync(f, text, 'latin1');
