@@ -1,3 +1,5 @@
+import { copyInto } from './copy.ts';
+
 /**
  * Events in columnar batches: hot loops read typed arrays, and a record's
  * payload (the bytes after the ring-buffer header, starting with common_type)
@@ -25,6 +27,10 @@ export class EventBatch {
   used = 0;
   /** Events lost before record i on its CPU: i -> count (-1 when the count is unknown). */
   lost: Map<number, number> | null = null;
+
+  /** `data` as 32-bit words, made again when `data` is another array (it grew). */
+  private wordView: Int32Array = new Int32Array(0);
+  private wordsOf: Uint8Array | null = null;
 
   constructor(readonly capacity = 4096, bytes = capacity * 64) {
     this.ts = new Float64Array(capacity);
@@ -55,6 +61,33 @@ export class EventBatch {
     this.dv = new DataView(d.buffer);
   }
 
+  /**
+   * Appends src[from, from + n) as row k's payload (its off and size); returns where it went.
+   * Records start at multiples of 4, so one whose bytes come with their 32-bit words
+   * (`words`: src's bytes as words, `from` a multiple of 4) is copied a word at a time.
+   */
+  put(k: number, src: Uint8Array, words: Int32Array | null, from: number, n: number): number {
+    this.reserve(n + 3);
+    const at = (this.used + 3) & ~3;
+    const d = this.data;
+    if (words !== null && ((from | at | d.byteOffset) & 3) === 0) {
+      if (this.wordsOf !== d) {
+        this.wordsOf = d;
+        this.wordView = new Int32Array(d.buffer, d.byteOffset, d.length >> 2);
+      }
+      const w = this.wordView;
+      const a4 = at >> 2;
+      const f4 = from >> 2;
+      const nw = n >> 2;
+      for (let j = 0; j < nw; j++) w[a4 + j] = words[f4 + j];
+      for (let j = nw << 2; j < n; j++) d[at + j] = src[from + j];
+    } else copyInto(d, at, src, from, n);
+    this.off[k] = at;
+    this.size[k] = n;
+    this.used = at + n;
+    return at;
+  }
+
   markLost(i: number, count: number): void {
     (this.lost ??= new Map()).set(i, count);
   }
@@ -65,9 +98,7 @@ export function copyEvent(src: EventBatch, i: number, dst: EventBatch): EventBat
   dst.length = 0;
   dst.used = 0;
   dst.lost = null;
-  const size = src.size[i];
-  dst.reserve(size);
-  dst.data.set(src.data.subarray(src.off[i], src.off[i] + size), 0);
+  dst.put(0, src.data, null, src.off[i], src.size[i]);
   dst.ts[0] = src.ts[i];
   dst.cpu[0] = src.cpu[i];
   dst.type[0] = src.type[i];
@@ -75,9 +106,6 @@ export function copyEvent(src: EventBatch, i: number, dst: EventBatch): EventBat
   dst.flags[0] = src.flags[i];
   dst.preempt[0] = src.preempt[i];
   dst.buffer[0] = src.buffer[i];
-  dst.off[0] = 0;
-  dst.size[0] = size;
-  dst.used = size;
   dst.length = 1;
   const lost = src.lost?.get(i);
   if (lost !== undefined) dst.markLost(0, lost);

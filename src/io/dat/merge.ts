@@ -31,9 +31,6 @@ export function* mergeStreams(streams: CpuStream[], batchSize: number, reuse: bo
   for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
 
   let batch = new EventBatch(batchSize);
-  // the batch's bytes as words (its arena starts aligned), made again when it grows
-  let to = batch.data;
-  let toWords = new Int32Array(to.buffer, to.byteOffset, to.length >> 2);
   while (heap.length) {
     const s = heap[0];
     const recs = s.recs;
@@ -53,26 +50,13 @@ export function* mergeStreams(streams: CpuStream[], batchSize: number, reuse: bo
       if (t > limitTs || (t === limitTs && s.order > limitOrder)) break;
       const len = recs.len[i];
       const off = recs.off[i];
-      if (batch.used + len > batch.data.length) batch.reserve(len);
       const k = batch.length;
-      const dst = batch.used;
+      // records are 4-byte aligned and whole words long (RB_ALIGNMENT): copied as words
+      const dst = batch.put(k, src, words, off, len);
       const data = batch.data;
-      if (words !== null && ((off | len | dst) & 3) === 0) {
-        // a word at a time: records are 4-byte aligned and whole words long (RB_ALIGNMENT)
-        if (data !== to) {
-          to = data;
-          toWords = new Int32Array(to.buffer, to.byteOffset, to.length >> 2);
-        }
-        const from = off >> 2;
-        const at = dst >> 2;
-        const n = len >> 2;
-        for (let j = 0; j < n; j++) toWords[at + j] = words[from + j];
-      } else for (let j = 0; j < len; j++) data[dst + j] = src[off + j];
       batch.ts[k] = t;
       batch.cpu[k] = cpu;
       batch.buffer[k] = buffer;
-      batch.off[k] = dst;
-      batch.size[k] = len;
       if (len >= 8) {
         batch.type[k] = le ? data[dst] | (data[dst + 1] << 8) : (data[dst] << 8) | data[dst + 1];
         batch.flags[k] = data[dst + 2];
@@ -88,7 +72,6 @@ export function* mergeStreams(streams: CpuStream[], batchSize: number, reuse: bo
         const lost = recs.lost.get(i);
         if (lost !== undefined) batch.markLost(k, lost);
       }
-      batch.used = dst + len;
       batch.length = k + 1;
       i++;
       if (batch.length === batch.capacity) {

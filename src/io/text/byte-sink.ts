@@ -1,3 +1,5 @@
+import { copyInto } from '../../core/copy.ts';
+
 /**
  * Output assembled as bytes. Text is latin1 (one char per byte), so trace
  * content passes through unchanged; repeated pieces are encoded once and
@@ -41,15 +43,8 @@ export class ByteSink {
   bytes(a: Uint8Array): void {
     const n = a.length;
     this.reserve(n);
-    // by hand for a short piece (most are: a task, a time, an event name): set() is a call into C++
-    if (n <= 32) {
-      const b = this.buf;
-      let p = this.pos;
-      for (let i = 0; i < n; i++) b[p++] = a[i];
-      this.pos = p;
-      return;
-    }
-    this.buf.set(a, this.pos);
+    // most pieces are short (a task, a time, an event name): copyInto() copies those by hand
+    copyInto(this.buf, this.pos, a, 0, n);
     this.pos += n;
   }
 

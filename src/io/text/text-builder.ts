@@ -33,9 +33,18 @@ export interface Pending extends Omit<EventLine, 'digits'> {
   /** Index into the trace's buffers (0: the top one, else an instance named by a line prefix). */
   buffer: number;
   /** The record, when the line's name and text were read before (LineTable); else null. */
-  payload: Uint8Array | null;
-  /** The same record as 32-bit words (its last 0-3 bytes not in them), copied a word at a time; else null. */
-  words: Int32Array | null;
+  record: KnownRecord | null;
+}
+
+/** A record already made for an event text: its bytes, and as 32-bit words (the last 0-3 bytes not in them), copied a word at a time. */
+export interface KnownRecord {
+  bytes: Uint8Array;
+  words: Int32Array;
+}
+
+/** A record as a KnownRecord (a record of its own, so its bytes start aligned). */
+export function knownRecord(bytes: Uint8Array): KnownRecord {
+  return { bytes, words: new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) };
 }
 
 const FIRST_TEXT_ID = 40000;
@@ -319,7 +328,7 @@ export class TextTraceBuilder {
   }
 
   /**
-   * Adds an event: its record as read before (e.payload), else from its text. Returns the
+   * Adds an event: its record as read before (e.record), else from its text. Returns the
    * record when its text was read for the first time and any line with the same event name
    * and text stands for it too (so the line reader may keep it); else null.
    */
@@ -340,12 +349,12 @@ export class TextTraceBuilder {
     this.lastPid = e.pid;
     const flags = e.flags < 0 ? 0 : e.flags;
     const preempt = e.preempt < 0 ? 0 : e.preempt;
-    let payload = e.payload;
-    let fresh: Uint8Array | null = null;
-    if (payload) {
-      this.row(e, payload, flags, preempt, e.words);
+    if (e.record) {
+      this.row(e, e.record.bytes, flags, preempt, e.record.words);
       return null;
     }
+    let payload: Uint8Array | null;
+    let fresh: Uint8Array | null = null;
     const want = this.fullText(e);
     if (this.inOrder(e.name)) payload = this.payloadInOrder(e, want, flags, preempt);
     else {
@@ -374,10 +383,6 @@ export class TextTraceBuilder {
     return fresh;
   }
 
-  /** The batch's bytes as 32-bit words (its arena starts aligned; records start at multiples of 4). */
-  private batchWords: Int32Array = new Int32Array(0);
-  private wordsOf: Uint8Array | null = null;
-
   /** Event number this.count - 1: its record and columns. */
   private row(e: Pending, payload: Uint8Array, flags: number, preempt: number, words: Int32Array | null = null): void {
     let b = this.batch;
@@ -386,33 +391,11 @@ export class TextTraceBuilder {
       b = this.batch = new EventBatch(4096);
     }
     const i = b.length++;
-    const n = payload.length;
-    // each record starts at a multiple of 4, so records known as words are copied as words
-    const span = (n + 3) & ~3;
-    b.reserve(span);
-    const at = b.used;
-    const d = b.data;
-    if (words !== null) {
-      if (this.wordsOf !== d) {
-        this.wordsOf = d;
-        this.batchWords = new Int32Array(d.buffer, d.byteOffset, d.length >> 2);
-      }
-      const w = this.batchWords;
-      const a4 = at >> 2;
-      const nw = words.length;
-      for (let k = 0; k < nw; k++) w[a4 + k] = words[k];
-      for (let k = nw << 2; k < n; k++) d[at + k] = payload[k];
-    } else if (n <= 64) {
-      // by hand for a short record: set() costs a call into C++ (most of the time this took)
-      for (let k = 0; k < n; k++) d[at + k] = payload[k];
-    } else d.set(payload, at);
+    const at = b.put(i, payload, words, 0, payload.length);
     // the same text from another task or context: its own common header
     b.data[at + 2] = flags;
     b.data[at + 3] = preempt;
     b.dv.setInt32(at + 4, e.pid, true);
-    b.off[i] = at;
-    b.size[i] = n;
-    b.used += span;
     const sec = e.sec;
     if (sec !== this.firstSec) {
       if (Number.isNaN(this.firstSec)) this.firstSec = sec;
@@ -497,14 +480,10 @@ function sortBatches(batches: EventBatch[]): EventBatch[] {
 /** Copies row i of b to the next row of out: its columns, and its payload unless out shares b's arena. */
 function copyRow(b: EventBatch, i: number, out: EventBatch, sharedData = false): void {
   const j = out.length++;
-  if (sharedData) out.off[j] = b.off[i];
-  else {
-    out.reserve(b.size[i]);
-    out.data.set(b.data.subarray(b.off[i], b.off[i] + b.size[i]), out.used);
-    out.off[j] = out.used;
-    out.used += b.size[i];
-  }
-  out.size[j] = b.size[i];
+  if (sharedData) {
+    out.off[j] = b.off[i];
+    out.size[j] = b.size[i];
+  } else out.put(j, b.data, null, b.off[i], b.size[i]);
   out.ts[j] = b.ts[i];
   out.cpu[j] = b.cpu[i];
   out.type[j] = b.type[i];

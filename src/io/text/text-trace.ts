@@ -12,7 +12,7 @@ import type { Trace } from '../../core/trace.ts';
 import { latin1Text } from '../../core/latin1.ts';
 import { LineTable } from './line-table.ts';
 import { lineSpan, readReportLine } from './report-line-bytes.ts';
-import { TextTraceBuilder, type Pending, type TextKind } from './text-builder.ts';
+import { knownRecord, TextTraceBuilder, type KnownRecord, type Pending, type TextKind } from './text-builder.ts';
 import { parseFtraceLine, parseReportLine, type EventLine, type LineColumns } from './text-lines.ts';
 
 export type { TextKind };
@@ -22,7 +22,7 @@ export interface TextTraceOptions {
   formats?: { system: string; text: string }[];
 }
 
-const NO_BYTES = new Uint8Array(0);
+const NO_BYTES: Uint8Array = new Uint8Array(0);
 const MAX_SHOWN_BAD = 5;
 
 /** Longest line read (trace-cmd's lines are bounded by an event's size, far below this). */
@@ -59,20 +59,17 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
   const line: EventLine & { buffer: number } = { comm: '', pid: 0, cpu: 0, flags: -1, preempt: -1, sec: 0, nsec: 0, digits: 6, name: '', text: '', buffer: 0 };
   let lineNo = 0;
   let last: Pending | null = null;
-  const blank = (): Pending => ({ comm: '', pid: 0, cpu: 0, flags: 0, preempt: 0, sec: 0, nsec: 0, name: '', text: '', stack: null, lost: null, buffer: 0, payload: null, words: null });
+  const blank = (): Pending => ({ comm: '', pid: 0, cpu: 0, flags: 0, preempt: 0, sec: 0, nsec: 0, name: '', text: '', stack: null, lost: null, buffer: 0, record: null });
   let spare = blank();
   let other = blank();
   /** Report lines' event texts read so far, found from bytes (pushed bytes only). */
-  const known = new LineTable<{ bytes: Uint8Array; words: Int32Array }>();
+  const known = new LineTable<KnownRecord>();
   let fromBytes = false;
   const flush = () => {
     if (!last) return;
     const fresh = builder.add(last);
     // a text read for the first time that a line alone gives (no stack, no continued text)
-    if (fresh && fromBytes && !last.stack && last.text.indexOf('\n') < 0) {
-      // its words: a record of its own (a copy), so its bytes start aligned
-      known.add(last.name, last.text, { bytes: fresh, words: new Int32Array(fresh.buffer, fresh.byteOffset, fresh.length >> 2) });
-    }
+    if (fresh && fromBytes && !last.stack && last.text.indexOf('\n') < 0) known.add(last.name, last.text, knownRecord(fresh));
     last = null;
   };
   /** Events lost before this CPU's next event, as a "CPU:N [EVENTS DROPPED]" line said. */
@@ -84,7 +81,7 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
   };
   // the next event (the one before it is complete), in one of two records in turn: the builder
   // is done with one before it comes back
-  const begin = (c: LineColumns, comm: string, name: string, text: string, stack: Pending['stack'], buffer: number, known: { bytes: Uint8Array; words: Int32Array } | null): void => {
+  const begin = (c: LineColumns, comm: string, name: string, text: string, stack: Pending['stack'], buffer: number, record: KnownRecord | null): void => {
     flush();
     const p = spare;
     spare = other;
@@ -101,8 +98,7 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
     p.stack = stack;
     p.lost = lostBefore(c.cpu);
     p.buffer = buffer;
-    p.payload = known ? known.bytes : null;
-    p.words = known ? known.words : null;
+    p.record = record;
     last = p;
   };
   // a line of text, [ls, le) of `text` (le before any \r)
@@ -152,7 +148,7 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
         // so do the lines an event's print fmt puts newlines before (ext4_fc_stats)
         if (last && !last.stack && ((c0 === 32 || c0 === 9) || builder.linesOf(last.name) > lineCount(last.text))) {
           last.text += '\n' + l;
-          last.payload = last.words = null;
+          last.record = null;
           return;
         }
         if (++bad <= MAX_SHOWN_BAD) warnings.push(`${source}:${lineNo}: not a trace-cmd report line (expected "comm-pid [cpu] seconds: event: text"): ${JSON.stringify(l.slice(0, 120))}`);
@@ -173,7 +169,7 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
         // the lines an event's print fmt puts newlines before continue it (as in report text)
         if (last && !last.stack && builder.linesOf(last.name) > lineCount(last.text)) {
           last.text += '\n' + l;
-          last.payload = last.words = null;
+          last.record = null;
           return;
         }
         if (++bad <= MAX_SHOWN_BAD) warnings.push(`${source}:${lineNo}: not a kernel trace line (expected "comm-pid [cpu] flags seconds: event: text"): ${JSON.stringify(l.slice(0, 120))}`);
@@ -288,9 +284,7 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
       from = nl + 1;
     } else if (tailBytes.length && nl >= 0) {
       // the tail's line, whole
-      const l = new Uint8Array(tailBytes.length + nl + 1 - from);
-      l.set(tailBytes);
-      l.set(piece.subarray(from, nl + 1), tailBytes.length);
+      const l = joined(tailBytes, piece.subarray(from, nl + 1));
       tailBytes = NO_BYTES;
       chunkBytes(l, 0, l.length);
       from = nl + 1;
@@ -300,12 +294,7 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
       chunkBytes(piece, from, cut + 1);
       from = cut + 1;
     }
-    if (from < piece.length) {
-      const t = new Uint8Array(tailBytes.length + piece.length - from);
-      t.set(tailBytes);
-      t.set(piece.subarray(from), tailBytes.length);
-      tailBytes = t;
-    }
+    if (from < piece.length) tailBytes = joined(tailBytes, piece.subarray(from));
     if (tailBytes.length > MAX_LINE) {
       tooLong();
       skipping = true;
@@ -334,6 +323,14 @@ function textTraceReader(source: string, kind: TextKind, o: TextTraceOptions): {
     return builder.finish({ source, cpus, header: kind === 'report' ? header : null, warnings });
   };
   return { push, finish };
+}
+
+/** a then b, in an array of their own (a copy, also of b alone: the caller may reuse b's buffer). */
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const j = new Uint8Array(a.length + b.length);
+  j.set(a);
+  j.set(b, a.length);
+  return j;
 }
 
 /** Lines in a text (1 + its newlines). */
