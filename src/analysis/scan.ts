@@ -47,21 +47,48 @@ export function formatsSeen(trace: Trace, sel: Selection): EventFormat[] {
  * stream's reader) can stop between batches; it returns the ScanInfo.
  */
 export function* scanChunks(trace: Trace, sel: Selection, fn: (b: EventBatch, i: number, ev: EventFormat | undefined) => void): Generator<void, ScanInfo, void> {
+  return yield* scanBatches(trace, sel, (b, rows, count, formats) => {
+    if (rows === null) for (let i = 0; i < count; i++) fn(b, i, formats[b.type[i]] ?? undefined);
+    else for (let k = 0; k < count; k++) fn(b, rows[k], formats[b.type[rows[k]]] ?? undefined);
+  });
+}
+
+/**
+ * What a batch keeps: `rows` null when every one of its first `count` rows is
+ * kept, else the indices kept, in order, in rows[0, count). `formats` maps an
+ * event id to its format (null: unknown id; every id in the batch is filled in).
+ */
+export type BatchFn = (b: EventBatch, rows: Int32Array | null, count: number, formats: readonly (EventFormat | null | undefined)[]) => void;
+
+/**
+ * scanChunks() for consumers that work a column at a time (event tables): each
+ * batch once, with the rows the selection keeps, so copying a column is one
+ * loop and keeping every row costs nothing.
+ */
+export function* scanBatches(trace: Trace, sel: Selection, fn: BatchFn): Generator<void, ScanInfo, void> {
   const keep = sel.filters?.length ? buildEventSelection(trace, sel.filters) : null;
   const formats: (EventFormat | null | undefined)[] = new Array(65536).fill(undefined);
+  let rows = new Int32Array(0);
   let events = 0;
   let first = NaN;
   let last = NaN;
   for (const b of trace.batches({ cpus: sel.cpus, reuse: true })) {
-    if (b.length && Number.isNaN(first)) first = b.ts[0];
-    if (b.length) last = b.ts[b.length - 1];
-    for (let i = 0; i < b.length; i++) {
+    const n = b.length;
+    if (n && Number.isNaN(first)) first = b.ts[0];
+    if (n) last = b.ts[n - 1];
+    for (let i = 0; i < n; i++) {
       const id = b.type[i];
-      let ev = formats[id];
-      if (ev === undefined) ev = formats[id] = trace.formats.get(id) ?? null;
-      if (keep && !keep(b, i, ev ?? undefined)) continue;
-      events++;
-      fn(b, i, ev ?? undefined);
+      if (formats[id] === undefined) formats[id] = trace.formats.get(id) ?? null;
+    }
+    if (keep === null) {
+      events += n;
+      fn(b, null, n, formats);
+    } else {
+      if (rows.length < n) rows = new Int32Array(b.capacity > n ? b.capacity : n);
+      let count = 0;
+      for (let i = 0; i < n; i++) if (keep(b, i, formats[b.type[i]] ?? undefined)) rows[count++] = i;
+      events += count;
+      fn(b, rows, count, formats);
     }
     yield;
   }

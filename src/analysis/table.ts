@@ -6,7 +6,7 @@ import type { Trace } from '../core/trace.ts';
 import { fieldReaders, type FieldReader } from './field-values.ts';
 import { HARDIRQ, IRQS_OFF, NEED_RESCHED, SOFTIRQ } from '../core/trace-flags.ts';
 import { eventMatcher } from './hist.ts';
-import { formatsSeen, scanChunks, type Selection } from './scan.ts';
+import { formatsSeen, scanBatches, type Selection } from './scan.ts';
 
 export interface TableOptions extends Selection {
   /** Only this event (NAME or SYSTEM:NAME). */
@@ -36,16 +36,30 @@ class Dict {
   }
 }
 
+/** A column being built: room for rows, `per` elements a row, doubled as needed. */
 class Grow<T extends Uint8Array | Uint16Array | Int32Array | Float64Array | Uint32Array | BigInt64Array> {
   a: T;
-  constructor(private make: (n: number) => T) {
-    this.a = make(1024);
+  constructor(
+    private make: (n: number) => T,
+    private readonly per = 1,
+  ) {
+    this.a = make(1024 * per);
   }
+  /** Room for n rows. */
   ensure(n: number): void {
-    if (n <= this.a.length) return;
-    const b = this.make(Math.max(n, this.a.length * 2));
+    if (n * this.per <= this.a.length) return;
+    const b = this.make(Math.max(n * this.per, this.a.length * 2));
     b.set(this.a as never);
     this.a = b;
+  }
+  /**
+   * The first n rows, handed over as they are (a copy would be fresh memory
+   * again: a page fault per 4 KB); the builder goes on in a new array.
+   */
+  take(n: number): T {
+    const out = this.a.subarray(0, n * this.per) as T;
+    this.a = this.make(Math.min(this.a.length, (1 << 17) * this.per));
+    return out;
   }
 }
 
@@ -79,7 +93,7 @@ interface FieldColumn {
  */
 export class EventColumns {
   rows = 0;
-  private ts = new Grow((n) => new Uint32Array(2 * n));
+  private ts = new Grow((n) => new Uint32Array(n), 2);
   private cpu = new Grow((n) => new Uint16Array(n));
   private pid = new Grow((n) => new Int32Array(n));
   private flags = new Grow((n) => new Uint8Array(n));
@@ -91,6 +105,9 @@ export class EventColumns {
   private systems = new Dict();
   private events = new Dict();
   private commCode = new Map<number, number>();
+  /** The last row's pid and its comm's code (NaN: none yet). */
+  private lastPid = NaN;
+  private lastComm = 0;
   /** Codes per event id, looked up once. */
   private eventCode = new Int32Array(65536).fill(-1);
   private systemCode = new Int32Array(65536);
@@ -111,71 +128,109 @@ export class EventColumns {
     this.baseLo = Number(base & 0xffffffffn);
   }
 
-  add(b: EventBatch, i: number, ev: EventFormat | undefined): void {
-    const n = this.rows;
-    if (n >= this.cpu.a.length) this.grow(n + 1);
-    const rel = b.ts[i];
-    const rh = Math.floor(rel / 4294967296);
-    let lo = this.baseLo + (rel - rh * 4294967296);
-    let hi = this.baseHi + rh;
-    if (lo >= 4294967296) {
-      lo -= 4294967296;
-      hi++;
+  /**
+   * A batch's kept rows (see BatchFn): the base columns in one loop over them,
+   * the fields (when expanded) row by row.
+   */
+  addRows(b: EventBatch, rows: Int32Array | null, count: number, formats: readonly (EventFormat | null | undefined)[]): void {
+    const n0 = this.rows;
+    if (n0 + count > this.cpu.a.length) this.grow(n0 + count);
+    const ts = this.ts.a;
+    const cpu = this.cpu.a;
+    const pids = this.pid.a;
+    const flags = this.flags.a;
+    const preempt = this.preempt.a;
+    const comm = this.comm.a;
+    const event = this.event.a;
+    const system = this.system.a;
+    const eventCode = this.eventCode;
+    const systemCode = this.systemCode;
+    const baseLo = this.baseLo;
+    const baseHi = this.baseHi;
+    for (let k = 0; k < count; k++) {
+      const i = rows === null ? k : rows[k];
+      const n = n0 + k;
+      const rel = b.ts[i];
+      const rh = Math.floor(rel / 4294967296);
+      let lo = baseLo + (rel - rh * 4294967296);
+      let hi = baseHi + rh;
+      if (lo >= 4294967296) {
+        lo -= 4294967296;
+        hi++;
+      }
+      // little-endian host: the low word first
+      ts[2 * n] = lo;
+      ts[2 * n + 1] = hi;
+      cpu[n] = b.cpu[i];
+      const pid = b.pid[i];
+      pids[n] = pid;
+      flags[n] = b.flags[i];
+      preempt[n] = b.preempt[i];
+      // a task's events come in runs: its comm's code is kept from the row before
+      if (pid !== this.lastPid) {
+        let cc = this.commCode.get(pid);
+        if (cc === undefined) {
+          cc = this.comms.code(this.trace.comms.get(pid));
+          this.commCode.set(pid, cc);
+        }
+        this.lastPid = pid;
+        this.lastComm = cc;
+      }
+      comm[n] = this.lastComm;
+      const id = b.type[i];
+      let ec = eventCode[id];
+      if (ec < 0) ec = this.codeEvent(id, formats[id] ?? undefined);
+      event[n] = ec;
+      system[n] = systemCode[id];
     }
-    // little-endian host: the low word first
-    this.ts.a[2 * n] = lo;
-    this.ts.a[2 * n + 1] = hi;
-    this.cpu.a[n] = b.cpu[i];
-    const pid = b.pid[i];
-    this.pid.a[n] = pid;
-    this.flags.a[n] = b.flags[i];
-    this.preempt.a[n] = b.preempt[i];
-    let cc = this.commCode.get(pid);
-    if (cc === undefined) {
-      cc = this.comms.code(this.trace.comms.get(pid));
-      this.commCode.set(pid, cc);
-    }
-    this.comm.a[n] = cc;
-    const id = b.type[i];
-    let ec = this.eventCode[id];
-    if (ec < 0) {
-      ec = this.eventCode[id] = this.events.code(ev ? ev.name : `unknown-${id}`);
-      this.systemCode[id] = this.systems.code(ev ? ev.system : '');
-      this.seen.add(id);
-    }
-    this.event.a[n] = ec;
-    this.system.a[n] = this.systemCode[id];
     if (this.expand) {
-      for (const c of this.fieldCols) {
-        c.num.a[n] = NaN;
-        c.codes.a[n] = -1;
-        if (c.present) c.present.a[n] = 0;
+      for (let k = 0; k < count; k++) {
+        const i = rows === null ? k : rows[k];
+        // a column made at this row fills the rows before it as absent: rows counts up to here
+        this.rows = n0 + k;
+        this.addFields(b, i, n0 + k, formats[b.type[i]] ?? undefined);
       }
     }
-    if (this.expand && ev) {
-      let rs = this.readers.get(ev.id);
-      if (!rs) this.readers.set(ev.id, (rs = fieldReaders(this.trace, ev).map((r) => ({ r, col: this.column(r) }))));
-      for (const { r, col } of rs) {
-        if (col.list) {
-          // a reader of another kind under a list column's name leaves its rows null
-          const v = r.list?.item === col.list.item ? r.list.read(b, i) : null;
-          if (v !== null) col.list.rows[n] = v;
-          continue;
-        }
-        if (col.big) {
-          const v = r.int?.read64 ? r.int.read64(b, i) : r.read(b, i);
-          if (v === null) continue;
-          col.big.a[n] = BigInt.asIntN(64, typeof v === 'bigint' ? v : BigInt(v));
-          col.present!.a[n] = 1;
-          continue;
-        }
-        const v = r.read(b, i);
+    this.rows = n0 + count;
+  }
+
+  /** The event's and its system's codes, the first time its id is met. */
+  private codeEvent(id: number, ev: EventFormat | undefined): number {
+    const ec = (this.eventCode[id] = this.events.code(ev ? ev.name : `unknown-${id}`));
+    this.systemCode[id] = this.systems.code(ev ? ev.system : '');
+    this.seen.add(id);
+    return ec;
+  }
+
+  /** Row n's field columns from event i of the batch (absent in every column it lacks). */
+  private addFields(b: EventBatch, i: number, n: number, ev: EventFormat | undefined): void {
+    for (const c of this.fieldCols) {
+      c.num.a[n] = NaN;
+      c.codes.a[n] = -1;
+      if (c.present) c.present.a[n] = 0;
+    }
+    if (!ev) return;
+    let rs = this.readers.get(ev.id);
+    if (!rs) this.readers.set(ev.id, (rs = fieldReaders(this.trace, ev).map((r) => ({ r, col: this.column(r) }))));
+    for (const { r, col } of rs) {
+      if (col.list) {
+        // a reader of another kind under a list column's name leaves its rows null
+        const v = r.list?.item === col.list.item ? r.list.read(b, i) : null;
+        if (v !== null) col.list.rows[n] = v;
+        continue;
+      }
+      if (col.big) {
+        const v = r.int?.read64 ? r.int.read64(b, i) : r.read(b, i);
         if (v === null) continue;
-        if (col.numeric && typeof v === 'number') col.num.a[n] = v;
-        else col.codes.a[n] = col.dict.code(String(v));
+        col.big.a[n] = BigInt.asIntN(64, typeof v === 'bigint' ? v : BigInt(v));
+        col.present!.a[n] = 1;
+        continue;
       }
+      const v = r.read(b, i);
+      if (v === null) continue;
+      if (col.numeric && typeof v === 'number') col.num.a[n] = v;
+      else col.codes.a[n] = col.dict.code(String(v));
     }
-    this.rows = n + 1;
   }
 
   /**
@@ -191,7 +246,7 @@ export class EventColumns {
 
   private grow(n: number): void {
     for (const g of [this.cpu, this.pid, this.flags, this.preempt, this.comm, this.system, this.event] as Grow<never>[]) g.ensure(n);
-    this.ts.ensure(2 * n);
+    this.ts.ensure(n);
     for (const c of this.fieldCols) {
       c.num.ensure(n);
       c.codes.ensure(n);
@@ -263,26 +318,34 @@ export class EventColumns {
   take(): ArrowTable {
     const n = this.rows;
     const dict = (codes: Int32Array, d: Dict): Vector => {
-      const c = codes.slice(0, n);
-      const nulls = nullBitmap(n, (k) => c[k] >= 0);
+      const nulls = codeNulls(codes, n);
       const type = new Dictionary(new Utf8(), new Int32());
-      return makeVector(makeData({ type, length: n, nullCount: nulls.count, nullBitmap: nulls.bitmap, data: c, dictionary: vectorFromArray(d.values, new Utf8()) }));
+      return makeVector(makeData({ type, length: n, nullCount: nulls.count, nullBitmap: nulls.bitmap, data: codes, dictionary: vectorFromArray(d.values, new Utf8()) }));
     };
+    const preempt = this.preempt.take(n);
+    const flags = this.flags.take(n);
+    const depth = new Uint8Array(n);
+    const migrate = new Uint8Array(n);
+    for (let k = 0; k < n; k++) {
+      depth[k] = preempt[k] & 0xf;
+      migrate[k] = preempt[k] >> 4;
+    }
+    const bits = flagBits(flags, n, [IRQS_OFF, NEED_RESCHED, HARDIRQ, SOFTIRQ]);
     const cols: Record<string, Vector> = Object.assign(Object.create(null), {
-      ts: makeVector(makeData({ type: new Int64(), length: n, data: new BigInt64Array(this.ts.a.buffer.slice(0, 8 * n)) })),
-      cpu: makeVector(makeData({ type: new Uint16(), length: n, data: this.cpu.a.slice(0, n) })),
-      pid: makeVector(makeData({ type: new Int32(), length: n, data: this.pid.a.slice(0, n) })),
-      comm: dict(this.comm.a, this.comms),
-      system: dict(this.system.a, this.systems),
-      event: dict(this.event.a, this.events),
-      flags: makeVector(makeData({ type: new Uint8(), length: n, data: this.flags.a.slice(0, n) })),
-      preempt: makeVector(makeData({ type: new Uint8(), length: n, data: this.preempt.a.slice(0, n) })),
-      irqs_off: flagBits(this.flags.a, n, IRQS_OFF),
-      need_resched: flagBits(this.flags.a, n, NEED_RESCHED),
-      hardirq: flagBits(this.flags.a, n, HARDIRQ),
-      softirq: flagBits(this.flags.a, n, SOFTIRQ),
-      preempt_depth: makeVector(makeData({ type: new Uint8(), length: n, data: this.preempt.a.slice(0, n).map((p) => p & 0xf) })),
-      migrate_disable: makeVector(makeData({ type: new Uint8(), length: n, data: this.preempt.a.slice(0, n).map((p) => p >> 4) })),
+      ts: makeVector(makeData({ type: new Int64(), length: n, data: new BigInt64Array(this.ts.take(n).buffer, 0, n) })),
+      cpu: makeVector(makeData({ type: new Uint16(), length: n, data: this.cpu.take(n) })),
+      pid: makeVector(makeData({ type: new Int32(), length: n, data: this.pid.take(n) })),
+      comm: dict(this.comm.take(n), this.comms),
+      system: dict(this.system.take(n), this.systems),
+      event: dict(this.event.take(n), this.events),
+      flags: makeVector(makeData({ type: new Uint8(), length: n, data: flags })),
+      preempt: makeVector(makeData({ type: new Uint8(), length: n, data: preempt })),
+      irqs_off: bits[0],
+      need_resched: bits[1],
+      hardirq: bits[2],
+      softirq: bits[3],
+      preempt_depth: makeVector(makeData({ type: new Uint8(), length: n, data: depth })),
+      migrate_disable: makeVector(makeData({ type: new Uint8(), length: n, data: migrate })),
     });
     for (const c of this.fieldCols) {
       if (c.list) {
@@ -293,18 +356,18 @@ export class EventColumns {
       if (c.big) {
         const present = c.present!.a;
         const nulls = nullBitmap(n, (k) => present[k] === 1);
-        const v = c.big.a.slice(0, n);
+        const v = c.big.take(n);
         const data = c.int!.signed ? v : new BigUint64Array(v.buffer, 0, n);
         cols[c.name] = makeVector(makeData({ type: c.int!.signed ? new Int64() : new Uint64(), length: n, nullCount: nulls.count, nullBitmap: nulls.bitmap, data }));
       } else if (c.numeric) {
-        const v = c.num.a.slice(0, n);
+        const v = c.num.take(n);
         const nulls = nullBitmap(n, (k) => !Number.isNaN(v[k]));
         const t = c.int ? intType(c.int.size, c.int.signed) : null;
         // absent rows hold 0 under the null bit
         const data = t ? t.array(n) : v;
         if (t) for (let k = 0; k < n; k++) data[k] = Number.isNaN(v[k]) ? 0 : v[k];
         cols[c.name] = makeVector(makeData({ type: (t ? t.type : new Float64()) as DataType, length: n, nullCount: nulls.count, nullBitmap: nulls.bitmap, data } as never));
-      } else cols[c.name] = dict(c.codes.a, c.dict);
+      } else cols[c.name] = dict(c.codes.take(n), c.dict);
     }
     this.rows = 0;
     const t = new ArrowTable(cols);
@@ -313,6 +376,7 @@ export class EventColumns {
     // distinct csd address, say) and be written again with every chunk
     this.comms = new Dict();
     this.commCode.clear();
+    this.lastPid = NaN;
     this.events = new Dict();
     this.systems = new Dict();
     this.eventCode.fill(-1);
@@ -349,11 +413,33 @@ function intType(size: number, signed: boolean): { type: DataType; array: (n: nu
   return signed ? { type: new Int32(), array: (n) => new Int32Array(n) } : { type: new Uint32(), array: (n) => new Uint32Array(n) };
 }
 
-/** A common_flags bit as a boolean column. */
-function flagBits(flags: Uint8Array, n: number, mask: number): Vector {
-  const data = new Uint8Array((n + 7) >> 3);
-  for (let k = 0; k < n; k++) if (flags[k] & mask) data[k >> 3] |= 1 << (k & 7);
-  return makeVector(makeData({ type: new Bool(), length: n, data }));
+/** common_flags bits as boolean columns, one per mask (eight rows a byte, in one pass). */
+function flagBits(flags: Uint8Array, n: number, masks: readonly number[]): Vector[] {
+  return masks.map((mask) => {
+    const data = new Uint8Array((n + 7) >> 3);
+    const whole = n >> 3;
+    for (let j = 0; j < whole; j++) {
+      const k = j << 3;
+      data[j] =
+        (flags[k] & mask ? 1 : 0) |
+        (flags[k + 1] & mask ? 2 : 0) |
+        (flags[k + 2] & mask ? 4 : 0) |
+        (flags[k + 3] & mask ? 8 : 0) |
+        (flags[k + 4] & mask ? 16 : 0) |
+        (flags[k + 5] & mask ? 32 : 0) |
+        (flags[k + 6] & mask ? 64 : 0) |
+        (flags[k + 7] & mask ? 128 : 0);
+    }
+    for (let k = whole << 3; k < n; k++) if (flags[k] & mask) data[k >> 3] |= 1 << (k & 7);
+    return makeVector(makeData({ type: new Bool(), length: n, data }));
+  });
+}
+
+/** The validity bitmap of dictionary codes (-1: null); none when every row has a value. */
+function codeNulls(codes: Int32Array, n: number): { bitmap: Uint8Array | undefined; count: number } {
+  let k = 0;
+  while (k < n && codes[k] >= 0) k++;
+  return k === n ? { bitmap: undefined, count: 0 } : nullBitmap(n, (r) => codes[r] >= 0);
 }
 
 /** A list column (list<uint16> or list<utf8>) from each row's list (undefined: null). */
@@ -402,21 +488,31 @@ export function eventArrow(trace: Trace, o: TableOptions = {}): ArrowTable {
   return fillColumns(trace, o).take();
 }
 
-/** The selected events into columns; `afterRow` may take chunks out as they fill (exports). */
-export function fillColumns(trace: Trace, o: TableOptions, afterRow?: (cols: EventColumns) => void): EventColumns {
-  const { cols, chunks } = columnChunks(trace, o, afterRow);
+/** The selected events into columns; `afterRows` (called after each batch's rows) may take chunks out as they fill (exports). */
+export function fillColumns(trace: Trace, o: TableOptions, afterRows?: (cols: EventColumns) => void): EventColumns {
+  const { cols, chunks } = columnChunks(trace, o, afterRows);
   for (let r = chunks.next(); !r.done; r = chunks.next());
   return cols;
 }
 
-/** fillColumns() a batch at a time (see scanChunks), for a consumer that pulls chunks. */
-export function columnChunks(trace: Trace, o: TableOptions, afterRow?: (cols: EventColumns) => void): { cols: EventColumns; chunks: Generator<void, unknown, void> } {
+/** fillColumns() a batch at a time (see scanBatches), for a consumer that pulls chunks. */
+export function columnChunks(trace: Trace, o: TableOptions, afterRows?: (cols: EventColumns) => void): { cols: EventColumns; chunks: Generator<void, unknown, void> } {
   const cols = new EventColumns(trace, expandsFields(o));
   const matches = eventMatcher(o.event);
-  const chunks = scanChunks(trace, o, (b, i, ev) => {
-    if (o.event && (!ev || !matches(ev))) return;
-    cols.add(b, i, ev);
-    afterRow?.(cols);
+  let mine = new Int32Array(0);
+  const chunks = scanBatches(trace, o, (b, rows, count, formats) => {
+    if (o.event) {
+      // only the named event's rows
+      if (mine.length < count) mine = new Int32Array(b.capacity > count ? b.capacity : count);
+      let m = 0;
+      for (let k = 0; k < count; k++) {
+        const i = rows === null ? k : rows[k];
+        const ev = formats[b.type[i]];
+        if (ev && matches(ev)) mine[m++] = i;
+      }
+      cols.addRows(b, mine, m, formats);
+    } else cols.addRows(b, rows, count, formats);
+    afterRows?.(cols);
   });
   return { cols, chunks };
 }

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Dictionary, tableFromIPC } from 'apache-arrow';
+import { Dictionary, tableFromIPC, type Table as ArrowTable } from 'apache-arrow';
 import * as aq from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { exportEvents, exportFormat } from '../../src/analysis/export.ts';
-import { eventArrow, eventTable } from '../../src/analysis/table.ts';
+import { columnChunks, eventArrow, eventTable, formatsPresent } from '../../src/analysis/table.ts';
+import { plain } from '../../src/analysis/csv.ts';
 import { openTrace } from '../../src/io/open.ts';
 import { recordTrace } from '../../src/emulator/record.ts';
 import { preset } from '../../src/emulator/scenario.ts';
@@ -190,5 +191,33 @@ describe('event tables', () => {
     expect(exportFormat('csv', 'a.parquet')).toBe('csv');
     expect(() => exportFormat(undefined, 'a.dat')).toThrow(/--to: give the format .* the output name "a\.dat" does not say/);
   });
-});
 
+  it('a table taken in chunks holds the rows of the table taken whole, fields and filters too', async () => {
+    // chunks of one to three batches: the builder's arrays start again after each take and grow again
+    const t = await openTrace(file);
+    for (const o of [{ fields: 'all' as const }, { fields: 'all' as const, filters: [{ arg: 'sched_switch', negative: false }, { arg: 'csd_queue_cpu', negative: false }, { arg: 'ipi_send_cpu', negative: false }] }, { event: 'ipi_send_cpu', cpus: new Set([0, 1]) }]) {
+      const whole = eventArrow(t, o);
+      let batches = 0;
+      const chunks: ArrowTable[] = [];
+      const { cols, chunks: run } = columnChunks(t, o, (c) => {
+        if (++batches % 3 === 1 || batches % 3 === 0) chunks.push(c.take());
+      });
+      cols.prepare(formatsPresent(t, o));
+      for (let r = run.next(); !r.done; r = run.next());
+      chunks.push(cols.take());
+      expect(chunks.length).toBeGreaterThan(2);
+      expect(chunks.reduce((n, c) => n + c.numRows, 0)).toBe(whole.numRows);
+      for (const f of whole.schema.fields) {
+        const all = whole.getChild(f.name)!;
+        const want = Array.from({ length: whole.numRows }, (_, k) => plain(all.get(k)));
+        const got: unknown[] = [];
+        for (const c of chunks) {
+          const part = c.getChild(f.name);
+          expect(part, f.name).not.toBeNull();
+          for (let k = 0; k < c.numRows; k++) got.push(plain(part!.get(k)));
+        }
+        expect(got, f.name).toEqual(want);
+      }
+    }
+  });
+});
