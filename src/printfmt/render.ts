@@ -273,11 +273,19 @@ export function renderBprint(ev: EventFormat, r: RecordRef, env: PrintEnv): stri
   const addr = readUnsigned(r.dv, r.off + fmtField.offset, fmtField.size, env.littleEndian);
   const str = env.printk.findBig(addr);
   // get_bprint_format() (libtraceevent 1.7): a format not in printk_formats says so
-  const format = str === null ? `%ps: (NO FORMAT FOUND at ${addr.toString(16)})\n` : `%ps: ${str}`;
-  const args: Arg[] = [];
-  const ipArg = Arg.of('atom');
-  ipArg.atom = formatLld(readUnsigned(r.dv, r.off + ipField.offset, ipField.size, env.littleEndian));
-  args.push(ipArg);
+  let byString = bprintFormats.get(ev);
+  if (!byString) bprintFormats.set(ev, (byString = new Map()));
+  // a printk string holds no NUL: the key of a format not found cannot be one
+  const key = str ?? `\0${addr.toString(16)}`;
+  let known = byString.get(key);
+  if (!known) byString.set(key, (known = { format: str === null ? `%ps: (NO FORMAT FOUND at ${addr.toString(16)})\n` : `%ps: ${str}`, plans: [] }));
+  const format = known.format;
+  // the arguments' kinds and atoms (libtraceevent's make_bprint_args()), then the plan that prints them
+  const kinds = bprintKinds;
+  const atoms = bprintAtoms;
+  let n = 0;
+  kinds[n] = 'atom';
+  atoms[n++] = formatLld(readUnsigned(r.dv, r.off + ipField.offset, ipField.size, env.littleEndian));
   let b = bufField.offset;
   const size = r.size;
   for (let p = 5; b < size && p < format.length; p++) {
@@ -330,22 +338,24 @@ export function renderBprint(ev: EventFormat, r: RecordRef, env: PrintEnv): stri
         b = (b + 3) & ~3;
         const val = b + vsize <= size ? readUnsigned(r.dv, r.off + b, vsize, env.littleEndian) : 0n;
         b += vsize;
-        const a = Arg.of('atom');
-        a.atom = formatLld(val);
-        args.push(a);
+        kinds[n] = 'atom';
+        atoms[n++] = formatLld(val);
         if (c === '*') continue;
         done = true;
       } else if (isString) {
         const s = cString(r, b, size - b);
-        const a = Arg.of('bstring');
-        a.atom = s;
-        args.push(a);
+        kinds[n] = 'bstring';
+        atoms[n++] = s;
         b += s.length + 1;
         done = true;
       }
     }
   }
-  const { segments, failed } = buildSegments(format, args);
+  const { args, segments, failed } = (known.plans[n] ??= bprintPlan(format, n));
+  for (let k = 0; k < n; k++) {
+    args[k].kind = kinds[k];
+    args[k].atom = atoms[k];
+  }
   // parse_args() marks the event failed (a conversion without its argument): this one still
   // prints, every later one of the format does not
   if (failed) {
@@ -355,4 +365,27 @@ export function renderBprint(ev: EventFormat, r: RecordRef, env: PrintEnv): stri
   let out = '';
   for (const seg of segments) out += renderSegment(seg, r, env, false);
   return out;
+}
+
+/**
+ * A bprint format's segments, made once per format and argument count:
+ * buildSegments() reads nothing else (it takes the arguments in order, and
+ * fails only when they run out), so the segments are kept with the arguments
+ * they point to, and each event refills those arguments' kinds and atoms.
+ * trace_printk() traces repeat a few formats thousands of times.
+ */
+interface BprintPlan {
+  args: Arg[];
+  segments: Segment[];
+  failed: string | null;
+}
+
+/** Per bprint event, its formats met so far, by printk string: the format it prints and its plans by argument count. */
+const bprintFormats = new WeakMap<EventFormat, Map<string, { format: string; plans: BprintPlan[] }>>();
+const bprintKinds: ('atom' | 'bstring')[] = [];
+const bprintAtoms: string[] = [];
+
+function bprintPlan(format: string, n: number): BprintPlan {
+  const args = Array.from({ length: n }, () => Arg.of('atom'));
+  return { args, ...buildSegments(format, args) };
 }

@@ -222,6 +222,13 @@ export async function writeOracleTrace(file: string): Promise<void> {
   bbuf.set(Buffer.from('str\0'), 4);
   bdv.setBigUint64(8, 0xabcdefn, true);
   add('bprint', [0xffffffff81001000n, 0xffffffff82000100n, bbuf]);
+  // the same format again, other values and a longer string (the long after it moves)
+  const bbuf2 = new Uint8Array(32);
+  const bdv2 = new DataView(bbuf2.buffer);
+  bdv2.setInt32(0, 7, true);
+  bbuf2.set(Buffer.from('a longer one\0'), 4);
+  bdv2.setBigUint64(20, 0x1234n, true);
+  add('bprint', [0xffffffff81001200n, 0xffffffff82000100n, bbuf2]);
   // a format not in printk_formats: "(NO FORMAT FOUND at ...)" (before the one below fails the event)
   add('bprint', [0xffffffff81001000n, 0xffffffff82000998n, new Uint8Array(8)]);
   const b2 = new Uint8Array(24);
