@@ -45,6 +45,9 @@ try {
 } catch (e) {
   if (e instanceof CommanderError) {
     process.exitCode = e.exitCode;
+  } else if ((e as NodeJS.ErrnoException).code === 'EPIPE') {
+    // the reader closed the pipe (`| head`): what it wanted was written
+    process.exitCode = 0;
   } else if (e instanceof FilterError && !program.opts().debug) {
     // the kernel's own report: the filter, a caret, the message
     process.stderr.write(e.kernelText);

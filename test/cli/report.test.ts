@@ -102,9 +102,11 @@ describe('tracelab report (CLI)', () => {
   });
 
   it('ends quietly when the reader closes the pipe', () => {
-    const out = execFileSync('bash', ['-c', `node ${cli} report ${sample} | head -3; echo "rc=\${PIPESTATUS[0]}"`]).toString();
-    expect(out.trim().split('\n')).toHaveLength(4);
-    expect(out).toContain('rc=0');
+    for (const args of ['report', 'convert --to csv -o -', 'convert --to ndjson -o -', 'convert --to json --fields -o -']) {
+      const out = execFileSync('bash', ['-c', `node ${cli} ${args} ${sample} 2>&1 | head -3; echo "rc=\${PIPESTATUS[0]}"`]).toString();
+      expect(out.trim().split('\n'), args).toHaveLength(4);
+      expect(out, args).toContain('rc=0');
+    }
   });
 });
 
