@@ -9,7 +9,8 @@ export function plain(v: unknown): unknown {
   return v !== null && typeof v === 'object' && typeof (v as { toArray?: unknown }).toArray === 'function' ? Array.from(v as Iterable<unknown>) : v;
 }
 
-function csvCell(v: unknown): string {
+/** One value as a CSV cell (RFC 4180 quoting; null: empty). */
+export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   // a list (cpumask CPUs, stack frames): its JSON array, which DuckDB and pandas read back
   const s = typeof v === 'bigint' ? v.toString() : Array.isArray(v) ? JSON.stringify(v) : String(v);

@@ -5,7 +5,9 @@ import type { Trace } from '../core/trace.ts';
 import { UserError } from '../core/errors.ts';
 import { writeAll } from '../core/write-all.ts';
 import { columnChunks, fillColumns, formatsPresent, type EventColumns, type TableOptions } from './table.ts';
-import { csvLines, plain } from './csv.ts';
+import { plain } from './csv.ts';
+import { csvTableBytes } from './csv-table.ts';
+import { ByteSink } from '../io/text/byte-sink.ts';
 
 export type ExportFormat = 'csv' | 'json' | 'ndjson' | 'arrow' | 'parquet';
 export const EXPORT_FORMATS: ExportFormat[] = ['csv', 'json', 'ndjson', 'arrow', 'parquet'];
@@ -36,13 +38,15 @@ async function exportTo(trace: Trace, format: ExportFormat, fd: number, o: Table
   const text = format === 'csv' || format === 'json' || format === 'ndjson';
   let rows = 0;
   let wroteHeader = false;
+  // CSV goes out as bytes, a megabyte at a time (the sink's buffer is reused once written)
+  const sink = new ByteSink((bytes) => writeAll(fd, bytes), 1 << 20, true);
   const flushText = (cols: EventColumns) => {
     const t = cols.take();
     if (!t.numRows && wroteHeader) return;
-    const chunk = format === 'csv' ? csvChunk(t, !wroteHeader) : format === 'ndjson' ? jsonLines(t) : jsonChunk(t, !wroteHeader, rows > 0);
+    if (format === 'csv') csvTableBytes(t, !wroteHeader, sink);
+    else writeAll(fd, format === 'ndjson' ? jsonLines(t) : jsonChunk(t, !wroteHeader, rows > 0));
     wroteHeader = true;
     rows += t.numRows;
-    writeAll(fd, chunk);
   };
   if (format === 'parquet') return { rows: await parquetTo(trace, fd, o) };
   const cols = fillColumns(trace, o, (c) => {
@@ -50,6 +54,7 @@ async function exportTo(trace: Trace, format: ExportFormat, fd: number, o: Table
   });
   if (text) {
     flushText(cols);
+    sink.flush();
     if (format === 'json') writeAll(fd, rows ? '\n]\n' : ']\n');
   } else {
     const t = cols.take();
@@ -101,11 +106,6 @@ function columnsOf(t: ArrowTable): { names: string[]; get: ((k: number) => unkno
     return (k: number) => plain(v.get(k));
   });
   return { names, get };
-}
-
-function csvChunk(t: ArrowTable, header: boolean): string {
-  const { names, get } = columnsOf(t);
-  return csvLines(names, get, t.numRows, header);
 }
 
 /** Each row as one JSON object; int64 as exact digits (JSON numbers may be as long as they need to be). */

@@ -66,6 +66,31 @@ export class ByteSink {
     this.pos = end;
   }
 
+  /** Writes a non-negative integer below 2^53 in decimal, as String() does. */
+  decimal(n: number): void {
+    this.reserve(16);
+    let digits = 1;
+    for (let p = 10; p <= n && digits < 16; p *= 10) digits++;
+    const b = this.buf;
+    let p = this.pos + digits;
+    this.pos = p;
+    if (n < 2147483648) {
+      // int32 arithmetic while it fits (most values: CPUs, pids, flags)
+      let x = n | 0;
+      do {
+        const q = (x / 10) | 0;
+        b[--p] = 48 + (x - q * 10);
+        x = q;
+      } while (x !== 0);
+    } else {
+      do {
+        const q = Math.floor(n / 10);
+        b[--p] = 48 + (n - q * 10);
+        n = q;
+      } while (n !== 0);
+    }
+  }
+
   flush(): void {
     if (!this.pos) return;
     this.out(this.reuse ? this.buf.subarray(0, this.pos) : this.buf.slice(0, this.pos));
