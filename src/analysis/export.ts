@@ -1,12 +1,11 @@
 import { writeAtomically } from '../core/atomic-file.ts';
 import * as fs from 'node:fs';
-import { tableToIPC, type Table as ArrowTable } from 'apache-arrow';
+import { tableToIPC } from 'apache-arrow';
 import type { Trace } from '../core/trace.ts';
 import { UserError } from '../core/errors.ts';
 import { writeAll } from '../core/write-all.ts';
 import { columnChunks, fillColumns, formatsPresent, type EventColumns, type TableOptions } from './table.ts';
-import { plain } from './csv.ts';
-import { csvTableBytes } from './csv-table.ts';
+import { csvTableBytes, jsonTableBytes } from './table-text.ts';
 import { ByteSink } from '../io/text/byte-sink.ts';
 
 export type ExportFormat = 'csv' | 'json' | 'ndjson' | 'arrow' | 'parquet';
@@ -38,13 +37,19 @@ async function exportTo(trace: Trace, format: ExportFormat, fd: number, o: Table
   const text = format === 'csv' || format === 'json' || format === 'ndjson';
   let rows = 0;
   let wroteHeader = false;
-  // CSV goes out as bytes, a megabyte at a time (the sink's buffer is reused once written)
+  // text goes out as bytes, a megabyte at a time (the sink's buffer is reused once written)
   const sink = new ByteSink((bytes) => writeAll(fd, bytes), 1 << 20, true);
   const flushText = (cols: EventColumns) => {
     const t = cols.take();
     if (!t.numRows && wroteHeader) return;
     if (format === 'csv') csvTableBytes(t, !wroteHeader, sink);
-    else writeAll(fd, format === 'ndjson' ? jsonLines(t) : jsonChunk(t, !wroteHeader, rows > 0));
+    else if (format === 'ndjson') jsonTableBytes(t, sink, { between: null, end: '\n' });
+    else {
+      // one array: its opening, then the rows with a comma between any two
+      if (!wroteHeader) sink.str('[\n');
+      if (rows && t.numRows) sink.str(',\n');
+      jsonTableBytes(t, sink, { between: ',\n', end: '' });
+    }
     wroteHeader = true;
     rows += t.numRows;
   };
@@ -54,8 +59,8 @@ async function exportTo(trace: Trace, format: ExportFormat, fd: number, o: Table
   });
   if (text) {
     flushText(cols);
+    if (format === 'json') sink.str(rows ? '\n]\n' : ']\n');
     sink.flush();
-    if (format === 'json') writeAll(fd, rows ? '\n]\n' : ']\n');
   } else {
     const t = cols.take();
     rows = t.numRows;
@@ -97,34 +102,6 @@ async function parquetTo(trace: Trace, fd: number, o: TableOptions): Promise<num
   const out = await pq.transformParquetStream(input, props);
   for await (const bytes of out as unknown as AsyncIterable<Uint8Array>) writeAll(fd, bytes);
   return rows;
-}
-
-function columnsOf(t: ArrowTable): { names: string[]; get: ((k: number) => unknown)[] } {
-  const names = t.schema.fields.map((f) => f.name);
-  const get = names.map((n) => {
-    const v = t.getChild(n)!;
-    return (k: number) => plain(v.get(k));
-  });
-  return { names, get };
-}
-
-/** Each row as one JSON object; int64 as exact digits (JSON numbers may be as long as they need to be). */
-function jsonObjects(t: ArrowTable): string[] {
-  const { names, get } = columnsOf(t);
-  const keys = names.map((n) => JSON.stringify(n) + ':');
-  const parts: string[] = [];
-  for (let k = 0; k < t.numRows; k++) parts.push('{' + get.map((g, c) => keys[c] + (typeof g(k) === 'bigint' ? String(g(k)) : JSON.stringify(g(k) ?? null))).join(',') + '}');
-  return parts;
-}
-
-function jsonChunk(t: ArrowTable, first: boolean, more: boolean): string {
-  const parts = jsonObjects(t);
-  return (first ? '[\n' : '') + (more && parts.length ? ',\n' : '') + parts.join(',\n');
-}
-
-function jsonLines(t: ArrowTable): string {
-  const parts = jsonObjects(t);
-  return parts.length ? parts.join('\n') + '\n' : '';
 }
 
 /** The export format: --to when given, else the output file's ending. */

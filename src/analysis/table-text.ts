@@ -31,6 +31,20 @@ class Column {
   vector: Vector | null = null;
 }
 
+/** How one text format lays a table out (see csvTableBytes and jsonTableBytes). */
+interface Layout {
+  /** Written before column c's cell (CSV: a comma after the first; JSON: the key). */
+  before: Uint8Array[];
+  /** Ends a row (CSV and NDJSON: a newline; JSON: the object's brace). */
+  end: Uint8Array;
+  /** Between two rows of the table (JSON arrays: a comma and a newline). */
+  between: Uint8Array | null;
+  /** A null cell (CSV: nothing). */
+  nil: Uint8Array;
+  /** A string or other value as its cell. */
+  cell: (v: unknown) => string;
+}
+
 /**
  * An Arrow table (an event table's chunk) as CSV bytes, read from the columns'
  * buffers: what csvLines() prints for the same values (csv.ts is the rule),
@@ -46,16 +60,44 @@ export function csvTableBytes(t: ArrowTable, header: boolean, sink: ByteSink): v
     sink.bytes(Buffer.from(names.map(csvCell).join(','), 'utf8'));
     sink.byte(10);
   }
+  const comma = Buffer.from(',');
+  writeRows(t, sink, { before: names.map((_, c) => (c ? comma : EMPTY)), end: Buffer.from('\n'), between: null, nil: EMPTY, cell: (v) => csvCell(plain(v)) });
+}
+
+/**
+ * The same table as JSON objects, one per row (int64 as exact digits: JSON
+ * numbers may be as long as they need to be): each followed by a newline
+ * (NDJSON), or with `between` (",\n" in an array) between them.
+ */
+export function jsonTableBytes(t: ArrowTable, sink: ByteSink, o: { between: string | null; end: string }): void {
+  const names = t.schema.fields.map((f) => f.name);
+  const before = names.map((n, c) => Buffer.from((c ? ',' : '{') + JSON.stringify(n) + ':', 'utf8'));
+  const json = (v: unknown) => {
+    const x = plain(v);
+    return typeof x === 'bigint' ? String(x) : JSON.stringify(x ?? null);
+  };
+  writeRows(t, sink, { before, end: Buffer.from('}' + o.end), between: o.between === null ? null : Buffer.from(o.between), nil: Buffer.from('null'), cell: json });
+}
+
+const EMPTY = new Uint8Array(0);
+
+function writeRows(t: ArrowTable, sink: ByteSink, l: Layout): void {
+  const names = t.schema.fields.map((f) => f.name);
+  let row = 0;
   for (const batch of t.batches) {
-    const cols = names.map((n) => columnOf(batch.getChild(n)!, batch.numRows));
+    const cols = names.map((n) => columnOf(batch.getChild(n)!, batch.numRows, l.cell));
     const n = batch.numRows;
     const m = cols.length;
-    for (let k = 0; k < n; k++) {
+    for (let k = 0; k < n; k++, row++) {
+      if (row && l.between !== null) sink.bytes(l.between);
       for (let c = 0; c < m; c++) {
-        if (c) sink.byte(44);
+        sink.bytes(l.before[c]);
         const col = cols[c];
         const r = k + col.at;
-        if (col.bits !== null && (col.bits[r >> 3] & (1 << (r & 7))) === 0) continue;
+        if (col.bits !== null && (col.bits[r >> 3] & (1 << (r & 7))) === 0) {
+          sink.bytes(l.nil);
+          continue;
+        }
         switch (col.kind) {
           case DICT:
             sink.bytes(col.cells[col.codes[k]]);
@@ -64,6 +106,7 @@ export function csvTableBytes(t: ArrowTable, header: boolean, sink: ByteSink): v
             integer(sink, col.nums[k]);
             break;
           case FLOAT:
+            // String() and JSON.stringify() write a finite double alike
             sink.str(String(col.nums[k]));
             break;
           case INT64: {
@@ -80,17 +123,17 @@ export function csvTableBytes(t: ArrowTable, header: boolean, sink: ByteSink): v
             break;
           default: {
             // lists (cpumasks, stacks) and anything else: the value as get() gives it
-            const s = csvCell(plain(col.vector!.get(k)));
+            const s = l.cell(col.vector!.get(k));
             if (s) sink.bytes(Buffer.from(s, 'utf8'));
           }
         }
       }
-      sink.byte(10);
+      sink.bytes(l.end);
     }
   }
 }
 
-function columnOf(v: Vector, n: number): Column {
+function columnOf(v: Vector, n: number, cell: (v: unknown) => string): Column {
   const col = new Column();
   col.vector = v;
   if (v.data.length !== 1) return col;
@@ -102,7 +145,7 @@ function columnOf(v: Vector, n: number): Column {
     const dict = d.dictionary!;
     col.kind = DICT;
     col.codes = d.values as Int32Array;
-    col.cells = Array.from({ length: dict.length }, (_, j) => Buffer.from(csvCell(dict.get(j)), 'utf8'));
+    col.cells = Array.from({ length: dict.length }, (_, j) => Buffer.from(cell(dict.get(j)), 'utf8'));
   } else if (DataType.isInt(type) && type.bitWidth === 64) {
     const big = d.values as BigInt64Array | BigUint64Array;
     col.kind = INT64;

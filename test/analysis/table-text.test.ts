@@ -1,7 +1,7 @@
 import { Bool, Dictionary, Field, Float64, Int16, Int32, Int64, Int8, List, Table, Uint16, Uint32, Uint64, Uint8, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { csvLines, plain } from '../../src/analysis/csv.ts';
-import { csvTableBytes } from '../../src/analysis/csv-table.ts';
+import { csvTableBytes, jsonTableBytes } from '../../src/analysis/table-text.ts';
 import { ByteSink } from '../../src/io/text/byte-sink.ts';
 
 /** The table as csvLines() prints it, a get() per cell: the rule csvTableBytes() must follow. */
@@ -14,12 +14,40 @@ function byCells(t: Table, header: boolean): string {
   return csvLines(names, get, t.numRows, header);
 }
 
-function byColumns(t: Table, header: boolean, size = 64): string {
+/** Each row as a JSON object by get(): a bigint as its digits, anything else as JSON.stringify() writes it, null for none. */
+function jsonByCells(t: Table): string[] {
+  const names = t.schema.fields.map((f) => f.name);
+  const rows: string[] = [];
+  for (let k = 0; k < t.numRows; k++) {
+    const cells = names.map((n) => {
+      const v = plain(t.getChild(n)!.get(k));
+      return JSON.stringify(n) + ':' + (typeof v === 'bigint' ? String(v) : JSON.stringify(v ?? null));
+    });
+    rows.push('{' + cells.join(',') + '}');
+  }
+  return rows;
+}
+
+function written(write: (sink: ByteSink) => void, size = 64): string {
   const out: Buffer[] = [];
   const sink = new ByteSink((b) => out.push(Buffer.from(b)), size, true);
-  csvTableBytes(t, header, sink);
+  write(sink);
   sink.flush();
   return Buffer.concat(out).toString('utf8');
+}
+
+function byColumns(t: Table, header: boolean, size = 64): string {
+  return written((sink) => csvTableBytes(t, header, sink), size);
+}
+
+/** The CSV, and the JSON both ways (NDJSON lines, array rows), from the columns, against the rules. */
+function expectSame(t: Table, size = 64): void {
+  for (const header of [true, false]) expect(byColumns(t, header, size)).toBe(byCells(t, header));
+  const rows = jsonByCells(t);
+  expect(written((sink) => jsonTableBytes(t, sink, { between: null, end: '\n' }), size)).toBe(rows.map((r) => r + '\n').join(''));
+  expect(written((sink) => jsonTableBytes(t, sink, { between: ',\n', end: '' }), size)).toBe(rows.join(',\n'));
+  // every object parses, int64 digits and all
+  for (const r of rows) expect(() => JSON.parse(r)).not.toThrow();
 }
 
 /** A column with nulls where `valid` says so. */
@@ -31,8 +59,8 @@ function withNulls<T extends { length: number }>(type: never, data: T, valid: (k
   return makeVector(makeData({ type, length: n, nullCount: nulls, nullBitmap: bitmap, data, ...extra } as never));
 }
 
-describe('CSV from the columns (exports)', () => {
-  it('prints what a get() per cell prints: every column kind, nulls, quoting, UTF-8, int64 past 2^53, sliced and multi-batch tables', () => {
+describe('CSV and JSON from the columns (exports)', () => {
+  it('print what a get() per cell prints: every column kind, nulls, quoting, UTF-8, int64 past 2^53, sliced and multi-batch tables', () => {
     const n = 37;
     const words = ['plain', 'with,comma', 'with "quote"', 'two\nlines', 'cr\r', 'kworker/0:1', 'ünïcödé', '', 'x'];
     const big = [0n, 1n, -1n, 2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n), -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n), 1234567890123n];
@@ -53,16 +81,15 @@ describe('CSV from the columns (exports)', () => {
       list: vectorFromArray(Array.from({ length: n }, (_, k) => (k % 3 ? Array.from({ length: k % 4 }, (_, j) => j + k) : null)), new List(new Field('item', new Uint16(), false))),
     };
     const t = new Table(cols);
-    for (const header of [true, false]) expect(byColumns(t, header)).toBe(byCells(t, header));
+    expectSame(t);
     // a slice: the buffers start at an offset
-    const part = t.slice(5, 30);
-    expect(byColumns(part, true)).toBe(byCells(part, true));
+    expectSame(t.slice(5, 30));
     // several batches, and an empty table
     const two = new Table([...t.slice(0, 20).batches, ...t.slice(20).batches]);
     expect(two.batches.length).toBeGreaterThan(1);
-    expect(byColumns(two, true, 1 << 16)).toBe(byCells(two, true));
+    expectSame(two, 1 << 16);
     const none = t.slice(0, 0);
-    expect(byColumns(none, true)).toBe(byCells(none, true));
+    expectSame(none);
     expect(byColumns(none, false)).toBe('');
   });
 });
