@@ -42,19 +42,23 @@ interface Timing {
   seconds: number;
   hash: string;
   bytes: number;
+  /** Peak RSS of the best run, MB (NaN without GNU time). */
+  rssMb: number;
 }
 
 /** The best wall time of `runs` runs (table.ts's runOnce), the output's hash and size; a failed run throws. */
 function timeCommand(cmd: string, args: string[], runs: number, outFile: string): Timing {
   let best = Infinity;
   let hash = '';
+  let rssMb = NaN;
   for (let i = 0; i < runs; i++) {
     const r = runOnce(cmd, args, outFile);
     if (!r.ok) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.err.slice(0, 300)}`);
+    if (r.seconds < best) rssMb = r.rssMb;
     best = Math.min(best, r.seconds);
     hash = r.hash;
   }
-  return { seconds: best, hash, bytes: fs.statSync(outFile).size };
+  return { seconds: best, hash, bytes: fs.statSync(outFile).size, rssMb };
 }
 
 const fmtRate = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M/s` : `${(n / 1e3).toFixed(0)} k/s`);
@@ -236,10 +240,10 @@ async function benchPlugins(tmp: string, tc: boolean, runs: number): Promise<voi
 
 /**
  * Analysis: building an event table (goal >= 20 M events/s (issue 17), <= 40 bytes per event
- * for the base columns). hist and interference, whole processes with peak RSS,
- * are in the table (table.ts).
+ * for the base columns), and the exports made from it. hist and interference, whole
+ * processes with peak RSS, are in the table (table.ts).
  */
-async function benchAnalysis(file: string): Promise<void> {
+async function benchAnalysis(file: string, events: number, tmp: string): Promise<void> {
   const t = await openDat(file);
   let best = Infinity;
   let rows = 0;
@@ -255,6 +259,13 @@ async function benchAnalysis(file: string): Promise<void> {
   t.close();
   console.log(`\nanalysis on ${path.basename(file)} (${(fs.statSync(file).size / 1e6).toFixed(0)} MB)`);
   console.log(`  event table: ${rows} rows in ${best.toFixed(2)} s = ${fmtRate(rows / best)} (goal >= 20 M/s), ${(bytes / rows).toFixed(1)} bytes/event (goal <= 40)`);
+  // the exports as users run them (whole process, to standard output); trace-cmd has none
+  for (const to of ['csv', 'ndjson', 'parquet']) {
+    const out = path.join(tmp, `export.${to}`);
+    const r = timeCommand(cli, ['convert', file, '--to', to, '-o', '-'], 1, out);
+    console.log(`  convert --to ${to} (whole process): ${r.seconds.toFixed(2)} s = ${fmtRate(events / r.seconds)}, ${(r.bytes / 1e6).toFixed(0)} MB written, peak RSS ${r.rssMb.toFixed(0)} MB`);
+    fs.rmSync(out, { force: true });
+  }
 }
 
 /**
@@ -414,7 +425,7 @@ async function main(): Promise<void> {
       const ours = timeCommand(cli, ['report', file], 1, path.join(tmp, 'ours.txt'));
       benchProfile(file, events, tmp, tc, 3);
       await benchFilters(file);
-      await benchAnalysis(file);
+      await benchAnalysis(file, events, tmp);
       benchSql(file, events, tmp, tc);
       if (ours.bytes) await benchTextRead(path.join(tmp, 'ours.txt'), events);
       await benchViewer(file, tmp);
