@@ -1,7 +1,8 @@
 /**
- * The one CSV writer (RFC 4180): the exports' chunks and the reports' --csv
- * tables go through it, so a value prints the same way in both. No Arrow or
- * arquero here: the reports load this without them.
+ * The CSV rule (RFC 4180): the reports' --csv tables are written by it, and the
+ * exports (table-text.ts, from the columns' buffers) quote each string through
+ * csvCell() and are tested to print what csvLines() prints, so a value looks the
+ * same in both. No Arrow or arquero here: the reports load this without them.
  */
 
 /** A list column's value (an Arrow vector) as a plain array; other values as they are. */

@@ -216,27 +216,21 @@ export async function writeOracleTrace(file: string): Promise<void> {
   [0xffffffff81001810n, 0xffffffff81002010n, 0xffffffff81003000n, 0x1234n, 0xffffffffffffffffn].forEach((a, i) => sdv.setBigUint64(i * 8, a, true));
   add('kernel_stack', [5, stack]);
   add('print', [0xffffffff81001000n, 'hello from user space\n']);
-  const bbuf = new Uint8Array(24);
-  const bdv = new DataView(bbuf.buffer);
-  bdv.setInt32(0, -12, true);
-  bbuf.set(Buffer.from('str\0'), 4);
-  bdv.setBigUint64(8, 0xabcdefn, true);
-  add('bprint', [0xffffffff81001000n, 0xffffffff82000100n, bbuf]);
+  /** A bprint's binary arguments: an int, a NUL-ended string after it, and a long at `longAt`. */
+  const bprintArgs = (size: number, int: number, str: string, longAt: number, long: bigint) => {
+    const buf = new Uint8Array(size);
+    const dv = new DataView(buf.buffer);
+    dv.setInt32(0, int, true);
+    buf.set(Buffer.from(`${str}\0`), 4);
+    dv.setBigUint64(longAt, long, true);
+    return buf;
+  };
+  add('bprint', [0xffffffff81001000n, 0xffffffff82000100n, bprintArgs(24, -12, 'str', 8, 0xabcdefn)]);
   // the same format again, other values and a longer string (the long after it moves)
-  const bbuf2 = new Uint8Array(32);
-  const bdv2 = new DataView(bbuf2.buffer);
-  bdv2.setInt32(0, 7, true);
-  bbuf2.set(Buffer.from('a longer one\0'), 4);
-  bdv2.setBigUint64(20, 0x1234n, true);
-  add('bprint', [0xffffffff81001200n, 0xffffffff82000100n, bbuf2]);
+  add('bprint', [0xffffffff81001200n, 0xffffffff82000100n, bprintArgs(32, 7, 'a longer one', 20, 0x1234n)]);
   // a format not in printk_formats: "(NO FORMAT FOUND at ...)" (before the one below fails the event)
   add('bprint', [0xffffffff81001000n, 0xffffffff82000998n, new Uint8Array(8)]);
-  const b2 = new Uint8Array(24);
-  const b2dv = new DataView(b2.buffer);
-  b2dv.setInt32(0, 42, true);
-  b2.set(Buffer.from('ok\0'), 4);
-  b2dv.setBigUint64(8, 0xffff888000000000n, true);
-  add('bprint', [0xffffffff81001200n, 0xffffffff82000200n, b2]);
+  add('bprint', [0xffffffff81001200n, 0xffffffff82000200n, bprintArgs(24, 42, 'ok', 8, 0xffff888000000000n)]);
   // the format above ran out of arguments (TEP_EVENT_FL_FAILED): from here on bprint fails
   add('bprint', [0xffffffff81001200n, 0xffffffff82000999n, new Uint8Array(8)]);
   // an id with no format
