@@ -108,9 +108,9 @@ export class EventColumns {
   /** The last row's pid and its comm's code (NaN: none yet). */
   private lastPid = NaN;
   private lastComm = 0;
-  /** Codes per event id, looked up once. */
-  private eventCode = new Int32Array(65536).fill(-1);
-  private systemCode = new Int32Array(65536);
+  /** Codes per event id + 1, looked up once (id -1: a record too short to hold its type). */
+  private eventCode = new Int32Array(65537).fill(-1);
+  private systemCode = new Int32Array(65537);
   private fieldCols: FieldColumn[] = [];
   private fieldIndex = new Map<string, FieldColumn>();
   private readers = new Map<number, { r: FieldReader; col: FieldColumn }[]>();
@@ -178,10 +178,10 @@ export class EventColumns {
       }
       comm[n] = this.lastComm;
       const id = b.type[i];
-      let ec = eventCode[id];
+      let ec = eventCode[id + 1];
       if (ec < 0) ec = this.codeEvent(id, formats[id] ?? undefined);
       event[n] = ec;
-      system[n] = systemCode[id];
+      system[n] = systemCode[id + 1];
     }
     if (this.expand) {
       for (let k = 0; k < count; k++) {
@@ -196,8 +196,8 @@ export class EventColumns {
 
   /** The event's and its system's codes, the first time its id is met. */
   private codeEvent(id: number, ev: EventFormat | undefined): number {
-    const ec = (this.eventCode[id] = this.events.code(ev ? ev.name : `unknown-${id}`));
-    this.systemCode[id] = this.systems.code(ev ? ev.system : '');
+    const ec = (this.eventCode[id + 1] = this.events.code(ev ? ev.name : id < 0 ? 'unknown' : `unknown-${id}`));
+    this.systemCode[id + 1] = this.systems.code(ev ? ev.system : '');
     this.seen.add(id);
     return ec;
   }

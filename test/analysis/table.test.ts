@@ -4,7 +4,8 @@ import { Dictionary, tableFromIPC, type Table as ArrowTable } from 'apache-arrow
 import * as aq from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { exportEvents, exportFormat } from '../../src/analysis/export.ts';
-import { columnChunks, eventArrow, eventTable, formatsPresent } from '../../src/analysis/table.ts';
+import { EventColumns, columnChunks, eventArrow, eventTable, formatsPresent } from '../../src/analysis/table.ts';
+import { EventBatch } from '../../src/core/batch.ts';
 import { plain } from '../../src/analysis/csv.ts';
 import { openTrace } from '../../src/io/open.ts';
 import { recordTrace } from '../../src/emulator/record.ts';
@@ -219,5 +220,24 @@ describe('event tables', () => {
         expect(got, f.name).toEqual(want);
       }
     }
+  });
+
+  it('a record too short to hold its type is an unknown event, not the event of code 0', async () => {
+    const t = await openTrace(file);
+    const ev = t.formats.first('sched_switch')!;
+    const b = new EventBatch(4);
+    [ev.id, -1, ev.id].forEach((id, i) => {
+      b.type[i] = id;
+      b.ts[i] = 1000 * i;
+      b.pid[i] = 0;
+    });
+    b.length = 3;
+    const formats: (typeof ev | null | undefined)[] = [];
+    formats[ev.id] = ev;
+    const cols = new EventColumns(t, false);
+    cols.addRows(b, null, 3, formats);
+    const a = cols.take();
+    expect([0, 1, 2].map((k) => a.getChild('event')!.get(k))).toEqual(['sched_switch', 'unknown', 'sched_switch']);
+    expect([0, 1, 2].map((k) => a.getChild('system')!.get(k))).toEqual(['sched', '', 'sched']);
   });
 });
