@@ -34,11 +34,16 @@ export async function exportEvents(trace: Trace, format: ExportFormat, out: stri
 }
 
 async function exportTo(trace: Trace, format: ExportFormat, fd: number, o: TableOptions): Promise<{ rows: number }> {
-  const text = format === 'csv' || format === 'json' || format === 'ndjson';
-  let rows = 0;
-  let wroteHeader = false;
+  if (format === 'parquet') return { rows: await parquetTo(trace, fd, o) };
+  if (format === 'arrow') {
+    const t = fillColumns(trace, o).take();
+    writeAll(fd, tableToIPC(t, 'file'));
+    return { rows: t.numRows };
+  }
   // text goes out as bytes, a megabyte at a time (the sink's buffer is reused once written)
   const sink = new ByteSink((bytes) => writeAll(fd, bytes), 1 << 20, true);
+  let rows = 0;
+  let wroteHeader = false;
   const flushText = (cols: EventColumns) => {
     const t = cols.take();
     if (!t.numRows && wroteHeader) return;
@@ -53,19 +58,12 @@ async function exportTo(trace: Trace, format: ExportFormat, fd: number, o: Table
     wroteHeader = true;
     rows += t.numRows;
   };
-  if (format === 'parquet') return { rows: await parquetTo(trace, fd, o) };
   const cols = fillColumns(trace, o, (c) => {
-    if (text && c.rows >= CHUNK) flushText(c);
+    if (c.rows >= CHUNK) flushText(c);
   });
-  if (text) {
-    flushText(cols);
-    if (format === 'json') sink.str(rows ? '\n]\n' : ']\n');
-    sink.flush();
-  } else {
-    const t = cols.take();
-    rows = t.numRows;
-    writeAll(fd, tableToIPC(t, 'file'));
-  }
+  flushText(cols);
+  if (format === 'json') sink.str(rows ? '\n]\n' : ']\n');
+  sink.flush();
   return { rows };
 }
 

@@ -194,7 +194,7 @@ describe('event tables', () => {
   });
 
   it('a table taken in chunks holds the rows of the table taken whole, fields and filters too', async () => {
-    // chunks of one to three batches: the builder's arrays start again after each take and grow again
+    // chunks of one and of two batches: the builder's arrays start again after each take and grow again
     const t = await openTrace(file);
     for (const o of [{ fields: 'all' as const }, { fields: 'all' as const, filters: [{ arg: 'sched_switch', negative: false }, { arg: 'csd_queue_cpu', negative: false }, { arg: 'ipi_send_cpu', negative: false }] }, { event: 'ipi_send_cpu', cpus: new Set([0, 1]) }]) {
       const whole = eventArrow(t, o);

@@ -55,39 +55,37 @@ export class ByteSink {
 
   /** Writes `n` as decimal, zero-padded to `width` digits. */
   zeroPadded(n: number, width: number): void {
-    this.reserve(width + 16);
-    const b = this.buf;
-    const end = this.pos + width;
-    let p = end;
-    while (p > this.pos) {
-      b[--p] = 48 + (n % 10);
-      n = Math.floor(n / 10);
-    }
-    this.pos = end;
+    this.digits(n, width);
   }
 
   /** Writes a non-negative integer below 2^53 in decimal, as String() does. */
   decimal(n: number): void {
-    this.reserve(16);
-    let digits = 1;
-    for (let p = 10; p <= n && digits < 16; p *= 10) digits++;
+    let count = 1;
+    for (let p = 10; p <= n && count < 16; p *= 10) count++;
+    this.digits(n, count);
+  }
+
+  /** The lowest `count` decimal digits of n, a non-negative integer below 2^53 (leading zeros written). */
+  private digits(n: number, count: number): void {
+    this.reserve(count);
     const b = this.buf;
-    let p = this.pos + digits;
+    const start = this.pos;
+    let p = start + count;
     this.pos = p;
     if (n < 2147483648) {
-      // int32 arithmetic while it fits (most values: CPUs, pids, flags)
+      // int32 arithmetic while it fits (time stamps' fractions, CPUs, pids, flags)
       let x = n | 0;
-      do {
+      while (p > start) {
         const q = (x / 10) | 0;
         b[--p] = 48 + (x - q * 10);
         x = q;
-      } while (x !== 0);
+      }
     } else {
-      do {
+      while (p > start) {
         const q = Math.floor(n / 10);
         b[--p] = 48 + (n - q * 10);
         n = q;
-      } while (n !== 0);
+      }
     }
   }
 

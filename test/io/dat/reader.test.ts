@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDat } from '../../../src/io/dat/reader.ts';
-import { firstDiff, hasTraceCmd, reportOf, traceCmdReport } from '../../helpers.ts';
+import { replicateDat } from '../../../src/io/dat/replicate.ts';
+import { ROOT, firstDiff, hasTraceCmd, reportOf, traceCmdReport } from '../../helpers.ts';
 import { expectedLine, writeSynthetic, type SynthEvent } from './synthetic.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracelab-dat-'));
@@ -170,8 +171,6 @@ describe('a file cut inside its CPU data', () => {
 
 describe('merging copies records word by word where it can', () => {
   it('a v6 trace read from bytes that start 4-byte aligned and from bytes that do not: the same events, the same report', async () => {
-    const { replicateDat } = await import('../../../src/io/dat/replicate.ts');
-    const { ROOT } = await import('../../helpers.ts');
     const src = await openDat(path.join(ROOT, 'samples/real-ipi.dat'));
     const v6 = path.join(dir, 'merge-v6.dat');
     await replicateDat(src, v6, 1, { version: 6, compression: 'none' });
