@@ -34,6 +34,44 @@ describe('kallsyms lookup (libtraceevent rules)', () => {
     expect(x.warning).toBe('Failed to parse kallsyms line: zz not a line');
     expect(x.source).toBe(text);
   });
+  it("the usual line's quick reading gives what the general one gives, line for line", () => {
+    // lines near the quick path's shape (16 digits, blank, type, blank, name) and off it; a leading
+    // blank sends every line through the general reading (sscanf skips it), so both must agree
+    let seed = 11;
+    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % k;
+    const pick = <T,>(xs: readonly T[]) => xs[rnd(xs.length)];
+    const hex = '0123456789abcdefABCDEF';
+    const lines: string[] = [];
+    for (let i = 0; i < 4000; i++) {
+      let addr = '';
+      for (let d = 0; d < 16; d++) addr += hex[rnd(hex.length)];
+      const shape = rnd(12);
+      if (shape === 0) addr = addr.slice(0, 1 + rnd(15)); // short (32-bit kernels)
+      if (shape === 1) {
+        const at = rnd(16);
+        addr = addr.slice(0, at) + pick(['g', 'x', ' ', '\t']) + addr.slice(at + 1);
+      }
+      if (shape === 2) addr = '0x' + addr.slice(2);
+      if (shape === 7) addr += hex[rnd(hex.length)]; // a 17th digit
+      const sep1 = shape === 3 ? pick(['  ', '\t', ' \r']) : shape === 8 ? pick(['', 'z']) : ' ';
+      const type = shape === 4 ? pick([' ', '\t', 'A', 'a']) : pick(['T', 't', 'W', 'd', 'b', 'r']);
+      const sep2 = shape === 5 ? pick(['  ', '\t', '']) : ' ';
+      const name = shape === 6 ? pick(['', '$x', ' lead', '\rcr']) : `f${i}${rnd(3) ? '' : '\t[mod]'}`;
+      lines.push(addr + sep1 + type + sep2 + name);
+    }
+    // stop only at the end: a line the general reading refuses would end both tables there
+    const refused = (l: string) => {
+      const one = new SymbolTable(' ' + l + '\n');
+      return one.size >= 0 && one.warning !== null; // the warning is known once parsed
+    };
+    const ok = lines.filter((l) => !refused(l));
+    const quick = new SymbolTable(ok.join('\n') + '\n');
+    const general = new SymbolTable(ok.map((l) => ' ' + l).join('\n') + '\n');
+    const rows = (x: SymbolTable) => Array.from({ length: x.size }, (_, i) => `${x.address(i).toString(16)} ${x.type(i)} ${x.name(i)} ${x.module(i)}`);
+    expect(rows(quick)).toEqual(rows(general));
+    expect(quick.size).toBeGreaterThan(2500);
+    expect([quick.warning, general.warning]).toEqual([null, null]);
+  });
   it('keys at or beyond the last symbol: only the exact address matches', () => {
     expect(at(0xffffffff81003000n)).toBe('last_data+0x0');
     expect(at(0xffffffff81003001n)).toBeNull();
