@@ -1,4 +1,4 @@
-import type * as aq from 'arquero';
+import type { TableLike } from '../src/index.ts';
 import { type EventFilterArg, loadFormatFiles, type OpenDatOptions, openTrace, parseCpuList, type Selection, shellLine, tableCsv, type Trace, UserError, writeFileAtomically } from '../src/index.ts';
 import type { Command } from 'commander';
 import { ByteWriter } from './output.ts';
@@ -40,7 +40,7 @@ export function commandLine(): string {
 }
 
 /** Prints a report as text (the command's own), JSON or CSV. */
-export function printReportOutput(o: Record<string, unknown>, table: aq.ColumnTable, summary: unknown, text: () => string): void {
+export function printReportOutput(o: Record<string, unknown>, table: TableLike, summary: unknown, text: () => string): void {
   const out = new ByteWriter();
   if (o.json) out.write(JSON.stringify({ summary: plain(summary), rows: table.objects() }, null, 2) + '\n');
   else if (o.csv) out.write(tableCsv(table));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { hist } from '../src/index.ts';
-import { histMail, histSpec, textBars, textTable, writeChart } from '../src/charts/index.ts';
+import { histColumns } from '../src/index.ts';
+import { textBars, textTable } from '../src/charts/index.ts';
 import { ByteWriter } from './output.ts';
 import { keepYoungGenerationSmall } from './young-generation.ts';
 import { commandLine, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
@@ -20,10 +20,17 @@ export function register(program: Command): void {
   ).action(async (file: string, o: Record<string, unknown>) => {
     keepYoungGenerationSmall();
     const trace = await openInput(file, o);
-    const r = hist(trace, { ...selectionOf(o, trace), by: String(o.by), event: o.event as string | undefined, value: o.value as string | undefined });
+    const r = histColumns(trace, { ...selectionOf(o, trace), by: String(o.by), event: o.event as string | undefined, value: o.value as string | undefined });
     const s = r.summary;
-    if (o.chart) await writeChart(histSpec(r.table, s, trace.source), String(o.chart), `hist`);
-    if (o.mail) return void new ByteWriter().write(histMail(r.table, s, commandLine()));
+    // a chart or a mail loads their modules (vega, the other analyses' texts) only when asked for
+    if (o.chart) {
+      const { histSpec, writeChart } = await import('../src/charts/index.ts');
+      await writeChart(histSpec(r.table, s, trace.source), String(o.chart), `hist`);
+    }
+    if (o.mail) {
+      const { histMail } = await import('../src/charts/index.ts');
+      return void new ByteWriter().write(histMail(r.table, s, commandLine()));
+    }
     printReportOutput(o, r.table, s, () => {
       const what = ['event', 'cpu', 'comm'].includes(s.by) ? `${s.event ?? 'events'} by ${s.by}` : `${s.events.length === 1 ? s.events[0][0].split(':')[1] : s.event ?? 'events'} with a ${s.by}`;
       const split = s.perEvent ? `\n${s.by} is in events of several systems (${s.events.map(([e, n]) => `${e} ${n}`).join(', ')}): counted per event; --event chooses one` : '';

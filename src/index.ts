@@ -42,6 +42,8 @@ export { compileTepFilter, TepFilterError } from './filter/tep-filter.ts';
 // analyses: each returns { table (arquero), summary }
 export type { Report } from './analysis/hist.ts';
 export { hist, type HistOptions, type HistSummary } from './analysis/hist.ts';
+export { histColumns } from './analysis/hist-counts.ts';
+export { Columns, type TableLike } from './analysis/columns.ts';
 export { interference, interferenceOverTime, type InterferenceOptions, type InterferenceSummary, type CpuInterference } from './analysis/interference.ts';
 export { noise, episodeClasses, type NoiseOptions, type NoiseSummary, type CpuNoise } from './analysis/noise.ts';
 export { ipiCausality, functionTable, type IpiCausalityOptions, type IpiCausalitySummary, type IpiRow } from './analysis/ipi-causality.ts';

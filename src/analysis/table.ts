@@ -5,7 +5,7 @@ import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { fieldReaders, type FieldReader } from './field-values.ts';
 import { HARDIRQ, IRQS_OFF, NEED_RESCHED, SOFTIRQ } from '../core/trace-flags.ts';
-import { eventMatcher } from './hist.ts';
+import { eventMatcher } from './hist-counts.ts';
 import { formatsSeen, scanBatches, type Selection } from './scan.ts';
 
 export interface TableOptions extends Selection {

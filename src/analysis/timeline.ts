@@ -1,5 +1,5 @@
 import type { Trace } from '../core/trace.ts';
-import { eventMatcher } from './hist.ts';
+import { eventMatcher } from './hist-counts.ts';
 import { scan, type Selection } from './scan.ts';
 
 /**

@@ -1,4 +1,5 @@
 import * as aq from 'arquero';
+import type { TableLike } from '../analysis/columns.ts';
 import type { CompareSummary } from '../analysis/compare.ts';
 import { interval } from '../analysis/compare.ts';
 import type { HistSummary } from '../analysis/hist.ts';
@@ -101,7 +102,7 @@ export function interferenceMail(s: InterferenceSummary, source: string, command
 }
 
 /** A hist for a mail: key, count, share; the total. */
-export function histMail(table: aq.ColumnTable, s: HistSummary, command: string): string {
+export function histMail(table: TableLike, s: HistSummary, command: string): string {
   const keyCol = s.by;
   const keys = (table.array(keyCol) as unknown[]).map(String);
   const counts = table.array('count') as number[];

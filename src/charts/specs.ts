@@ -1,4 +1,5 @@
 import type * as aq from 'arquero';
+import type { TableLike } from '../analysis/columns.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import type { CompareSummary } from '../analysis/compare.ts';
 import type { HistSummary } from '../analysis/hist.ts';
@@ -16,7 +17,7 @@ const base = { config: { font: FONT, axis: { labelLimit: 0, labelFont: FONT, tit
 const secs = (s: number) => (s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(s >= 10 ? 0 : 2)} s`);
 
 /** Horizontal bars: count per key (hist). */
-export function histSpec(table: aq.ColumnTable, s: HistSummary, source: string): TopLevelSpec {
+export function histSpec(table: TableLike, s: HistSummary, source: string): TopLevelSpec {
   const values = table.objects().slice(0, 40);
   return {
     ...base,

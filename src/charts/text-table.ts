@@ -1,4 +1,4 @@
-import type * as aq from 'arquero';
+import type { TableLike } from '../analysis/columns.ts';
 
 export interface TextTableOptions {
   /** Columns shown as percentages (values are fractions). */
@@ -32,7 +32,7 @@ export function unitOptions(names: string[]): TextTableOptions {
 }
 
 /** The cells of a table as text, by the rules textTable prints them with (footer included). */
-export function tableCells(table: aq.ColumnTable, o: TextTableOptions = {}): { names: string[]; rows: string[][]; numeric: boolean[] } {
+export function tableCells(table: TableLike, o: TextTableOptions = {}): { names: string[]; rows: string[][]; numeric: boolean[] } {
   const names = table.columnNames();
   const rows: (string | number | null)[][] = [];
   const n = table.numRows();
@@ -56,7 +56,7 @@ export function tableCells(table: aq.ColumnTable, o: TextTableOptions = {}): { n
  * A plain-text table for a mail: strings left-aligned, numbers right-aligned,
  * two spaces between columns, no trailing spaces.
  */
-export function textTable(table: aq.ColumnTable, o: TextTableOptions = {}): string {
+export function textTable(table: TableLike, o: TextTableOptions = {}): string {
   const { names, rows: text, numeric } = tableCells(table, o);
   const head = names.map((c) => o.headers?.[c] ?? c);
   const width = names.map((_, k) => Math.max(head[k].length, ...text.map((r) => r[k].length)));

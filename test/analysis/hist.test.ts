@@ -1,6 +1,9 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hist } from '../../src/analysis/hist.ts';
+import { histColumns } from '../../src/analysis/hist-counts.ts';
+import { Columns } from '../../src/analysis/columns.ts';
+import { tableCsv } from '../../src/analysis/csv.ts';
 import { openTrace } from '../../src/io/open.ts';
 import { ROOT, SHARED, findFiles, hasTraceCmd, readText, storedReport, traceCmdReport } from '../helpers.ts';
 import { run } from '../emulator/record-helpers.ts';
@@ -206,5 +209,25 @@ describe('hist rates', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('hist rows as plain columns (what tracelab hist prints, without arquero)', () => {
+  it('histColumns gives the rows, CSV cells and JSON objects of hist, key by key', async () => {
+    const t = await openTrace(path.join(ROOT, 'samples/real-ipi.dat'));
+    for (const o of [{ by: 'callback' }, { by: 'cpu' }, { by: 'event' }, { by: 'comm' }, { by: 'callsite' }, { by: 'common_pid', value: 'cpu' }, { by: 'prev_state', event: 'sched_switch' }]) {
+      const plain = histColumns(t, o).table;
+      const aq = hist(t, o).table;
+      expect(plain.columnNames()).toEqual(aq.columnNames());
+      expect(plain.numRows()).toBe(aq.numRows());
+      expect(plain.numRows()).toBeGreaterThan(0);
+      expect(plain.objects()).toEqual(aq.objects());
+      expect(tableCsv(plain)).toBe(tableCsv(aq));
+    }
+  });
+  it('columns of unequal length are refused', () => {
+    expect(() => new Columns({ a: [1, 2], b: [1] })).toThrow(/column b has 1 rows, not 2/);
+    expect(new Columns({}).numRows()).toBe(0);
+    expect(() => new Columns({ a: [1] }).array('b')).toThrow(/no column b/);
   });
 });
