@@ -13,6 +13,7 @@
 import { Command, CommanderError } from 'commander';
 import { FilterError, UserError } from '../src/index.ts';
 import { COMMANDS, registerFromTable } from './commands.ts';
+import { exitIfIdle } from './quick-exit.ts';
 const program = new Command();
 program
   .name('tracelab')
@@ -61,3 +62,4 @@ try {
     process.exitCode = 2;
   }
 }
+exitIfIdle();
