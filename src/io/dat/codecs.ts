@@ -32,15 +32,27 @@ export const ZSTD_LEVEL = 1;
 
 /**
  * Loads the zstd WASM module once; needed before any zstd codec use. The
- * package is imported here, not at the top: importing it (CommonJS glue, its
- * loader) costs ~15 ms of a command's start, which a v6 or uncompressed trace
+ * package is loaded here, not at the top: loading it (CommonJS glue, its
+ * loader) costs ~10 ms of a command's start, which a v6 or uncompressed trace
  * (9 of the 10 real ones in ../shared/data: all but real-ipi.dat) never needs.
  */
 export function loadZstd(): Promise<void> {
-  return (zstdReady ??= import('@bokuweb/zstd-wasm').then(async (m) => {
+  return (zstdReady ??= zstdPackage().then(async (m) => {
     await m.init();
     zw = m;
   }));
+}
+
+/**
+ * Node loads the package (CommonJS) with require(): as an import() it goes
+ * through the ESM loader's CommonJS export lexer first, 10 ms against 5 for
+ * require (three fresh processes each, one V8 helper thread as the bin runs).
+ * The viewer's page (no Node: scripts/browser's process has no versions.node)
+ * imports the stand-in its bundle puts there.
+ */
+function zstdPackage(): Promise<typeof ZstdWasm> {
+  if (typeof process !== 'undefined' && process.versions?.node) return Promise.resolve(createRequire(import.meta.url)('@bokuweb/zstd-wasm') as typeof ZstdWasm);
+  return import('@bokuweb/zstd-wasm');
 }
 
 /** zstd_errors.h's ZSTD_ErrorCode values a damaged frame gives, as words. */
