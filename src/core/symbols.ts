@@ -1,4 +1,3 @@
-import { cmpU64 } from './glibc-bsearch.ts';
 import { latin1Bytes, latin1Text } from './latin1.ts';
 
 /**
@@ -76,6 +75,10 @@ export class SymbolTable {
     while (pos < n) {
       let end = b.indexOf(10, pos);
       if (end < 0) end = n;
+      let hi = 0;
+      let lo = 0;
+      let type = 0;
+      let p = -1;
       // The line /proc/kallsyms writes (s_show(), kernel/kallsyms.c, 6.18: "%px %c %s"): 16
       // hex digits, a space, the type, a space, the name. Read two digits a lookup and with no
       // call per line: the parse runs once per command, much of it before V8 has optimized it,
@@ -90,38 +93,24 @@ export class SymbolTable {
         const l1 = HEX2[(b[pos + 10] << 8) | b[pos + 11]];
         const l2 = HEX2[(b[pos + 12] << 8) | b[pos + 13]];
         const l3 = HEX2[(b[pos + 14] << 8) | b[pos + 15]];
-        const type = b[pos + 17];
-        const p = pos + 19;
-        const c = b[p];
-        if ((h0 | h1 | h2 | h3 | l0 | l1 | l2 | l3) >= 0 && type !== 32 && (type < 9 || type > 13) && c !== 32 && (c < 9 || c > 13)) {
-          if (c !== 36 /* $ */ && type !== 65 /* A */ && type !== 97 /* a */) {
-            const hi = ((h0 << 24) | (h1 << 16) | (h2 << 8) | h3) >>> 0;
-            const lo = ((l0 << 24) | (l1 << 16) | (l2 << 8) | l3) >>> 0;
-            if (count === cap) {
-              cap *= 2;
-              his = grown(his, cap);
-              los = grown(los, cap);
-              at = grown(at, cap);
-              typ = grown(typ, cap);
-            }
-            if (count && (hi < his[count - 1] || (hi === his[count - 1] && lo < los[count - 1]))) sorted = false;
-            his[count] = hi;
-            los[count] = lo;
-            at[count] = p;
-            typ[count] = type;
-            count++;
-          }
+        const t = b[pos + 17];
+        const c = b[pos + 19];
+        if ((h0 | h1 | h2 | h3 | l0 | l1 | l2 | l3) >= 0 && t !== 32 && (t < 9 || t > 13) && c !== 32 && (c < 9 || c > 13)) {
+          hi = ((h0 << 24) | (h1 << 16) | (h2 << 8) | h3) >>> 0;
+          lo = ((l0 << 24) | (l1 << 16) | (l2 << 8) | l3) >>> 0;
+          type = t;
+          p = pos + 19;
+        }
+      }
+      if (p < 0) {
+        if (end === pos) {
           pos = end + 1;
           continue;
         }
-      }
-      if (end > pos) {
         // sscanf("%16llx %c %s\t[%s") of one line, libtraceevent's; the name's end and the module later
-        let p = pos;
+        p = pos;
         while (p < end && isSpace(b[p])) p++;
         if (b[p] === 48 && (b[p + 1] | 32) === 120 && p + 2 < end && HEX[b[p + 2]] >= 0) p += 2;
-        let hi = 0;
-        let lo = 0;
         let digits = 0;
         while (p < end && digits < 16) {
           const v = HEX[b[p]];
@@ -132,27 +121,28 @@ export class SymbolTable {
           p++;
         }
         while (p < end && isSpace(b[p])) p++;
-        const type = b[p++];
+        type = b[p++];
         while (p < end && isSpace(b[p])) p++;
         if (!digits || p >= end) {
           this.warning = `Failed to parse kallsyms line: ${latin1Text(b, pos, Math.min(end, pos + 80))}`;
           break;
         }
-        if (b[p] !== 36 /* $ */ && type !== 65 /* A */ && type !== 97 /* a */) {
-          if (count === cap) {
-            cap *= 2;
-            his = grown(his, cap);
-            los = grown(los, cap);
-            at = grown(at, cap);
-            typ = grown(typ, cap);
-          }
-          if (count && sorted && cmpU64(his[count - 1], los[count - 1], hi, lo) > 0) sorted = false;
-          his[count] = hi;
-          los[count] = lo;
-          at[count] = p;
-          typ[count] = type;
-          count++;
+      }
+      if (b[p] !== 36 /* $ */ && type !== 65 /* A */ && type !== 97 /* a */) {
+        if (count === cap) {
+          cap *= 2;
+          his = grown(his, cap);
+          los = grown(los, cap);
+          at = grown(at, cap);
+          typ = grown(typ, cap);
         }
+        // the order compared in place (cmpU64() of glibc-bsearch.ts, with no call per line)
+        if (sorted && count && (hi < his[count - 1] || (hi === his[count - 1] && lo < los[count - 1]))) sorted = false;
+        his[count] = hi;
+        los[count] = lo;
+        at[count] = p;
+        typ[count] = type;
+        count++;
       }
       pos = end + 1;
     }
