@@ -413,7 +413,7 @@ function intType(size: number, signed: boolean): { type: DataType; array: (n: nu
   return signed ? { type: new Int32(), array: (n) => new Int32Array(n) } : { type: new Uint32(), array: (n) => new Uint32Array(n) };
 }
 
-/** common_flags bits as boolean columns, one per mask (eight rows a byte, in one pass). */
+/** common_flags bits as boolean columns, one per mask, each built eight rows a byte. */
 function flagBits(flags: Uint8Array, n: number, masks: readonly number[]): Vector[] {
   return masks.map((mask) => {
     const data = new Uint8Array((n + 7) >> 3);

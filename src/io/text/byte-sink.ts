@@ -53,24 +53,22 @@ export class ByteSink {
     this.buf[this.pos++] = c;
   }
 
-  /** Writes `n` as decimal, zero-padded to `width` digits. */
-  zeroPadded(n: number, width: number): void {
-    this.digits(n, width);
-  }
-
   /** Writes a non-negative integer below 2^53 in decimal, as String() does. */
   decimal(n: number): void {
     let count = 1;
     for (let p = 10; p <= n && count < 16; p *= 10) count++;
-    this.digits(n, count);
+    this.zeroPadded(n, count);
   }
 
-  /** The lowest `count` decimal digits of n, a non-negative integer below 2^53 (leading zeros written). */
-  private digits(n: number, count: number): void {
-    this.reserve(count);
+  /**
+   * Writes n, a non-negative integer below 2^53, as `width` decimal digits:
+   * zero-padded, or its lowest `width` digits when it has more.
+   */
+  zeroPadded(n: number, width: number): void {
+    this.reserve(width);
     const b = this.buf;
     const start = this.pos;
-    let p = start + count;
+    let p = start + width;
     this.pos = p;
     if (n < 2147483648) {
       // int32 arithmetic while it fits (time stamps' fractions, CPUs, pids, flags)
