@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { functionTable, interference } from '../src/index.ts';
-import { interferenceMail, interferenceSpec, interferenceText, writeChart } from '../src/charts/index.ts';
+import { functionColumns, interferenceColumns } from '../src/index.ts';
+import { interferenceText } from '../src/charts/index.ts';
 import { ByteWriter } from './output.ts';
 import { commandLine, cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
@@ -16,9 +16,16 @@ export function register(program: Command): void {
       .option('--task <pid|comm>', "the task each isolated CPU is there for (default: the one that ran longest there)"),
   ).action(async (file: string, o: Record<string, unknown>) => {
     const trace = await openInput(file, o);
-    const r = interference(trace, { ...selectionOf(o, trace), isolated: cpuListArg(String(o.isolated), '--isolated', trace), task: o.task as string | undefined });
-    if (o.chart) await writeChart(interferenceSpec(r.summary, trace.source), String(o.chart), `interference`);
-    if (o.mail) return void new ByteWriter().write(interferenceMail(r.summary, trace.source, commandLine()));
-    printReportOutput(o, r.table, r.summary, () => interferenceText(r.summary, r.table, trace.source, functionTable(r.summary.ipis)));
+    const r = interferenceColumns(trace, { ...selectionOf(o, trace), isolated: cpuListArg(String(o.isolated), '--isolated', trace), task: o.task as string | undefined });
+    // a chart or a mail loads their modules (vega, arquero) only when asked for
+    if (o.chart) {
+      const { interferenceSpec, writeChart } = await import('../src/charts/index.ts');
+      await writeChart(interferenceSpec(r.summary, trace.source), String(o.chart), `interference`);
+    }
+    if (o.mail) {
+      const { interferenceMail } = await import('../src/charts/index.ts');
+      return void new ByteWriter().write(interferenceMail(r.summary, trace.source, commandLine()));
+    }
+    printReportOutput(o, r.table, r.summary, () => interferenceText(r.summary, r.table, trace.source, functionColumns(r.summary.ipis)));
   });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatCpuList, ipiCausality } from '../src/index.ts';
+import { formatCpuList, ipiCausalityColumns } from '../src/index.ts';
 import { ipiText } from '../src/charts/index.ts';
 import { cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
@@ -13,7 +13,7 @@ export function register(program: Command): void {
   ).action(async (file: string, o: Record<string, unknown>) => {
     const trace = await openInput(file, o);
     const targets = o.isolated ? cpuListArg(String(o.isolated), '--isolated', trace) : undefined;
-    const r = ipiCausality(trace, { ...selectionOf(o, trace), targets });
+    const r = ipiCausalityColumns(trace, { ...selectionOf(o, trace), targets });
     printReportOutput(o, r.table, r.summary, () => {
       const s = r.summary;
       const who = targets ? `CPUs ${formatCpuList(targets)}` : 'all CPUs';

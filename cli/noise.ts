@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { noise, UserError } from '../src/index.ts';
+import { noiseColumns, UserError } from '../src/index.ts';
 import { noiseText } from '../src/charts/index.ts';
 import { cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
@@ -14,7 +14,7 @@ export function register(program: Command): void {
       .option('--merge-gap <ns>', 'pieces this close are one interruption', '2000'),
   ).action(async (file: string, o: Record<string, unknown>) => {
     const trace = await openInput(file, o);
-    const r = noise(trace, { ...selectionOf(o, trace), measure: o.measure ? cpuListArg(String(o.measure), '--measure', trace) : undefined, task: o.task as string | undefined, mergeGapNs: nsArg(String(o.mergeGap)) });
+    const r = noiseColumns(trace, { ...selectionOf(o, trace), measure: o.measure ? cpuListArg(String(o.measure), '--measure', trace) : undefined, task: o.task as string | undefined, mergeGapNs: nsArg(String(o.mergeGap)) });
     printReportOutput(o, r.table, r.summary, () => noiseText(r.summary, r.table, trace.source));
   });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatCpuList, isolationViolations } from '../src/index.ts';
+import { formatCpuList, isolationViolationsColumns } from '../src/index.ts';
 import { violationsText } from '../src/charts/index.ts';
 import { cpuListArg, openInput, printReportOutput, selectionOf, selectionOptions } from './analysis-options.ts';
 
@@ -13,7 +13,7 @@ export function register(program: Command): void {
   ).action(async (file: string, o: Record<string, unknown>) => {
     const trace = await openInput(file, o);
     const isolated = o.isolated ? cpuListArg(String(o.isolated), '--isolated', trace) : undefined;
-    const r = isolationViolations(trace, { ...selectionOf(o, trace), isolated });
+    const r = isolationViolationsColumns(trace, { ...selectionOf(o, trace), isolated });
     printReportOutput(o, r.table, r.summary, () => violationsText(r.summary, trace.source, isolated ? `CPUs ${formatCpuList(isolated)}` : 'all CPUs'));
     trace.close();
   });

@@ -40,16 +40,15 @@ export { checkFilter, type CheckRequest } from './filter/check.ts';
 export { compileTepFilter, TepFilterError } from './filter/tep-filter.ts';
 
 // analyses: each returns { table (arquero), summary }
-export type { Report } from './analysis/hist.ts';
-export { hist, type HistOptions, type HistSummary } from './analysis/hist.ts';
+export { hist, interference, interferenceOverTime, ipiCausality, functionTable, noise, isolationViolations, type Report, type HistOptions, type HistSummary } from './analysis/arquero-reports.ts';
 export { histColumns } from './analysis/hist-counts.ts';
-export { Columns, type TableLike } from './analysis/columns.ts';
-export { interference, interferenceOverTime, type InterferenceOptions, type InterferenceSummary, type CpuInterference } from './analysis/interference.ts';
-export { noise, episodeClasses, type NoiseOptions, type NoiseSummary, type CpuNoise } from './analysis/noise.ts';
-export { ipiCausality, functionTable, type IpiCausalityOptions, type IpiCausalitySummary, type IpiRow } from './analysis/ipi-causality.ts';
+export { Columns, type TableLike, type ColumnsReport } from './analysis/columns.ts';
+export { interferenceColumns, interferenceOverTimeColumns, type InterferenceOptions, type InterferenceSummary, type CpuInterference } from './analysis/interference.ts';
+export { noiseColumns, episodeClasses, type NoiseOptions, type NoiseSummary, type CpuNoise } from './analysis/noise.ts';
+export { ipiCausalityColumns, functionColumns, type IpiCausalityOptions, type IpiCausalitySummary, type IpiRow } from './analysis/ipi-causality.ts';
 export { compare, type CompareOptions, type CompareSummary } from './analysis/compare.ts';
 export { checkTrace, type CheckResult } from './analysis/check.ts';
-export { isolationViolations, type IsolationViolationsOptions, type IsolationViolationsSummary, type Violation } from './analysis/isolation-violations.ts';
+export { isolationViolationsColumns, type IsolationViolationsOptions, type IsolationViolationsSummary, type Violation } from './analysis/isolation-violations.ts';
 export { rcuTasksGracePeriods, type RcuTasksSummary, type TasksGracePeriod } from './analysis/rcu-tasks.ts';
 export { uprobeCost, type UprobeCostSummary } from './analysis/uprobe-cost.ts';
 export { rcuWatching, type RcuWatchingSummary } from './analysis/rcu-watching.ts';

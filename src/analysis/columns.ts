@@ -57,3 +57,9 @@ export class Columns implements TableLike {
     return this.cols;
   }
 }
+
+/** What an analysis returns before arquero: its rows as plain columns, and a summary (arquero-reports.ts makes a Report of it). */
+export interface ColumnsReport<S> {
+  table: Columns;
+  summary: S;
+}

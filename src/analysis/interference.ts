@@ -1,6 +1,5 @@
-import * as aq from 'arquero';
 import type { Trace } from '../core/trace.ts';
-import type { Report } from './hist.ts';
+import { Columns, type ColumnsReport } from './columns.ts';
 import { bump, sorted, usOrNull } from './counts.ts';
 import { IpiCollector, type IpiCausalitySummary, type IpiTargetStats } from './ipi-causality.ts';
 import { NoiseCollector, type CpuNoise, type NoiseSummary } from './noise.ts';
@@ -95,8 +94,9 @@ const NOT_HARDIRQ = /^(softirq .*|nmi)$/;
  * suffered (noise: episodes with durations, nested net, max single noise,
  * longest quiet stretch). Works from whatever the trace holds and says what it
  * could not see: a figure whose events were not recorded is null, never 0.
+ * The rows as plain columns (`interference()` gives them as an arquero table).
  */
-export function interference(trace: Trace, o: InterferenceOptions): Report<InterferenceSummary> {
+export function interferenceColumns(trace: Trace, o: InterferenceOptions): ColumnsReport<InterferenceSummary> {
   const iso = [...new Set(o.isolated)].sort((a, b) => a - b);
   const isoSet = new Set(iso);
   const ipi = new IpiCollector(trace, iso);
@@ -231,9 +231,9 @@ function isDisturbance(system: string, name: string): boolean {
 }
 
 /** Per isolated CPU: what disturbed it (counts), how much (µs) and the quiet it had. */
-function interferenceTable(perCpu: CpuInterference[], ipis: Omit<IpiCausalitySummary, 'perTarget'>): aq.ColumnTable {
+function interferenceTable(perCpu: CpuInterference[], ipis: Omit<IpiCausalitySummary, 'perTarget'>): Columns {
   const us = usOrNull;
-  return aq.table({
+  return new Columns({
     cpu: perCpu.map((x) => x.cpu),
     total: perCpu.map((x) => x.total),
     ...Object.fromEntries(SOURCES.map((k) => [k, perCpu.map((x) => x.counts[k])])),
@@ -253,7 +253,7 @@ function interferenceTable(perCpu: CpuInterference[], ipis: Omit<IpiCausalitySum
  * Disturbances of each isolated CPU over time, for a CPU x time heatmap: a
  * first pass finds the time span, the second counts per bin.
  */
-export function interferenceOverTime(trace: Trace, o: InterferenceOptions & { bins?: number }): Report<{ binSeconds: number; seconds: number; interference: InterferenceSummary }> {
+export function interferenceOverTimeColumns(trace: Trace, o: InterferenceOptions & { bins?: number }): ColumnsReport<{ binSeconds: number; seconds: number; interference: InterferenceSummary }> {
   let first = NaN;
   let last = NaN;
   for (const b of trace.batches({ cpus: o.cpus, reuse: true })) {
@@ -263,7 +263,7 @@ export function interferenceOverTime(trace: Trace, o: InterferenceOptions & { bi
   }
   const bins = Math.max(1, Math.min(o.bins ?? 60, 10000));
   const width = Number.isNaN(first) ? 1 : Math.max(1, Math.ceil((last - first + 1) / bins));
-  const r = interference(trace, { ...o, timeline: { first: Number.isNaN(first) ? 0 : first, width, bins } });
+  const r = interferenceColumns(trace, { ...o, timeline: { first: Number.isNaN(first) ? 0 : first, width, bins } });
   const cpu: number[] = [];
   const t: number[] = [];
   const count: number[] = [];
@@ -275,5 +275,5 @@ export function interferenceOverTime(trace: Trace, o: InterferenceOptions & { bi
     }
   }
   // the whole report comes along: a page that shows both needs one pass, not two
-  return { table: aq.table({ cpu, t, count }), summary: { binSeconds: width / 1e9, seconds: r.summary.seconds, interference: r.summary } };
+  return { table: new Columns({ cpu, t, count }), summary: { binSeconds: width / 1e9, seconds: r.summary.seconds, interference: r.summary } };
 }

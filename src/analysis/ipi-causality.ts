@@ -1,9 +1,8 @@
-import * as aq from 'arquero';
 import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { ipiTargetReader, readerCache, type FieldReader } from './field-values.ts';
-import type { Report } from './hist.ts';
+import { Columns, type ColumnsReport } from './columns.ts';
 import { bump, sorted, usOrNull } from './counts.ts';
 import { DurationSketch } from './quantiles.ts';
 import { scan, spanSeconds, type ScanInfo, type Selection } from './scan.ts';
@@ -186,7 +185,7 @@ const RESCHED = '(reschedule)';
  * On the target, one handler entry answers every send of its kind since the
  * previous entry (the vector stays pending once).
  */
-export function ipiCausality(trace: Trace, o: IpiCausalityOptions = {}): Report<IpiCausalitySummary> {
+export function ipiCausalityColumns(trace: Trace, o: IpiCausalityOptions = {}): ColumnsReport<IpiCausalitySummary> {
   const c = new IpiCollector(trace, o.targets);
   const info = scan(trace, o, (b, i, ev) => c.visit(b, i, ev));
   return c.finish(info);
@@ -423,7 +422,7 @@ export class IpiCollector {
     }
   }
 
-  finish(info: ScanInfo): Report<IpiCausalitySummary> {
+  finish(info: ScanInfo): ColumnsReport<IpiCausalitySummary> {
     for (const cpu of [...this.pending.keys()]) this.resolve(cpu);
     if (this.sides.receive) for (const [cpu, u] of this.unanswered) if (this.targets.has(cpu)) this.target(cpu).unanswered += u.reduce((s, q) => s + q.length, 0);
     for (const [cpu, u] of this.unanswered) for (const q of u) for (const d of q) this.emit(d, cpu, null, false);
@@ -450,17 +449,17 @@ export class IpiCollector {
       byCallsite: sorted(this.callsites),
       chains: sorted(this.chains),
     };
-    return { table: functionTable(summary), summary };
+    return { table: functionColumns(summary), summary };
   }
 }
 
 /** One row per function: the requests, the IPIs sent for them, and the latency (µs); null where the trace could not say. */
-export function functionTable(s: Pick<IpiCausalitySummary, 'sides' | 'functions'>): aq.ColumnTable {
+export function functionColumns(s: Pick<IpiCausalitySummary, 'sides' | 'functions'>): Columns {
   const { sides, functions } = s;
   const us = usOrNull;
   // the latency a reviewer asks about: request to the function running, when runs are traced
   const lat = (f: IpiFunctionStats) => (sides.run && f.queued ? f.runLatency : f.ipiLatency);
-  return aq.table({
+  return new Columns({
     function: functions.map((f) => f.function),
     queued: functions.map((f) => (sides.queue ? f.queued : null)),
     ipi_sent: functions.map((f) => f.ipiSent),

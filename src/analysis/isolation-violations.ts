@@ -1,10 +1,9 @@
-import * as aq from 'arquero';
 import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { ERESTARTNOINTR, TASK_ISOLATION_EXEMPT, TASK_ISOLATION_LOST } from '../core/x86-64-abi.ts';
 import { readerCache, type FieldReader } from './field-values.ts';
-import type { Report } from './hist.ts';
+import { Columns, type ColumnsReport } from './columns.ts';
 import { scan, spanSeconds, timestamp, type ScanInfo, type Selection } from './scan.ts';
 import { stackText } from './stack-text.ts';
 
@@ -116,7 +115,7 @@ const text = (r: FieldReader | undefined, b: EventBatch, i: number) => {
   return v === null || v === undefined ? null : String(v);
 };
 
-export function isolationViolations(trace: Trace, o: IsolationViolationsOptions = {}): Report<IsolationViolationsSummary> {
+export function isolationViolationsColumns(trace: Trace, o: IsolationViolationsOptions = {}): ColumnsReport<IsolationViolationsSummary> {
   const c = new ViolationsCollector(trace, o.isolated);
   const info = scan(trace, o, (b, i, ev) => c.visit(b, i, ev));
   const summary = c.finish(info);
@@ -316,8 +315,8 @@ export class ViolationsCollector {
   }
 }
 
-function violationsTable(v: Violation[]): aq.ColumnTable {
-  return aq.table({
+function violationsTable(v: Violation[]): Columns {
+  return new Columns({
     time: v.map((x) => x.time),
     cpu: v.map((x) => x.cpu),
     pid: v.map((x) => x.pid),

@@ -1,10 +1,9 @@
-import * as aq from 'arquero';
 import type { EventBatch } from '../core/batch.ts';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { BLOCK, BlockStore, type Column } from './block-columns.ts';
 import { readerCache, type FieldReader } from './field-values.ts';
-import type { Report } from './hist.ts';
+import { Columns, type ColumnsReport } from './columns.ts';
 import { usOrNull } from './counts.ts';
 import { DurationSketch } from './quantiles.ts';
 import { scan, type ScanInfo, type Selection } from './scan.ts';
@@ -245,7 +244,7 @@ const SOFTIRQ = ['HI', 'TIMER', 'NET_TX', 'NET_RX', 'BLOCK', 'IRQ_POLL', 'TASKLE
  * counters), and the longest quiet stretch between interruptions. A class the
  * trace has no events for is null, never 0.
  */
-export function noise(trace: Trace, o: NoiseOptions = {}): Report<NoiseSummary> {
+export function noiseColumns(trace: Trace, o: NoiseOptions = {}): ColumnsReport<NoiseSummary> {
   const c = new NoiseCollector(trace, o);
   const info = scan(trace, o, (b, i, ev) => c.visit(b, i, ev));
   return c.finish(info);
@@ -487,7 +486,7 @@ export class NoiseCollector {
     if (pid !== 0) s.runs.push(start, t, pid);
   }
 
-  finish(info: ScanInfo): Report<NoiseSummary> {
+  finish(info: ScanInfo): ColumnsReport<NoiseSummary> {
     const first = info.first;
     const last = info.last;
     const windowNs = Number.isNaN(first) ? 0 : last - first;
@@ -655,7 +654,7 @@ function findLast(stack: Frame[], cls: Cls): number {
 }
 
 /** One row per CPU, durations in µs, null where the trace could not say. */
-export function noiseTable(perCpu: CpuNoise[]): aq.ColumnTable {
+function noiseTable(perCpu: CpuNoise[]): Columns {
   const us = usOrNull;
   const cols: Record<string, unknown[]> = {
     cpu: perCpu.map((x) => x.cpu),
@@ -670,5 +669,5 @@ export function noiseTable(perCpu: CpuNoise[]): aq.ColumnTable {
     cols[k] = perCpu.map((x) => x.classes[k]?.count ?? null);
     if (k !== 'fault') cols[`${k}_us`] = perCpu.map((x) => us(x.classes[k]?.ns ?? null));
   }
-  return aq.table(cols);
+  return new Columns(cols);
 }

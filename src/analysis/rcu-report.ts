@@ -1,5 +1,5 @@
 import type { Trace } from '../core/trace.ts';
-import type { Report } from './hist.ts';
+import type { Report } from './arquero-reports.ts';
 import { TasksGpCollector, gpTable, type RcuTasksSummary } from './rcu-tasks.ts';
 import { RcuWatchingCollector, type RcuWatchingSummary } from './rcu-watching.ts';
 import { scan, type Selection } from './scan.ts';

@@ -3,7 +3,7 @@ import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import type { EventBatch } from '../core/batch.ts';
 import { readerCache, type FieldReader } from './field-values.ts';
-import type { Report } from './hist.ts';
+import type { Report } from './arquero-reports.ts';
 import { scan, spanSeconds, timestamp, type ScanInfo, type Selection } from './scan.ts';
 
 /**

@@ -2,7 +2,7 @@ import * as aq from 'arquero';
 import type { Trace } from '../core/trace.ts';
 import type { EventBatch } from '../core/batch.ts';
 import { readerCache, type FieldReader } from './field-values.ts';
-import type { Report } from './hist.ts';
+import type { Report } from './arquero-reports.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
 /** Distribution of a set of durations (ns). */

@@ -75,8 +75,8 @@ export function derivedTables(trace: Trace, traceName: string): DerivedTable[] {
         { name: 'classes', type: 'VARCHAR', doc: 'what it was made of: irq, softirq, syscall, nmi, thread, joined by +' },
       ],
       async fill(o, emit) {
-        const { episodeClasses, noise } = await import('./noise.ts');
-        for (const c of noise(trace, { ...o, episodes: true }).summary.perCpu) {
+        const { episodeClasses, noiseColumns } = await import('./noise.ts');
+        for (const c of noiseColumns(trace, { ...o, episodes: true }).summary.perCpu) {
           const e = c.episodes!;
           for (let k = 0; k < e.start.length; k++) emit([traceName, c.cpu, c.resident, abs(Math.round(e.start[k])), BigInt(Math.round(e.durationNs[k])), episodeClasses(e.classes[k])]);
         }

@@ -1,8 +1,9 @@
 import * as aq from 'arquero';
 import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
+import { byCodeUnits } from './counts.ts';
 import { readerCache } from './field-values.ts';
-import type { Report } from './hist.ts';
+import type { Report } from './arquero-reports.ts';
 import { DurationSketch } from './quantiles.ts';
 import { TasksGpCollector } from './rcu-tasks.ts';
 import { scan, spanSeconds, timestamp, type Selection } from './scan.ts';
@@ -111,7 +112,7 @@ export function uprobeCost(trace: Trace, sel: Selection = {}): Report<UprobeCost
         return;
     }
   });
-  const probes = [...hits].map(([probe, h]) => ({ probe, kind: h.ret ? ('uretprobe' as const) : ('uprobe' as const), hits: h.hits, lastHit: timestamp(trace, h.last), last: h.last })).sort((a, b) => a.probe.localeCompare(b.probe));
+  const probes = [...hits].map(([probe, h]) => ({ probe, kind: h.ret ? ('uretprobe' as const) : ('uprobe' as const), hits: h.hits, lastHit: timestamp(trace, h.last), last: h.last })).sort((a, b) => byCodeUnits(a.probe, b.probe));
   const gps = waits.finish(info).gracePeriods.filter((g) => g.func === 'synchronize_rcu_tasks_trace' || g.func === 'synchronize_srcu');
   const byFunc = new Map<string, { func: string; calls: number; totalNs: number; maxNs: number }>();
   for (const g of gps) {

@@ -1,4 +1,4 @@
-import * as aq from 'arquero';
+import { Columns, type TableLike } from '../analysis/columns.ts';
 import type { InterferenceSummary } from '../analysis/interference.ts';
 import { SOURCES } from '../analysis/interference.ts';
 import type { IpiCausalitySummary } from '../analysis/ipi-causality.ts';
@@ -31,7 +31,7 @@ function notes(list: string[]): string[] {
 }
 
 /** The IPI path as text: by function, by sender, call chains. */
-export function ipiText(s: Omit<IpiCausalitySummary, 'perTarget'>, table: aq.ColumnTable, targets: string): string[] {
+export function ipiText(s: Omit<IpiCausalitySummary, 'perTarget'>, table: TableLike, targets: string): string[] {
   const out: string[] = [];
   if (!s.functions.length) return out;
   out.push(`IPIs to ${targets} by function (requests queued, IPIs sent for them, requests that needed none; latency ${s.sides.run ? 'queue to function run' : 'send to handler entry'}, us):`);
@@ -39,20 +39,20 @@ export function ipiText(s: Omit<IpiCausalitySummary, 'perTarget'>, table: aq.Col
   if (s.bySenderComm.length) {
     out.push('IPIs by sender:');
     const top = s.bySenderComm.slice(0, 10);
-    out.push(textTable(aq.table({ comm: top.map((x) => x[0]), ipis: top.map((x) => x[1]) })));
+    out.push(textTable(new Columns({ comm: top.map((x) => x[0]), ipis: top.map((x) => x[1]) })));
     const cpus = s.bySenderCpu.slice(0, 10);
-    out.push(textTable(aq.table({ sender_cpu: cpus.map((x) => x[0]), ipis: cpus.map((x) => x[1]) })));
+    out.push(textTable(new Columns({ sender_cpu: cpus.map((x) => x[0]), ipis: cpus.map((x) => x[1]) })));
   }
   if (s.chains.length) {
     out.push('call chains of the IPIs (kernel_stack after each send):');
     const top = s.chains.slice(0, 5);
-    out.push(textTable(aq.table({ ipis: top.map((x) => x[1]), chain: top.map((x) => x[0]) })));
+    out.push(textTable(new Columns({ ipis: top.map((x) => x[1]), chain: top.map((x) => x[0]) })));
   }
   return out;
 }
 
 /** `tracelab interference`: a mail-ready report; durations in us, rates per second. */
-export function interferenceText(s: InterferenceSummary, table: aq.ColumnTable, source: string, byFunction: aq.ColumnTable): string {
+export function interferenceText(s: InterferenceSummary, table: TableLike, source: string, byFunction: TableLike): string {
   const iso = formatCpuList(s.isolated);
   const out: string[] = [];
   const ipiWord = s.ipiCounted === 'received' ? 'IPIs received' : s.ipiCounted === 'sent' ? 'IPIs sent to them (no handlers recorded)' : 'IPIs n/a';
@@ -66,14 +66,14 @@ export function interferenceText(s: InterferenceSummary, table: aq.ColumnTable, 
   const src = SOURCES.filter((k) => s.totals[k] !== null);
   const missing = SOURCES.filter((k) => s.totals[k] === null);
   out.push(`disturbances by source${missing.length ? ` (n/a: ${missing.join(', ')})` : ''}:`);
-  out.push(textTable(aq.table({ source: src, count: src.map((k) => s.totals[k]), per_s: src.map((k) => (s.seconds ? s.totals[k]! / s.seconds : 0)) }), { decimals: DECIMALS }));
+  out.push(textTable(new Columns({ source: src, count: src.map((k) => s.totals[k]), per_s: src.map((k) => (s.seconds ? s.totals[k]! / s.seconds : 0)) }), { decimals: DECIMALS }));
   out.push(...ipiText(s.ipis, byFunction, 'isolated CPUs'));
   const w = s.queuedWork.work;
   if (w.length) {
     out.push('work queued to isolated CPUs besides IPIs (timers armed on their base, hrtimers armed on them, work queued to their pool):');
     const top = <K>(m: Map<K, number>) => [...m].sort((a, b) => b[1] - a[1])[0]?.[0];
     const rows = w.slice(0, 15);
-    out.push(textTable(aq.table({ kind: rows.map((x) => x.kind), function: rows.map((x) => x.function), count: rows.map((x) => x.count), cpus: rows.map((x) => x.targets.size), top_sender: rows.map((x) => top(x.senders) ?? ''), top_chain: rows.map((x) => top(x.chains) ?? '') })));
+    out.push(textTable(new Columns({ kind: rows.map((x) => x.kind), function: rows.map((x) => x.function), count: rows.map((x) => x.count), cpus: rows.map((x) => x.targets.size), top_sender: rows.map((x) => top(x.senders) ?? ''), top_chain: rows.map((x) => top(x.chains) ?? '') })));
   }
   out.push(...deferredText(s));
   out.push(...userTimeText(s));
@@ -93,7 +93,7 @@ function deferredText(s: InterferenceSummary): string[] {
   const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
   out.push(
     textTable(
-      aq.table({
+      new Columns({
         cpu: rows.map((x) => x.cpu),
         skipped: d.map((x) => x.skipped),
         deferred: d.map((x) => (known ? x.deferred : null)),
@@ -127,12 +127,12 @@ function userTimeText(s: InterferenceSummary): string[] {
     cols.fastest_us = u.map((x) => (x.iterations.count ? x.iterations.minNs / 1000 : null));
     cols.untraced_us = u.map((x) => (x.excessNs === null ? null : x.excessNs / 1000));
   }
-  out.push(textTable(aq.table(cols), { decimals: { ...DECIMALS, user_pct: 3, fastest_us: 3, untraced_us: 3 }, missing: 'n/a' }));
+  out.push(textTable(new Columns(cols), { decimals: { ...DECIMALS, user_pct: 3, fastest_us: 3, untraced_us: 3 }, missing: 'n/a' }));
   return out;
 }
 
 /** `tracelab noise`: per CPU, the way rtla osnoise top prints it; durations in us. */
-export function noiseText(s: NoiseSummary, table: aq.ColumnTable, source: string): string {
+export function noiseText(s: NoiseSummary, table: TableLike, source: string): string {
   const out = [`noise per CPU over ${(s.windowNs / 1e9).toFixed(3)} s (${source}); pieces under ${(s.mergeGapNs / 1000).toFixed(1)} us apart are one interruption`, ''];
   out.push(...notes(s.notes));
   out.push(textTable(table, { decimals: DECIMALS, missing: 'n/a' }));
@@ -161,7 +161,7 @@ function kernelText(s: NoiseSummary): string[] {
         rows.kernel_max_us.push(kc.maxNs / 1000);
       }
     }
-    out.push(textTable(aq.table(rows), { decimals: { trace_us: 1, kernel_us: 1, kernel_max_us: 1 }, missing: 'n/a' }));
+    out.push(textTable(new Columns(rows), { decimals: { trace_us: 1, kernel_us: 1, kernel_max_us: 1 }, missing: 'n/a' }));
   }
   const samples = withK.filter((x) => x.kernel!.samples);
   if (samples.length) {
@@ -169,7 +169,7 @@ function kernelText(s: NoiseSummary): string[] {
     const sm = samples.map((x) => x.kernel!.samples!);
     out.push(
       textTable(
-        aq.table({
+        new Columns({
           cpu: samples.map((x) => x.cpu),
           runtime_us: sm.map((v) => v.runtimeNs / 1000),
           noise_us: sm.map((v) => v.noiseNs / 1000),
@@ -192,7 +192,7 @@ function kernelText(s: NoiseSummary): string[] {
     const t = tl.map((x) => x.kernel!.timerlat!);
     out.push(
       textTable(
-        aq.table({
+        new Columns({
           cpu: tl.map((x) => x.cpu),
           irq_count: t.map((v) => v.irq.count),
           irq_p50_us: t.map((v) => q(v.irq, 0.5)),

@@ -2,7 +2,7 @@ import * as aq from 'arquero';
 import type { TableLike } from '../analysis/columns.ts';
 import type { CompareSummary } from '../analysis/compare.ts';
 import { interval } from '../analysis/compare.ts';
-import type { HistSummary } from '../analysis/hist.ts';
+import type { HistSummary } from '../analysis/hist-counts.ts';
 import type { InterferenceSummary } from '../analysis/interference.ts';
 import { SOURCES } from '../analysis/interference.ts';
 import { formatCpuList } from '../core/cpulist.ts';

@@ -2,7 +2,7 @@ import type * as aq from 'arquero';
 import type { TableLike } from '../analysis/columns.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import type { CompareSummary } from '../analysis/compare.ts';
-import type { HistSummary } from '../analysis/hist.ts';
+import type { HistSummary } from '../analysis/hist-counts.ts';
 import { SOURCES, type InterferenceSummary } from '../analysis/interference.ts';
 import type { Distribution } from '../analysis/spans.ts';
 

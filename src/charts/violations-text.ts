@@ -1,4 +1,4 @@
-import * as aq from 'arquero';
+import { Columns } from '../analysis/columns.ts';
 import type { IsolationViolationsSummary } from '../analysis/isolation-violations.ts';
 import { signalName, syscallName } from '../core/x86-64-abi.ts';
 import { textTable } from './text-table.ts';
@@ -12,7 +12,7 @@ export function violationsText(s: IsolationViolationsSummary, source: string, wh
   if (!s.perCpu.length) return [...out, 'no syscall, fault, signal or context-tracking events on these CPUs', ''].join('\n');
   out.push(
     textTable(
-      aq.table({
+      new Columns({
         cpu: s.perCpu.map((c) => c.cpu),
         task: s.perCpu.map((c) => c.task),
         syscalls: s.perCpu.map((c) => na(c.syscalls, rec.syscalls)),
@@ -32,7 +32,7 @@ export function violationsText(s: IsolationViolationsSummary, source: string, wh
     out.push(
       '',
       textTable(
-        aq.table({
+        new Columns({
           time: v.map((x) => x.time),
           cpu: v.map((x) => x.cpu),
           task: v.map((x) => `${x.comm}-${x.pid}`),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compare } from '../../src/analysis/compare.ts';
-import { interference } from '../../src/analysis/interference.ts';
+import { interference } from '../../src/analysis/arquero-reports.ts';
 import { rateChange } from '../../src/analysis/poisson.ts';
 import { callbackCounts, run } from '../emulator/record-helpers.ts';
 

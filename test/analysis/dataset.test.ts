@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hist } from '../../src/analysis/hist.ts';
+import { hist } from '../../src/analysis/arquero-reports.ts';
 import { sql, writeDataset } from '../../src/analysis/sql.ts';
 import { tempDir } from '../helpers.ts';
 import { run, type Run } from '../emulator/record-helpers.ts';

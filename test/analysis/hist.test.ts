@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hist } from '../../src/analysis/hist.ts';
+import { hist } from '../../src/analysis/arquero-reports.ts';
 import { histColumns } from '../../src/analysis/hist-counts.ts';
 import { Columns } from '../../src/analysis/columns.ts';
 import { tableCsv } from '../../src/analysis/csv.ts';

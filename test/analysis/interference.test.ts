@@ -1,9 +1,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ipiTargetReader } from '../../src/analysis/field-values.ts';
-import { hist } from '../../src/analysis/hist.ts';
-import { interference } from '../../src/analysis/interference.ts';
-import { noise } from '../../src/analysis/noise.ts';
+import { hist, interference, noise } from '../../src/analysis/arquero-reports.ts';
 import { parseCpuList } from '../../src/core/cpulist.ts';
 import { openTrace } from '../../src/io/open.ts';
 import { ROOT, SHARED, hasShared, readText, reportOf } from '../helpers.ts';

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { interference } from '../../src/analysis/interference.ts';
-import { ipiCausality } from '../../src/analysis/ipi-causality.ts';
+import { interference, ipiCausality } from '../../src/analysis/arquero-reports.ts';
 import { parseEventFormat } from '../../src/core/event-format.ts';
 import { formatText, headerPageText, HEADER_EVENT_TEXT } from '../../src/core/format-writer.ts';
 import { RecordEncoder, type FieldValue } from '../../src/core/record-encoder.ts';

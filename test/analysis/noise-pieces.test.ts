@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BLOCK } from '../../src/analysis/block-columns.ts';
-import { noise } from '../../src/analysis/noise.ts';
+import { noise } from '../../src/analysis/arquero-reports.ts';
 import { parseEventFormat } from '../../src/core/event-format.ts';
 import { formatText, headerPageText, HEADER_EVENT_TEXT } from '../../src/core/format-writer.ts';
 import { RecordEncoder, type FieldValue } from '../../src/core/record-encoder.ts';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { noise } from '../../src/analysis/noise.ts';
+import { noise } from '../../src/analysis/arquero-reports.ts';
 import { noiseText } from '../../src/charts/interference-text.ts';
 import { parseEventFormat } from '../../src/core/event-format.ts';
 import { formatText, headerPageText, HEADER_EVENT_TEXT } from '../../src/core/format-writer.ts';

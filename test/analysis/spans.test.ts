@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { distribution, irqOffSpans, probeHits, rcuGracePeriods } from '../../src/analysis/spans.ts';
-import { ipiCausality } from '../../src/analysis/ipi-causality.ts';
+import { ipiCausality } from '../../src/analysis/arquero-reports.ts';
 import { DurationSketch } from '../../src/analysis/quantiles.ts';
 import { linesOf, run } from '../emulator/record-helpers.ts';
 

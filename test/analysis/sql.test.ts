@@ -1,9 +1,7 @@
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hist } from '../../src/analysis/hist.ts';
-import { ipiCausality } from '../../src/analysis/ipi-causality.ts';
+import { hist, ipiCausality, noise } from '../../src/analysis/arquero-reports.ts';
 import { parseCpuList } from '../../src/core/cpulist.ts';
-import { noise } from '../../src/analysis/noise.ts';
 import { scan } from '../../src/analysis/scan.ts';
 import { sql, sqlSchema } from '../../src/analysis/sql.ts';
 import type { Trace } from '../../src/core/trace.ts';

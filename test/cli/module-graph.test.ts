@@ -53,11 +53,14 @@ describe('each command loads only its own module graph', () => {
     ['split', ['split', '-i', sample, '-o', path.join(dir, 's'), '-e', '100'], ['src/io'], ['arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts', 'src/emulator']],
     ['filter check', ['filter', 'check', '-e', 'ipi:ipi_send_cpu', 'cpu == 1'], ['src/filter'], ['arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts', 'src/emulator']],
     ['record', ['record', '--duration', '10ms', '-o', path.join(dir, 'r.dat')], ['src/emulator', 'src/io'], ['arquero', ...CHARTS, ...EXPORT, 'src/analysis', 'src/charts']],
-    // hist prints its rows as plain columns: arquero (and vega) only for --chart/--mail
+    // these print their rows as plain columns: arquero (and vega) only for --chart/--mail
     ['hist', ['hist', sample], ['src/analysis'], ['arquero', ...CHARTS, ...EXPORT, 'src/emulator']],
-    ['interference', ['interference', sample, '--isolated', '1'], ['arquero', 'src/analysis'], [...CHARTS, ...EXPORT, 'src/emulator']],
-    ['rcu', ['rcu', sample], ['src/analysis'], [...CHARTS, ...EXPORT, 'src/emulator']],
-    ['violations', ['violations', sample], ['src/analysis'], [...CHARTS, ...EXPORT, 'src/emulator']],
+    ['interference', ['interference', sample, '--isolated', '1'], ['src/analysis', 'src/charts'], ['arquero', ...CHARTS, ...EXPORT, 'src/emulator']],
+    ['interference --mail', ['interference', sample, '--isolated', '1', '--mail'], ['arquero', 'src/analysis', 'src/charts'], [...CHARTS, ...EXPORT, 'src/emulator']],
+    ['noise', ['noise', sample], ['src/analysis', 'src/charts'], ['arquero', ...CHARTS, ...EXPORT, 'src/emulator']],
+    ['ipi', ['ipi', sample], ['src/analysis', 'src/charts'], ['arquero', ...CHARTS, ...EXPORT, 'src/emulator']],
+    ['violations', ['violations', sample], ['src/analysis', 'src/charts'], ['arquero', ...CHARTS, ...EXPORT, 'src/emulator']],
+    ['rcu', ['rcu', sample], ['arquero', 'src/analysis'], [...CHARTS, ...EXPORT, 'src/emulator']],
     ['uprobes', ['uprobes', sample], ['src/analysis'], [...CHARTS, ...EXPORT, 'src/emulator']],
     ['sql', ['sql', sample, 'SELECT count(*) FROM sched_switch'], ['@duckdb/node-api', 'src/analysis'], [...CHARTS, 'apache-arrow', 'parquet-wasm', 'arquero', 'src/emulator']],
     ['view', ['view', sample, '-o', path.join(dir, 'v.html')], ['src/analysis', 'src/charts'], [...CHARTS, ...EXPORT, 'arquero', 'src/emulator']],

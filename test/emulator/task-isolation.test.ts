@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isolationViolations } from '../../src/analysis/isolation-violations.ts';
+import { isolationViolations } from '../../src/analysis/arquero-reports.ts';
 import { linesOf, run } from './record-helpers.ts';
 
 /** Seed 003: strict task isolation, its mechanism checked on the trace, not on the emulator's own account. */

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { exportEvents } from '../../src/analysis/export.ts';
-import { hist } from '../../src/analysis/hist.ts';
+import { hist } from '../../src/analysis/arquero-reports.ts';
 import { eventTable } from '../../src/analysis/table.ts';
 import { loadCatalog } from '../../src/core/catalog.ts';
 import { formatText } from '../../src/core/format-writer.ts';
