@@ -35,6 +35,8 @@ export class ChunkCompressor {
   private slots: Uint8Array[] = [];
   private freeSlots: number[] = [];
   private waiters: (() => void)[] = [];
+  /** Set to 1 by the worker once its codec is ready (shared memory: the producer reads it without yielding). */
+  private ready: Int32Array | null = null;
   /** More chunks are in flight than a producer should let pile up: await drain(). */
   congested = false;
   /** Chunks the worker compressed (the rest ran in this thread). */
@@ -50,7 +52,10 @@ export class ChunkCompressor {
   submit(plain: Uint8Array, done: ChunkDone): void {
     this.submitted++;
     if (this.useWorker && !this.failed && !this.worker && this.submitted > this.workerAfter && isNode) this.start();
-    if (!this.worker) {
+    // until the worker has its codec (a thread to start, the WASM to instantiate: ~40 ms), this
+    // thread goes on compressing: chunks posted to a worker still starting piled up, and the
+    // producer sat idle waiting for them; nothing is in flight before, so the order holds
+    if (!this.onWorker) {
       done(this.codec.compress(plain), plain.length);
       return;
     }
@@ -64,6 +69,11 @@ export class ChunkCompressor {
     this.queue.push({ slot, size: plain.length, done });
     this.worker.postMessage({ slot, buffer: this.slots[slot], size: plain.length });
     if (this.queue.length >= HIGH_WATER) this.congested = true;
+  }
+
+  /** Whether chunks now go to the worker: it is started and has its codec. */
+  get onWorker(): boolean {
+    return this.worker !== null && Atomics.load(this.ready!, 0) === 1;
   }
 
   /** Resolves once no more than a few chunks are in flight. */
@@ -99,8 +109,9 @@ export class ChunkCompressor {
 
   private start(): void {
     let w: Worker;
+    const ready = new Int32Array(new SharedArrayBuffer(4));
     try {
-      w = spawnWorker(this.codec.name);
+      w = spawnWorker(this.codec.name, ready);
     } catch {
       // no worker here (e.g. the sources without tsx): compression stays in this thread
       this.failed = true;
@@ -119,6 +130,7 @@ export class ChunkCompressor {
       if (this.worker === w && code !== 0) this.fallBack(w);
     });
     this.worker = w;
+    this.ready = ready;
   }
 
   /** The worker died: what it had not returned is compressed here, in order. */
@@ -150,9 +162,9 @@ export class ChunkCompressor {
  * worker's execArgv, so a two-line bootstrap of ours registers tsx's
  * CommonJS hook (a dev dependency) and requires it.
  */
-function spawnWorker(codec: string): Worker {
+function spawnWorker(codec: string, ready: Int32Array): Worker {
   const self = import.meta.url;
-  const opts = { workerData: { codec } };
+  const opts = { workerData: { codec, ready } };
   if (!self.endsWith('.ts')) return new Worker(new URL('./compress-worker.js', self), opts);
   const tsx = createRequire(self).resolve('tsx/cjs/api');
   const file = fileURLToPath(new URL('./compress-worker.ts', self));

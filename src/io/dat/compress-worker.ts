@@ -13,4 +13,6 @@ void codecFor(workerData.codec as string).then((codec) => {
     const out = c.byteOffset === 0 && c.byteLength === c.buffer.byteLength ? c : c.slice();
     parentPort!.postMessage(out, [out.buffer as ArrayBuffer]);
   });
+  // the producer compresses in its own thread until this says the codec is here
+  Atomics.store(workerData.ready as Int32Array, 0, 1);
 });
