@@ -55,7 +55,8 @@ export class ChunkCompressor {
     // until the worker has its codec (a thread to start, the WASM to instantiate: ~40 ms), this
     // thread goes on compressing: chunks posted to a worker still starting piled up, and the
     // producer sat idle waiting for them; nothing is in flight before, so the order holds
-    if (!this.onWorker) {
+    const w = this.onWorker ? this.worker : null;
+    if (!w) {
       done(this.codec.compress(plain), plain.length);
       return;
     }
@@ -67,7 +68,7 @@ export class ChunkCompressor {
     }
     this.slots[slot].set(plain);
     this.queue.push({ slot, size: plain.length, done });
-    this.worker.postMessage({ slot, buffer: this.slots[slot], size: plain.length });
+    w.postMessage({ slot, buffer: this.slots[slot], size: plain.length });
     if (this.queue.length >= HIGH_WATER) this.congested = true;
   }
 
