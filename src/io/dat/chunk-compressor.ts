@@ -2,8 +2,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Codec } from './codecs.ts';
+import { RING, RING_SLOTS, type RingSetup } from './compress-ring.ts';
 
-/** Receives a compressed chunk; chunks of one compressor arrive in the order they were submitted. */
+/**
+ * Receives a compressed chunk; chunks of one compressor arrive in the order
+ * they were submitted. `compressed` may be a view of shared memory: valid
+ * during the call only (copy what you keep).
+ */
 export type ChunkDone = (compressed: Uint8Array, plainSize: number) => void;
 
 /** Node's worker_threads only: under Deno (the notebooks) compression stays in this thread. */
@@ -11,34 +16,41 @@ const isNode = typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
 
 /** Chunks compressed in this thread before the worker is started: small files never pay for a thread. */
 const WORKER_AFTER_CHUNKS = 64;
-/** Chunks in flight at most before a producer should wait (drain()); each holds 10 pages. */
-const HIGH_WATER = 48;
-const LOW_WATER = 16;
 /** A worker that returns nothing for this long with chunks in flight is taken for stuck: its work is redone here. */
 const STALL_MS = 10_000;
 
 /**
- * Compresses trace.dat chunks, in this thread or, for a producer that can
- * wait (the emulator), on a worker thread once the file proves big: on two
- * cores compression then runs beside the simulation instead of after it.
- * Results come back in submission order either way, so the file's bytes do
- * not depend on where the work ran. A worker that fails falls back to this
- * thread, redoing what it had not returned.
+ * Compresses trace.dat chunks, in this thread or, for a big file, on a worker
+ * thread: on two cores compression then runs beside the producer (the
+ * emulator, a conversion) instead of after it. Results come back in
+ * submission order either way, so the file's bytes do not depend on where the
+ * work ran.
+ *
+ * The two threads share a ring of chunk slots and counters (compress-ring.ts)
+ * and exchange no messages: a chunk is copied into a slot and the count of
+ * submitted chunks raised; the worker compresses slots in order into their
+ * output halves and raises the count of done ones. postMessage() and its
+ * dispatch per chunk cost more on this thread than the copy (~60 ms of a
+ * 0.75 s emulator run of 2,400 chunks). A producer that gets ahead by a whole
+ * ring waits (Atomics.wait) for a slot, which is its back-pressure.
+ *
+ * Until the worker has its codec (~40 ms to start a thread and instantiate the
+ * WASM), chunks are compressed here, as before it started. A worker that fails
+ * (an error, or silent for STALL_MS with work in flight) falls back to this
+ * thread, redoing what it had not done: the slots keep each chunk until its
+ * result is delivered.
  */
 export class ChunkCompressor {
   private worker: Worker | null = null;
   private failed = false;
   private submitted = 0;
-  /** In flight on the worker, oldest first: the slot holding each chunk. */
-  private queue: { slot: number; size: number; done: ChunkDone }[] = [];
-  /** Chunks travel in slots of shared memory: a message shares the slot, it copies nothing. */
-  private slots: Uint8Array[] = [];
-  private freeSlots: number[] = [];
-  private waiters: (() => void)[] = [];
-  /** Set to 1 by the worker once its codec is ready (shared memory: the producer reads it without yielding). */
-  private ready: Int32Array | null = null;
-  /** More chunks are in flight than a producer should let pile up: await drain(). */
-  congested = false;
+  private ring: RingSetup | null = null;
+  private ctl: Int32Array | null = null;
+  /** Chunks handed to the ring, and of them delivered (both only grow). */
+  private head = 0;
+  private delivered = 0;
+  /** The callbacks of the chunks in the ring, oldest first. */
+  private pending: ChunkDone[] = [];
   /** Chunks the worker compressed (the rest ran in this thread). */
   inWorker = 0;
 
@@ -48,113 +60,134 @@ export class ChunkCompressor {
     private workerAfter = WORKER_AFTER_CHUNKS,
   ) {}
 
+  /** Whether chunks now go to the worker: it is started and has its codec. */
+  get onWorker(): boolean {
+    return this.worker !== null && Atomics.load(this.ctl!, RING.READY) === 1;
+  }
+
   /** Compresses `plain` (free for reuse when this returns) and hands the result to `done`. */
   submit(plain: Uint8Array, done: ChunkDone): void {
     this.submitted++;
-    if (this.useWorker && !this.failed && !this.worker && this.submitted > this.workerAfter && isNode) this.start();
-    // until the worker has its codec (a thread to start, the WASM to instantiate: ~40 ms), this
-    // thread goes on compressing: chunks posted to a worker still starting piled up, and the
-    // producer sat idle waiting for them; nothing is in flight before, so the order holds
-    const w = this.onWorker ? this.worker : null;
-    if (!w) {
+    if (this.useWorker && !this.failed && !this.worker && this.submitted > this.workerAfter && isNode) this.start(plain.length);
+    const ring = this.onWorker ? this.ring! : null;
+    if (!ring || plain.length > ring.slotSize) {
+      // here, after what is in flight: the order holds
+      this.collectAll();
       done(this.codec.compress(plain), plain.length);
       return;
     }
-    // the chunk stays in its slot until the result is back, so a failed worker loses nothing
-    let slot = this.freeSlots.pop();
-    if (slot === undefined || this.slots[slot].length < plain.length) {
-      slot ??= this.slots.length;
-      this.slots[slot] = new Uint8Array(new SharedArrayBuffer(plain.length));
+    while (this.head - this.delivered === RING_SLOTS) this.collect(true);
+    if (!this.worker) {
+      // the wait above found the worker dead and redid its chunks here
+      done(this.codec.compress(plain), plain.length);
+      return;
     }
-    this.slots[slot].set(plain);
-    this.queue.push({ slot, size: plain.length, done });
-    w.postMessage({ slot, buffer: this.slots[slot], size: plain.length });
-    if (this.queue.length >= HIGH_WATER) this.congested = true;
+    const k = this.head % RING_SLOTS;
+    ring.input.set(plain, k * ring.slotSize);
+    ring.inLen[k] = plain.length;
+    this.pending.push(done);
+    Atomics.store(this.ctl!, RING.HEAD, ++this.head);
+    Atomics.notify(this.ctl!, RING.HEAD);
+    this.collect(false);
   }
 
-  /** Whether chunks now go to the worker: it is started and has its codec. */
-  get onWorker(): boolean {
-    return this.worker !== null && Atomics.load(this.ready!, 0) === 1;
-  }
-
-  /** Resolves once no more than a few chunks are in flight. */
-  drain(): Promise<void> {
-    if (this.queue.length <= LOW_WATER) return Promise.resolve();
-    return this.progress();
-  }
-
-  /** Resolves when every chunk is done; stops the worker. */
+  /** Delivers every chunk in flight, then stops the worker. */
   async finish(): Promise<void> {
-    while (this.queue.length) await this.progress();
+    this.collectAll();
     const w = this.worker;
     this.worker = null;
-    if (w) await w.terminate();
+    if (!w) return;
+    Atomics.store(this.ctl!, RING.STOP, 1);
+    Atomics.notify(this.ctl!, RING.HEAD);
+    await w.terminate();
   }
 
-  /** Resolves at the next wake(); a worker silent for STALL_MS is given up. */
-  private progress(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const w = this.worker;
-      const timer = setTimeout(() => {
-        if (w) {
-          void w.terminate();
-          this.fallBack(w);
-        }
-      }, STALL_MS);
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  private collectAll(): void {
+    while (this.delivered < this.head) this.collect(true);
   }
 
-  private start(): void {
+  /** Delivers what the worker has done; with `wait`, waits for at least one chunk first. */
+  private collect(wait: boolean): void {
+    const ctl = this.ctl;
+    if (!ctl || this.delivered === this.head) return;
+    let done = Atomics.load(ctl, RING.DONE);
+    if (wait && done === this.delivered) {
+      if (Atomics.wait(ctl, RING.DONE, done, STALL_MS) === 'timed-out' && Atomics.load(ctl, RING.DONE) === done) {
+        this.fallBack();
+        return;
+      }
+      done = Atomics.load(ctl, RING.DONE);
+    }
+    const ring = this.ring!;
+    while (this.delivered < done) {
+      const k = this.delivered % RING_SLOTS;
+      const len = ring.outLen[k];
+      const size = ring.inLen[k];
+      // a result larger than its slot (incompressible data past the codec's bound) is redone here
+      const c = len >= 0 ? ring.output.subarray(k * ring.outSize, k * ring.outSize + len) : this.codec.compress(ring.input.subarray(k * ring.slotSize, k * ring.slotSize + size));
+      if (len >= 0) this.inWorker++;
+      this.delivered++;
+      this.pending.shift()!(c, size);
+    }
+  }
+
+  private start(chunkSize: number): void {
+    const ring = newRing(chunkSize);
     let w: Worker;
-    const ready = new Int32Array(new SharedArrayBuffer(4));
     try {
-      w = spawnWorker(this.codec.name, ready);
+      w = spawnWorker(this.codec.name, ring);
     } catch {
       // no worker here (e.g. the sources without tsx): compression stays in this thread
       this.failed = true;
       return;
     }
     w.unref();
-    w.on('message', (c: Uint8Array) => {
-      const job = this.queue.shift()!;
-      this.inWorker++;
-      this.freeSlots.push(job.slot);
-      job.done(c, job.size);
-      this.wake();
-    });
-    w.on('error', () => this.fallBack(w));
+    w.on('error', () => this.fallBack());
     w.on('exit', (code) => {
-      if (this.worker === w && code !== 0) this.fallBack(w);
+      if (this.worker === w && code !== 0) this.fallBack();
     });
     this.worker = w;
-    this.ready = ready;
+    this.ring = ring;
+    this.ctl = ring.ctl;
   }
 
-  /** The worker died: what it had not returned is compressed here, in order. */
-  private fallBack(w: Worker): void {
-    if (this.worker !== w) return;
+  /** The worker died or hangs: what it has done is delivered, the rest compressed here, in order. */
+  private fallBack(): void {
+    const w = this.worker;
+    if (!w) return;
     this.worker = null;
     this.failed = true;
-    const jobs = this.queue;
-    this.queue = [];
-    for (const j of jobs) {
-      this.freeSlots.push(j.slot);
-      j.done(this.codec.compress(this.slots[j.slot].subarray(0, j.size)), j.size);
+    void w.terminate();
+    const ring = this.ring!;
+    const done = Atomics.load(ring.ctl, RING.DONE);
+    while (this.delivered < this.head) {
+      const k = this.delivered % RING_SLOTS;
+      const size = ring.inLen[k];
+      const len = ring.outLen[k];
+      const fromWorker = this.delivered < done && len >= 0;
+      const c = fromWorker ? ring.output.subarray(k * ring.outSize, k * ring.outSize + len) : this.codec.compress(ring.input.subarray(k * ring.slotSize, k * ring.slotSize + size));
+      if (fromWorker) this.inWorker++;
+      this.delivered++;
+      this.pending.shift()!(c, size);
     }
-    this.wake();
   }
+}
 
-  private wake(): void {
-    if (this.queue.length > LOW_WATER) return;
-    this.congested = false;
-    const ws = this.waiters;
-    this.waiters = [];
-    for (const r of ws) r();
-  }
+/** Slots for chunks up to the first one's size rounded up to 64 KB (a bigger one is compressed here). */
+function newRing(chunkSize: number): RingSetup {
+  const slotSize = Math.max(65536, Math.ceil(chunkSize / 65536) * 65536);
+  // room for any codec's worst case on incompressible input (zstd: n + n/256 + 64; deflate less)
+  const outSize = slotSize + (slotSize >> 6) + 1024;
+  const shared = (n: number) => new SharedArrayBuffer(n);
+  return {
+    ctl: new Int32Array(shared(4 * 4)),
+    inLen: new Int32Array(shared(4 * RING_SLOTS)),
+    outLen: new Int32Array(shared(4 * RING_SLOTS)),
+    input: new Uint8Array(shared(slotSize * RING_SLOTS)),
+    output: new Uint8Array(shared(outSize * RING_SLOTS)),
+    slotSize,
+    outSize,
+  };
 }
 
 /**
@@ -163,9 +196,9 @@ export class ChunkCompressor {
  * worker's execArgv, so a two-line bootstrap of ours registers tsx's
  * CommonJS hook (a dev dependency) and requires it.
  */
-function spawnWorker(codec: string, ready: Int32Array): Worker {
+function spawnWorker(codec: string, ring: RingSetup): Worker {
   const self = import.meta.url;
-  const opts = { workerData: { codec, ready } };
+  const opts = { workerData: { codec, ring } };
   if (!self.endsWith('.ts')) return new Worker(new URL('./compress-worker.js', self), opts);
   const tsx = createRequire(self).resolve('tsx/cjs/api');
   const file = fileURLToPath(new URL('./compress-worker.ts', self));

@@ -1,18 +1,32 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { codecFor } from './codecs.ts';
+import { RING, RING_SLOTS, type RingSetup } from './compress-ring.ts';
 
 /**
- * The chunk compressor's thread: compresses each chunk it is sent (in a slot
- * of shared memory) and sends the result back, in the order received.
+ * The chunk compressor's thread: compresses the ring's slots in order into
+ * their output halves (compress-ring.ts), waiting on the HEAD counter when it
+ * has caught up, until STOP. No messages: see chunk-compressor.ts.
  * (No top-level await: from the sources, tests load this file as CommonJS.)
  */
 void codecFor(workerData.codec as string).then((codec) => {
   if (!codec) throw new Error(`no codec ${workerData.codec}`);
-  parentPort!.on('message', (m: { buffer: Uint8Array; size: number }) => {
-    const c = codec.compress(m.buffer.subarray(0, m.size));
-    const out = c.byteOffset === 0 && c.byteLength === c.buffer.byteLength ? c : c.slice();
-    parentPort!.postMessage(out, [out.buffer as ArrayBuffer]);
-  });
+  const r = workerData.ring as RingSetup;
+  const ctl = r.ctl;
   // the producer compresses in its own thread until this says the codec is here
-  Atomics.store(workerData.ready as Int32Array, 0, 1);
+  Atomics.store(ctl, RING.READY, 1);
+  for (let n = 0; ; n++) {
+    for (;;) {
+      if (Atomics.load(ctl, RING.STOP)) return;
+      if (Atomics.load(ctl, RING.HEAD) !== n) break;
+      Atomics.wait(ctl, RING.HEAD, n);
+    }
+    const k = n % RING_SLOTS;
+    const c = codec.compress(r.input.subarray(k * r.slotSize, k * r.slotSize + r.inLen[k]));
+    if (c.length <= r.outSize) {
+      r.output.set(c, k * r.outSize);
+      r.outLen[k] = c.length;
+    } else r.outLen[k] = -1;
+    Atomics.store(ctl, RING.DONE, n + 1);
+    Atomics.notify(ctl, RING.DONE);
+  }
 });

@@ -29,7 +29,6 @@ export async function writeDatFrom(trace: Trace, path: string, flavour: DatFlavo
       }
       copyEvent(w, b, i);
     }
-    if (w.congested) await w.drain();
   }
   const events = w.eventCount;
   await w.close();

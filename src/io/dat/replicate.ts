@@ -45,7 +45,6 @@ export async function replicateDat(trace: Trace, path: string, rounds: number, f
     const shift = r * span;
     for (const b of batches) {
       for (let i = 0; i < b.length; i++) w.add(b.cpu[i], b.ts[i] + shift, b.data, b.off[i], b.size[i], b.buffer[i]);
-      if (w.congested) await w.drain();
     }
   }
   const events = w.eventCount;

@@ -188,7 +188,6 @@ export async function splitDat(trace: Trace, o: SplitOptions): Promise<{ files: 
         if (w) {
           copyEvent(w, b, i);
           events.set(s.chunk, events.get(s.chunk)! + 1);
-          if (w.congested) await w.drain();
         }
       }
     }

@@ -51,8 +51,8 @@ export interface DatWriteOptions {
   /** Absolute ns of relative time 0 (timestamps given to add() are relative). */
   baseNs: bigint;
   /**
-   * Compress on a worker thread once the file grows (a producer that awaits
-   * drain() when `congested`, as the emulator does); otherwise in this thread.
+   * Compress on a worker thread once the file grows (add() then waits for it
+   * when a ring of chunks is in flight); otherwise in this thread.
    */
   compressInWorker?: boolean;
 }
@@ -234,15 +234,6 @@ export class DatWriter {
     let n = 0;
     for (const bs of this.builders) for (const b of bs) n += b.count;
     return n;
-  }
-
-  /** Compression is falling behind (worker mode): the producer should await drain(). */
-  get congested(): boolean {
-    return this.compressor !== null && this.compressor.congested;
-  }
-
-  drain(): Promise<void> {
-    return this.compressor ? this.compressor.drain() : Promise.resolve();
   }
 
   async close(): Promise<void> {

@@ -21,7 +21,7 @@ function chunks(n: number): Uint8Array[] {
 async function run(c: ChunkCompressor, input: Uint8Array[], readyAfter = -1): Promise<{ out: Uint8Array[]; sizes: number[] }> {
   const out: Uint8Array[] = [];
   const sizes: number[] = [];
-  const staging = new Uint8Array(40960);
+  const staging = new Uint8Array(Math.max(...input.map((b) => b.length)));
   for (const [k, b] of input.entries()) {
     if (k === readyAfter) for (let t = 0; !c.onWorker; t++) {
       if (t > 1000) throw new Error('the worker did not get ready in 10 s');
@@ -29,11 +29,10 @@ async function run(c: ChunkCompressor, input: Uint8Array[], readyAfter = -1): Pr
     }
     staging.set(b);
     c.submit(staging.subarray(0, b.length), (comp, size) => {
-      out.push(comp);
+      out.push(comp.slice()); // a view of shared memory: valid during the call
       sizes.push(size);
     });
     staging.fill(0xee); // the compressor must not keep reading the staging buffer
-    if (c.congested) await c.drain();
   }
   await c.finish();
   return { out, sizes };
@@ -55,6 +54,20 @@ describe('ChunkCompressor', () => {
     worker.out.forEach((c, k) => expect(Buffer.compare(c, here.out[k])).toBe(0));
     // and each decompresses to its input
     worker.out.forEach((c, k) => expect(Buffer.compare(zstd.decompress(c, input[k].length), input[k])).toBe(0));
+  });
+
+  it('compresses a chunk bigger than the shared slots in this thread, after those in flight', async () => {
+    const zstd = (await codecFor('zstd'))!;
+    const input = chunks(120);
+    // 200 KB of the same pattern, past the 64 KB slots the first chunk on the worker sized
+    for (const k of [60, 61, 100]) input[k] = Uint8Array.from({ length: 200_000 }, (_, i) => (i % 64 < 40 ? (i >> 6) & 0xff : (i * 7) & 0xff));
+    const here = await run(new ChunkCompressor(zstd, false), input);
+    const c = new ChunkCompressor(zstd, true, 10);
+    const worker = await run(c, input, 20);
+    expect(c.inWorker).toBeGreaterThanOrEqual(97);
+    expect(c.inWorker).toBeLessThanOrEqual(106);
+    expect(worker.sizes).toEqual(input.map((b) => b.length));
+    worker.out.forEach((x, k) => expect(Buffer.compare(x, here.out[k])).toBe(0));
   });
 
   it('falls back to this thread, losing nothing, when the worker cannot start', async () => {
