@@ -118,17 +118,23 @@ export class ChunkCompressor {
       }
       done = Atomics.load(ctl, RING.DONE);
     }
+    while (this.delivered < done) this.deliverNext(done);
+  }
+
+  /**
+   * Hands the oldest chunk in flight to its callback: the worker's result if
+   * it has one (`done` of them are), else compressed here from its slot (a
+   * result larger than the slot, or a worker given up).
+   */
+  private deliverNext(done: number): void {
     const ring = this.ring!;
-    while (this.delivered < done) {
-      const k = this.delivered % RING_SLOTS;
-      const len = ring.outLen[k];
-      const size = ring.inLen[k];
-      // a result larger than its slot (incompressible data past the codec's bound) is redone here
-      const c = len >= 0 ? ring.output.subarray(k * ring.outSize, k * ring.outSize + len) : this.codec.compress(ring.input.subarray(k * ring.slotSize, k * ring.slotSize + size));
-      if (len >= 0) this.inWorker++;
-      this.delivered++;
-      this.pending.shift()!(c, size);
-    }
+    const k = this.delivered % RING_SLOTS;
+    const size = ring.inLen[k];
+    const len = this.delivered < done ? ring.outLen[k] : -1;
+    const c = len >= 0 ? ring.output.subarray(k * ring.outSize, k * ring.outSize + len) : this.codec.compress(ring.input.subarray(k * ring.slotSize, k * ring.slotSize + size));
+    if (len >= 0) this.inWorker++;
+    this.delivered++;
+    this.pending.shift()!(c, size);
   }
 
   private start(chunkSize: number): void {
@@ -158,18 +164,8 @@ export class ChunkCompressor {
     this.worker = null;
     this.failed = true;
     void w.terminate();
-    const ring = this.ring!;
-    const done = Atomics.load(ring.ctl, RING.DONE);
-    while (this.delivered < this.head) {
-      const k = this.delivered % RING_SLOTS;
-      const size = ring.inLen[k];
-      const len = ring.outLen[k];
-      const fromWorker = this.delivered < done && len >= 0;
-      const c = fromWorker ? ring.output.subarray(k * ring.outSize, k * ring.outSize + len) : this.codec.compress(ring.input.subarray(k * ring.slotSize, k * ring.slotSize + size));
-      if (fromWorker) this.inWorker++;
-      this.delivered++;
-      this.pending.shift()!(c, size);
-    }
+    const done = Atomics.load(this.ctl!, RING.DONE);
+    while (this.delivered < this.head) this.deliverNext(done);
   }
 }
 
