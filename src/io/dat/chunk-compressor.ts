@@ -36,9 +36,10 @@ const STALL_MS = 10_000;
  *
  * Until the worker has its codec (~40 ms to start a thread and instantiate the
  * WASM), chunks are compressed here, as before it started. A worker that fails
- * (an error, or silent for STALL_MS with work in flight) falls back to this
- * thread, redoing what it had not done: the slots keep each chunk until its
- * result is delivered.
+ * (an exception, which it flags in the ring; an 'error' event; or silent for
+ * STALL_MS with work in flight: a thread that died without a word) falls back
+ * to this thread, redoing what it had not done: the slots keep each chunk
+ * until its result is delivered.
  */
 export class ChunkCompressor {
   private worker: Worker | null = null;
@@ -110,9 +111,11 @@ export class ChunkCompressor {
   private collect(wait: boolean): void {
     const ctl = this.ctl;
     if (!ctl || this.delivered === this.head) return;
+    if (Atomics.load(ctl, RING.FAILED)) return this.fallBack();
     let done = Atomics.load(ctl, RING.DONE);
     if (wait && done === this.delivered) {
-      if (Atomics.wait(ctl, RING.DONE, done, STALL_MS) === 'timed-out' && Atomics.load(ctl, RING.DONE) === done) {
+      const r = Atomics.wait(ctl, RING.DONE, done, STALL_MS);
+      if (Atomics.load(ctl, RING.FAILED) || (r === 'timed-out' && Atomics.load(ctl, RING.DONE) === done)) {
         this.fallBack();
         return;
       }
@@ -157,7 +160,7 @@ export class ChunkCompressor {
     this.ctl = ring.ctl;
   }
 
-  /** The worker died or hangs: what it has done is delivered, the rest compressed here, in order. */
+  /** The worker failed, died or hangs: what it has done is delivered, the rest compressed here, in order. */
   private fallBack(): void {
     const w = this.worker;
     if (!w) return;
@@ -176,7 +179,7 @@ function newRing(chunkSize: number): RingSetup {
   const outSize = slotSize + (slotSize >> 6) + 1024;
   const shared = (n: number) => new SharedArrayBuffer(n);
   return {
-    ctl: new Int32Array(shared(4 * 4)),
+    ctl: new Int32Array(shared(4 * 5)),
     inLen: new Int32Array(shared(4 * RING_SLOTS)),
     outLen: new Int32Array(shared(4 * RING_SLOTS)),
     input: new Uint8Array(shared(slotSize * RING_SLOTS)),

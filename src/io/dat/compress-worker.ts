@@ -21,11 +21,18 @@ void codecFor(workerData.codec as string).then((codec) => {
       Atomics.wait(ctl, RING.HEAD, n);
     }
     const k = n % RING_SLOTS;
-    const c = codec.compress(r.input.subarray(k * r.slotSize, k * r.slotSize + r.inLen[k]));
-    if (c.length <= r.outSize) {
-      r.output.set(c, k * r.outSize);
-      r.outLen[k] = c.length;
-    } else r.outLen[k] = -1;
+    try {
+      const c = codec.compress(r.input.subarray(k * r.slotSize, k * r.slotSize + r.inLen[k]));
+      if (c.length <= r.outSize) {
+        r.output.set(c, k * r.outSize);
+        r.outLen[k] = c.length;
+      } else r.outLen[k] = -1;
+    } catch (e) {
+      // a producer blocked in Atomics.wait sees no 'error' event: it is woken to redo the work
+      Atomics.store(ctl, RING.FAILED, 1);
+      Atomics.notify(ctl, RING.DONE);
+      throw e;
+    }
     Atomics.store(ctl, RING.DONE, n + 1);
     Atomics.notify(ctl, RING.DONE);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkCompressor } from '../../../src/io/dat/chunk-compressor.ts';
+import { RING } from '../../../src/io/dat/compress-ring.ts';
 import { codecFor, type Codec } from '../../../src/io/dat/codecs.ts';
 import { Rng } from '../../../src/emulator/rng.ts';
 
@@ -94,6 +95,27 @@ describe('ChunkCompressor', () => {
     await c.finish();
     expect(c.inWorker).toBeGreaterThanOrEqual(20);
     expect(c.inWorker).toBeLessThanOrEqual(30);
+    expect(out.length).toBe(100);
+    out.forEach((x, k) => expect(Buffer.compare(x, here.out[k])).toBe(0));
+  });
+
+  it('redoes the work at once when the worker flags a failure (no 10 s stall)', async () => {
+    const zstd = (await codecFor('zstd'))!;
+    const input = chunks(100);
+    const here = await run(new ChunkCompressor(zstd, false), input);
+    const c = new ChunkCompressor(zstd, true, 10);
+    const out: Uint8Array[] = [];
+    const t0 = performance.now();
+    for (const [k, b] of input.entries()) {
+      if (k === 20) while (!c.onWorker) await new Promise((r) => setTimeout(r, 10));
+      // what the worker's catch does when compress() throws (private: a test's way in)
+      if (k === 45) Atomics.store((c as unknown as { ctl: Int32Array }).ctl, RING.FAILED, 1);
+      c.submit(b, (x) => out.push(x.slice()));
+    }
+    await c.finish();
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(c.onWorker).toBe(false);
+    expect(c.inWorker).toBeLessThanOrEqual(25);
     expect(out.length).toBe(100);
     out.forEach((x, k) => expect(Buffer.compare(x, here.out[k])).toBe(0));
   });
