@@ -14,20 +14,23 @@ function chunks(n: number): Uint8Array[] {
   });
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
- * Submits every chunk through one reused staging buffer (as CpuPages does), waiting when congested;
- * after `readyAfter` chunks, waits for the worker to have its codec (else a fast producer may finish
- * before it has: the chunks would all be compressed here).
+ * Submits every chunk through one reused staging buffer (as CpuPages does); after `readyAfter`
+ * chunks, waits for the worker to have its codec (else a fast producer may finish before it has:
+ * the chunks would all be compressed here); `before(k)` runs before chunk k is submitted.
  */
-async function run(c: ChunkCompressor, input: Uint8Array[], readyAfter = -1): Promise<{ out: Uint8Array[]; sizes: number[] }> {
+async function run(c: ChunkCompressor, input: Uint8Array[], readyAfter = -1, before?: (k: number) => Promise<void> | void): Promise<{ out: Uint8Array[]; sizes: number[] }> {
   const out: Uint8Array[] = [];
   const sizes: number[] = [];
   const staging = new Uint8Array(Math.max(...input.map((b) => b.length)));
   for (const [k, b] of input.entries()) {
     if (k === readyAfter) for (let t = 0; !c.onWorker; t++) {
       if (t > 1000) throw new Error('the worker did not get ready in 10 s');
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
+    if (before) await before(k);
     staging.set(b);
     c.submit(staging.subarray(0, b.length), (comp, size) => {
       out.push(comp.slice()); // a view of shared memory: valid during the call
@@ -39,85 +42,64 @@ async function run(c: ChunkCompressor, input: Uint8Array[], readyAfter = -1): Pr
   return { out, sizes };
 }
 
+/**
+ * The chunks through a worker (started after 10, waited for at 20; `fault(c, k)` before each from
+ * then on), checked to come back all, in order, with their sizes, as compressed in this thread.
+ */
+async function onWorker(input: Uint8Array[], fault?: (c: ChunkCompressor, k: number) => Promise<void> | void): Promise<{ c: ChunkCompressor; out: Uint8Array[] }> {
+  const zstd = (await codecFor('zstd'))!;
+  const here = await run(new ChunkCompressor(zstd, false), input);
+  const c = new ChunkCompressor(zstd, true, 10);
+  const { out, sizes } = await run(c, input, 20, fault && ((k) => fault(c, k)));
+  expect(sizes).toEqual(input.map((b) => b.length));
+  expect(out.length).toBe(input.length);
+  out.forEach((x, k) => expect(Buffer.compare(x, here.out[k])).toBe(0));
+  return { c, out };
+}
+
 describe('ChunkCompressor', () => {
   it('gives the same chunks in the same order on a worker thread as in this thread', async () => {
-    const zstd = (await codecFor('zstd'))!;
     const input = chunks(150);
-    const here = await run(new ChunkCompressor(zstd, false), input);
-    const onWorker = new ChunkCompressor(zstd, true, 10);
-    const worker = await run(onWorker, input, 20);
+    const { c, out } = await onWorker(input);
     // chunks 1-10 before the worker; from 11, here while it starts (not waited for: at least the
     // 11th, submitted as the thread is created); from 21 (waited for) all on it
-    expect(onWorker.inWorker).toBeGreaterThanOrEqual(130);
-    expect(onWorker.inWorker).toBeLessThanOrEqual(139);
-    expect(worker.sizes).toEqual(input.map((b) => b.length));
-    expect(worker.out.length).toBe(150);
-    worker.out.forEach((c, k) => expect(Buffer.compare(c, here.out[k])).toBe(0));
+    expect(c.inWorker).toBeGreaterThanOrEqual(130);
+    expect(c.inWorker).toBeLessThanOrEqual(139);
     // and each decompresses to its input
-    worker.out.forEach((c, k) => expect(Buffer.compare(zstd.decompress(c, input[k].length), input[k])).toBe(0));
+    const zstd = (await codecFor('zstd'))!;
+    out.forEach((x, k) => expect(Buffer.compare(zstd.decompress(x, input[k].length), input[k])).toBe(0));
   });
 
   it('compresses a chunk bigger than the shared slots in this thread, after those in flight', async () => {
-    const zstd = (await codecFor('zstd'))!;
     const input = chunks(120);
     // 200 KB of the same pattern, past the 64 KB slots the first chunk on the worker sized
     for (const k of [60, 61, 100]) input[k] = Uint8Array.from({ length: 200_000 }, (_, i) => (i % 64 < 40 ? (i >> 6) & 0xff : (i * 7) & 0xff));
-    const here = await run(new ChunkCompressor(zstd, false), input);
-    const c = new ChunkCompressor(zstd, true, 10);
-    const worker = await run(c, input, 20);
+    const { c } = await onWorker(input);
     expect(c.inWorker).toBeGreaterThanOrEqual(97);
     expect(c.inWorker).toBeLessThanOrEqual(106);
-    expect(worker.sizes).toEqual(input.map((b) => b.length));
-    worker.out.forEach((x, k) => expect(Buffer.compare(x, here.out[k])).toBe(0));
   });
 
   it('redoes here what a worker that died had not done, in order', async () => {
-    const zstd = (await codecFor('zstd'))!;
-    const input = chunks(100);
-    const here = await run(new ChunkCompressor(zstd, false), input);
-    const c = new ChunkCompressor(zstd, true, 10);
-    const out: Uint8Array[] = [];
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    for (const [k, b] of input.entries()) {
-      if (k === 20) while (!c.onWorker) await sleep(10);
-      if (k === 40) {
-        // chunks 20-39 done on the worker; it is then killed (private: a test's way in), and
-        // 40-49 go to the ring before this thread hears of it
-        await sleep(100);
-        void (c as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
-      }
-      if (k === 50) {
-        await sleep(100);
-        expect(c.onWorker).toBe(false);
-      }
-      c.submit(b, (x) => out.push(x.slice()));
-    }
-    await c.finish();
+    // chunks 20-39 done on the worker; it is then killed (private: a test's way in), and 40-49 go
+    // to the ring before this thread hears of it (at 50, after a pause)
+    const { c } = await onWorker(chunks(100), async (c, k) => {
+      if (k === 40 || k === 50) await sleep(100);
+      if (k === 40) void (c as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    });
+    expect(c.onWorker).toBe(false);
     expect(c.inWorker).toBeGreaterThanOrEqual(20);
     expect(c.inWorker).toBeLessThanOrEqual(30);
-    expect(out.length).toBe(100);
-    out.forEach((x, k) => expect(Buffer.compare(x, here.out[k])).toBe(0));
   });
 
   it('redoes the work at once when the worker flags a failure (no 10 s stall)', async () => {
-    const zstd = (await codecFor('zstd'))!;
-    const input = chunks(100);
-    const here = await run(new ChunkCompressor(zstd, false), input);
-    const c = new ChunkCompressor(zstd, true, 10);
-    const out: Uint8Array[] = [];
     const t0 = performance.now();
-    for (const [k, b] of input.entries()) {
-      if (k === 20) while (!c.onWorker) await new Promise((r) => setTimeout(r, 10));
-      // what the worker's catch does when compress() throws (private: a test's way in)
+    // what the worker's catch does when compress() throws (private: a test's way in)
+    const { c } = await onWorker(chunks(100), (c, k) => {
       if (k === 45) Atomics.store((c as unknown as { ctl: Int32Array }).ctl, RING.FAILED, 1);
-      c.submit(b, (x) => out.push(x.slice()));
-    }
-    await c.finish();
+    });
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(c.onWorker).toBe(false);
     expect(c.inWorker).toBeLessThanOrEqual(25);
-    expect(out.length).toBe(100);
-    out.forEach((x, k) => expect(Buffer.compare(x, here.out[k])).toBe(0));
   });
 
   it('falls back to this thread, losing nothing, when the worker cannot start', async () => {
