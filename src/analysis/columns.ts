@@ -1,8 +1,8 @@
 /**
  * What the text tables, CSV and JSON of a report read from its table: arquero's
  * ColumnTable has these methods, and so do plain columns (`Columns`), which a
- * command can print without loading arquero (550 KB of modules, ~15 ms of a
- * `hist` that takes 0.2 s on a real trace).
+ * command can print without loading arquero (550 KB of modules, ~20 ms to load
+ * alone against `node -e 0`, of a command that takes 0.2-0.3 s on a real trace).
  */
 export interface TableLike {
   columnNames(): string[];

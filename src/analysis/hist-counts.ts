@@ -2,8 +2,8 @@ import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { UserError } from '../core/errors.ts';
 import { histKeyReader, parseHistKey } from './hist-key.ts';
-import { Columns } from './columns.ts';
-import { bump } from './counts.ts';
+import { Columns, type ColumnsReport } from './columns.ts';
+import { bump, byCodeUnits } from './counts.ts';
 import { DurationSketch } from './quantiles.ts';
 import { scan, spanSeconds, type Selection } from './scan.ts';
 
@@ -64,7 +64,7 @@ export function eventMatcher(spec: string | undefined): (ev: EventFormat) => boo
  * keys, not events. The rows as plain columns (`hist()` gives them as an
  * arquero table): `tracelab hist` prints them without loading arquero.
  */
-export function histColumns(trace: Trace, o: HistOptions): { table: Columns; summary: HistSummary } {
+export function histColumns(trace: Trace, o: HistOptions): ColumnsReport<HistSummary> {
   const matches = eventMatcher(o.event);
   const special = o.by === 'event' || o.by === 'cpu' || o.by === 'comm';
   const key = special ? null : parseHistKey(o.by);
@@ -131,7 +131,7 @@ export function histColumns(trace: Trace, o: HistOptions): { table: Columns; sum
     return Number((/\^(\d+)$/.exec(v) ?? /-?\d+/.exec(v))?.[key?.mod === 'log2' ? 1 : 0] ?? 0);
   };
   const rows = [...counts].map(([k, n]) => ({ k, n, at: key?.ordered ? order(k) : 0 }));
-  rows.sort((a, b) => a.at - b.at || b.n - a.n || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  rows.sort((a, b) => a.at - b.at || b.n - a.n || byCodeUnits(a.k, b.k));
   const cols: Record<string, unknown[]> = {};
   if (split) cols.event = rows.map((r) => r.k.slice(0, r.k.indexOf('\u0000')));
   cols[o.by] = rows.map((r) => (split ? r.k.slice(r.k.indexOf('\u0000') + 1) : r.k));

@@ -3,7 +3,7 @@ import type { EventFormat } from '../core/event-format.ts';
 import type { Trace } from '../core/trace.ts';
 import { ipiTargetReader, readerCache, type FieldReader } from './field-values.ts';
 import { Columns, type ColumnsReport } from './columns.ts';
-import { bump, sorted, usOrNull } from './counts.ts';
+import { bump, byCodeUnits, sorted, usOrNull } from './counts.ts';
 import { DurationSketch } from './quantiles.ts';
 import { scan, spanSeconds, type ScanInfo, type Selection } from './scan.ts';
 import { stackText } from './stack-text.ts';
@@ -433,7 +433,7 @@ export class IpiCollector {
     if (sides.send && !sides.queue) notes.push('no csd_queue_cpu in the trace: functions are the IPI callbacks; record -e csd to see which function each IPI ran and the requests that needed no IPI');
     if (sides.queue && !sides.run && sides.queue === 'csd_queue_cpu') notes.push('no csd_function_entry in the trace: whether and when each function ran is unknown; record -e csd');
     const perTarget = [...this.targets.values()].sort((a, b) => a.cpu - b.cpu);
-    const functions = [...this.functions.values()].sort((a, b) => b.queued + b.ipiSent - (a.queued + a.ipiSent) || (a.function < b.function ? -1 : 1));
+    const functions = [...this.functions.values()].sort((a, b) => b.queued + b.ipiSent - (a.queued + a.ipiSent) || byCodeUnits(a.function, b.function));
     const sent = perTarget.reduce((s, x) => s + x.sent, 0);
     const received = sides.receive ? perTarget.reduce((s, x) => s + x.received, 0) : null;
     const summary: IpiCausalitySummary = {

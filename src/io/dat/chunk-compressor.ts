@@ -46,12 +46,11 @@ export class ChunkCompressor {
   private failed = false;
   private submitted = 0;
   private ring: RingSetup | null = null;
-  private ctl: Int32Array | null = null;
   /** Chunks handed to the ring, and of them delivered (both only grow). */
   private head = 0;
   private delivered = 0;
-  /** The callbacks of the chunks in the ring, oldest first. */
-  private pending: ChunkDone[] = [];
+  /** The callback of the chunk in each slot. */
+  private readonly dones: ChunkDone[] = [];
   /** Chunks the worker compressed (the rest ran in this thread). */
   inWorker = 0;
 
@@ -63,7 +62,7 @@ export class ChunkCompressor {
 
   /** Whether chunks now go to the worker: it is started and has its codec. */
   get onWorker(): boolean {
-    return this.worker !== null && Atomics.load(this.ctl!, RING.READY) === 1;
+    return this.worker !== null && Atomics.load(this.ring!.ctl, RING.READY) === 1;
   }
 
   /** Compresses `plain` (free for reuse when this returns) and hands the result to `done`. */
@@ -86,9 +85,9 @@ export class ChunkCompressor {
     const k = this.head % RING_SLOTS;
     ring.input.set(plain, k * ring.slotSize);
     ring.inLen[k] = plain.length;
-    this.pending.push(done);
-    Atomics.store(this.ctl!, RING.HEAD, ++this.head);
-    Atomics.notify(this.ctl!, RING.HEAD);
+    this.dones[k] = done;
+    Atomics.store(ring.ctl, RING.HEAD, ++this.head);
+    Atomics.notify(ring.ctl, RING.HEAD);
     this.collect(false);
   }
 
@@ -98,8 +97,9 @@ export class ChunkCompressor {
     const w = this.worker;
     this.worker = null;
     if (!w) return;
-    Atomics.store(this.ctl!, RING.STOP, 1);
-    Atomics.notify(this.ctl!, RING.HEAD);
+    const ctl = this.ring!.ctl;
+    Atomics.store(ctl, RING.STOP, 1);
+    Atomics.notify(ctl, RING.HEAD);
     await w.terminate();
   }
 
@@ -109,8 +109,8 @@ export class ChunkCompressor {
 
   /** Delivers what the worker has done; with `wait`, waits for at least one chunk first. */
   private collect(wait: boolean): void {
-    const ctl = this.ctl;
-    if (!ctl || this.delivered === this.head) return;
+    if (!this.ring || this.delivered === this.head) return;
+    const ctl = this.ring.ctl;
     if (Atomics.load(ctl, RING.FAILED)) return this.fallBack();
     let done = Atomics.load(ctl, RING.DONE);
     if (wait && done === this.delivered) {
@@ -137,7 +137,7 @@ export class ChunkCompressor {
     const c = len >= 0 ? ring.output.subarray(k * ring.outSize, k * ring.outSize + len) : this.codec.compress(ring.input.subarray(k * ring.slotSize, k * ring.slotSize + size));
     if (len >= 0) this.inWorker++;
     this.delivered++;
-    this.pending.shift()!(c, size);
+    this.dones[k](c, size);
   }
 
   private start(chunkSize: number): void {
@@ -157,7 +157,6 @@ export class ChunkCompressor {
     });
     this.worker = w;
     this.ring = ring;
-    this.ctl = ring.ctl;
   }
 
   /** The worker failed, died or hangs: what it has done is delivered, the rest compressed here, in order. */
@@ -167,7 +166,7 @@ export class ChunkCompressor {
     this.worker = null;
     this.failed = true;
     void w.terminate();
-    const done = Atomics.load(this.ctl!, RING.DONE);
+    const done = Atomics.load(this.ring!.ctl, RING.DONE);
     while (this.delivered < this.head) this.deliverNext(done);
   }
 }
@@ -179,7 +178,7 @@ function newRing(chunkSize: number): RingSetup {
   const outSize = slotSize + (slotSize >> 6) + 1024;
   const shared = (n: number) => new SharedArrayBuffer(n);
   return {
-    ctl: new Int32Array(shared(4 * 5)),
+    ctl: new Int32Array(shared(4 * Object.keys(RING).length)),
     inLen: new Int32Array(shared(4 * RING_SLOTS)),
     outLen: new Int32Array(shared(4 * RING_SLOTS)),
     input: new Uint8Array(shared(slotSize * RING_SLOTS)),

@@ -95,7 +95,7 @@ describe('ChunkCompressor', () => {
     const t0 = performance.now();
     // what the worker's catch does when compress() throws (private: a test's way in)
     const { c } = await onWorker(chunks(100), (c, k) => {
-      if (k === 45) Atomics.store((c as unknown as { ctl: Int32Array }).ctl, RING.FAILED, 1);
+      if (k === 45) Atomics.store((c as unknown as { ring: { ctl: Int32Array } }).ring.ctl, RING.FAILED, 1);
     });
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(c.onWorker).toBe(false);
